@@ -1,0 +1,61 @@
+/// A person or machine account that signs in with a password or an API token.
+public struct User: Sendable, Hashable, Codable {
+    /// A UUID, lower-case.
+    public var id: String
+    public var username: String
+    public var organisationID: String
+    public var role: Role
+    /// The bcrypt hash of the password (never the password).
+    public var passwordHash: String
+    public var disabled: Bool
+    public var createdAt: Int64
+
+    public init(
+        id: String, username: String, organisationID: String, role: Role, passwordHash: String, disabled: Bool = false,
+        createdAt: Int64
+    ) {
+        self.id = id
+        self.username = username
+        self.organisationID = organisationID
+        self.role = role
+        self.passwordHash = passwordHash
+        self.disabled = disabled
+        self.createdAt = createdAt
+    }
+}
+
+/// An API token as stored: only a hash of the secret is kept.
+public struct APIToken: Sendable, Hashable, Codable {
+    public var id: String
+    public var userID: String
+    /// Hex SHA-256 of the token's secret.
+    public var secretHash: String
+    public var createdAt: Int64
+    public var expiresAt: Int64?
+    public var revokedAt: Int64?
+
+    public init(id: String, userID: String, secretHash: String, createdAt: Int64, expiresAt: Int64?, revokedAt: Int64?) {
+        self.id = id
+        self.userID = userID
+        self.secretHash = secretHash
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Whether the token may be used at `now` (microseconds).
+    public func isUsable(at now: Int64) -> Bool {
+        revokedAt == nil && (expiresAt.map { now < $0 } ?? true)
+    }
+}
+
+/// The authenticated party behind a request or a command.
+public struct Principal: Sendable, Hashable {
+    public var user: User
+    public var organisation: Organisation
+
+    public init(user: User, organisation: Organisation) {
+        self.user = user
+        self.organisation = organisation
+    }
+}

@@ -1,0 +1,117 @@
+/// The SQLite schema, as numbered append-only migrations. Never edit a released step: add one.
+enum SQLiteSchema {
+    static let migrations: [(version: Int, statements: [String])] = [
+        (
+            1,
+            [
+                """
+                CREATE TABLE organisations (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL)
+                """,
+                """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY,
+                    username TEXT NOT NULL UNIQUE,
+                    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+                    role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL)
+                """,
+                """
+                CREATE TABLE api_tokens (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    revoked_at INTEGER)
+                """,
+                """
+                CREATE TABLE collections (
+                    id TEXT PRIMARY KEY,
+                    title TEXT NOT NULL,
+                    description TEXT,
+                    alias TEXT UNIQUE,
+                    created_at INTEGER NOT NULL)
+                """,
+                """
+                CREATE TABLE collection_access (
+                    collection_id TEXT NOT NULL REFERENCES collections(id),
+                    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+                    can_read INTEGER NOT NULL,
+                    can_write INTEGER NOT NULL,
+                    PRIMARY KEY (collection_id, organisation_id))
+                """,
+                """
+                CREATE TABLE objects (
+                    pk INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    spec_version TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    version_text TEXT,
+                    created INTEGER,
+                    modified INTEGER,
+                    revoked INTEGER NOT NULL,
+                    created_by_ref TEXT,
+                    owner_org TEXT NOT NULL,
+                    tlp TEXT,
+                    valid_until INTEGER,
+                    json BLOB NOT NULL,
+                    UNIQUE (id, version))
+                """,
+                """
+                CREATE TABLE collection_objects (
+                    collection_id TEXT NOT NULL,
+                    date_added INTEGER NOT NULL,
+                    object_pk INTEGER NOT NULL REFERENCES objects(pk),
+                    id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    taxii_version INTEGER NOT NULL,
+                    spec_version TEXT NOT NULL,
+                    PRIMARY KEY (collection_id, date_added)) WITHOUT ROWID
+                """,
+                "CREATE UNIQUE INDEX collection_objects_by_id ON collection_objects (collection_id, id, version)",
+                "CREATE INDEX collection_objects_by_type ON collection_objects (collection_id, type, date_added)",
+                """
+                CREATE TABLE observables (
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    object_pk INTEGER NOT NULL REFERENCES objects(pk))
+                """,
+                "CREATE INDEX observables_by_value ON observables (kind, value)",
+                """
+                CREATE TABLE relationships (
+                    source_ref TEXT NOT NULL,
+                    target_ref TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    object_pk INTEGER NOT NULL REFERENCES objects(pk))
+                """,
+                "CREATE INDEX relationships_by_source ON relationships (source_ref)",
+                "CREATE INDEX relationships_by_target ON relationships (target_ref)",
+                """
+                CREATE TABLE statuses (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    json BLOB NOT NULL)
+                """,
+                """
+                CREATE TABLE audit_log (
+                    seq INTEGER PRIMARY KEY,
+                    time INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    detail TEXT NOT NULL)
+                """,
+                "CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL)",
+                "INSERT INTO clock (id, last) VALUES (1, 0)",
+            ]
+        )
+    ]
+}

@@ -1,0 +1,283 @@
+public import CybexCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, one writer, concurrent readers.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "cybex-data/cybex.sqlite")
+/// try await store.migrate()
+/// ```
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database file at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.maximumReaderCount = 8
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -16000")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.backend, "cannot open SQLite database at \(path): \(error)")
+        }
+        self.path = path
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    // MARK: Migrations
+
+    public func schemaVersion() async throws -> Int {
+        try await pool.read { db in try Self.currentVersion(db) }
+    }
+
+    static func currentVersion(_ db: Database) throws -> Int {
+        guard try db.tableExists("schema_migrations") else { return 0 }
+        return try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM schema_migrations") ?? 0
+    }
+
+    public func migrate() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            let current = try Self.currentVersion(db)
+            let newest = SQLiteSchema.migrations.last?.version ?? 0
+            if current > newest {
+                throw StoreError(.schemaTooNew, "the database is at schema version \(current), newer than this cybex (\(newest)); upgrade cybex")
+            }
+            for step in SQLiteSchema.migrations where step.version > current {
+                for statement in step.statements { try db.execute(sql: statement) }
+                try db.execute(
+                    sql: "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    arguments: [step.version, Clock.nowMicroseconds()])
+            }
+        }
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError(.conflict, error.message ?? "constraint violated")
+        }
+    }
+
+    // MARK: Organisations
+
+    public func createOrganisation(_ organisation: Organisation) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)",
+                arguments: [organisation.id, organisation.name, organisation.createdAt])
+        }
+    }
+
+    public func organisation(id: String) async throws -> Organisation? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, created_at FROM organisations WHERE id = ?", arguments: [id])
+                .map(Self.organisation(from:))
+        }
+    }
+
+    public func organisation(named name: String) async throws -> Organisation? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, created_at FROM organisations WHERE name = ?", arguments: [name])
+                .map(Self.organisation(from:))
+        }
+    }
+
+    public func organisations() async throws -> [Organisation] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, created_at FROM organisations ORDER BY name").map(Self.organisation(from:))
+        }
+    }
+
+    static func organisation(from row: Row) -> Organisation {
+        Organisation(id: row[0], name: row[1], createdAt: row[2])
+    }
+
+    // MARK: Users
+
+    static let userColumns = "id, username, organisation_id, role, password_hash, disabled, created_at"
+
+    static func user(from row: Row) -> User {
+        User(
+            id: row[0], username: row[1], organisationID: row[2], role: Role(rawValue: row[3]) ?? .reader,
+            passwordHash: row[4], disabled: row[5], createdAt: row[6])
+    }
+
+    public func createUser(_ user: User) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    user.id, user.username, user.organisationID, user.role.rawValue, user.passwordHash, user.disabled,
+                    user.createdAt,
+                ])
+        }
+    }
+
+    public func user(id: String) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
+        }
+    }
+
+    public func user(named username: String) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?", arguments: [username])
+                .map(Self.user(from:))
+        }
+    }
+
+    public func users() async throws -> [User] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM users ORDER BY username").map(Self.user(from:))
+        }
+    }
+
+    public func userCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+    }
+
+    public func setUserDisabled(id: String, disabled: Bool) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE users SET disabled = ? WHERE id = ?", arguments: [disabled, id])
+            if db.changesCount == 0 { throw StoreError(.notFound, "no user with id \(id)") }
+        }
+    }
+
+    public func setUserPassword(id: String, passwordHash: String) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [passwordHash, id])
+            if db.changesCount == 0 { throw StoreError(.notFound, "no user with id \(id)") }
+        }
+    }
+
+    // MARK: Tokens
+
+    static let tokenColumns = "id, user_id, secret_hash, created_at, expires_at, revoked_at"
+
+    static func token(from row: Row) -> APIToken {
+        APIToken(id: row[0], userID: row[1], secretHash: row[2], createdAt: row[3], expiresAt: row[4], revokedAt: row[5])
+    }
+
+    public func createToken(_ token: APIToken) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO api_tokens (\(Self.tokenColumns)) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [token.id, token.userID, token.secretHash, token.createdAt, token.expiresAt, token.revokedAt])
+        }
+    }
+
+    public func token(secretHash: String) async throws -> APIToken? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE secret_hash = ?", arguments: [secretHash])
+                .map(Self.token(from:))
+        }
+    }
+
+    public func tokens(userID: String?) async throws -> [APIToken] {
+        try await pool.read { db in
+            if let userID {
+                return try Row.fetchAll(
+                    db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE user_id = ? ORDER BY created_at", arguments: [userID]
+                ).map(Self.token(from:))
+            }
+            return try Row.fetchAll(db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens ORDER BY created_at").map(Self.token(from:))
+        }
+    }
+
+    public func revokeToken(id: String, at time: Int64) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [time, id])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: Collections
+
+    public func createCollection(_ collection: CollectionRecord) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO collections (id, title, description, alias, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [collection.id, collection.title, collection.description, collection.alias, collection.createdAt])
+            for org in Set(collection.readers).union(collection.writers) {
+                try db.execute(
+                    sql: "INSERT INTO collection_access (collection_id, organisation_id, can_read, can_write) VALUES (?, ?, ?, ?)",
+                    arguments: [collection.id, org, collection.readers.contains(org), collection.writers.contains(org)])
+            }
+        }
+    }
+
+    public func collection(id: String) async throws -> CollectionRecord? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT id, title, description, alias, created_at FROM collections WHERE id = ?", arguments: [id])
+            else { return nil }
+            return try Self.collection(from: row, db)
+        }
+    }
+
+    public func collections() async throws -> [CollectionRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, title, description, alias, created_at FROM collections ORDER BY created_at, id")
+                .map { try Self.collection(from: $0, db) }
+        }
+    }
+
+    static func collection(from row: Row, _ db: Database) throws -> CollectionRecord {
+        let id: String = row[0]
+        var record = CollectionRecord(id: id, title: row[1], description: row[2], alias: row[3], createdAt: row[4])
+        for access in try Row.fetchAll(
+            db, sql: "SELECT organisation_id, can_read, can_write FROM collection_access WHERE collection_id = ? ORDER BY organisation_id",
+            arguments: [id])
+        {
+            if access[1] as Bool { record.readers.append(access[0]) }
+            if access[2] as Bool { record.writers.append(access[0]) }
+        }
+        return record
+    }
+
+    // MARK: Status and audit
+
+    public func saveStatus(_ status: StoredStatus) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO statuses (id, user_id, created_at, json) VALUES (?, ?, ?, ?)",
+                arguments: [status.id, status.userID, status.createdAt, Data(status.json)])
+        }
+    }
+
+    public func status(id: String) async throws -> StoredStatus? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, user_id, created_at, json FROM statuses WHERE id = ?", arguments: [id])
+            else { return nil }
+            return StoredStatus(id: row[0], userID: row[1], createdAt: row[2], json: [UInt8](row[3] as Data))
+        }
+    }
+
+    public func appendAudit(_ event: AuditEvent) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO audit_log (time, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                arguments: [event.time, event.actor, event.action, event.target, event.detail])
+        }
+    }
+
+    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT time, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT ?", arguments: [limit]
+            ).map { AuditEvent(time: $0[0], actor: $0[1], action: $0[2], target: $0[3], detail: $0[4]) }
+        }
+    }
+}

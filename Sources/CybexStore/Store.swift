@@ -1,0 +1,201 @@
+public import CybexCore
+
+/// The one storage interface of Cybex. Two implementations, ``SQLiteStore`` (embedded, the
+/// default) and ``PostgresStore`` (scale-out), are held to the same contract test suite.
+///
+/// Every method is one transaction. ``addObjects(_:to:owner:)`` in particular commits all the
+/// objects it is given or none of them.
+public protocol Store: Sendable {
+    /// Brings the schema to the newest version; safe to call on every start.
+    func migrate() async throws
+    /// The schema version the store is at (0 before any migration).
+    func schemaVersion() async throws -> Int
+    /// Releases connections. The store is unusable afterwards.
+    func close() async throws
+
+    // MARK: Organisations, users, tokens
+
+    func createOrganisation(_ organisation: Organisation) async throws
+    func organisation(id: String) async throws -> Organisation?
+    func organisation(named name: String) async throws -> Organisation?
+    func organisations() async throws -> [Organisation]
+
+    func createUser(_ user: User) async throws
+    func user(id: String) async throws -> User?
+    func user(named username: String) async throws -> User?
+    func users() async throws -> [User]
+    func userCount() async throws -> Int
+    func setUserDisabled(id: String, disabled: Bool) async throws
+    func setUserPassword(id: String, passwordHash: String) async throws
+
+    func createToken(_ token: APIToken) async throws
+    /// The token with this secret hash, whatever its state (callers check ``APIToken/isUsable(at:)``).
+    func token(secretHash: String) async throws -> APIToken?
+    func tokens(userID: String?) async throws -> [APIToken]
+    func revokeToken(id: String, at time: Int64) async throws -> Bool
+
+    // MARK: Collections
+
+    func createCollection(_ collection: CollectionRecord) async throws
+    func collection(id: String) async throws -> CollectionRecord?
+    func collections() async throws -> [CollectionRecord]
+
+    // MARK: Objects
+
+    /// Adds object versions to a collection in one transaction and says what became of each,
+    /// in the order given. `owner` is the organisation id recorded for objects new to the store.
+    func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String) async throws -> [AddOutcome]
+    /// One page of a collection's object versions, ascending by date added.
+    func objects(in collectionID: String, matching query: ObjectQuery) async throws -> ObjectPage
+    /// Removes the selected versions of one object from a collection; returns how many were removed.
+    func deleteObject(id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?)
+        async throws -> Int
+    /// How many object versions the collection holds.
+    func objectCount(in collectionID: String) async throws -> Int
+
+    // MARK: Status resources
+
+    func saveStatus(_ status: StoredStatus) async throws
+    func status(id: String) async throws -> StoredStatus?
+
+    // MARK: Audit
+
+    func appendAudit(_ event: AuditEvent) async throws
+    func auditEvents(limit: Int) async throws -> [AuditEvent]
+}
+
+/// The version key stored for objects that are not versioned (SCOs): they are unique by id alone,
+/// and their TAXII version is the date they were added.
+public let unversionedKey = Int64.min
+
+/// What became of one object given to ``Store/addObjects(_:to:owner:)``.
+public enum AddOutcome: Sendable, Hashable {
+    /// Stored as a new object, or as a new version (`newVersion`) of an object the store already had.
+    case added(dateAdded: Int64, newVersion: Bool)
+    /// This id and version were already in the collection; nothing changed.
+    case duplicate
+    /// Refused; nothing of this object was stored.
+    case rejected(reason: String)
+}
+
+/// Which versions of each object a query selects (TAXII `match[version]`). Several may be combined.
+public struct VersionSelector: Sendable, Hashable {
+    public var first: Bool
+    public var last: Bool
+    public var all: Bool
+    /// Exact versions, microseconds.
+    public var versions: [Int64]
+
+    public init(first: Bool = false, last: Bool = false, all: Bool = false, versions: [Int64] = []) {
+        self.first = first
+        self.last = last
+        self.all = all
+        self.versions = versions
+    }
+
+    /// The TAXII default: the newest version of each object.
+    public static let last = VersionSelector(last: true)
+    public static let all = VersionSelector(all: true)
+    public static let first = VersionSelector(first: true)
+}
+
+/// A read of a collection: TAXII's filters plus the page position.
+public struct ObjectQuery: Sendable, Hashable {
+    /// `match[id]`; nil for any.
+    public var ids: [String]?
+    /// `match[type]`; nil for any.
+    public var types: [String]?
+    public var versions: VersionSelector
+    /// `match[spec_version]`; nil for any.
+    public var specVersions: [String]?
+    /// Only versions added strictly after this time (microseconds).
+    public var addedAfter: Int64?
+    /// Most records to return.
+    public var limit: Int
+    /// Whether to read the objects' JSON (false for manifests and version lists).
+    public var withContent: Bool
+
+    public init(
+        ids: [String]? = nil, types: [String]? = nil, versions: VersionSelector = .last, specVersions: [String]? = nil,
+        addedAfter: Int64? = nil, limit: Int = 1000, withContent: Bool = true
+    ) {
+        self.withContent = withContent
+        self.ids = ids
+        self.types = types
+        self.versions = versions
+        self.specVersions = specVersions
+        self.addedAfter = addedAfter
+        self.limit = limit
+    }
+}
+
+/// One page of a collection read.
+public struct ObjectPage: Sendable, Hashable {
+    public var records: [StoredObjectVersion]
+    /// Whether more records match after the last one returned.
+    public var more: Bool
+
+    public init(records: [StoredObjectVersion], more: Bool) {
+        self.records = records
+        self.more = more
+    }
+}
+
+/// A TAXII status resource as stored, so that any server process can answer for it.
+public struct StoredStatus: Sendable, Hashable {
+    public var id: String
+    /// The user who made the request; only they may read it.
+    public var userID: String
+    public var createdAt: Int64
+    /// The status resource, JSON.
+    public var json: [UInt8]
+
+    public init(id: String, userID: String, createdAt: Int64, json: [UInt8]) {
+        self.id = id
+        self.userID = userID
+        self.createdAt = createdAt
+        self.json = json
+    }
+}
+
+/// A security-relevant action, recorded in the append-only audit log.
+public struct AuditEvent: Sendable, Hashable {
+    public var time: Int64
+    /// The user id, or a description of the actor (`cli`, `anonymous`).
+    public var actor: String
+    /// What was done, e.g. `user.create`, `objects.add`, `auth.failure`.
+    public var action: String
+    /// What it was done to, e.g. a collection id.
+    public var target: String
+    /// Further detail, free text.
+    public var detail: String
+
+    public init(time: Int64, actor: String, action: String, target: String, detail: String = "") {
+        self.time = time
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.detail = detail
+    }
+}
+
+/// A failure of the store, with a code tests can compare and a message people can read.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case conflict
+        case notFound = "not-found"
+        case invalidConfiguration = "invalid-configuration"
+        case backend
+        case schemaTooNew = "schema-too-new"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
