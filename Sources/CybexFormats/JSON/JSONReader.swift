@@ -168,7 +168,7 @@ struct JSONScanner {
     }
 
     mutating func readLiteral(_ literal: StaticString) throws(JSONError) {
-        let count = literal.utf8CodeUnitsCount
+        let count = literal.utf8CodeUnitCount
         guard index + count <= buffer.count else { throw fail(.unexpectedEnd, "truncated literal") }
         let start = literal.utf8Start
         for offset in 0..<count where buffer[index + offset] != start[offset] {

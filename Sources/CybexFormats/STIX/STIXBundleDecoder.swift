@@ -1,0 +1,131 @@
+public import CybexCore
+
+/// Why a whole document was refused (as opposed to one object inside it).
+public struct STIXDocumentError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case invalidJSON = "invalid-json"
+        case notABundle = "not-a-bundle"
+        case notAnEnvelope = "not-an-envelope"
+        case tooManyObjects = "too-many-objects"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// The result of decoding one object of a bundle or envelope.
+public enum DecodedObject: Sendable {
+    /// A valid object, ready for the store.
+    case valid(STIXObjectRecord)
+    /// An invalid object: its id and version when it had usable ones, and every violation found.
+    case invalid(id: String?, version: String?, violations: [STIXViolation])
+}
+
+/// Decodes STIX 2.1 bundles (`{"type":"bundle",...}`) and TAXII envelopes (`{"objects":[...]}`)
+/// into validated records, one object at a time: an invalid object is reported and its valid
+/// neighbours are kept.
+public enum STIXBundleDecoder {
+    public enum Container: Sendable {
+        case bundle
+        case envelope
+    }
+
+    /// Bounds on what one document may hold.
+    public struct Limits: Sendable {
+        public var json: JSONLimits
+        public var maxObjects: Int
+
+        public init(json: JSONLimits = .default, maxObjects: Int = 5_000_000) {
+            self.json = json
+            self.maxObjects = maxObjects
+        }
+    }
+
+    /// Decodes every object of `bytes`, in order.
+    public static func decode(_ bytes: [UInt8], as container: Container, limits: Limits = Limits()) throws(STIXDocumentError)
+        -> [DecodedObject]
+    {
+        let top: JSONObjectWithRawArray
+        do {
+            top = try JSONReader.parseObject(bytes, capturingArray: "objects", limits: limits.json)
+        } catch {
+            throw STIXDocumentError(.invalidJSON, error.description)
+        }
+        try checkContainer(top, container)
+        if top.elements.count > limits.maxObjects {
+            throw STIXDocumentError(.tooManyObjects, "the document holds \(top.elements.count) objects; at most \(limits.maxObjects) are accepted at once")
+        }
+        return bytes.withUnsafeBufferPointer { buffer in
+            top.elements.map { element in
+                decodeObject(element.value, raw: UnsafeBufferPointer(rebasing: buffer[element.range]))
+            }
+        }
+    }
+
+    static func checkContainer(_ top: JSONObjectWithRawArray, _ container: Container) throws(STIXDocumentError) {
+        let type = top.members.first(where: { $0.key == "type" })?.value
+        switch container {
+        case .bundle:
+            guard type == .string("bundle") else {
+                throw STIXDocumentError(.notABundle, "a STIX bundle must have \"type\": \"bundle\"")
+            }
+            guard let id = top.members.first(where: { $0.key == "id" })?.value.stringValue,
+                let identifier = STIXIdentifier(id), identifier.type == "bundle"
+            else {
+                throw STIXDocumentError(.notABundle, "a STIX bundle must have an \"id\" of the form bundle--<uuid>")
+            }
+            if top.members.contains(where: { $0.key == "objects" }) && !top.arrayPresent {
+                throw STIXDocumentError(.notABundle, "the bundle's \"objects\" must be a list")
+            }
+        case .envelope:
+            if top.members.contains(where: { $0.key == "objects" }) && !top.arrayPresent {
+                throw STIXDocumentError(.notAnEnvelope, "the envelope's \"objects\" must be a list")
+            }
+            if type == .string("bundle") {
+                // A STIX bundle posted where TAXII 2.1 expects an envelope: the objects are read the same way.
+                return
+            }
+        }
+    }
+
+    /// Validates one object and builds its record.
+    public static func decodeObject(_ value: JSONValue, raw: UnsafeBufferPointer<UInt8>) -> DecodedObject {
+        let violations = STIXValidator.violations(of: value)
+        guard violations.isEmpty else {
+            let version = value["modified"]?.stringValue ?? value["created"]?.stringValue
+            return .invalid(id: value["id"]?.stringValue, version: version, violations: violations)
+        }
+        return .valid(record(from: value, json: JSONWriter.compact(raw)))
+    }
+
+    /// The record of a valid object. `json` is the object's bytes as they will be stored.
+    public static func record(from value: JSONValue, json: [UInt8]) -> STIXObjectRecord {
+        let type = value["type"]?.stringValue ?? ""
+        let created = value["created"]?.stringValue
+        let modified = value["modified"]?.stringValue
+        let markingRefs = value["object_marking_refs"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        return STIXObjectRecord(
+            id: value["id"]?.stringValue ?? "",
+            type: type,
+            specVersion: value["spec_version"]?.stringValue ?? "2.1",
+            created: created.flatMap(STIXTimestamp.init(parsing:))?.microseconds,
+            modified: modified.flatMap(STIXTimestamp.init(parsing:))?.microseconds,
+            versionText: modified ?? created,
+            revoked: value["revoked"]?.boolValue ?? false,
+            createdByRef: value["created_by_ref"]?.stringValue,
+            tlp: TLPLevel.strictest(of: markingRefs),
+            validUntil: value["valid_until"]?.stringValue.flatMap(STIXTimestamp.init(parsing:))?.microseconds,
+            objectMarkingRefs: markingRefs,
+            json: json,
+            observables: ObservableExtractor.observables(of: value, type: type),
+            edges: ObservableExtractor.edges(of: value, type: type)
+        )
+    }
+}
