@@ -50,6 +50,12 @@ public struct STIXTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
         return out + "Z"
     }
 
+    /// Formats with millisecond precision when that loses nothing, else microseconds: the way
+    /// STIX objects usually write `modified`, so versions read back as they were written.
+    public static func formatVersion(microseconds: Int64) -> String {
+        format(microseconds: microseconds, fractionDigits: microseconds % 1000 == 0 ? 3 : 6)
+    }
+
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let s = String(value)
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s

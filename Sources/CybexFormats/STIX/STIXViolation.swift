@@ -17,9 +17,12 @@ public struct STIXViolation: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = objectID ?? "object"
-        if let property { text += ": property '\(property)'" }
-        return text + ": " + message + " [\(rule)]"
+        (objectID ?? "object") + ": " + detail
+    }
+
+    /// The violation without the object id, for lists that already name the object.
+    public var detail: String {
+        (property.map { "property '\($0)': " } ?? "") + message + " [\(rule)]"
     }
 }
 

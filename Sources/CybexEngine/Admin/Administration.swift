@@ -1,0 +1,129 @@
+public import CybexCore
+public import CybexStore
+import Foundation
+
+/// Organisations, users, tokens and collections: the administrator's use cases, shared by the CLI
+/// and (later) the REST API. Every change is written to the audit log.
+public struct Administration: Sendable {
+    public let store: any Store
+    public let hasher: PasswordHasher
+    /// Who is acting, for the audit log (`cli` for the command line).
+    public let actor: String
+
+    public init(store: any Store, hasher: PasswordHasher = PasswordHasher(), actor: String) {
+        self.store = store
+        self.hasher = hasher
+        self.actor = actor
+    }
+
+    public static let minimumPasswordLength = 8
+
+    /// Creates the `admin` organisation and user when the store has no user at all; returns the new
+    /// password (shown once), or nil when users already exist.
+    public func bootstrapIfEmpty() async throws -> String? {
+        guard try await store.userCount() == 0 else { return nil }
+        let organisation: Organisation
+        if let existing = try await store.organisation(named: "admin") {
+            organisation = existing
+        } else {
+            organisation = try await addOrganisation(name: "admin")
+        }
+        let password = Secrets.password()
+        _ = try await addUser(username: "admin", organisation: organisation.name, role: .admin, password: password)
+        return password
+    }
+
+    public func addOrganisation(name: String) async throws -> Organisation {
+        let name = name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 200, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw EngineError(.invalidArgument, "an organisation name must be 1 to 200 printable characters")
+        }
+        if try await store.organisation(named: name) != nil {
+            throw EngineError(.conflict, "organisation '\(name)' already exists")
+        }
+        let organisation = Organisation(id: Secrets.uuid(), name: name, createdAt: Clock.nowMicroseconds())
+        try await store.createOrganisation(organisation)
+        try await audit("organisation.create", target: organisation.id, detail: name)
+        return organisation
+    }
+
+    public func addUser(username: String, organisation organisationName: String, role: Role, password: String) async throws -> User {
+        guard Self.isValidUsername(username) else {
+            throw EngineError(.invalidArgument, "a username must be 1 to 64 characters of letters, digits, '.', '_', '-' and '@'")
+        }
+        guard password.count >= Self.minimumPasswordLength else {
+            throw EngineError(.invalidArgument, "the password must be at least \(Self.minimumPasswordLength) characters")
+        }
+        guard let organisation = try await store.organisation(named: organisationName) else {
+            throw EngineError(.notFound, "no organisation named '\(organisationName)'")
+        }
+        if try await store.user(named: username) != nil {
+            throw EngineError(.conflict, "user '\(username)' already exists")
+        }
+        let user = User(
+            id: Secrets.uuid(), username: username, organisationID: organisation.id, role: role,
+            passwordHash: hasher.hash(password), createdAt: Clock.nowMicroseconds())
+        try await store.createUser(user)
+        try await audit("user.create", target: user.id, detail: "\(username) in \(organisation.name) as \(role.rawValue)")
+        return user
+    }
+
+    /// Creates an API token for `username` and returns its secret (only its hash is stored).
+    public func createToken(username: String, expiresAt: Int64? = nil) async throws -> (token: APIToken, secret: String) {
+        guard let user = try await store.user(named: username) else {
+            throw EngineError(.notFound, "no user named '\(username)'")
+        }
+        let secret = Authenticator.tokenPrefix + Secrets.random(bytes: 32)
+        let token = APIToken(
+            id: Secrets.uuid(), userID: user.id, secretHash: Secrets.sha256Hex(secret), createdAt: Clock.nowMicroseconds(),
+            expiresAt: expiresAt, revokedAt: nil)
+        try await store.createToken(token)
+        try await audit("token.create", target: token.id, detail: "for \(username)")
+        return (token, secret)
+    }
+
+    public func addCollection(title: String, description: String?, readers: [String], writers: [String]) async throws
+        -> CollectionRecord
+    {
+        let title = title.trimmingCharacters(in: .whitespaces)
+        guard !title.isEmpty, title.count <= 500 else {
+            throw EngineError(.invalidArgument, "a collection title must be 1 to 500 characters")
+        }
+        func resolve(_ names: [String]) async throws -> [String] {
+            var ids: [String] = []
+            for name in names {
+                guard let organisation = try await store.organisation(named: name) else {
+                    throw EngineError(.notFound, "no organisation named '\(name)'")
+                }
+                if !ids.contains(organisation.id) { ids.append(organisation.id) }
+            }
+            return ids
+        }
+        let collection = CollectionRecord(
+            id: Secrets.uuid(), title: title, description: description, readers: try await resolve(readers),
+            writers: try await resolve(writers), createdAt: Clock.nowMicroseconds())
+        try await store.createCollection(collection)
+        try await audit(
+            "collection.create", target: collection.id,
+            detail: "\(title); read: \(readers.joined(separator: ",")); write: \(writers.joined(separator: ","))")
+        return collection
+    }
+
+    public func collection(id: String) async throws -> CollectionRecord {
+        guard let collection = try await store.collection(id: id) else {
+            throw EngineError(.notFound, "no collection with id '\(id)'")
+        }
+        return collection
+    }
+
+    func audit(_ action: String, target: String, detail: String) async throws {
+        try await store.appendAudit(AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
+    }
+
+    static func isValidUsername(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 64 else { return false }
+        return name.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || ".-_@".unicodeScalars.contains($0)
+        }
+    }
+}

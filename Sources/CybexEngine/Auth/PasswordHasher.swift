@@ -1,0 +1,19 @@
+import HummingbirdBcrypt
+
+/// Hashes and checks passwords with bcrypt.
+public struct PasswordHasher: Sendable {
+    /// The bcrypt cost (work factor); 12 in production. Tests may lower it.
+    public var cost: UInt8
+
+    public init(cost: UInt8 = 12) {
+        self.cost = cost
+    }
+
+    public func hash(_ password: String) -> String {
+        Bcrypt.hash(password, cost: cost)
+    }
+
+    public func verify(_ password: String, against hash: String) -> Bool {
+        Bcrypt.verify(password, hash: hash)
+    }
+}

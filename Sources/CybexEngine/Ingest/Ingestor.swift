@@ -1,0 +1,104 @@
+public import CybexCore
+public import CybexFormats
+public import CybexStore
+
+/// What became of one object of an ingested document.
+public struct IngestItem: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
+        case added
+        case newVersion
+        case duplicate
+        case rejected(String)
+    }
+
+    /// The object's id, when it had one.
+    public var id: String?
+    /// The object's version (`modified`, else `created`, else the date it was added).
+    public var version: String?
+    public var outcome: Outcome
+
+    public init(id: String?, version: String?, outcome: Outcome) {
+        self.id = id
+        self.version = version
+        self.outcome = outcome
+    }
+
+    public var succeeded: Bool {
+        if case .rejected = outcome { return false }
+        return true
+    }
+}
+
+/// The outcome of ingesting one bundle or envelope.
+public struct IngestReport: Sendable {
+    public var items: [IngestItem]
+
+    public init(items: [IngestItem]) {
+        self.items = items
+    }
+
+    public var added: Int { items.count { $0.outcome == .added } }
+    public var newVersions: Int { items.count { $0.outcome == .newVersion } }
+    public var duplicates: Int { items.count { $0.outcome == .duplicate } }
+    public var rejected: [IngestItem] { items.filter { !$0.succeeded } }
+}
+
+/// The inbound flow for STIX documents: decode, validate each object, store the valid ones of a
+/// document in one transaction, and report on every object.
+public struct Ingestor: Sendable {
+    public let store: any Store
+    public let limits: STIXBundleDecoder.Limits
+
+    public init(store: any Store, limits: STIXBundleDecoder.Limits = .init()) {
+        self.store = store
+        self.limits = limits
+    }
+
+    /// Ingests `bytes` into `collection` on behalf of `owner` (the organisation id recorded as the
+    /// owner of objects new to the store). Throws only when the document as a whole is unusable.
+    public func ingest(
+        _ bytes: [UInt8], as container: STIXBundleDecoder.Container, into collection: CollectionRecord, owner: String
+    ) async throws -> IngestReport {
+        let decoded = try STIXBundleDecoder.decode(bytes, as: container, limits: limits)
+        return try await store(decoded, into: collection, owner: owner)
+    }
+
+    /// Stores already decoded objects (see ``STIXBundleDecoder``) and reports on each.
+    public func store(_ decoded: [DecodedObject], into collection: CollectionRecord, owner: String) async throws -> IngestReport {
+        var records: [STIXObjectRecord] = []
+        records.reserveCapacity(decoded.count)
+        var recordPositions: [Int] = []
+        recordPositions.reserveCapacity(decoded.count)
+        var items: [IngestItem] = []
+        items.reserveCapacity(decoded.count)
+        for (position, object) in decoded.enumerated() {
+            switch object {
+            case .valid(let record):
+                records.append(record)
+                recordPositions.append(position)
+                items.append(IngestItem(id: record.id, version: record.versionText, outcome: .added))
+            case .invalid(let id, let version, let violations):
+                let message = violations.map(\.detail).joined(separator: "; ")
+                items.append(IngestItem(id: id, version: version, outcome: .rejected(message)))
+            }
+        }
+        if !records.isEmpty {
+            let outcomes = try await store.addObjects(records, to: collection.id, owner: owner)
+            for (index, outcome) in outcomes.enumerated() {
+                let position = recordPositions[index]
+                switch outcome {
+                case .added(let dateAdded, let newVersion):
+                    items[position].outcome = newVersion ? .newVersion : .added
+                    if items[position].version == nil {
+                        items[position].version = STIXTimestamp.format(microseconds: dateAdded)
+                    }
+                case .duplicate:
+                    items[position].outcome = .duplicate
+                case .rejected(let reason):
+                    items[position].outcome = .rejected(reason)
+                }
+            }
+        }
+        return IngestReport(items: items)
+    }
+}

@@ -1,0 +1,79 @@
+public import CybexCore
+public import CybexFormats
+public import CybexStore
+
+/// The collection use cases of every exchange path (TAXII, CLI, later REST and sync): find the
+/// collections a principal may see, read, add to and delete from them. Access is decided here,
+/// once, through ``CollectionAccess``; a collection a principal may not see is reported as absent.
+public struct CollectionService: Sendable {
+    public let store: any Store
+    public let ingestor: Ingestor
+
+    public init(store: any Store, limits: STIXBundleDecoder.Limits = .init()) {
+        self.store = store
+        self.ingestor = Ingestor(store: store, limits: limits)
+    }
+
+    /// A collection as one principal sees it.
+    public struct View: Sendable, Hashable {
+        public var collection: CollectionRecord
+        public var canRead: Bool
+        public var canWrite: Bool
+    }
+
+    /// The collections `principal` can read or write, oldest first.
+    public func collections(for principal: Principal) async throws -> [View] {
+        try await store.collections().compactMap { view(of: $0, for: principal) }
+    }
+
+    /// The collection `id` as `principal` sees it; `notFound` when it does not exist or is invisible.
+    public func collection(id: String, for principal: Principal) async throws -> View {
+        guard let record = try await store.collection(id: id), let view = view(of: record, for: principal) else {
+            throw EngineError(.notFound, "no collection with id '\(id)'")
+        }
+        return view
+    }
+
+    func view(of record: CollectionRecord, for principal: Principal) -> View? {
+        guard CollectionAccess.isVisible(record, to: principal) else { return nil }
+        return View(
+            collection: record, canRead: CollectionAccess.canRead(record, by: principal),
+            canWrite: CollectionAccess.canWrite(record, by: principal))
+    }
+
+    /// One page of objects; `forbidden` without read access.
+    public func objects(in collectionID: String, matching query: ObjectQuery, for principal: Principal) async throws -> ObjectPage {
+        let view = try await collection(id: collectionID, for: principal)
+        guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
+        return try await store.objects(in: collectionID, matching: query)
+    }
+
+    /// Ingests a TAXII envelope or STIX bundle; `forbidden` without write access.
+    public func add(
+        _ bytes: [UInt8], as container: STIXBundleDecoder.Container, to collectionID: String, by principal: Principal
+    ) async throws -> IngestReport {
+        let view = try await collection(id: collectionID, for: principal)
+        guard view.canWrite else { throw EngineError(.forbidden, "you may not add objects to collection '\(collectionID)'") }
+        let report = try await ingestor.ingest(bytes, as: container, into: view.collection, owner: principal.organisation.id)
+        try await audit(principal, "objects.add", collectionID, "\(report.added) added, \(report.newVersions) new versions, \(report.duplicates) duplicates, \(report.rejected.count) rejected")
+        return report
+    }
+
+    /// Deletes the selected versions of one object; `notFound` when none matched.
+    public func delete(
+        objectID: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, by principal: Principal
+    ) async throws -> Int {
+        let view = try await collection(id: collectionID, for: principal)
+        guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
+        guard view.canWrite else { throw EngineError(.forbidden, "you may not delete objects from collection '\(collectionID)'") }
+        let removed = try await store.deleteObject(id: objectID, from: collectionID, versions: versions, specVersions: specVersions)
+        guard removed > 0 else { throw EngineError(.notFound, "no object '\(objectID)' in collection '\(collectionID)'") }
+        try await audit(principal, "objects.delete", collectionID, "\(objectID): \(removed) versions")
+        return removed
+    }
+
+    func audit(_ principal: Principal, _ action: String, _ target: String, _ detail: String) async throws {
+        try await store.appendAudit(
+            AuditEvent(time: Clock.nowMicroseconds(), actor: principal.user.username, action: action, target: target, detail: detail))
+    }
+}

@@ -1,0 +1,51 @@
+import CybexEngine
+import CybexFormats
+import CybexStore
+import Hummingbird
+import Logging
+
+/// Turns every error into a response with a body: TAXII error resources (JSON with `title`,
+/// `description`, `error_code`, `http_status`) for all paths, so clients always get a readable
+/// reason. Unexpected errors are logged and answered with a generic 500.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as TAXIIError {
+            return try error.response(from: request, context: context)
+        } catch {
+            return try Self.translate(error, context: context).response(from: request, context: context)
+        }
+    }
+
+    static func translate(_ error: any Error, context: Context) -> TAXIIError {
+        switch error {
+        case let error as EngineError:
+            switch error.code {
+            case .notFound: return TAXIIError(.notFound, title: "Not found", description: error.message, code: error.code.rawValue)
+            case .forbidden: return TAXIIError(.forbidden, title: "Forbidden", description: error.message, code: error.code.rawValue)
+            case .conflict: return TAXIIError(.conflict, title: "Conflict", description: error.message, code: error.code.rawValue)
+            case .tooLarge: return TAXIIError(.contentTooLarge, title: "Payload too large", description: error.message, code: error.code.rawValue)
+            case .invalidArgument: return TAXIIError(.badRequest, title: "Bad request", description: error.message, code: error.code.rawValue)
+            }
+        case let error as STIXDocumentError:
+            return TAXIIError(.badRequest, title: "Invalid TAXII envelope", description: error.message, code: error.code.rawValue)
+        case let error as HTTPError:
+            let title: String = switch error.status {
+            case .notFound: "Not found"
+            case .contentTooLarge: "Payload too large"
+            case .methodNotAllowed: "Method not allowed"
+            default: error.status.reasonPhrase
+            }
+            let description: String = switch error.status {
+            case .notFound: "no such resource"
+            case .contentTooLarge: "the request body is larger than the server accepts (see max_content_length)"
+            default: error.body ?? error.status.reasonPhrase
+            }
+            return TAXIIError(error.status, title: title, description: description, headers: error.headers)
+        default:
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return TAXIIError(.internalServerError, title: "Internal server error", description: "the server could not complete the request; the error was logged")
+        }
+    }
+}

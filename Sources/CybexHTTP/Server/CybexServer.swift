@@ -1,0 +1,65 @@
+import CybexCore
+public import CybexEngine
+public import CybexStore
+import CybexFormats
+public import Hummingbird
+import HummingbirdTLS
+public import Logging
+public import Prometheus
+
+/// Builds the `cybex serve` application: TAXII 2.1 under `/taxii2/`, `/healthz`, `/metrics`.
+///
+/// ```swift
+/// let app = try CybexServer.application(configuration: .init(port: 8080), store: store, logger: logger)
+/// try await app.runService()
+/// ```
+public enum CybexServer {
+    public static func application(
+        configuration: ServerConfiguration, store: any Store, logger: Logger,
+        metrics: PrometheusCollectorRegistry? = nil, passwordHasher: PasswordHasher = PasswordHasher()
+    ) throws -> some ApplicationProtocol {
+        let router = self.router(configuration: configuration, store: store, metrics: metrics, passwordHasher: passwordHasher)
+        let appConfiguration = ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "cybex")
+        if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+            let tls = try TLSSettings.server(certificatePath: certificate, keyPath: key)
+            return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: appConfiguration, logger: logger)
+        }
+        return Application(router: router, configuration: appConfiguration, logger: logger)
+    }
+
+    /// The router alone, for tests that drive it without a socket.
+    public static func router(
+        configuration: ServerConfiguration, store: any Store, metrics: PrometheusCollectorRegistry?,
+        passwordHasher: PasswordHasher = PasswordHasher()
+    ) -> Router<CybexRequestContext> {
+        let router = Router(context: CybexRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: MetricsMiddleware())
+
+        router.get("/healthz") { _, _ in
+            _ = try await store.schemaVersion()
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+
+        let authenticator = Authenticator(store: store, hasher: passwordHasher)
+        let authentication = AuthenticationMiddleware(authenticator: authenticator, store: store)
+
+        router.group("metrics").add(middleware: authentication).get { _, context in
+            let principal = try context.requirePrincipal()
+            guard principal.user.role == .admin else {
+                throw TAXIIError(.forbidden, title: "Forbidden", description: "metrics are for administrators", code: "forbidden")
+            }
+            let body = metrics?.emitToBuffer() ?? []
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+
+        let taxii = router.group("taxii2").add(middleware: authentication).add(middleware: NegotiationMiddleware())
+        let limits = STIXBundleDecoder.Limits(maxObjects: 1_000_000)
+        TAXIIRoutes(configuration: configuration, collections: CollectionService(store: store, limits: limits), store: store)
+            .register(on: taxii)
+        return router
+    }
+}

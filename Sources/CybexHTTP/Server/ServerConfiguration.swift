@@ -1,0 +1,36 @@
+/// How `cybex serve` runs.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// PEM certificate chain and private key; TLS is served directly when both are set.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// The largest request body accepted, in bytes (TAXII `max_content_length`).
+    public var maxContentLength: Int
+    /// The name (path segment) of the TAXII API root.
+    public var apiRoot: String
+    /// The externally visible base URL (e.g. `https://cti.example.org`) when behind a reverse proxy;
+    /// otherwise URLs are derived from the request's Host header.
+    public var publicURL: String?
+    /// Records per page when the client gives no `limit`, and the most it may ask for.
+    public var defaultPageSize: Int
+    public var maxPageSize: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
+        maxContentLength: Int = 64 << 20, apiRoot: String = "cybex", publicURL: String? = nil, defaultPageSize: Int = 1000,
+        maxPageSize: Int = 10_000
+    ) {
+        self.host = host
+        self.port = port
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsKeyPath = tlsKeyPath
+        self.maxContentLength = maxContentLength
+        self.apiRoot = apiRoot
+        self.publicURL = publicURL
+        self.defaultPageSize = defaultPageSize
+        self.maxPageSize = maxPageSize
+    }
+
+    var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+}

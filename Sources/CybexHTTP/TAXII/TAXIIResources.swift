@@ -1,0 +1,125 @@
+import HTTPTypes
+import CybexCore
+import CybexEngine
+import CybexFormats
+import CybexStore
+import Hummingbird
+
+/// Builds the bodies of TAXII 2.1 responses. Small resources go through ``JSONValue``; envelopes
+/// are written straight from the stored object bytes, never re-serialised.
+enum TAXIIResources {
+    static func collection(_ view: CollectionService.View) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("id", .string(view.collection.id)),
+            ("title", .string(view.collection.title)),
+        ]
+        if let description = view.collection.description { members.append(("description", .string(description))) }
+        if let alias = view.collection.alias { members.append(("alias", .string(alias))) }
+        members += [
+            ("can_read", .bool(view.canRead)),
+            ("can_write", .bool(view.canWrite)),
+            ("media_types", .array([.string(TAXIIMediaType.stix)])),
+        ]
+        return .object(members)
+    }
+
+    static func status(id: String, report: IngestReport, requested: Int64) -> JSONValue {
+        var successes: [JSONValue] = []
+        var failures: [JSONValue] = []
+        for item in report.items {
+            var detail: [(key: String, value: JSONValue)] = [
+                ("id", .string(item.id ?? "")),
+                ("version", .string(item.version ?? "")),
+            ]
+            switch item.outcome {
+            case .added: break
+            case .newVersion: detail.append(("message", .string("stored as a new version")))
+            case .duplicate: detail.append(("message", .string("already in the collection; nothing changed")))
+            case .rejected(let reason): detail.append(("message", .string(reason)))
+            }
+            if item.succeeded { successes.append(.object(detail)) } else { failures.append(.object(detail)) }
+        }
+        var members: [(key: String, value: JSONValue)] = [
+            ("id", .string(id)),
+            ("status", .string("complete")),
+            ("request_timestamp", .string(STIXTimestamp.format(microseconds: requested))),
+            ("total_count", .number(String(report.items.count))),
+            ("success_count", .number(String(successes.count))),
+            ("failure_count", .number(String(failures.count))),
+            ("pending_count", .number("0")),
+        ]
+        if !successes.isEmpty { members.append(("successes", .array(successes))) }
+        if !failures.isEmpty { members.append(("failures", .array(failures))) }
+        return .object(members)
+    }
+
+    /// `{"more":…,"next":…,"objects":[…]}` from stored bytes.
+    static func envelope(_ page: ObjectPage) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(page.records.reduce(64) { $0 + $1.json.count + 1 })
+        out.append(contentsOf: #"{"more":"#.utf8)
+        out.append(contentsOf: (page.more ? "true" : "false").utf8)
+        appendNext(page, to: &out)
+        if !page.records.isEmpty {
+            out.append(contentsOf: #","objects":["#.utf8)
+            for (i, record) in page.records.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: record.json)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    static func manifest(_ page: ObjectPage) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(page.records.count * 160 + 64)
+        out.append(contentsOf: #"{"more":"#.utf8)
+        out.append(contentsOf: (page.more ? "true" : "false").utf8)
+        appendNext(page, to: &out)
+        if !page.records.isEmpty {
+            out.append(contentsOf: #","objects":["#.utf8)
+            for (i, record) in page.records.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: #"{"id":"#.utf8)
+                JSONWriter.writeString(record.id, into: &out)
+                out.append(contentsOf: #","date_added":""#.utf8)
+                out.append(contentsOf: STIXTimestamp.format(microseconds: record.dateAdded).utf8)
+                out.append(contentsOf: #"","version":""#.utf8)
+                out.append(contentsOf: STIXTimestamp.formatVersion(microseconds: record.version).utf8)
+                out.append(contentsOf: #"","media_type":"application/stix+json;version="#.utf8)
+                out.append(contentsOf: record.specVersion.utf8)
+                out.append(contentsOf: #""}"#.utf8)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    static func versions(_ page: ObjectPage) -> [UInt8] {
+        var members: [(key: String, value: JSONValue)] = [("more", .bool(page.more))]
+        if page.more, let last = page.records.last { members.append(("next", .string(PageToken.encode(last.dateAdded)))) }
+        if !page.records.isEmpty {
+            members.append(("versions", .array(page.records.map { .string(STIXTimestamp.formatVersion(microseconds: $0.version)) })))
+        }
+        return JSONWriter.bytes(.object(members))
+    }
+
+    static func appendNext(_ page: ObjectPage, to out: inout [UInt8]) {
+        guard page.more, let last = page.records.last else { return }
+        out.append(contentsOf: #","next":"#.utf8)
+        JSONWriter.writeString(PageToken.encode(last.dateAdded), into: &out)
+    }
+
+    /// The X-TAXII-Date-Added-First/Last headers of a page (none for an empty page).
+    static func dateHeaders(_ page: ObjectPage) -> HTTPFields {
+        var headers = HTTPFields()
+        if let first = page.records.first, let last = page.records.last {
+            headers[HTTPField.Name("X-TAXII-Date-Added-First")!] = STIXTimestamp.format(microseconds: first.dateAdded)
+            headers[HTTPField.Name("X-TAXII-Date-Added-Last")!] = STIXTimestamp.format(microseconds: last.dateAdded)
+        }
+        return headers
+    }
+}

@@ -1,0 +1,148 @@
+public import ArgumentParser
+public import CybexCore
+import CybexEngine
+import CybexStore
+import Foundation
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Create or upgrade the store's schema.")
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let version = try await store.withStore { try await $0.schemaVersion() }
+        print("store is at schema version \(version)")
+    }
+}
+
+struct OrgCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "org", abstract: "Manage organisations.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add an organisation.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The organisation's name.") var name: String
+
+        func run() async throws {
+            let organisation = try await store.withStore { store in
+                try await Administration(store: store, actor: "cli").addOrganisation(name: name)
+            }
+            print(organisation.id)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List organisations.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            for organisation in try await store.withStore({ try await $0.organisations() }) {
+                print("\(organisation.id)\t\(organisation.name)")
+            }
+        }
+    }
+}
+
+extension Role: ExpressibleByArgument {}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a user. The password is read from standard input (one line), or prompted for on a terminal.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user's login name.") var username: String
+        @Option(help: "The user's organisation.") var org: String
+        @Option(help: "admin, analyst, contributor, reader or sync.") var role: Role
+
+        func run() async throws {
+            let password = try Terminal.readPassword(prompt: "Password for \(username): ")
+            let user = try await store.withStore { store in
+                try await Administration(store: store, actor: "cli")
+                    .addUser(username: username, organisation: org, role: role, password: password)
+            }
+            print(user.id)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await store.withStore { store in
+                let organisations = Dictionary(uniqueKeysWithValues: try await store.organisations().map { ($0.id, $0.name) })
+                for user in try await store.users() {
+                    let state = user.disabled ? "disabled" : "active"
+                    print("\(user.username)\t\(organisations[user.organisationID] ?? "?")\t\(user.role.rawValue)\t\(state)")
+                }
+            }
+        }
+    }
+}
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Manage API tokens.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API token for a user and print it. Only a hash is stored: the token cannot be shown again.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user the token acts for.") var username: String
+        @Option(help: "Days until the token expires (default: never).") var expiresInDays: Int?
+
+        func validate() throws {
+            if let days = expiresInDays, days <= 0 { throw ValidationError("--expires-in-days must be a positive number of days") }
+        }
+
+        func run() async throws {
+            let expiry = expiresInDays.map { Clock.nowMicroseconds() + Int64($0) * 86_400_000_000 }
+            let created = try await store.withStore { store in
+                try await Administration(store: store, actor: "cli").createToken(username: username, expiresAt: expiry)
+            }
+            print(created.secret)
+        }
+    }
+}
+
+struct CollectionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collection", abstract: "Manage collections.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a collection and print its id.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The collection's title.") var title: String
+        @Option(help: "A description.") var description: String?
+        @Option(name: .customLong("read"), help: "An organisation that may read (repeatable).") var readers: [String] = []
+        @Option(name: .customLong("write"), help: "An organisation that may write (repeatable).") var writers: [String] = []
+
+        func run() async throws {
+            let collection = try await store.withStore { store in
+                try await Administration(store: store, actor: "cli")
+                    .addCollection(title: title, description: description, readers: readers, writers: writers)
+            }
+            print(collection.id)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List collections: id, objects, title, readers, writers.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await store.withStore { store in
+                let names = Dictionary(uniqueKeysWithValues: try await store.organisations().map { ($0.id, $0.name) })
+                for collection in try await store.collections() {
+                    let count = try await store.objectCount(in: collection.id)
+                    let readers = collection.readers.map { names[$0] ?? $0 }.joined(separator: ",")
+                    let writers = collection.writers.map { names[$0] ?? $0 }.joined(separator: ",")
+                    print("\(collection.id)\t\(count)\t\(collection.title)\tread:\(readers)\twrite:\(writers)")
+                }
+            }
+        }
+    }
+}

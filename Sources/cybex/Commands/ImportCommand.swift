@@ -1,0 +1,81 @@
+import ArgumentParser
+import CybexCore
+import CybexEngine
+import CybexFormats
+import CybexStore
+import Foundation
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import STIX 2.1 bundles into a collection.",
+        discussion: """
+            Each file is one bundle and lands whole or not at all: its valid objects are committed in one \
+            transaction; invalid objects are rejected one by one and listed. Use - for standard input.
+            """)
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Bundle files (- for standard input).") var files: [String]
+    @Option(help: "The collection id.") var collection: String
+    @Option(help: "The organisation recorded as owner of new objects.") var owner: String = "admin"
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("name at least one bundle file (- for standard input)") }
+    }
+
+    func run() async throws {
+        try await store.withStore { store in
+            guard let target = try await store.collection(id: collection) else {
+                throw CommandFailure(message: "no collection with id '\(collection)'")
+            }
+            guard let organisation = try await store.organisation(named: owner) else {
+                throw CommandFailure(message: "no organisation named '\(owner)' (see --owner)")
+            }
+            let ingestor = Ingestor(store: store)
+            var failedFiles = 0
+            for file in files {
+                do {
+                    try await importFile(file, ingestor: ingestor, into: target, owner: organisation.id)
+                } catch let error as CommandFailure {
+                    Terminal.endProgress()
+                    Terminal.error(error.message)
+                    failedFiles += 1
+                }
+            }
+            try await store.appendAudit(
+                AuditEvent(time: Clock.nowMicroseconds(), actor: "cli", action: "objects.import", target: target.id,
+                    detail: "\(files.count - failedFiles) of \(files.count) files imported"))
+            if failedFiles > 0 { throw CommandFailure(message: "\(failedFiles) of \(files.count) files could not be imported") }
+        }
+    }
+
+    func importFile(_ file: String, ingestor: Ingestor, into target: CollectionRecord, owner: String) async throws {
+        let started = Date()
+        Terminal.progress("\(file): reading…")
+        let bytes = try read(file)
+        Terminal.progress("\(file): decoding \(bytes.count / 1_048_576) MiB…")
+        let decoded: [DecodedObject]
+        do {
+            decoded = try STIXBundleDecoder.decode(bytes, as: .bundle)
+        } catch {
+            throw CommandFailure(message: "\(file): \(error.message)")
+        }
+        Terminal.progress("\(file): storing \(decoded.count) objects in one transaction…")
+        let report = try await ingestor.store(decoded, into: target, owner: owner)
+        Terminal.endProgress()
+        let seconds = Date().timeIntervalSince(started)
+        print(
+            "\(file): \(report.items.count) objects: \(report.added) added, \(report.newVersions) new versions, "
+                + "\(report.duplicates) duplicates, \(report.rejected.count) rejected (\(String(format: "%.2f", seconds)) s)")
+        for item in report.rejected {
+            if case .rejected(let reason) = item.outcome { print("  rejected \(item.id ?? "(no id)"): \(reason)") }
+        }
+    }
+
+    func read(_ file: String) throws -> [UInt8] {
+        if file == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CommandFailure(message: "\(file): cannot read the file (missing or not readable)")
+        }
+        return [UInt8](data)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import CybexEngine
+import CybexHTTP
+import CybexStore
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the TAXII 2.1 server.",
+        discussion: """
+            Creates and migrates the store on first run. When no user exists yet, creates the user 'admin' in \
+            the organisation 'admin' and prints its password once. TAXII requires HTTPS: give --tls-cert and \
+            --tls-key, or run behind a reverse proxy that terminates TLS (see docs/DEPLOYMENT.md).
+            """)
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on.") var port = 8080
+    @Option(help: "PEM certificate chain for HTTPS.") var tlsCert: String?
+    @Option(help: "PEM private key for HTTPS.") var tlsKey: String?
+    @Option(help: "Largest request body accepted, in bytes (TAXII max_content_length).") var maxContentLength = 64 << 20
+    @Option(help: "The public base URL when behind a reverse proxy, e.g. https://cti.example.org.") var publicURL: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535") }
+        if maxContentLength < 1024 { throw ValidationError("--max-content-length must be at least 1024 bytes") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        var logger = Logger(label: "cybex")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        try await store.withStore(logger: logger) { store in
+            if let password = try await Administration(store: store, actor: "serve").bootstrapIfEmpty() {
+                FileHandle.standardOutput.write(Data("admin password: \(password)\n".utf8))
+                logger.notice("created the first user 'admin' in organisation 'admin'; its password was printed once")
+            }
+            let configuration = ServerConfiguration(
+                host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, maxContentLength: maxContentLength,
+                publicURL: publicURL)
+            let app: any ApplicationProtocol
+            do {
+                app = try CybexServer.application(configuration: configuration, store: store, logger: logger, metrics: registry)
+            } catch {
+                throw CommandFailure(message: "cannot set up TLS: \(error)")
+            }
+            logger.info("serving TAXII 2.1", metadata: ["address": "\(host):\(port)", "tls": "\(configuration.tlsCertificatePath != nil)"])
+            try await app.runService()
+            logger.info("stopped")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+/// `cybex`: the command line of a Cybex node.
+struct CybexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cybex",
+        abstract: "Cybex: cybersecurity information exchange for incident response teams (STIX 2.1, TAXII 2.1).",
+        version: CybexVersion.current,
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, OrgCommand.self, UserCommand.self, TokenCommand.self,
+            CollectionCommand.self, ImportCommand.self, ExportCommand.self,
+        ]
+    )
+}
+
+enum CybexVersion {
+    static let current = "0.1.0"
+}
+
+/// Options every command takes: where the data lives.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The data folder (env CYBEX_DATA).", valueName: "dir"))
+    var data: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "postgres://user:pass@host:port/db for PostgreSQL; absent: SQLite in the data folder (env CYBEX_DATABASE_URL).",
+            valueName: "url"))
+    var database: String?
+}

@@ -1,0 +1,41 @@
+import CybexStore
+import Foundation
+import Logging
+
+extension StoreOptions {
+    var dataDirectory: String {
+        data ?? ProcessInfo.processInfo.environment["CYBEX_DATA"] ?? "./cybex-data"
+    }
+
+    var databaseURL: String? {
+        database ?? ProcessInfo.processInfo.environment["CYBEX_DATABASE_URL"]
+    }
+
+    /// Opens and migrates the store, runs `body`, and closes the store whatever happens.
+    func withStore<T>(logger: Logger = CLILogger.make(), _ body: (any Store) async throws -> T) async throws -> T {
+        let store: any Store
+        do {
+            let location = try StoreLocation(dataDirectory: dataDirectory, databaseURL: databaseURL)
+            store = try await location.open(logger: logger)
+            try await store.migrate()
+        } catch let error as StoreError {
+            throw CommandFailure(message: error.message)
+        }
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+}
+
+enum CLILogger {
+    static func make(level: Logger.Level = .warning) -> Logger {
+        var logger = Logger(label: "cybex") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = level
+        return logger
+    }
+}
