@@ -45,6 +45,10 @@ public protocol Store: Sendable {
     /// Adds object versions to a collection in one transaction and says what became of each,
     /// in the order given. `owner` is the organisation id recorded for objects new to the store.
     func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String) async throws -> [AddOutcome]
+    /// Adds the batches that `queue` delivers, all in one transaction, as ``addObjects(_:to:owner:)``
+    /// does for one array; outcomes are in delivery order. A default implementation collects the
+    /// batches first.
+    func addObjects(from queue: ObjectBatchQueue, to collectionID: String, owner: String) async throws -> [AddOutcome]
     /// One page of a collection's object versions, ascending by date added.
     func objects(in collectionID: String, matching query: ObjectQuery) async throws -> ObjectPage
     /// Removes the selected versions of one object from a collection; returns how many were removed.

@@ -1,6 +1,8 @@
 public import CybexCore
 public import CybexFormats
 public import CybexStore
+import Dispatch
+import Synchronization
 
 /// What became of one object of an ingested document.
 public struct IngestItem: Sendable, Hashable {
@@ -59,22 +61,57 @@ public struct Ingestor: Sendable {
     public func ingest(
         _ bytes: [UInt8], as container: STIXBundleDecoder.Container, into collection: CollectionRecord, owner: String
     ) async throws -> IngestReport {
-        let decoded = try STIXBundleDecoder.decode(bytes, as: container, limits: limits)
-        return try await store(decoded, into: collection, owner: owner)
+        let document = try STIXBundleDecoder.parse(bytes, as: container, limits: limits)
+        return try await store(document, into: collection, owner: owner)
+    }
+
+    /// Validates and stores a parsed document. Objects are validated in chunks on a separate
+    /// thread while the store writes the chunks before them, all in one transaction.
+    public func store(
+        _ document: ParsedDocument, into collection: CollectionRecord, owner: String, progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> IngestReport {
+        let chunkSize = 2000
+        if document.count <= chunkSize {
+            return try await store(document.decode(0..<document.count), into: collection, owner: owner)
+        }
+        let queue = ObjectBatchQueue()
+        let decodedChunks = Mutex<[[DecodedObject]]>([])
+        DispatchQueue.global(qos: .userInitiated).async {
+            var start = 0
+            while start < document.count {
+                let chunk = document.decode(start..<min(start + chunkSize, document.count))
+                decodedChunks.withLock { $0.append(chunk) }
+                var records: [STIXObjectRecord] = []
+                records.reserveCapacity(chunk.count)
+                for case .valid(let record) in chunk { records.append(record) }
+                queue.push(records)
+                start += chunkSize
+                progress?(min(start, document.count))
+            }
+            queue.finish()
+        }
+        let outcomes = try await store.addObjects(from: queue, to: collection.id, owner: owner)
+        let decoded = decodedChunks.withLock { $0.flatMap { $0 } }
+        return report(decoded, outcomes)
     }
 
     /// Stores already decoded objects (see ``STIXBundleDecoder``) and reports on each.
     public func store(_ decoded: [DecodedObject], into collection: CollectionRecord, owner: String) async throws -> IngestReport {
         var records: [STIXObjectRecord] = []
         records.reserveCapacity(decoded.count)
-        var recordPositions: [Int] = []
-        recordPositions.reserveCapacity(decoded.count)
+        for case .valid(let record) in decoded { records.append(record) }
+        let outcomes = records.isEmpty ? [] : try await store.addObjects(records, to: collection.id, owner: owner)
+        return report(decoded, outcomes)
+    }
+
+    /// Pairs decoded objects with the store's outcomes for the valid ones (same order).
+    func report(_ decoded: [DecodedObject], _ outcomes: [AddOutcome]) -> IngestReport {
         var items: [IngestItem] = []
         items.reserveCapacity(decoded.count)
+        var recordPositions: [Int] = []
         for (position, object) in decoded.enumerated() {
             switch object {
             case .valid(let record):
-                records.append(record)
                 recordPositions.append(position)
                 items.append(IngestItem(id: record.id, version: record.versionText, outcome: .added))
             case .invalid(let id, let version, let violations):
@@ -82,21 +119,18 @@ public struct Ingestor: Sendable {
                 items.append(IngestItem(id: id, version: version, outcome: .rejected(message)))
             }
         }
-        if !records.isEmpty {
-            let outcomes = try await store.addObjects(records, to: collection.id, owner: owner)
-            for (index, outcome) in outcomes.enumerated() {
-                let position = recordPositions[index]
-                switch outcome {
-                case .added(let dateAdded, let newVersion):
-                    items[position].outcome = newVersion ? .newVersion : .added
-                    if items[position].version == nil {
-                        items[position].version = STIXTimestamp.format(microseconds: dateAdded)
-                    }
-                case .duplicate:
-                    items[position].outcome = .duplicate
-                case .rejected(let reason):
-                    items[position].outcome = .rejected(reason)
+        for (index, outcome) in outcomes.enumerated() {
+            let position = recordPositions[index]
+            switch outcome {
+            case .added(let dateAdded, let newVersion):
+                items[position].outcome = newVersion ? .newVersion : .added
+                if items[position].version == nil {
+                    items[position].version = STIXTimestamp.format(microseconds: dateAdded)
                 }
+            case .duplicate:
+                items[position].outcome = .duplicate
+            case .rejected(let reason):
+                items[position].outcome = .rejected(reason)
             }
         }
         return IngestReport(items: items)

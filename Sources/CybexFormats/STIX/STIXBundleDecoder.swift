@@ -52,6 +52,15 @@ public enum STIXBundleDecoder {
     public static func decode(_ bytes: [UInt8], as container: Container, limits: Limits = Limits()) throws(STIXDocumentError)
         -> [DecodedObject]
     {
+        let document = try parse(bytes, as: container, limits: limits)
+        return document.decode(0..<document.count)
+    }
+
+    /// Reads the document's JSON and checks its container, leaving the objects to be validated
+    /// (by ``ParsedDocument/decode(_:)``, in chunks, possibly on another thread).
+    public static func parse(_ bytes: [UInt8], as container: Container, limits: Limits = Limits()) throws(STIXDocumentError)
+        -> ParsedDocument
+    {
         let top: JSONObjectWithRawArray
         do {
             top = try JSONReader.parseObject(bytes, capturingArray: "objects", limits: limits.json)
@@ -62,11 +71,7 @@ public enum STIXBundleDecoder {
         if top.elements.count > limits.maxObjects {
             throw STIXDocumentError(.tooManyObjects, "the document holds \(top.elements.count) objects; at most \(limits.maxObjects) are accepted at once")
         }
-        return bytes.withUnsafeBufferPointer { buffer in
-            top.elements.map { element in
-                decodeObject(element.value, raw: UnsafeBufferPointer(rebasing: buffer[element.range]))
-            }
-        }
+        return ParsedDocument(bytes: bytes, elements: top.elements)
     }
 
     static func checkContainer(_ top: JSONObjectWithRawArray, _ container: Container) throws(STIXDocumentError) {
@@ -127,5 +132,23 @@ public enum STIXBundleDecoder {
             observables: ObservableExtractor.observables(of: value, type: type),
             edges: ObservableExtractor.edges(of: value, type: type)
         )
+    }
+}
+
+/// A bundle or envelope whose JSON was read and whose objects are yet to be validated.
+public struct ParsedDocument: Sendable {
+    let bytes: [UInt8]
+    let elements: [(value: JSONValue, range: Range<Int>)]
+
+    /// How many objects the document holds.
+    public var count: Int { elements.count }
+
+    /// Validates the objects at `positions` and builds their records, in order.
+    public func decode(_ positions: Range<Int>) -> [DecodedObject] {
+        bytes.withUnsafeBufferPointer { buffer in
+            elements[positions].map { element in
+                STIXBundleDecoder.decodeObject(element.value, raw: UnsafeBufferPointer(rebasing: buffer[element.range]))
+            }
+        }
     }
 }

@@ -16,7 +16,8 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Argument(help: "Bundle files (- for standard input).") var files: [String]
     @Option(help: "The collection id.") var collection: String
-    @Option(help: "The organisation recorded as owner of new objects.") var owner: String = "admin"
+    @Option(help: "The organisation recorded as owner of new objects (default: the node's own 'admin' organisation).")
+    var owner: String?
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one bundle file (- for standard input)") }
@@ -27,8 +28,16 @@ struct ImportCommand: AsyncParsableCommand {
             guard let target = try await store.collection(id: collection) else {
                 throw CommandFailure(message: "no collection with id '\(collection)'")
             }
-            guard let organisation = try await store.organisation(named: owner) else {
-                throw CommandFailure(message: "no organisation named '\(owner)' (see --owner)")
+            let organisation: Organisation
+            if let owner {
+                guard let named = try await store.organisation(named: owner) else {
+                    throw CommandFailure(message: "no organisation named '\(owner)' (see --owner)")
+                }
+                organisation = named
+            } else if let nodeOrganisation = try await store.organisation(named: "admin") {
+                organisation = nodeOrganisation
+            } else {
+                organisation = try await Administration(store: store, actor: "cli").addOrganisation(name: "admin")
             }
             let ingestor = Ingestor(store: store)
             var failedFiles = 0

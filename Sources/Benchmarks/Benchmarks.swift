@@ -1,0 +1,112 @@
+import ArgumentParser
+import CybexCore
+import CybexEngine
+import CybexFormats
+import CybexStore
+import Foundation
+import Logging
+
+/// In-process benchmarks of the hot paths, phase by phase. Whole-command and TAXII figures are
+/// measured from outside (see BENCHMARKS.md).
+@main
+struct Benchmarks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Benchmarks", abstract: "Cybex benchmarks.", subcommands: [Ingest.self, Read.self, Generate.self])
+}
+
+struct CorpusOptions: ParsableArguments {
+    @Option(help: "A STIX 2.1 bundle file.") var corpus: String
+    @Option(help: "postgres://… to measure PostgreSQL; default a fresh SQLite file.") var database: String?
+    @Option(help: "Repetitions (fresh store each).") var runs = 3
+}
+
+func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
+    let start = ContinuousClock.now
+    let value = try await body()
+    let elapsed = ContinuousClock.now - start
+    return (value, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted[sorted.count / 2]
+}
+
+func freshStore(_ database: String?) async throws -> (any Store, String) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cybex-bench-\(UUID().uuidString)").path
+    let location = try StoreLocation(dataDirectory: folder, databaseURL: database)
+    let store = try await location.open(logger: Logger(label: "bench"))
+    try await store.migrate()
+    return (store, folder)
+}
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Decode, validate and store a corpus: objects/s per phase.")
+    @OptionGroup var options: CorpusOptions
+
+    func run() async throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: options.corpus)))
+        var decodeRates: [Double] = []
+        var storeRates: [Double] = []
+        var totalRates: [Double] = []
+        for run in 1...options.runs {
+            let (store, folder) = try await freshStore(options.database)
+            let collection = CollectionRecord(id: UUID().uuidString.lowercased(), title: "bench", createdAt: Clock.nowMicroseconds())
+            try await store.createCollection(collection)
+            let (document, parseSeconds) = try await measure { try STIXBundleDecoder.parse(bytes, as: .bundle) }
+            let ingestor = Ingestor(store: store)
+            let (report, storeSeconds) = try await measure { try await ingestor.store(document, into: collection, owner: "bench") }
+            let n = Double(report.items.count)
+            decodeRates.append(n / parseSeconds)
+            storeRates.append(n / storeSeconds)
+            totalRates.append(n / (parseSeconds + storeSeconds))
+            print(String(format: "run %d: %d objects, parse %.3f s, validate+store (overlapped) %.3f s, %.0f objects/s", run,
+                report.items.count, parseSeconds, storeSeconds, n / (parseSeconds + storeSeconds)))
+            try await store.close()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        print(String(format: "median: JSON parse %.0f objects/s, validate+store %.0f objects/s, total %.0f objects/s",
+            median(decodeRates), median(storeRates), median(totalRates)))
+    }
+}
+
+struct Read: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Store a corpus, then page through it and run filtered reads.")
+    @OptionGroup var options: CorpusOptions
+    @Option(help: "Page size.") var limit = 1000
+
+    func run() async throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: options.corpus)))
+        let (store, folder) = try await freshStore(options.database)
+        let collection = CollectionRecord(id: UUID().uuidString.lowercased(), title: "bench", createdAt: Clock.nowMicroseconds())
+        try await store.createCollection(collection)
+        let decoded = try STIXBundleDecoder.decode(bytes, as: .bundle)
+        _ = try await Ingestor(store: store).store(decoded, into: collection, owner: "bench")
+        var rates: [Double] = []
+        for run in 1...options.runs {
+            let (count, seconds) = try await measure { () async throws -> Int in
+                var query = ObjectQuery(versions: .all, limit: limit)
+                var count = 0
+                while true {
+                    let page = try await store.objects(in: collection.id, matching: query)
+                    count += page.records.count
+                    guard page.more, let last = page.records.last else { return count }
+                    query.addedAfter = last.dateAdded
+                }
+            }
+            rates.append(Double(count) / seconds)
+            print(String(format: "run %d: paged %d objects in %.3f s (%.0f objects/s)", run, count, seconds, Double(count) / seconds))
+        }
+        var latencies: [Double] = []
+        for _ in 0..<50 {
+            let (_, seconds) = try await measure {
+                try await store.objects(in: collection.id, matching: ObjectQuery(types: ["indicator"], addedAfter: 0, limit: 100))
+            }
+            latencies.append(seconds * 1000)
+        }
+        print(String(format: "median: paginated read %.0f objects/s; filtered read (match[type]=indicator, limit 100) %.2f ms",
+            median(rates), median(latencies)))
+        try await store.close()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}

@@ -1,0 +1,66 @@
+public import CybexCore
+import Foundation
+
+/// Batches of records handed from a decoding thread to the store's writer, so that decoding and
+/// writing one large bundle overlap on two cores while the whole bundle still commits in one
+/// transaction. Bounded: the producer waits when the writer is `capacity` batches behind.
+public final class ObjectBatchQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var batches: [[STIXObjectRecord]] = []
+    private var finished = false
+    private var cancelled = false
+    private let capacity: Int
+
+    public init(capacity: Int = 4) {
+        self.capacity = capacity
+    }
+
+    /// Adds a batch; waits while the queue is full. Does nothing once cancelled.
+    public func push(_ batch: [STIXObjectRecord]) {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count >= capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return }
+        batches.append(batch)
+        condition.broadcast()
+    }
+
+    /// No more batches will come.
+    public func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The consumer gave up (its transaction failed): wake and release the producer.
+    public func cancel() {
+        condition.lock()
+        cancelled = true
+        finished = true
+        batches.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, waiting for it; nil when the producer has finished and all were taken.
+    public func next() -> [STIXObjectRecord]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !finished { condition.wait() }
+        guard !batches.isEmpty else { return nil }
+        let batch = batches.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+}
+
+extension Store {
+    /// Adds every batch of `queue` in one transaction. This default collects the batches first;
+    /// ``SQLiteStore`` writes each batch as it arrives.
+    public func addObjects(from queue: ObjectBatchQueue, to collectionID: String, owner: String) async throws -> [AddOutcome] {
+        var all: [STIXObjectRecord] = []
+        while let batch = queue.next() { all += batch }
+        return try await addObjects(all, to: collectionID, owner: owner)
+    }
+}
