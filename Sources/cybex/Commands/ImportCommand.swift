@@ -62,14 +62,16 @@ struct ImportCommand: AsyncParsableCommand {
         Terminal.progress("\(file): reading…")
         let bytes = try read(file)
         Terminal.progress("\(file): decoding \(bytes.count / 1_048_576) MiB…")
-        let decoded: [DecodedObject]
+        let document: ParsedDocument
         do {
-            decoded = try STIXBundleDecoder.decode(bytes, as: .bundle)
+            document = try STIXBundleDecoder.parse(bytes, as: .bundle)
         } catch {
             throw CommandFailure(message: "\(file): \(error.message)")
         }
-        Terminal.progress("\(file): storing \(decoded.count) objects in one transaction…")
-        let report = try await ingestor.store(decoded, into: target, owner: owner)
+        let total = document.count
+        let report = try await ingestor.store(document, into: target, owner: owner) { done in
+            Terminal.progress("\(file): validated \(done) of \(total) objects, writing in one transaction…")
+        }
         Terminal.endProgress()
         let seconds = Date().timeIntervalSince(started)
         print(
