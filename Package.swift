@@ -96,10 +96,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CybexCoreTests", dependencies: ["CybexCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "CybexFormatsTests", dependencies: ["CybexCore", "CybexFormats"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CybexFormatsTests",
+            dependencies: ["CybexCore", "CybexFormats"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CybexStoreTests",
-            dependencies: ["CybexCore", "CybexFormats", "CybexStore"],
+            dependencies: ["CybexCore", "CybexFormats", "CybexStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -44,8 +44,7 @@ public enum StoreLocation: Sendable, Hashable {
             }
             return try SQLiteStore(path: path)
         case .postgres(let url):
-            _ = url  // PENDING-PG: PostgresStore.connect(url: url, logger: logger)
-            throw StoreError(.invalidConfiguration, "PostgreSQL support is not built in yet")
+            return try await PostgresStore.connect(url: url, logger: logger)
         }
     }
 }

@@ -1,52 +1,131 @@
 public import CybexCore
 
 /// Pulls the observable values and graph edges out of a STIX object, normalised for correlation.
+///
+/// Observables come from SCOs (their value, name or key, and their hashes), from the SCOs of the
+/// deprecated observable container of observed-data, and from the equality comparisons of STIX
+/// indicator patterns (`[ipv4-addr:value = '198.51.100.1']`, `[file:hashes.'SHA-256' IN ('…', '…')]`).
+/// Values are kept as given except where the value space is case-insensitive (hashes, IPv6, e-mail
+/// addresses, MAC addresses, registry keys, certificate serials) or a trailing dot is insignificant
+/// (domain names). IPv4 CIDR blocks are kept as written.
 public enum ObservableExtractor {
-    /// The observables an object carries: the value of an SCO, the hashes of a file or artifact.
+    /// The observables an object carries.
     public static func observables(of object: JSONValue, type: String) -> [Observable] {
+        var result: [Observable] = []
+        switch type {
+        case "indicator":
+            if object["pattern_type"]?.stringValue == "stix", let pattern = object["pattern"]?.stringValue {
+                result = observables(inPattern: pattern)
+            }
+        case "observed-data":
+            for (_, embedded) in object["objects"]?.objectMembers ?? [] {
+                if let embeddedType = embedded["type"]?.stringValue {
+                    result += observables(ofObservable: embedded, type: embeddedType)
+                }
+            }
+        default:
+            result = observables(ofObservable: object, type: type)
+        }
+        var seen: Set<Observable> = []
+        return result.filter { seen.insert($0).inserted }
+    }
+
+    static func observables(ofObservable object: JSONValue, type: String) -> [Observable] {
         var result: [Observable] = []
         let value = object["value"]?.stringValue
         switch type {
-        case "ipv4-addr": if let value { result.append(Observable(kind: .ipv4, value: value)) }
-        case "ipv6-addr": if let value { result.append(Observable(kind: .ipv6, value: value.lowercased())) }
-        case "domain-name": if let value { result.append(Observable(kind: .domain, value: normaliseDomain(value))) }
-        case "url": if let value { result.append(Observable(kind: .url, value: value)) }
-        case "email-addr": if let value { result.append(Observable(kind: .email, value: value.lowercased())) }
-        case "mac-addr": if let value { result.append(Observable(kind: .mac, value: value.lowercased())) }
         case "autonomous-system":
-            if let number = object["number"]?.integerValue { result.append(Observable(kind: .autonomousSystem, value: String(number))) }
-        case "mutex":
-            if let name = object["name"]?.stringValue { result.append(Observable(kind: .mutex, value: name)) }
+            if let number = object["number"]?.integerValue {
+                result.append(Observable(kind: .autonomousSystem, value: String(number)))
+            }
+        case "mutex", "file":
+            if let name = object["name"]?.stringValue,
+                let observable = observable(type: type, property: "name", value: name)
+            {
+                result.append(observable)
+            }
         case "user-account":
             if let login = object["account_login"]?.stringValue ?? object["user_id"]?.stringValue {
                 result.append(Observable(kind: .userAccount, value: login))
             }
         case "windows-registry-key":
-            if let key = object["key"]?.stringValue { result.append(Observable(kind: .windowsRegistryKey, value: key.lowercased())) }
+            if let key = object["key"]?.stringValue,
+                let observable = observable(type: type, property: "key", value: key)
+            {
+                result.append(observable)
+            }
         case "x509-certificate":
-            if let serial = object["serial_number"]?.stringValue { result.append(Observable(kind: .x509Serial, value: serial.lowercased())) }
-        case "file", "artifact":
-            if type == "file", let name = object["name"]?.stringValue { result.append(Observable(kind: .fileName, value: name)) }
+            if let serial = object["serial_number"]?.stringValue,
+                let observable = observable(type: type, property: "serial_number", value: serial)
+            {
+                result.append(observable)
+            }
         default:
-            break
+            if let value, let observable = observable(type: type, property: "value", value: value) {
+                result.append(observable)
+            }
         }
-        if let hashes = object["hashes"]?.objectMembers {
-            for (algorithm, hash) in hashes {
-                guard let text = hash.stringValue else { continue }
-                let kind: Observable.Kind? = switch algorithm {
-                case "MD5": .md5
-                case "SHA-1": .sha1
-                case "SHA-256": .sha256
-                case "SHA-512": .sha512
-                default: nil
-                }
-                if let kind { result.append(Observable(kind: kind, value: text.lowercased())) }
+        for (algorithm, hash) in object["hashes"]?.objectMembers ?? [] {
+            if let text = hash.stringValue, let observable = observable(hash: algorithm, value: text) {
+                result.append(observable)
             }
         }
         return result
     }
 
-    /// The edges an object states: a relationship's source and target, a sighting's references.
+    /// The observables named by the positive `=` and `IN` comparisons of a STIX pattern.
+    public static func observables(inPattern pattern: String) -> [Observable] {
+        guard let comparisons = STIXPatternSyntax.comparisons(in: pattern) else { return [] }
+        var result: [Observable] = []
+        for comparison in comparisons where !comparison.negated && (comparison.op == "=" || comparison.op == "IN") {
+            let path = comparison.path.replacingQuotes()
+            for value in comparison.values {
+                if path.hasPrefix("hashes.") {
+                    if let observable = observable(hash: String(path.dropFirst(7)), value: value) {
+                        result.append(observable)
+                    }
+                } else if comparison.objectType == "autonomous-system", path == "number", let number = Int64(value) {
+                    result.append(Observable(kind: .autonomousSystem, value: String(number)))
+                } else if let observable = observable(type: comparison.objectType, property: path, value: value) {
+                    result.append(observable)
+                }
+            }
+        }
+        return result
+    }
+
+    static func observable(type: String, property: String, value: String) -> Observable? {
+        switch (type, property) {
+        case ("ipv4-addr", "value"): Observable(kind: .ipv4, value: value)
+        case ("ipv6-addr", "value"): Observable(kind: .ipv6, value: value.lowercased())
+        case ("domain-name", "value"): Observable(kind: .domain, value: normaliseDomain(value))
+        case ("url", "value"): Observable(kind: .url, value: value)
+        case ("email-addr", "value"): Observable(kind: .email, value: value.lowercased())
+        case ("mac-addr", "value"): Observable(kind: .mac, value: value.lowercased())
+        case ("mutex", "name"): Observable(kind: .mutex, value: value)
+        case ("file", "name"): Observable(kind: .fileName, value: value)
+        case ("user-account", "account_login"), ("user-account", "user_id"):
+            Observable(kind: .userAccount, value: value)
+        case ("windows-registry-key", "key"): Observable(kind: .windowsRegistryKey, value: value.lowercased())
+        case ("x509-certificate", "serial_number"): Observable(kind: .x509Serial, value: value.lowercased())
+        default: nil
+        }
+    }
+
+    static func observable(hash algorithm: String, value: String) -> Observable? {
+        let kind: Observable.Kind? =
+            switch algorithm.uppercased() {
+            case "MD5": .md5
+            case "SHA-1", "SHA1": .sha1
+            case "SHA-256", "SHA256": .sha256
+            case "SHA-512", "SHA512": .sha512
+            default: nil
+            }
+        return kind.map { Observable(kind: $0, value: value.lowercased()) }
+    }
+
+    /// The edges an object states: a relationship's source and target, a sighting's references, and
+    /// the `resolves-to` / `belongs-to` references of addresses and domain names.
     public static func edges(of object: JSONValue, type: String) -> [RelationshipEdge] {
         guard let id = object["id"]?.stringValue else { return [] }
         switch type {
@@ -60,15 +139,22 @@ public enum ObservableExtractor {
             if let target = object["sighting_of_ref"]?.stringValue {
                 edges.append(RelationshipEdge(sourceRef: id, targetRef: target, type: "sighting-of"))
             }
-            for ref in object["observed_data_refs"]?.arrayValue ?? [] {
-                if let target = ref.stringValue { edges.append(RelationshipEdge(sourceRef: id, targetRef: target, type: "observed")) }
-            }
-            for ref in object["where_sighted_refs"]?.arrayValue ?? [] {
-                if let target = ref.stringValue { edges.append(RelationshipEdge(sourceRef: id, targetRef: target, type: "where-sighted")) }
-            }
+            edges += references(object, "observed_data_refs", from: id, as: "observed")
+            edges += references(object, "where_sighted_refs", from: id, as: "where-sighted")
             return edges
+        case "domain-name", "ipv4-addr", "ipv6-addr":
+            return references(object, "resolves_to_refs", from: id, as: "resolves-to")
+                + references(object, "belongs_to_refs", from: id, as: "belongs-to")
         default:
             return []
+        }
+    }
+
+    static func references(
+        _ object: JSONValue, _ property: String, from id: String, as type: String
+    ) -> [RelationshipEdge] {
+        (object[property]?.arrayValue ?? []).compactMap { ref in
+            ref.stringValue.map { RelationshipEdge(sourceRef: id, targetRef: $0, type: type) }
         }
     }
 
@@ -77,4 +163,9 @@ public enum ObservableExtractor {
         if domain.hasSuffix(".") { domain.removeLast() }
         return domain
     }
+}
+
+extension String {
+    /// `hashes.'SHA-256'` → `hashes.SHA-256` (pattern paths quote keys that are not identifiers).
+    func replacingQuotes() -> String { String(filter { $0 != "'" }) }
 }

@@ -129,7 +129,8 @@ public enum STIXBundleDecoder {
             validUntil: value["valid_until"]?.stringValue.flatMap(STIXTimestamp.init(parsing:))?.microseconds,
             objectMarkingRefs: markingRefs,
             json: json,
-            observables: ObservableExtractor.observables(of: value, type: type),
+            // NUL cannot be stored in PostgreSQL text; such a value is no useful observable either.
+            observables: ObservableExtractor.observables(of: value, type: type).filter { !$0.value.contains("\u{0}") },
             edges: ObservableExtractor.edges(of: value, type: type)
         )
     }

@@ -1,19 +1,41 @@
 import CybexCore
 
 /// Checks one STIX 2.1 object against the specification's MUST rules: common properties,
-/// identifiers, timestamps, naming, markings, and the rules of its type (``STIXTypeRules``).
+/// identifiers, timestamps, naming, markings, extensions, and the rules of its type
+/// (``STIXTypeRules``).
 ///
-/// Unknown (custom) properties and extensions are allowed and left as they are.
+/// Unknown (custom) properties, custom objects and extensions are allowed and left as they are;
+/// only their names and the general data-type rules (no nulls, no empty lists or dictionaries,
+/// `*_bin` is base64, `*_hex` is hex) are checked. SHOULD-level rules (vocabularies, `x_` prefixes,
+/// UUIDv4 for SDO ids, UUIDv5 for SCO ids) are not violations.
+///
+/// ```swift
+/// let object = try JSONReader.parse(Array(json.utf8))
+/// for violation in STIXValidator.violations(of: object) {
+///     print(violation)
+///     // indicator--…: property 'valid_until': 'valid_until' must be later than 'valid_from' [timestamp-order]
+/// }
+/// ```
 public enum STIXValidator {
+    /// Property names reserved by section 3.8 that must not appear in STIX content.
+    static let reservedPropertyNames: Set<String> = ["severity", "username", "phone_number", "action"]
+
     /// Every violation of `object`; empty when it is valid.
     public static func violations(of object: JSONValue) -> [STIXViolation] {
         guard let members = object.objectMembers else {
-            return [STIXViolation(objectID: nil, property: nil, rule: "object", message: "a STIX object must be a JSON object, not \(object.kindName)")]
+            return [
+                STIXViolation(
+                    objectID: nil, property: nil, rule: "object",
+                    message: "a STIX object must be a JSON object, not \(object.kindName)")
+            ]
         }
         let id = object["id"]?.stringValue
         var v = STIXViolations(objectID: id)
         check(members: members, object: object, into: &v)
-        return v.list
+        // A property can break one rule through two checks (e.g. `payload_bin` as a defined binary
+        // property and as a `*_bin` name): report it once.
+        var seen: Set<String> = []
+        return v.list.filter { seen.insert(($0.property ?? "") + "\u{0}" + $0.rule).inserted }
     }
 
     static func check(members: [(key: String, value: JSONValue)], object: JSONValue, into v: inout STIXViolations) {
@@ -22,7 +44,10 @@ public enum STIXValidator {
             return
         }
         guard STIXIdentifier.isValidTypeName(type.utf8), type != "action" else {
-            v.add("type", "type-name", "'\(type)' is not a valid STIX type name (3-250 characters of a-z, 0-9 and '-')")
+            v.add(
+                "type", "type-name",
+                "'\(type)' is not a valid STIX type name (3-250 characters of a-z, 0-9 and '-', starting with a letter)"
+            )
             return
         }
         if type == "bundle" {
@@ -30,15 +55,15 @@ public enum STIXValidator {
             return
         }
         let kind = STIXObjectKind(type: type)
-        checkIdentifier(object, type: type, kind: kind, into: &v)
+        checkIdentifier(object, type: type, into: &v)
         checkPropertyNames(members, into: &v)
         checkSpecVersion(object, kind: kind, into: &v)
         checkCommonTimestamps(object, type: type, kind: kind, into: &v)
-        checkCommonProperties(object, kind: kind, into: &v)
+        checkCommonProperties(object, type: type, kind: kind, into: &v)
         STIXTypeRules.check(type: type, object: object, into: &v)
     }
 
-    static func checkIdentifier(_ object: JSONValue, type: String, kind: STIXObjectKind, into v: inout STIXViolations) {
+    static func checkIdentifier(_ object: JSONValue, type: String, into v: inout STIXViolations) {
         guard let idValue = object["id"] else {
             v.add("id", "required-property", "'id' is required")
             return
@@ -52,34 +77,66 @@ public enum STIXValidator {
         }
     }
 
+    /// Section 3.1: property names are 3–250 characters of `a-z`, `0-9` and `_` and begin with a letter.
+    static func isValidPropertyName(_ name: String) -> Bool {
+        let bytes = name.utf8
+        guard (3...250).contains(bytes.count), let first = bytes.first, (0x61...0x7A).contains(first) else {
+            return false
+        }
+        return bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
+    }
+
     static func checkPropertyNames(_ members: [(key: String, value: JSONValue)], into v: inout STIXViolations) {
         for (key, value) in members {
-            if key != "id" {
-                let bytes = key.utf8
-                let validChars = bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
-                if !validChars || bytes.count < 3 || bytes.count > 250 {
-                    v.add(key, "property-name", "property names must be 3-250 characters of a-z, 0-9 and '_'")
+            if key != "id" && !isValidPropertyName(key) {
+                v.add(
+                    key, "property-name",
+                    "property names must be 3-250 characters of a-z, 0-9 and '_', starting with a letter")
+            }
+            if reservedPropertyNames.contains(key) {
+                v.add(key, "reserved-property", "'\(key)' is reserved by STIX 2.1 and must not be used")
+            }
+            checkValueRules(value, path: key, into: &v)
+            checkEncodedName(key, value, path: key, into: &v)
+            if key == "extensions", let extensions = value.objectMembers {
+                for (name, body) in extensions {
+                    for (property, item) in body.objectMembers ?? [] {
+                        checkEncodedName(property, item, path: "extensions.\(name).\(property)", into: &v)
+                    }
                 }
             }
-            checkNoNullsOrEmptyLists(value, path: key, into: &v)
         }
     }
 
-    static func checkNoNullsOrEmptyLists(_ value: JSONValue, path: String, depth: Int = 0, into v: inout STIXViolations) {
+    /// Sections 2.3 and 2.12 and the JSON serialisation: no nulls, no empty lists, no empty dictionaries,
+    /// at any depth.
+    static func checkValueRules(_ value: JSONValue, path: String, into v: inout STIXViolations) {
         switch value {
         case .null:
             v.add(path, "null-value", "null values are not allowed; omit the property instead")
         case .array(let elements):
-            if elements.isEmpty && depth == 0 { v.add(path, "empty-list", "lists must not be empty; omit the property instead") }
+            if elements.isEmpty { v.add(path, "empty-list", "lists must not be empty; omit the property instead") }
             for (i, element) in elements.enumerated() {
-                checkNoNullsOrEmptyLists(element, path: "\(path).[\(i)]", depth: depth + 1, into: &v)
+                checkValueRules(element, path: "\(path).[\(i)]", into: &v)
             }
         case .object(let members):
+            if members.isEmpty {
+                v.add(path, "empty-dictionary", "dictionaries and objects must not be empty; omit the property instead")
+            }
             for (key, member) in members {
-                checkNoNullsOrEmptyLists(member, path: "\(path).\(key)", depth: depth + 1, into: &v)
+                checkValueRules(member, path: "\(path).\(key)", into: &v)
             }
         default:
             break
+        }
+    }
+
+    /// Sections 2.1, 2.8 and 11.1: a property named `*_bin` holds base64 and one named `*_hex` holds hex.
+    static func checkEncodedName(_ name: String, _ value: JSONValue, path: String, into v: inout STIXViolations) {
+        if name.hasSuffix("_bin") {
+            PropertyChecker.check(value, as: .binary, at: path, scope: .identifiers, into: &v)
+        } else if name.hasSuffix("_hex") {
+            PropertyChecker.check(value, as: .hex, at: path, scope: .identifiers, into: &v)
         }
     }
 
@@ -92,7 +149,9 @@ public enum STIXValidator {
         case .string("2.1")?:
             break
         case .string(let other)?:
-            v.add("spec_version", "spec-version", "'spec_version' must be \"2.1\", not \"\(other)\" (this server stores STIX 2.1)")
+            v.add(
+                "spec_version", "spec-version",
+                "'spec_version' must be \"2.1\", not \"\(other)\" (this server stores STIX 2.1)")
         case let other?:
             v.add("spec_version", "property-type", "'spec_version' must be a string, not \(other.kindName)")
         }
@@ -100,7 +159,10 @@ public enum STIXValidator {
 
     /// created/modified rules. SDOs, SROs, language-content and extension-definition need both;
     /// marking-definition has created only; SCOs have neither (custom objects: optional).
-    static func checkCommonTimestamps(_ object: JSONValue, type: String, kind: STIXObjectKind, into v: inout STIXViolations) {
+    static func checkCommonTimestamps(
+        _ object: JSONValue, type: String, kind: STIXObjectKind, into v: inout STIXViolations
+    ) {
+        guard kind != .observable else { return }
         let created = timestamp(object, "created", millisecondPrecision: true, into: &v)
         let modified = timestamp(object, "modified", millisecondPrecision: true, into: &v)
         switch kind {
@@ -121,7 +183,7 @@ public enum STIXValidator {
             }
         }
         if let created, let modified, modified < created {
-            v.add("modified", "modified-before-created", "'modified' must not be earlier than 'created'")
+            v.add("modified", "modified-before-created", "'modified' must be later than or equal to 'created'")
         }
     }
 
@@ -132,7 +194,8 @@ public enum STIXValidator {
     ) -> STIXTimestamp? {
         guard let value = object[key] else { return nil }
         guard let text = value.stringValue, let ts = STIXTimestamp(parsing: text) else {
-            v.add(key, "timestamp-format", "'\(key)' must be an RFC 3339 UTC timestamp such as 2016-01-01T00:00:00.000Z")
+            v.add(
+                key, "timestamp-format", "'\(key)' must be an RFC 3339 UTC timestamp such as 2016-01-01T00:00:00.000Z")
             return nil
         }
         if millisecondPrecision && ts.fractionDigits < 3 {
@@ -141,37 +204,22 @@ public enum STIXValidator {
         return ts
     }
 
-    static func checkCommonProperties(_ object: JSONValue, kind: STIXObjectKind, into v: inout STIXViolations) {
-        if let revoked = object["revoked"], revoked.boolValue == nil {
-            v.add("revoked", "property-type", "'revoked' must be a boolean")
-        }
-        if let ref = object["created_by_ref"] {
-            checkReference(ref, property: "created_by_ref", allowedTypes: ["identity"], into: &v)
-        }
-        if let labels = object["labels"] {
-            checkStringList(labels, property: "labels", into: &v)
-        }
-        if let confidence = object["confidence"] {
-            if let n = confidence.integerValue {
-                if n < 0 || n > 100 { v.add("confidence", "value-range", "'confidence' must be an integer from 0 to 100") }
-            } else {
-                v.add("confidence", "property-type", "'confidence' must be an integer from 0 to 100")
+    static func checkCommonProperties(
+        _ object: JSONValue, type: String, kind: STIXObjectKind, into v: inout STIXViolations
+    ) {
+        let common: [PropertySpec] = [
+            PropertySpec("revoked", .boolean), PropertySpec("created_by_ref", .reference(.types(["identity"]))),
+            PropertySpec("labels", .stringList), PropertySpec("confidence", .integer(0...100)),
+            PropertySpec("lang", .languageTag), PropertySpec("defanged", .boolean),
+            PropertySpec("object_marking_refs", .list(.reference(.types(["marking-definition"])))),
+        ]
+        for property in common {
+            if let value = object[property.name] {
+                PropertyChecker.check(value, as: property.kind, at: property.name, scope: .identifiers, into: &v)
             }
         }
-        if let lang = object["lang"], lang.stringValue == nil {
-            v.add("lang", "property-type", "'lang' must be a string (an RFC 5646 language code)")
-        }
-        if let defanged = object["defanged"], defanged.boolValue == nil {
-            v.add("defanged", "property-type", "'defanged' must be a boolean")
-        }
-        if let refs = object["object_marking_refs"] {
-            if let list = refs.arrayValue {
-                for (i, ref) in list.enumerated() {
-                    checkReference(ref, property: "object_marking_refs.[\(i)]", allowedTypes: ["marking-definition"], into: &v)
-                }
-            } else {
-                v.add("object_marking_refs", "property-type", "'object_marking_refs' must be a list of marking-definition ids")
-            }
+        if object["defanged"] != nil && kind != .observable && kind != .custom {
+            v.add("defanged", "not-applicable", "'defanged' must only be used on cyber-observable objects")
         }
         if let granular = object["granular_markings"] {
             GranularMarkingRules.check(granular, in: object, into: &v)
@@ -180,26 +228,15 @@ public enum STIXValidator {
             ExternalReferenceRules.check(references, into: &v)
         }
         if let extensions = object["extensions"] {
-            ExtensionRules.check(extensions, into: &v)
+            ExtensionRules.check(extensions, objectType: type, into: &v)
         }
     }
 
     /// Checks that `value` is a STIX identifier whose type is one of `allowedTypes` (any type when nil).
-    static func checkReference(_ value: JSONValue, property: String, allowedTypes: Set<String>?, into v: inout STIXViolations) {
-        guard let text = value.stringValue, let id = STIXIdentifier(text) else {
-            v.add(property, "identifier-format", "'\(property)' must be a STIX identifier ('<type>--<uuid>')")
-            return
-        }
-        if let allowedTypes, !allowedTypes.contains(id.type) {
-            let allowed = allowedTypes.sorted().joined(separator: ", ")
-            v.add(property, "reference-type", "'\(property)' must refer to an object of type \(allowed), not \(id.type)")
-        }
-    }
-
-    static func checkStringList(_ value: JSONValue, property: String, into v: inout STIXViolations) {
-        guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
-            v.add(property, "property-type", "'\(property)' must be a list of strings")
-            return
-        }
+    static func checkReference(
+        _ value: JSONValue, property: String, allowedTypes: Set<String>?, into v: inout STIXViolations
+    ) {
+        let target: ReferenceTarget = allowedTypes.map { .types($0) } ?? .any
+        PropertyChecker.checkReference(value, at: property, target: target, scope: .identifiers, into: &v)
     }
 }

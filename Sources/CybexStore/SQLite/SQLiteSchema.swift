@@ -77,6 +77,7 @@ enum SQLiteSchema {
                 """,
                 "CREATE UNIQUE INDEX collection_objects_by_id ON collection_objects (collection_id, id, version)",
                 "CREATE INDEX collection_objects_by_type ON collection_objects (collection_id, type, date_added)",
+                "CREATE INDEX collection_objects_by_object ON collection_objects (object_pk)",
                 """
                 CREATE TABLE observables (
                     kind TEXT NOT NULL,
@@ -84,6 +85,7 @@ enum SQLiteSchema {
                     object_pk INTEGER NOT NULL REFERENCES objects(pk))
                 """,
                 "CREATE INDEX observables_by_value ON observables (kind, value)",
+                "CREATE INDEX observables_by_object ON observables (object_pk)",
                 """
                 CREATE TABLE relationships (
                     source_ref TEXT NOT NULL,
@@ -93,6 +95,7 @@ enum SQLiteSchema {
                 """,
                 "CREATE INDEX relationships_by_source ON relationships (source_ref)",
                 "CREATE INDEX relationships_by_target ON relationships (target_ref)",
+                "CREATE INDEX relationships_by_object ON relationships (object_pk)",
                 """
                 CREATE TABLE statuses (
                     id TEXT PRIMARY KEY,

@@ -159,7 +159,7 @@ extension SQLiteStore {
   public func objects(in collectionID: String, matching query: ObjectQuery) async throws
     -> ObjectPage
   {
-    try await pool.read { db in
+    try await read { db in
       var arguments: StatementArguments = [collectionID, query.addedAfter ?? Int64.min]
       let filter = SQLFilter.build(
         query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
@@ -218,7 +218,7 @@ extension SQLiteStore {
   }
 
   public func objectCount(in collectionID: String) async throws -> Int {
-    try await pool.read { db in
+    try await read { db in
       try Int.fetchOne(
         db, sql: "SELECT COUNT(*) FROM collection_objects WHERE collection_id = ?",
         arguments: [collectionID]) ?? 0

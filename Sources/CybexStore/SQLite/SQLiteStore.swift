@@ -37,7 +37,7 @@ public final class SQLiteStore: Store {
     // MARK: Migrations
 
     public func schemaVersion() async throws -> Int {
-        try await pool.read { db in try Self.currentVersion(db) }
+        try await read { db in try Self.currentVersion(db) }
     }
 
     static func currentVersion(_ db: Database) throws -> Int {
@@ -67,6 +67,16 @@ public final class SQLiteStore: Store {
             return try await pool.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw StoreError(.conflict, error.message ?? "constraint violated")
+        } catch let error as DatabaseError {
+            throw StoreError(.backend, "SQLite: \(error.message ?? error.description)")
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as DatabaseError {
+            throw StoreError(.backend, "SQLite: \(error.message ?? error.description)")
         }
     }
 
@@ -81,21 +91,21 @@ public final class SQLiteStore: Store {
     }
 
     public func organisation(id: String) async throws -> Organisation? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT id, name, created_at FROM organisations WHERE id = ?", arguments: [id])
                 .map(Self.organisation(from:))
         }
     }
 
     public func organisation(named name: String) async throws -> Organisation? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT id, name, created_at FROM organisations WHERE name = ?", arguments: [name])
                 .map(Self.organisation(from:))
         }
     }
 
     public func organisations() async throws -> [Organisation] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, created_at FROM organisations ORDER BY name").map(Self.organisation(from:))
         }
     }
@@ -126,26 +136,26 @@ public final class SQLiteStore: Store {
     }
 
     public func user(id: String) async throws -> User? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
         }
     }
 
     public func user(named username: String) async throws -> User? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?", arguments: [username])
                 .map(Self.user(from:))
         }
     }
 
     public func users() async throws -> [User] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM users ORDER BY username").map(Self.user(from:))
         }
     }
 
     public func userCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
     }
 
     public func setUserDisabled(id: String, disabled: Bool) async throws {
@@ -179,14 +189,14 @@ public final class SQLiteStore: Store {
     }
 
     public func token(secretHash: String) async throws -> APIToken? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE secret_hash = ?", arguments: [secretHash])
                 .map(Self.token(from:))
         }
     }
 
     public func tokens(userID: String?) async throws -> [APIToken] {
-        try await pool.read { db in
+        try await read { db in
             if let userID {
                 return try Row.fetchAll(
                     db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE user_id = ? ORDER BY created_at", arguments: [userID]
@@ -220,7 +230,7 @@ public final class SQLiteStore: Store {
     }
 
     public func collection(id: String) async throws -> CollectionRecord? {
-        try await pool.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT id, title, description, alias, created_at FROM collections WHERE id = ?", arguments: [id])
             else { return nil }
@@ -229,7 +239,7 @@ public final class SQLiteStore: Store {
     }
 
     public func collections() async throws -> [CollectionRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT id, title, description, alias, created_at FROM collections ORDER BY created_at, id")
                 .map { try Self.collection(from: $0, db) }
         }
@@ -259,7 +269,7 @@ public final class SQLiteStore: Store {
     }
 
     public func status(id: String) async throws -> StoredStatus? {
-        try await pool.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, user_id, created_at, json FROM statuses WHERE id = ?", arguments: [id])
             else { return nil }
             return StoredStatus(id: row[0], userID: row[1], createdAt: row[2], json: [UInt8](row[3] as Data))
@@ -275,7 +285,7 @@ public final class SQLiteStore: Store {
     }
 
     public func auditEvents(limit: Int) async throws -> [AuditEvent] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT time, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT ?", arguments: [limit]
             ).map { AuditEvent(time: $0[0], actor: $0[1], action: $0[2], target: $0[3], detail: $0[4]) }

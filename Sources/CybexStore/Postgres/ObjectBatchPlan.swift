@@ -1,0 +1,82 @@
+import CybexCore
+
+/// What ``PostgresStore/addObjects(_:to:owner:)`` does with one batch, decided in memory from the
+/// versions already stored, with the per-object rules of ``SQLiteStore``: in order, each object is
+/// a duplicate (this version is already in the collection), an addition of a version the store
+/// holds elsewhere, a rejection by ``VersionRules``, or a new object row. Objects earlier in the
+/// batch count as stored for the ones after them.
+struct ObjectBatchPlan: Sendable {
+    /// One row of `collection_objects` to write.
+    struct Member: Sendable {
+        var objectIndex: Int
+        var dateAdded: Int64
+        /// The object row's primary key; negative for a row new in this batch: `-(n + 1)` stands for
+        /// the `n`-th entry of ``ObjectBatchPlan/newObjects``.
+        var pk: Int64
+        var key: Int64
+    }
+
+    private struct VersionRef: Hashable {
+        var id: String
+        var version: Int64
+    }
+
+    let objects: [STIXObjectRecord]
+    /// Stored versions of each id, ascending by version (the order SQLite reads them in).
+    private var stored: [String: [ExistingVersion]] = [:]
+    private var inCollection: Set<VersionRef> = []
+    /// Indices into ``objects`` of the objects that need a new object row, in batch order.
+    private(set) var newObjects: [Int] = []
+    private(set) var members: [Member] = []
+    private(set) var outcomes: [AddOutcome] = []
+    /// The date added the next member would get; after ``decide()``, one past the last one used.
+    private(set) var nextDateAdded: Int64
+
+    init(objects: [STIXObjectRecord], firstDateAdded: Int64) {
+        self.objects = objects
+        self.nextDateAdded = firstDateAdded
+    }
+
+    /// Records a stored version of `id`; call in ascending version order per id.
+    mutating func load(_ version: ExistingVersion, id: String, inCollection member: Bool) {
+        stored[id, default: []].append(version)
+        if member { inCollection.insert(VersionRef(id: id, version: version.version)) }
+    }
+
+    /// Decides every object's outcome, in order.
+    mutating func decide() {
+        outcomes.reserveCapacity(objects.count)
+        for (index, object) in objects.enumerated() {
+            let key = object.versionKey ?? unversionedKey
+            let ref = VersionRef(id: object.id, version: key)
+            let existing = stored[object.id] ?? []
+            let pk: Int64
+            var newVersion = false
+            if let same = existing.first(where: { $0.version == key }) {
+                pk = same.pk
+                if inCollection.contains(ref) {
+                    outcomes.append(.duplicate)
+                    continue
+                }
+            } else {
+                if let reason = VersionRules.conflict(of: object, with: existing) {
+                    outcomes.append(.rejected(reason: reason))
+                    continue
+                }
+                newVersion = !existing.isEmpty
+                newObjects.append(index)
+                pk = -Int64(newObjects.count)
+                let row = ExistingVersion(
+                    pk: pk, version: key, revoked: object.revoked, createdByRef: object.createdByRef,
+                    created: object.created)
+                stored[object.id, default: []].insert(
+                    row, at: existing.firstIndex(where: { $0.version > key }) ?? existing.count)
+            }
+            let dateAdded = nextDateAdded
+            nextDateAdded += 1
+            members.append(Member(objectIndex: index, dateAdded: dateAdded, pk: pk, key: key))
+            inCollection.insert(ref)
+            outcomes.append(.added(dateAdded: dateAdded, newVersion: newVersion))
+        }
+    }
+}

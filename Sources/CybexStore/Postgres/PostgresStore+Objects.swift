@@ -1,0 +1,242 @@
+public import CybexCore
+import PostgresNIO
+
+extension PostgresStore {
+    /// Adds object versions in one transaction, with the outcomes ``SQLiteStore`` gives.
+    ///
+    /// The transaction first locks the single `clock` row (`SELECT … FOR UPDATE`) and holds it to
+    /// commit, so writers of objects, in this process or any other, run one after another: each
+    /// reads the versions the previous one committed, date added is strictly increasing, and
+    /// transactions commit in date-added order, so a reader paging by date added never skips a row
+    /// that commits later with a smaller date. The batch costs a fixed number of round trips: one
+    /// query reads every stored version of the batch's ids with its membership in the collection,
+    /// the outcomes are decided in memory, then new primary keys are drawn from the sequence and the
+    /// rows go in by `COPY … FROM STDIN`.
+    public func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String) async throws
+        -> [AddOutcome]
+    {
+        try await transaction { connection in
+            let last =
+                try await connection.query("SELECT last FROM clock WHERE id = 1 FOR UPDATE", logger: logger)
+                .collect().first?.decode(Int64.self) ?? 0
+            var plan = ObjectBatchPlan(objects: objects, firstDateAdded: max(Clock.nowMicroseconds(), last + 1))
+            if !objects.isEmpty {
+                let ids = Array(Set(objects.map(\.id)))
+                let stored = try await connection.query(
+                    """
+                    SELECT o.pk, o.id, o.version, o.revoked, o.created_by_ref, o.created,
+                        EXISTS (SELECT 1 FROM collection_objects m
+                                WHERE m.collection_id = \(collectionID) AND m.id = o.id AND m.version = o.version)
+                    FROM objects o WHERE o.id = ANY(\(ids)) ORDER BY o.id, o.version
+                    """, logger: logger)
+                for try await (pk, id, version, revoked, createdByRef, created, member) in stored.decode(
+                    (Int64, String, Int64, Bool, String?, Int64?, Bool).self)
+                {
+                    plan.load(
+                        ExistingVersion(
+                            pk: pk, version: version, revoked: revoked, createdByRef: createdByRef, created: created),
+                        id: id, inCollection: member)
+                }
+            }
+            plan.decide()
+
+            var pks: [Int64] = []
+            if !plan.newObjects.isEmpty {
+                pks = try await connection.query(
+                    """
+                    SELECT nextval(pg_get_serial_sequence('objects', 'pk'))
+                    FROM generate_series(1, \(plan.newObjects.count))
+                    """,
+                    logger: logger
+                ).decode(Int64.self).reduce(into: []) { $0.append($1) }
+                try await copyNewObjects(plan, pks: pks, owner: owner, on: connection)
+            }
+            if !plan.members.isEmpty {
+                try await copy(
+                    into: "collection_objects",
+                    [
+                        "collection_id", "date_added", "object_pk", "id", "type", "version", "taxii_version",
+                        "spec_version",
+                    ],
+                    plan.members, on: connection
+                ) { row, member in
+                    let object = objects[member.objectIndex]
+                    row.text(collectionID)
+                    row.integer(member.dateAdded)
+                    row.integer(member.pk < 0 ? pks[Int(-member.pk - 1)] : member.pk)
+                    row.text(object.id)
+                    row.text(object.type)
+                    row.integer(member.key)
+                    row.integer(member.key == unversionedKey ? member.dateAdded : member.key)
+                    row.text(object.specVersion)
+                }
+            }
+            try await connection.query("UPDATE clock SET last = \(plan.nextDateAdded - 1) WHERE id = 1", logger: logger)
+            return plan.outcomes
+        }
+    }
+
+    /// Copies the rows of the objects new to the store, with their observables and edges.
+    private func copyNewObjects(
+        _ plan: ObjectBatchPlan, pks: [Int64], owner: String, on connection: PostgresConnection
+    ) async throws {
+        let objects = plan.objects
+        let fresh = Array(zip(plan.newObjects, pks))
+        try await copy(
+            into: "objects",
+            [
+                "pk", "id", "type", "spec_version", "version", "version_text", "created", "modified", "revoked",
+                "created_by_ref", "owner_org", "tlp", "valid_until", "json",
+            ],
+            fresh, on: connection
+        ) { row, entry in
+            let object = objects[entry.0]
+            row.integer(entry.1)
+            row.text(object.id)
+            row.text(object.type)
+            row.text(object.specVersion)
+            row.integer(object.versionKey ?? unversionedKey)
+            row.text(object.versionText)
+            row.integer(object.created)
+            row.integer(object.modified)
+            row.boolean(object.revoked)
+            row.text(object.createdByRef)
+            row.text(owner)
+            row.text(object.tlp?.rawValue)
+            row.integer(object.validUntil)
+            row.bytes(object.json)
+        }
+        let observables = fresh.flatMap { index, pk in objects[index].observables.map { ($0, pk) } }
+        if !observables.isEmpty {
+            let columns = ["kind", "value", "object_pk"]
+            try await copy(into: "observables", columns, observables, on: connection) { row, entry in
+                row.text(entry.0.kind.rawValue)
+                row.text(entry.0.value)
+                row.integer(entry.1)
+            }
+        }
+        let edges = fresh.flatMap { index, pk in objects[index].edges.map { ($0, pk) } }
+        if !edges.isEmpty {
+            let columns = ["source_ref", "target_ref", "type", "object_pk"]
+            try await copy(into: "relationships", columns, edges, on: connection) { row, entry in
+                row.text(entry.0.sourceRef)
+                row.text(entry.0.targetRef)
+                row.text(entry.0.type)
+                row.integer(entry.1)
+            }
+        }
+    }
+
+    /// Streams `items` into `table` with `COPY … FROM STDIN` (text format), about 256 KiB per message.
+    private func copy<Item>(
+        into table: String, _ columns: [String], _ items: [Item], on connection: PostgresConnection,
+        row encode: (inout COPYTextRow, Item) -> Void
+    ) async throws {
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            var row = COPYTextRow()
+            for item in items {
+                encode(&row, item)
+                row.endRow()
+                if row.buffer.readableBytes >= 256 * 1024 {
+                    try await writer.write(row.buffer)
+                    row.buffer.clear()
+                }
+            }
+            if row.buffer.readableBytes > 0 { try await writer.write(row.buffer) }
+        }
+    }
+
+    public func objects(in collectionID: String, matching query: ObjectQuery) async throws -> ObjectPage {
+        // SQLite reads `IN ()` as false; PostgreSQL refuses it. An empty list selects nothing.
+        if query.ids?.isEmpty == true || query.types?.isEmpty == true || query.specVersions?.isEmpty == true {
+            return ObjectPage(records: [], more: false)
+        }
+        var binds = PostgresBindings()
+        binds.append(collectionID)
+        binds.append(query.addedAfter ?? Int64.min)
+        let filter = SQLFilter.build(query, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
+        // LIMIT of a negative number is no limit in SQLite, LIMIT NULL in PostgreSQL.
+        let limit = query.limit + 1
+        binds.append(limit < 0 ? nil : limit)
+        let columns = "m.date_added, m.id, m.taxii_version, m.spec_version" + (query.withContent ? ", o.json" : "")
+        let join = query.withContent ? "JOIN objects o ON o.pk = m.object_pk" : ""
+        let sql = """
+            SELECT \(columns) FROM collection_objects m \(join)
+            WHERE m.collection_id = $1 AND m.date_added > $2\(filter)
+            ORDER BY m.date_added LIMIT $\(binds.count)
+            """
+        var records: [StoredObjectVersion] = []
+        for row in try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)) {
+            if records.count == query.limit { return ObjectPage(records: records, more: true) }
+            if query.withContent {
+                let (dateAdded, id, version, specVersion, json) =
+                    try row.decode((Int64, String, Int64, String, ByteBuffer).self)
+                records.append(
+                    StoredObjectVersion(
+                        id: id, dateAdded: dateAdded, version: version, specVersion: specVersion,
+                        json: Array(json.readableBytesView)))
+            } else {
+                let (dateAdded, id, version, specVersion) = try row.decode((Int64, String, Int64, String).self)
+                records.append(
+                    StoredObjectVersion(
+                        id: id, dateAdded: dateAdded, version: version, specVersion: specVersion, json: []))
+            }
+        }
+        return ObjectPage(records: records, more: false)
+    }
+
+    /// Removes the selected versions, then the object rows no collection holds any more. Like
+    /// ``addObjects(_:to:owner:)`` it holds the `clock` row lock, so that it never removes a version
+    /// a concurrent add has just decided to reuse.
+    public func deleteObject(id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?)
+        async throws -> Int
+    {
+        if specVersions?.isEmpty == true { return 0 }
+        return try await transaction { connection in
+            try await connection.query("SELECT last FROM clock WHERE id = 1 FOR UPDATE", logger: logger)
+            var binds = PostgresBindings()
+            binds.append(collectionID)
+            binds.append(id)
+            let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions)
+            let filter = SQLFilter.build(query, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
+            let removed = try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        DELETE FROM collection_objects AS m WHERE m.collection_id = $1 AND m.id = $2\(filter) RETURNING 1
+                        """,
+                    binds: binds),
+                logger: logger
+            ).collect().count
+            if removed > 0 {
+                var byID = PostgresBindings()
+                byID.append(id)
+                let orphans = """
+                    SELECT pk FROM objects
+                    WHERE id = $1 AND pk NOT IN (SELECT object_pk FROM collection_objects WHERE id = $1)
+                    """
+                for statement in [
+                    "DELETE FROM observables WHERE object_pk IN (\(orphans))",
+                    "DELETE FROM relationships WHERE object_pk IN (\(orphans))",
+                    "DELETE FROM objects WHERE pk IN (\(orphans))",
+                ] {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement, binds: byID), logger: logger)
+                }
+            }
+            return removed
+        }
+    }
+
+    public func objectCount(in collectionID: String) async throws -> Int {
+        let count = try await rows("SELECT COUNT(*) FROM collection_objects WHERE collection_id = \(collectionID)")
+        return try count.first?.decode(Int.self) ?? 0
+    }
+}
+
+extension PostgresBindings {
+    fileprivate mutating func append(_ value: SQLValue) {
+        switch value {
+        case .text(let text): append(text)
+        case .integer(let integer): append(integer)
+        }
+    }
+}

@@ -1,0 +1,400 @@
+public import CybexCore
+public import Logging
+import PostgresNIO
+
+/// The scale-out store: one PostgreSQL database shared by any number of `cybex` processes.
+///
+/// ```swift
+/// let store = try await PostgresStore.connect(url: "postgres://cybex:secret@db.example:5432/cybex")
+/// try await store.migrate()
+/// // ...
+/// try await store.close()
+/// ```
+///
+/// Lifecycle: ``connect(url:logger:maximumConnections:connectTimeout:)`` creates a PostgresNIO
+/// `PostgresClient` (a connection pool), starts its `run()` in a task the store owns, and checks
+/// that the server answers; ``close()`` cancels that task and waits for the pool to shut down. The
+/// store is therefore used exactly like ``SQLiteStore`` (open, use, close) by the server and by
+/// one-shot CLI commands alike, and needs no `ServiceGroup` of its own; a server that has one
+/// calls ``close()`` when it shuts down.
+///
+/// Behaviour is that of ``SQLiteStore``, held to the same contract suite. Writes of objects are
+/// serialised on the row of the `clock` table (see ``addObjects(_:to:owner:)``), so that date
+/// added is strictly increasing across processes and commit order is date-added order.
+public final class PostgresStore: Store {
+    let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    let logger: Logger
+    /// The database URL without its password.
+    public let location: String
+
+    private init(client: PostgresClient, runTask: Task<Void, Never>, logger: Logger, location: String) {
+        self.client = client
+        self.runTask = runTask
+        self.logger = logger
+        self.location = location
+    }
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database?sslmode=…`,
+    /// see ``PostgresURL`` for the details), after checking with one direct connection that the
+    /// server answers within `connectTimeout` and accepts the credentials.
+    ///
+    /// - Throws: ``StoreError`` `.invalidConfiguration` for a malformed URL, `.backend` when the
+    ///   server cannot be reached or refuses the connection (the message says why).
+    public static func connect(
+        url: String, logger: Logger = Logger(label: "cybex.store.postgres"), maximumConnections: Int = 20,
+        connectTimeout: Duration = .seconds(10)
+    ) async throws -> PostgresStore {
+        let parsed = try PostgresURL.parse(url)
+        guard maximumConnections > 0 else {
+            throw StoreError(.invalidConfiguration, "maximumConnections must be at least 1")
+        }
+        // The pool retries a failing server in the background, so a wrong password or an absent
+        // database would surface as a hang; one direct attempt first reports the cause at once.
+        var probe = try parsed.connectionConfiguration()
+        probe.options.connectTimeout = TimeAmount(connectTimeout)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: probe, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw StoreError(.backend, "cannot connect to PostgreSQL at \(parsed.redacted): \(Self.describe(error))")
+        }
+        var configuration = parsed.clientConfiguration()
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.connectTimeout = connectTimeout
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let runTask = Task { await client.run() }
+        return PostgresStore(client: client, runTask: runTask, logger: logger, location: parsed.redacted)
+    }
+
+    public func close() async throws {
+        runTask.cancel()
+        await runTask.value
+    }
+
+    // MARK: Queries
+
+    /// Rows of one statement run on any pooled connection.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        do {
+            return try await client.query(query, logger: logger).collect()
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Runs `body` on one connection inside `BEGIN` … `COMMIT`, rolling back when it throws.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    let value = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return value
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Runs `sql` as is (DDL, administration). Internal: never with untrusted text.
+    func execute(unsafeSQL sql: String) async throws {
+        _ = try await rows(PostgresQuery(unsafeSQL: sql))
+    }
+
+    /// A ``StoreError`` for a PostgresNIO error: integrity-constraint violations (SQLSTATE class 23:
+    /// unique, foreign key, not null, check) are `.conflict`, as in ``SQLiteStore``; the rest `.backend`.
+    static func storeError(_ error: any Error) -> any Error {
+        switch error {
+        case is StoreError, is CancellationError:
+            return error
+        case let error as PSQLError:
+            if let state = error.serverInfo?[.sqlState], state.hasPrefix("23") {
+                let detail = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
+                return StoreError(.conflict, (error.serverInfo?[.message] ?? "constraint violated") + detail)
+            }
+            return StoreError(.backend, "PostgreSQL: \(describe(error))")
+        default:
+            return StoreError(.backend, "PostgreSQL: \(describe(error))")
+        }
+    }
+
+    /// A readable account of an error that never includes a query's bound values.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let info = error.serverInfo {
+            let state = info[.sqlState].map { " [\($0)]" } ?? ""
+            let detail = info[.detail].map { " (\($0))" } ?? ""
+            return (info[.message] ?? "server error") + detail + state
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+
+    // MARK: Migrations
+
+    public func schemaVersion() async throws -> Int {
+        let exists = try await rows("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        guard try exists.first?.decode(Bool.self) == true else { return 0 }
+        let version = try await rows("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return try version.first?.decode(Int.self) ?? 0
+    }
+
+    /// Brings the schema to the newest version, under a transaction-scoped advisory lock so that
+    /// several processes may start (and migrate) at once: one applies the steps, the others wait
+    /// and then find nothing left to do.
+    public func migrate() async throws {
+        try await transaction { connection in
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLockKey))", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.migrationsTable), logger: logger)
+            let current =
+                try await connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger)
+                .collect().first?.decode(Int.self) ?? 0
+            let newest = PostgresSchema.migrations.last?.version ?? 0
+            if current > newest {
+                throw StoreError(
+                    .schemaTooNew,
+                    "the database is at schema version \(current), newer than this cybex (\(newest)); upgrade cybex")
+            }
+            for step in PostgresSchema.migrations where step.version > current {
+                for statement in step.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO schema_migrations (version, applied_at)
+                    VALUES (\(step.version), \(Clock.nowMicroseconds()))
+                    """,
+                    logger: logger)
+            }
+        }
+    }
+
+    // MARK: Organisations
+
+    public func createOrganisation(_ organisation: Organisation) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO organisations (id, name, created_at)
+            VALUES (\(organisation.id), \(organisation.name), \(organisation.createdAt))
+            """)
+    }
+
+    public func organisation(id: String) async throws -> Organisation? {
+        try await rows("SELECT id, name, created_at FROM organisations WHERE id = \(id)").first.map(
+            Self.organisation(from:))
+    }
+
+    public func organisation(named name: String) async throws -> Organisation? {
+        try await rows("SELECT id, name, created_at FROM organisations WHERE name = \(name)").first.map(
+            Self.organisation(from:))
+    }
+
+    public func organisations() async throws -> [Organisation] {
+        // COLLATE "C": byte order, as SQLite's BINARY collation sorts.
+        try await rows(#"SELECT id, name, created_at FROM organisations ORDER BY name COLLATE "C""#).map(
+            Self.organisation(from:))
+    }
+
+    static func organisation(from row: PostgresRow) throws -> Organisation {
+        let (id, name, createdAt) = try row.decode((String, String, Int64).self)
+        return Organisation(id: id, name: name, createdAt: createdAt)
+    }
+
+    // MARK: Users
+
+    static let userColumns = "id, username, organisation_id, role, password_hash, disabled, created_at"
+
+    static func user(from row: PostgresRow) throws -> User {
+        let (id, username, organisationID, role, passwordHash, disabled, createdAt) =
+            try row.decode((String, String, String, String, String, Bool, Int64).self)
+        return User(
+            id: id, username: username, organisationID: organisationID, role: Role(rawValue: role) ?? .reader,
+            passwordHash: passwordHash, disabled: disabled, createdAt: createdAt)
+    }
+
+    public func createUser(_ user: User) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO users (\(unescaped: Self.userColumns))
+            VALUES (\(user.id), \(user.username), \(user.organisationID),
+                \(user.role.rawValue), \(user.passwordHash), \(user.disabled), \(user.createdAt))
+            """)
+    }
+
+    public func user(id: String) async throws -> User? {
+        try await rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(id)").first.map(Self.user(from:))
+    }
+
+    public func user(named username: String) async throws -> User? {
+        try await rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE username = \(username)").first.map(
+            Self.user(from:))
+    }
+
+    public func users() async throws -> [User] {
+        try await rows(#"SELECT \#(unescaped: Self.userColumns) FROM users ORDER BY username COLLATE "C""#).map(
+            Self.user(from:))
+    }
+
+    public func userCount() async throws -> Int {
+        try await rows("SELECT COUNT(*) FROM users").first?.decode(Int.self) ?? 0
+    }
+
+    public func setUserDisabled(id: String, disabled: Bool) async throws {
+        let changed = try await rows("UPDATE users SET disabled = \(disabled) WHERE id = \(id) RETURNING 1")
+        if changed.isEmpty { throw StoreError(.notFound, "no user with id \(id)") }
+    }
+
+    public func setUserPassword(id: String, passwordHash: String) async throws {
+        let changed = try await rows("UPDATE users SET password_hash = \(passwordHash) WHERE id = \(id) RETURNING 1")
+        if changed.isEmpty { throw StoreError(.notFound, "no user with id \(id)") }
+    }
+
+    // MARK: Tokens
+
+    static let tokenColumns = "id, user_id, secret_hash, created_at, expires_at, revoked_at"
+
+    static func token(from row: PostgresRow) throws -> APIToken {
+        let (id, userID, secretHash, createdAt, expiresAt, revokedAt) =
+            try row.decode((String, String, String, Int64, Int64?, Int64?).self)
+        return APIToken(
+            id: id, userID: userID, secretHash: secretHash, createdAt: createdAt, expiresAt: expiresAt,
+            revokedAt: revokedAt)
+    }
+
+    public func createToken(_ token: APIToken) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO api_tokens (\(unescaped: Self.tokenColumns))
+            VALUES (\(token.id), \(token.userID), \(token.secretHash),
+                \(token.createdAt), \(token.expiresAt), \(token.revokedAt))
+            """)
+    }
+
+    public func token(secretHash: String) async throws -> APIToken? {
+        try await rows("SELECT \(unescaped: Self.tokenColumns) FROM api_tokens WHERE secret_hash = \(secretHash)")
+            .first.map(Self.token(from:))
+    }
+
+    public func tokens(userID: String?) async throws -> [APIToken] {
+        if let userID {
+            return try await rows(
+                "SELECT \(unescaped: Self.tokenColumns) FROM api_tokens WHERE user_id = \(userID) ORDER BY created_at"
+            ).map(Self.token(from:))
+        }
+        return try await rows("SELECT \(unescaped: Self.tokenColumns) FROM api_tokens ORDER BY created_at").map(
+            Self.token(from:))
+    }
+
+    public func revokeToken(id: String, at time: Int64) async throws -> Bool {
+        try await !rows(
+            "UPDATE api_tokens SET revoked_at = \(time) WHERE id = \(id) AND revoked_at IS NULL RETURNING 1"
+        ).isEmpty
+    }
+
+    // MARK: Collections
+
+    public func createCollection(_ collection: CollectionRecord) async throws {
+        try await transaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO collections (id, title, description, alias, created_at)
+                VALUES (
+                    \(collection.id), \(collection.title), \(collection.description), \(collection.alias),
+                    \(collection.createdAt))
+                """, logger: logger)
+            for org in Set(collection.readers).union(collection.writers) {
+                try await connection.query(
+                    """
+                    INSERT INTO collection_access (collection_id, organisation_id, can_read, can_write)
+                    VALUES (
+                        \(collection.id), \(org), \(collection.readers.contains(org)),
+                        \(collection.writers.contains(org)))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// Collections with their access rows, one statement (one snapshot), access in organisation order.
+    private static let collectionSelect = #"""
+        SELECT c.id, c.title, c.description, c.alias, c.created_at, a.organisation_id, a.can_read, a.can_write
+        FROM collections c LEFT JOIN collection_access a ON a.collection_id = c.id
+        """#
+
+    public func collection(id: String) async throws -> CollectionRecord? {
+        let query: PostgresQuery =
+            #"\#(unescaped: Self.collectionSelect) WHERE c.id = \#(id) ORDER BY a.organisation_id COLLATE "C""#
+        return try await Self.collections(from: rows(query)).first
+    }
+
+    public func collections() async throws -> [CollectionRecord] {
+        let query: PostgresQuery = #"""
+            \#(unescaped: Self.collectionSelect)
+            ORDER BY c.created_at, c.id COLLATE "C", a.organisation_id COLLATE "C"
+            """#
+        return try await Self.collections(from: rows(query))
+    }
+
+    static func collections(from rows: [PostgresRow]) throws -> [CollectionRecord] {
+        var records: [CollectionRecord] = []
+        for row in rows {
+            let (id, title, description, alias, createdAt, org, canRead, canWrite) =
+                try row.decode((String, String, String?, String?, Int64, String?, Bool?, Bool?).self)
+            if records.last?.id != id {
+                records.append(
+                    CollectionRecord(id: id, title: title, description: description, alias: alias, createdAt: createdAt)
+                )
+            }
+            guard let org else { continue }
+            if canRead == true { records[records.count - 1].readers.append(org) }
+            if canWrite == true { records[records.count - 1].writers.append(org) }
+        }
+        return records
+    }
+
+    // MARK: Status and audit
+
+    public func saveStatus(_ status: StoredStatus) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO statuses (id, user_id, created_at, json)
+            VALUES (\(status.id), \(status.userID), \(status.createdAt), \(ByteBuffer(bytes: status.json)))
+            ON CONFLICT (id) DO UPDATE
+                SET user_id = EXCLUDED.user_id, created_at = EXCLUDED.created_at, json = EXCLUDED.json
+            """)
+    }
+
+    public func status(id: String) async throws -> StoredStatus? {
+        guard let row = try await rows("SELECT id, user_id, created_at, json FROM statuses WHERE id = \(id)").first
+        else {
+            return nil
+        }
+        let (statusID, userID, createdAt, json) = try row.decode((String, String, Int64, ByteBuffer).self)
+        return StoredStatus(id: statusID, userID: userID, createdAt: createdAt, json: Array(json.readableBytesView))
+    }
+
+    public func appendAudit(_ event: AuditEvent) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO audit_log (time, actor, action, target, detail)
+            VALUES (\(event.time), \(event.actor), \(event.action), \(event.target), \(event.detail))
+            """)
+    }
+
+    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+        // A negative limit means no limit, as in SQLite; PostgreSQL spells that LIMIT NULL.
+        let bound: Int? = limit < 0 ? nil : limit
+        return try await rows(
+            "SELECT time, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT \(bound)"
+        ).map {
+            let (time, actor, action, target, detail) = try $0.decode((Int64, String, String, String, String).self)
+            return AuditEvent(time: time, actor: actor, action: action, target: target, detail: detail)
+        }
+    }
+}

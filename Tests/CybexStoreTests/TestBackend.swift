@@ -1,0 +1,186 @@
+import CybexCore
+import Foundation
+import GRDB
+import Testing
+
+@testable import CybexStore
+
+/// A store implementation the contract suite runs against.
+///
+/// SQLite always runs, on a fresh file per test. PostgreSQL runs when `CYBEX_TEST_POSTGRES_URL`
+/// names a server (`scripts/postgres-test-server.sh` starts one and prints the URL); every test
+/// then gets a database of its own, created from that URL's connection and dropped afterwards.
+/// With `CYBEX_REQUIRE_POSTGRES=1` the PostgreSQL cases always run, so that a missing URL or an
+/// unreachable server fails them instead of silently leaving PostgreSQL untested.
+enum Backend: String, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    static let postgresURL: String? = {
+        let url = ProcessInfo.processInfo.environment["CYBEX_TEST_POSTGRES_URL"] ?? ""
+        return url.isEmpty ? nil : url
+    }()
+
+    static let postgresRequired = ProcessInfo.processInfo.environment["CYBEX_REQUIRE_POSTGRES"] == "1"
+
+    /// The backends the parameterised tests run on.
+    static let enabled: [Backend] = postgresURL != nil || postgresRequired ? [.sqlite, .postgres] : [.sqlite]
+
+    /// Runs `body` with a fresh, empty database of this backend, removed afterwards.
+    func withDatabase<T: Sendable>(_ body: (TestDatabase) async throws -> T) async throws -> T {
+        switch self {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "cybex-store-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            return try await body(
+                TestDatabase(backend: self, location: folder.appendingPathComponent("cybex.sqlite").path))
+        case .postgres:
+            return try await PostgresTestServer.withDatabase(body)
+        }
+    }
+
+    /// Runs `body` with a store on a fresh database, migrated unless `migrated` is false, closed afterwards.
+    func withStore<T: Sendable>(migrated: Bool = true, _ body: (any Store) async throws -> T) async throws -> T {
+        try await withDatabase { database in
+            try await database.withStore(migrated: migrated, body)
+        }
+    }
+}
+
+/// One test's database: opens stores on it (several at once stand for several processes) and
+/// runs raw SQL for what the `Store` API cannot do, such as installing a failing trigger.
+struct TestDatabase: Sendable {
+    let backend: Backend
+    /// The SQLite file path, or the PostgreSQL URL.
+    let location: String
+
+    func open() async throws -> any Store {
+        switch backend {
+        case .sqlite: try SQLiteStore(path: location)
+        case .postgres: try await PostgresStore.connect(url: location, maximumConnections: 4)
+        }
+    }
+
+    func withStore<T: Sendable>(migrated: Bool = true, _ body: (any Store) async throws -> T) async throws -> T {
+        let store = try await open()
+        do {
+            if migrated { try await store.migrate() }
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// Runs one SQL statement directly on the database, bypassing the store's API.
+    func execute(_ sql: String) async throws {
+        switch backend {
+        case .sqlite:
+            let store = try SQLiteStore(path: location)
+            defer { try? store.pool.close() }
+            try await store.pool.write { db in try db.execute(sql: sql) }
+        case .postgres:
+            let store = try await PostgresStore.connect(url: location, maximumConnections: 1)
+            do {
+                try await store.execute(unsafeSQL: sql)
+                try await store.close()
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server named by `CYBEX_TEST_POSTGRES_URL`, on which each test creates a database.
+enum PostgresTestServer {
+    struct SetupError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// One administrative connection for the whole test run, to the URL's own database.
+    private static let admin = Task<PostgresStore, any Error> {
+        guard let url = Backend.postgresURL else {
+            throw SetupError(
+                description: "CYBEX_REQUIRE_POSTGRES=1 but CYBEX_TEST_POSTGRES_URL is not set; "
+                    + "run scripts/postgres-test-server.sh and export the URL it prints")
+        }
+        return try await PostgresStore.connect(url: url, maximumConnections: 6)
+    }
+
+    /// At most this many test databases at once, to stay well under the server's `max_connections`.
+    private static let gate = Gate(permits: 6)
+
+    static func withDatabase<T: Sendable>(_ body: (TestDatabase) async throws -> T) async throws -> T {
+        let admin = try await admin.value
+        guard let url = Backend.postgresURL else { throw SetupError(description: "no CYBEX_TEST_POSTGRES_URL") }
+        return try await gate.withPermit {
+            let name = "cybex_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+            try await admin.execute(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0")
+            do {
+                let result = try await body(TestDatabase(backend: .postgres, location: databaseURL(url, name: name)))
+                try await admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                return result
+            } catch {
+                try? await admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                throw error
+            }
+        }
+    }
+
+    /// `url` with its database name replaced by `name`.
+    static func databaseURL(_ url: String, name: String) -> String {
+        var base = Substring(url)
+        var query: Substring = ""
+        if let mark = base.firstIndex(of: "?") {
+            query = base[mark...]
+            base = base[..<mark]
+        }
+        let authorityStart = base.range(of: "://").map(\.upperBound) ?? base.startIndex
+        if let slash = base[authorityStart...].firstIndex(of: "/") { base = base[..<slash] }
+        return "\(base)/\(name)\(query)"
+    }
+}
+
+/// A counting semaphore for async code.
+actor Gate {
+    private var permits: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(permits: Int) { self.permits = permits }
+
+    func acquire() async {
+        if permits > 0 {
+            permits -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Runs `body` holding one permit.
+    nonisolated func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let result = try await body()
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            permits += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}
