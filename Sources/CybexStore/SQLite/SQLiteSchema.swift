@@ -67,7 +67,7 @@ enum SQLiteSchema {
                 CREATE TABLE collection_objects (
                     collection_id TEXT NOT NULL,
                     date_added INTEGER NOT NULL,
-                    object_pk INTEGER NOT NULL REFERENCES objects(pk),
+                    object_pk INTEGER NOT NULL,
                     id TEXT NOT NULL,
                     type TEXT NOT NULL,
                     version INTEGER NOT NULL,
@@ -75,14 +75,15 @@ enum SQLiteSchema {
                     spec_version TEXT NOT NULL,
                     PRIMARY KEY (collection_id, date_added)) WITHOUT ROWID
                 """,
-                "CREATE UNIQUE INDEX collection_objects_by_id ON collection_objects (collection_id, id, version)",
+                // (id, collection, version): duplicate checks, first/last version of an id in a
+                // collection, and every membership of an id (delete clean-up) from one index.
+                "CREATE UNIQUE INDEX collection_objects_by_id ON collection_objects (id, collection_id, version)",
                 "CREATE INDEX collection_objects_by_type ON collection_objects (collection_id, type, date_added)",
-                "CREATE INDEX collection_objects_by_object ON collection_objects (object_pk)",
                 """
                 CREATE TABLE observables (
                     kind TEXT NOT NULL,
                     value TEXT NOT NULL,
-                    object_pk INTEGER NOT NULL REFERENCES objects(pk))
+                    object_pk INTEGER NOT NULL)
                 """,
                 "CREATE INDEX observables_by_value ON observables (kind, value)",
                 "CREATE INDEX observables_by_object ON observables (object_pk)",
@@ -91,7 +92,7 @@ enum SQLiteSchema {
                     source_ref TEXT NOT NULL,
                     target_ref TEXT NOT NULL,
                     type TEXT NOT NULL,
-                    object_pk INTEGER NOT NULL REFERENCES objects(pk))
+                    object_pk INTEGER NOT NULL)
                 """,
                 "CREATE INDEX relationships_by_source ON relationships (source_ref)",
                 "CREATE INDEX relationships_by_target ON relationships (target_ref)",

@@ -4,233 +4,233 @@ import GRDB
 import GRDBSQLite
 
 extension SQLiteStore {
-  public func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String)
-    async throws
-    -> [AddOutcome]
-  {
-    try await write { db in
-      var pending: [STIXObjectRecord]? = objects
-      return try Self.add(to: collectionID, owner: owner, db) {
-        defer { pending = nil }
-        return pending
-      }
-    }
-  }
-
-  public func addObjects(from queue: ObjectBatchQueue, to collectionID: String, owner: String)
-    async throws -> [AddOutcome]
-  {
-    do {
-      return try await write { db in
-        try Self.add(to: collectionID, owner: owner, db, nextBatch: queue.next)
-      }
-    } catch {
-      queue.cancel()
-      throw error
-    }
-  }
-
-  /// Writes every batch `nextBatch` gives, in the caller's transaction.
-  static func add(
-    to collectionID: String, owner: String, _ db: Database, nextBatch: () -> [STIXObjectRecord]?
-  ) throws
-    -> [AddOutcome]
-  {
-    var outcomes: [AddOutcome] = []
-    let last = try Int64.fetchOne(db, sql: "SELECT last FROM clock WHERE id = 1") ?? 0
-    var next = max(Clock.nowMicroseconds(), last + 1)
-    let inCollection = try db.cachedStatement(
-      sql: "SELECT 1 FROM collection_objects WHERE collection_id = ? AND id = ? AND version = ?")
-    let insertObject = try SQLiteBulkStatement(
-      db,
-      sql: """
-        INSERT INTO objects (id, type, spec_version, version, version_text, created, modified, revoked,
-            created_by_ref, owner_org, tlp, valid_until, json)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
-    let insertMember = try SQLiteBulkStatement(
-      db,
-      sql: """
-        INSERT INTO collection_objects (collection_id, date_added, object_pk, id, type, version, taxii_version, spec_version)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """)
-    let insertObservable = try SQLiteBulkStatement(
-      db, sql: "INSERT INTO observables (kind, value, object_pk) VALUES (?, ?, ?)")
-    let insertEdge = try SQLiteBulkStatement(
-      db,
-      sql: "INSERT INTO relationships (source_ref, target_ref, type, object_pk) VALUES (?, ?, ?, ?)"
-    )
-
-    while let objects = nextBatch() {
-      var known = try Self.existingVersions(of: objects, db)
-      for object in objects {
-        let key = object.versionKey ?? unversionedKey
-        let existing = known[object.id] ?? []
-        let pk: Int64
-        var newVersion = false
-        if let same = existing.first(where: { $0.version == key }) {
-          pk = same.pk
-          if try Bool.fetchOne(inCollection, arguments: [collectionID, object.id, key]) != nil {
-            outcomes.append(.duplicate)
-            continue
-          }
-        } else {
-          if let reason = VersionRules.conflict(of: object, with: existing) {
-            outcomes.append(.rejected(reason: reason))
-            continue
-          }
-          newVersion = !existing.isEmpty
-          insertObject.bind(1, object.id)
-          insertObject.bind(2, object.type)
-          insertObject.bind(3, object.specVersion)
-          insertObject.bind(4, key)
-          insertObject.bind(5, object.versionText)
-          insertObject.bind(6, object.created)
-          insertObject.bind(7, object.modified)
-          insertObject.bind(8, object.revoked)
-          insertObject.bind(9, object.createdByRef)
-          insertObject.bind(10, owner)
-          insertObject.bind(11, object.tlp?.rawValue)
-          insertObject.bind(12, object.validUntil)
-          insertObject.bind(13, blob: object.json)
-          try insertObject.step(db)
-          pk = db.lastInsertedRowID
-          known[object.id, default: []].append(
-            ExistingVersion(
-              pk: pk, version: key, revoked: object.revoked, createdByRef: object.createdByRef,
-              created: object.created))
-          for observable in object.observables {
-            insertObservable.bind(1, observable.kind.rawValue)
-            insertObservable.bind(2, observable.value)
-            insertObservable.bind(3, pk)
-            try insertObservable.step(db)
-          }
-          for edge in object.edges {
-            insertEdge.bind(1, edge.sourceRef)
-            insertEdge.bind(2, edge.targetRef)
-            insertEdge.bind(3, edge.type)
-            insertEdge.bind(4, pk)
-            try insertEdge.step(db)
-          }
+    public func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String)
+        async throws
+        -> [AddOutcome]
+    {
+        try await write { db in
+            var pending: [STIXObjectRecord]? = objects
+            return try Self.add(to: collectionID, owner: owner, db) {
+                defer { pending = nil }
+                return pending
+            }
         }
-        let dateAdded = next
-        next += 1
-        insertMember.bind(1, collectionID)
-        insertMember.bind(2, dateAdded)
-        insertMember.bind(3, pk)
-        insertMember.bind(4, object.id)
-        insertMember.bind(5, object.type)
-        insertMember.bind(6, key)
-        insertMember.bind(7, key == unversionedKey ? dateAdded : key)
-        insertMember.bind(8, object.specVersion)
-        try insertMember.step(db)
-        outcomes.append(.added(dateAdded: dateAdded, newVersion: newVersion))
-      }
     }
-    try db.execute(sql: "UPDATE clock SET last = ? WHERE id = 1", arguments: [next - 1])
-    return outcomes
-  }
 
-  /// The stored versions of every id among `objects`, read in chunks of 500 ids.
-  static func existingVersions(of objects: [STIXObjectRecord], _ db: Database) throws -> [String:
-    [ExistingVersion]]
-  {
-    var result: [String: [ExistingVersion]] = [:]
-    let ids = Array(Set(objects.map(\.id)))
-    var start = 0
-    while start < ids.count {
-      let chunk = ids[start..<min(start + 500, ids.count)]
-      start += 500
-      let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-      let statement = try db.cachedStatement(
-        sql:
-          "SELECT id, pk, version, revoked, created_by_ref, created FROM objects WHERE id IN (\(placeholders)) ORDER BY version"
-      )
-      let rows = try Row.fetchCursor(statement, arguments: StatementArguments(Array(chunk)))
-      while let row = try rows.next() {
-        result[row[0], default: []].append(
-          ExistingVersion(
-            pk: row[1], version: row[2], revoked: row[3], createdByRef: row[4], created: row[5]))
-      }
+    public func addObjects(from queue: ObjectBatchQueue, to collectionID: String, owner: String)
+        async throws -> [AddOutcome]
+    {
+        do {
+            return try await write { db in
+                try Self.add(to: collectionID, owner: owner, db, nextBatch: queue.next)
+            }
+        } catch {
+            queue.cancel()
+            throw error
+        }
     }
-    return result
-  }
 
-  public func objects(in collectionID: String, matching query: ObjectQuery) async throws
-    -> ObjectPage
-  {
-    try await read { db in
-      var arguments: StatementArguments = [collectionID, query.addedAfter ?? Int64.min]
-      let filter = SQLFilter.build(
-        query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
-      arguments += [query.limit + 1]
-      let columns =
-        query.withContent
-        ? "m.date_added, m.id, m.taxii_version, m.spec_version, o.json"
-        : "m.date_added, m.id, m.taxii_version, m.spec_version"
-      let join = query.withContent ? "JOIN objects o ON o.pk = m.object_pk" : ""
-      let sql = """
-        SELECT \(columns) FROM collection_objects m \(join)
-        WHERE m.collection_id = ? AND m.date_added > ?\(filter)
-        ORDER BY m.date_added LIMIT ?
-        """
-      var records: [StoredObjectVersion] = []
-      let statement = try db.makeStatement(sql: sql)
-      let cursor = try Row.fetchCursor(statement, arguments: arguments)
-      while let row = try cursor.next() {
-        if records.count == query.limit { return ObjectPage(records: records, more: true) }
-        let json: [UInt8] =
-          query.withContent
-          ? (try row.withUnsafeData(atIndex: 4) { data in data.map { [UInt8]($0) } } ?? []) : []
-        records.append(
-          StoredObjectVersion(
-            id: row[1], dateAdded: row[0], version: row[2], specVersion: row[3], json: json))
-      }
-      return ObjectPage(records: records, more: false)
-    }
-  }
+    /// Writes every batch `nextBatch` gives, in the caller's transaction.
+    static func add(
+        to collectionID: String, owner: String, _ db: Database, nextBatch: () -> [STIXObjectRecord]?
+    ) throws
+        -> [AddOutcome]
+    {
+        var outcomes: [AddOutcome] = []
+        let last = try Int64.fetchOne(db, sql: "SELECT last FROM clock WHERE id = 1") ?? 0
+        var next = max(Clock.nowMicroseconds(), last + 1)
+        let inCollection = try db.cachedStatement(
+            sql: "SELECT 1 FROM collection_objects WHERE collection_id = ? AND id = ? AND version = ?")
+        let insertObject = try SQLiteBulkStatement(
+            db,
+            sql: """
+                INSERT INTO objects (id, type, spec_version, version, version_text, created, modified, revoked,
+                    created_by_ref, owner_org, tlp, valid_until, json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let insertMember = try SQLiteBulkStatement(
+            db,
+            sql: """
+                INSERT INTO collection_objects (collection_id, date_added, object_pk, id, type, version, taxii_version, spec_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let insertObservable = try SQLiteBulkStatement(
+            db, sql: "INSERT INTO observables (kind, value, object_pk) VALUES (?, ?, ?)")
+        let insertEdge = try SQLiteBulkStatement(
+            db,
+            sql: "INSERT INTO relationships (source_ref, target_ref, type, object_pk) VALUES (?, ?, ?, ?)"
+        )
 
-  public func deleteObject(
-    id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?
-  )
-    async throws -> Int
-  {
-    try await write { db in
-      var arguments: StatementArguments = [collectionID, id]
-      let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions)
-      let filter = SQLFilter.build(
-        query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
-      try db.execute(
-        sql: "DELETE FROM collection_objects AS m WHERE m.collection_id = ? AND m.id = ?\(filter)",
-        arguments: arguments)
-      let removed = db.changesCount
-      if removed > 0 {
-        let orphans =
-          "SELECT pk FROM objects WHERE id = ? AND pk NOT IN (SELECT object_pk FROM collection_objects WHERE id = ?)"
-        try db.execute(
-          sql: "DELETE FROM observables WHERE object_pk IN (\(orphans))", arguments: [id, id])
-        try db.execute(
-          sql: "DELETE FROM relationships WHERE object_pk IN (\(orphans))", arguments: [id, id])
-        try db.execute(sql: "DELETE FROM objects WHERE pk IN (\(orphans))", arguments: [id, id])
-      }
-      return removed
+        while let objects = nextBatch() {
+            var known = try Self.existingVersions(of: objects, db)
+            for object in objects {
+                let key = object.versionKey ?? unversionedKey
+                let existing = known[object.id] ?? []
+                let pk: Int64
+                var newVersion = false
+                if let same = existing.first(where: { $0.version == key }) {
+                    pk = same.pk
+                    if try Bool.fetchOne(inCollection, arguments: [collectionID, object.id, key]) != nil {
+                        outcomes.append(.duplicate)
+                        continue
+                    }
+                } else {
+                    if let reason = VersionRules.conflict(of: object, with: existing) {
+                        outcomes.append(.rejected(reason: reason))
+                        continue
+                    }
+                    newVersion = !existing.isEmpty
+                    insertObject.bind(1, object.id)
+                    insertObject.bind(2, object.type)
+                    insertObject.bind(3, object.specVersion)
+                    insertObject.bind(4, key)
+                    insertObject.bind(5, object.versionText)
+                    insertObject.bind(6, object.created)
+                    insertObject.bind(7, object.modified)
+                    insertObject.bind(8, object.revoked)
+                    insertObject.bind(9, object.createdByRef)
+                    insertObject.bind(10, owner)
+                    insertObject.bind(11, object.tlp?.rawValue)
+                    insertObject.bind(12, object.validUntil)
+                    insertObject.bind(13, blob: object.json)
+                    try insertObject.step(db)
+                    pk = db.lastInsertedRowID
+                    known[object.id, default: []].append(
+                        ExistingVersion(
+                            pk: pk, version: key, revoked: object.revoked, createdByRef: object.createdByRef,
+                            created: object.created))
+                    for observable in object.observables {
+                        insertObservable.bind(1, observable.kind.rawValue)
+                        insertObservable.bind(2, observable.value)
+                        insertObservable.bind(3, pk)
+                        try insertObservable.step(db)
+                    }
+                    for edge in object.edges {
+                        insertEdge.bind(1, edge.sourceRef)
+                        insertEdge.bind(2, edge.targetRef)
+                        insertEdge.bind(3, edge.type)
+                        insertEdge.bind(4, pk)
+                        try insertEdge.step(db)
+                    }
+                }
+                let dateAdded = next
+                next += 1
+                insertMember.bind(1, collectionID)
+                insertMember.bind(2, dateAdded)
+                insertMember.bind(3, pk)
+                insertMember.bind(4, object.id)
+                insertMember.bind(5, object.type)
+                insertMember.bind(6, key)
+                insertMember.bind(7, key == unversionedKey ? dateAdded : key)
+                insertMember.bind(8, object.specVersion)
+                try insertMember.step(db)
+                outcomes.append(.added(dateAdded: dateAdded, newVersion: newVersion))
+            }
+        }
+        try db.execute(sql: "UPDATE clock SET last = ? WHERE id = 1", arguments: [next - 1])
+        return outcomes
     }
-  }
 
-  public func objectCount(in collectionID: String) async throws -> Int {
-    try await read { db in
-      try Int.fetchOne(
-        db, sql: "SELECT COUNT(*) FROM collection_objects WHERE collection_id = ?",
-        arguments: [collectionID]) ?? 0
+    /// The stored versions of every id among `objects`, read in chunks of 500 ids.
+    static func existingVersions(of objects: [STIXObjectRecord], _ db: Database) throws -> [String:
+        [ExistingVersion]]
+    {
+        var result: [String: [ExistingVersion]] = [:]
+        let ids = Array(Set(objects.map(\.id)))
+        var start = 0
+        while start < ids.count {
+            let chunk = ids[start..<min(start + 500, ids.count)]
+            start += 500
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let statement = try db.cachedStatement(
+                sql:
+                    "SELECT id, pk, version, revoked, created_by_ref, created FROM objects WHERE id IN (\(placeholders)) ORDER BY version"
+            )
+            let rows = try Row.fetchCursor(statement, arguments: StatementArguments(Array(chunk)))
+            while let row = try rows.next() {
+                result[row[0], default: []].append(
+                    ExistingVersion(
+                        pk: row[1], version: row[2], revoked: row[3], createdByRef: row[4], created: row[5]))
+            }
+        }
+        return result
     }
-  }
+
+    public func objects(in collectionID: String, matching query: ObjectQuery) async throws
+        -> ObjectPage
+    {
+        try await read { db in
+            var arguments: StatementArguments = [collectionID, query.addedAfter ?? Int64.min]
+            let filter = SQLFilter.build(
+                query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+            arguments += [query.limit + 1]
+            let columns =
+                query.withContent
+                ? "m.date_added, m.id, m.taxii_version, m.spec_version, o.json"
+                : "m.date_added, m.id, m.taxii_version, m.spec_version"
+            let join = query.withContent ? "JOIN objects o ON o.pk = m.object_pk" : ""
+            let sql = """
+                SELECT \(columns) FROM collection_objects m \(join)
+                WHERE m.collection_id = ? AND m.date_added > ?\(filter)
+                ORDER BY m.date_added LIMIT ?
+                """
+            var records: [StoredObjectVersion] = []
+            let statement = try db.makeStatement(sql: sql)
+            let cursor = try Row.fetchCursor(statement, arguments: arguments)
+            while let row = try cursor.next() {
+                if records.count == query.limit { return ObjectPage(records: records, more: true) }
+                let json: [UInt8] =
+                    query.withContent
+                    ? (try row.withUnsafeData(atIndex: 4) { data in data.map { [UInt8]($0) } } ?? []) : []
+                records.append(
+                    StoredObjectVersion(
+                        id: row[1], dateAdded: row[0], version: row[2], specVersion: row[3], json: json))
+            }
+            return ObjectPage(records: records, more: false)
+        }
+    }
+
+    public func deleteObject(
+        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?
+    )
+        async throws -> Int
+    {
+        try await write { db in
+            var arguments: StatementArguments = [collectionID, id]
+            let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions)
+            let filter = SQLFilter.build(
+                query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+            try db.execute(
+                sql: "DELETE FROM collection_objects AS m WHERE m.collection_id = ? AND m.id = ?\(filter)",
+                arguments: arguments)
+            let removed = db.changesCount
+            if removed > 0 {
+                let orphans =
+                    "SELECT pk FROM objects WHERE id = ? AND pk NOT IN (SELECT object_pk FROM collection_objects WHERE id = ?)"
+                try db.execute(
+                    sql: "DELETE FROM observables WHERE object_pk IN (\(orphans))", arguments: [id, id])
+                try db.execute(
+                    sql: "DELETE FROM relationships WHERE object_pk IN (\(orphans))", arguments: [id, id])
+                try db.execute(sql: "DELETE FROM objects WHERE pk IN (\(orphans))", arguments: [id, id])
+            }
+            return removed
+        }
+    }
+
+    public func objectCount(in collectionID: String) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM collection_objects WHERE collection_id = ?",
+                arguments: [collectionID]) ?? 0
+        }
+    }
 }
 
 extension SQLValue {
-  var databaseValue: DatabaseValue {
-    switch self {
-    case .text(let s): s.databaseValue
-    case .integer(let i): i.databaseValue
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let s): s.databaseValue
+        case .integer(let i): i.databaseValue
+        }
     }
-  }
 }
