@@ -70,7 +70,7 @@ public struct Ingestor: Sendable {
     public func store(
         _ document: ParsedDocument, into collection: CollectionRecord, owner: String, progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> IngestReport {
-        let chunkSize = 2000
+        let chunkSize = 500
         if document.count <= chunkSize {
             return try await store(document.decode(0..<document.count), into: collection, owner: owner)
         }

@@ -367,8 +367,12 @@ enum STIXPatternSyntax {
         }
 
         func matches(_ text: String) -> Bool {
-            let t = Array(text.utf8)
-            return i + t.count <= bytes.count && Array(bytes[i..<(i + t.count)]) == t
+            var j = i
+            for b in text.utf8 {
+                guard j < bytes.count, bytes[j] == b else { return false }
+                j += 1
+            }
+            return true
         }
 
         mutating func punct(_ c: Character) -> Bool {

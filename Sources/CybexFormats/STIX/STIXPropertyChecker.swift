@@ -17,11 +17,10 @@ enum PropertyChecker {
             return
         }
         for property in spec.properties {
-            let path = join(prefix, property.name)
             if let value = object[property.name] {
-                check(value, as: property.kind, at: path, scope: scope, into: &v)
+                check(value, as: property.kind, at: join(prefix, property.name), scope: scope, into: &v)
             } else if property.required {
-                v.add(path, "required-property", "'\(property.name)' is required in \(spec.what)")
+                v.add(join(prefix, property.name), "required-property", "'\(property.name)' is required in \(spec.what)")
             }
         }
         if !spec.atLeastOneOf.isEmpty {

@@ -273,8 +273,7 @@ extension STIXTypeRules {
     }
 
     /// Section 3.1: an `_enc` property must not be present without the property whose encoding it names.
-    static func encodingNeedsProperty(_ name: String, _ object: JSONValue, _ prefix: String, _ v: inout STIXViolations)
-    {
+    static func encodingNeedsProperty(_ name: String, _ object: JSONValue, _ prefix: String, _ v: inout STIXViolations) {
         if object[name + "_enc"] != nil && object[name] == nil {
             v.add(
                 PropertyChecker.join(prefix, name + "_enc"), "dependent-property",
@@ -304,18 +303,20 @@ extension STIXTypeRules {
 
     // MARK: Identifiers
 
+    /// SCO types whose ID contributing properties are all optional (section 2.9).
+    static let optionalContributingProperties: [String: [String]] = [
+        "process": [], "artifact": ["hashes", "payload_bin"], "email-message": ["from_ref", "subject", "body"],
+        "user-account": ["account_type", "user_id", "account_login"], "windows-registry-key": ["key", "values"],
+        "x509-certificate": ["hashes", "serial_number"],
+    ]
+
     /// Section 2.9: when all ID contributing properties of an SCO are optional and none is present,
     /// its id must be a UUIDv4; `process` has none, so its id is always a UUIDv4.
     static func checkObservableIdentifier(type: String, object: JSONValue, into v: inout STIXViolations) {
         guard let text = object["id"]?.stringValue, let id = STIXIdentifier(text), id.uuidVersion != 4 else { return }
-        let optionalContributors: [String: [String]] = [
-            "process": [], "artifact": ["hashes", "payload_bin"], "email-message": ["from_ref", "subject", "body"],
-            "user-account": ["account_type", "user_id", "account_login"], "windows-registry-key": ["key", "values"],
-            "x509-certificate": ["hashes", "serial_number"],
-        ]
-        guard let contributors = optionalContributors[type], !contributors.contains(where: { object[$0] != nil }) else {
-            return
-        }
+        guard let contributors = optionalContributingProperties[type],
+            !contributors.contains(where: { object[$0] != nil })
+        else { return }
         v.add(
             "id", "uuid-version",
             "a \(type) without ID contributing properties must have a UUIDv4 id, not a UUIDv\(id.uuidVersion)")

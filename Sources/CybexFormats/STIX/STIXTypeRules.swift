@@ -4,8 +4,9 @@ import CybexCore
 /// defines for it, the required ones, and the type's own MUST rules that involve several properties.
 ///
 /// The tables live in `STIXTypeRules+Domain.swift` (SDOs and SROs), `STIXTypeRules+Observables.swift`
-/// (SCOs and their predefined extensions) and `STIXTypeRules+Meta.swift` (language-content,
-/// marking-definition, extension-definition). Properties a type does not define are custom
+/// (SCOs), `STIXTypeRules+Extensions.swift` (the predefined SCO extensions) and `STIXTypeRules+Meta.swift`
+/// (language-content, marking-definition, extension-definition); values are checked by
+/// ``PropertyChecker`` and string formats by ``STIXValueSyntax`` and ``STIXPatternSyntax``. Properties a type does not define are custom
 /// properties: they are left alone here (their names are checked by ``STIXValidator``).
 enum STIXTypeRules {
     /// Every type's property table and rules.

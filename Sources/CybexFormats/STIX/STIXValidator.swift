@@ -18,7 +18,12 @@ import CybexCore
 /// ```
 public enum STIXValidator {
     /// Property names reserved by section 3.8 that must not appear in STIX content.
-    static let reservedPropertyNames: Set<String> = ["severity", "username", "phone_number", "action"]
+    static func isReservedPropertyName(_ name: String) -> Bool {
+        switch name {
+        case "severity", "username", "phone_number", "action": true
+        default: false
+        }
+    }
 
     /// Every violation of `object`; empty when it is valid.
     public static func violations(of object: JSONValue) -> [STIXViolation] {
@@ -34,6 +39,7 @@ public enum STIXValidator {
         check(members: members, object: object, into: &v)
         // A property can break one rule through two checks (e.g. `payload_bin` as a defined binary
         // property and as a `*_bin` name): report it once.
+        guard v.list.count > 1 else { return v.list }
         var seen: Set<String> = []
         return v.list.filter { seen.insert(($0.property ?? "") + "\u{0}" + $0.rule).inserted }
     }
@@ -93,7 +99,7 @@ public enum STIXValidator {
                     key, "property-name",
                     "property names must be 3-250 characters of a-z, 0-9 and '_', starting with a letter")
             }
-            if reservedPropertyNames.contains(key) {
+            if isReservedPropertyName(key) {
                 v.add(key, "reserved-property", "'\(key)' is reserved by STIX 2.1 and must not be used")
             }
             checkValueRules(value, path: key, into: &v)
@@ -111,6 +117,8 @@ public enum STIXValidator {
     /// Sections 2.3 and 2.12 and the JSON serialisation: no nulls, no empty lists, no empty dictionaries,
     /// at any depth.
     static func checkValueRules(_ value: JSONValue, path: String, into v: inout STIXViolations) {
+        // Paths are only built when there is something to report.
+        guard holdsNullOrEmptyContainer(value) else { return }
         switch value {
         case .null:
             v.add(path, "null-value", "null values are not allowed; omit the property instead")
@@ -128,6 +136,15 @@ public enum STIXValidator {
             }
         default:
             break
+        }
+    }
+
+    static func holdsNullOrEmptyContainer(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null: true
+        case .array(let elements): elements.isEmpty || elements.contains(where: holdsNullOrEmptyContainer)
+        case .object(let members): members.isEmpty || members.contains { holdsNullOrEmptyContainer($0.value) }
+        default: false
         }
     }
 
@@ -204,16 +221,18 @@ public enum STIXValidator {
         return ts
     }
 
+    /// The common properties of section 3.2 whose values have a fixed type.
+    static let commonProperties: [PropertySpec] = [
+        PropertySpec("revoked", .boolean), PropertySpec("created_by_ref", .reference(.types(["identity"]))),
+        PropertySpec("labels", .stringList), PropertySpec("confidence", .integer(0...100)),
+        PropertySpec("lang", .languageTag), PropertySpec("defanged", .boolean),
+        PropertySpec("object_marking_refs", .list(.reference(.types(["marking-definition"])))),
+    ]
+
     static func checkCommonProperties(
         _ object: JSONValue, type: String, kind: STIXObjectKind, into v: inout STIXViolations
     ) {
-        let common: [PropertySpec] = [
-            PropertySpec("revoked", .boolean), PropertySpec("created_by_ref", .reference(.types(["identity"]))),
-            PropertySpec("labels", .stringList), PropertySpec("confidence", .integer(0...100)),
-            PropertySpec("lang", .languageTag), PropertySpec("defanged", .boolean),
-            PropertySpec("object_marking_refs", .list(.reference(.types(["marking-definition"])))),
-        ]
-        for property in common {
+        for property in commonProperties {
             if let value = object[property.name] {
                 PropertyChecker.check(value, as: property.kind, at: property.name, scope: .identifiers, into: &v)
             }
