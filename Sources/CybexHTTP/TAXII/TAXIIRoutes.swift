@@ -4,6 +4,7 @@ import CybexFormats
 import CybexStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The TAXII 2.1 endpoints (section 4 and 5 of the specification), all behind authentication.
 struct TAXIIRoutes: Sendable {
@@ -156,6 +157,8 @@ struct TAXIIRoutes: Sendable {
         do {
             body = try await request.collectBody(upTo: configuration.maxContentLength)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge()
+        } catch is NIOTooManyBytesError {
             throw tooLarge()
         }
         let requested = Clock.nowMicroseconds()

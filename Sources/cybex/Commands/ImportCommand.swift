@@ -53,7 +53,8 @@ struct ImportCommand: AsyncParsableCommand {
             try await store.appendAudit(
                 AuditEvent(time: Clock.nowMicroseconds(), actor: "cli", action: "objects.import", target: target.id,
                     detail: "\(files.count - failedFiles) of \(files.count) files imported"))
-            if failedFiles > 0 { throw CommandFailure(message: "\(failedFiles) of \(files.count) files could not be imported") }
+            // Each failed file already has its error line; the exit code says the run failed.
+            if failedFiles > 0 { throw ExitCode(1) }
         }
     }
 

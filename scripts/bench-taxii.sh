@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Cybex against the reference TAXII 2.1 server (medallion), measured side by side in one run
+# with the shared TAXII benchmark harness, at the sizes medallion can handle; then Cybex alone at
+# 100,000 and 1,000,000 objects.
+#
+#   BENCH_WORK=../bench-work BENCH_HARNESS=../shared/bench scripts/bench-taxii.sh [phase ...]
+#
+# Needs: $BENCH_HARNESS/setup_env.sh run once with the same BENCH_WORK (venv with medallion,
+# taxii2-client, wrk, data/synthetic-100k.json). Builds cybex in release mode. Phases (default
+# all): ingest reads paginate load big million. Results: JSON lines in
+# $BENCH_WORK/results/side-by-side.jsonl (label "<server>:<measurement>"), medians printed at the end.
+# Everything talks to 127.0.0.1 only; every loop is bounded by count and time.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+: "${BENCH_WORK:?set BENCH_WORK (scratch folder of the shared harness)}"
+HARNESS="$(cd "${BENCH_HARNESS:-$ROOT/../shared/bench}" && pwd)"
+PY="$BENCH_WORK/venv/bin/python"
+H="$HARNESS/bench_taxii.py"
+RUNS="${RUNS:-3}"
+CORPUS="${CORPUS:-$BENCH_WORK/data/synthetic-100k.json}"
+OUT="$BENCH_WORK/results"; mkdir -p "$OUT" "$BENCH_WORK/run"
+RES="$OUT/side-by-side.jsonl"
+PHASES="${*:-ingest reads paginate load big million}"
+MPORT=5000; CPORT=5080
+CYBEX="$ROOT/.build/release/cybex"
+
+(cd "$ROOT" && swift build -c release --product cybex >/dev/null) || { echo "build failed" >&2; exit 1; }
+[ -x "$PY" ] || { echo "run $HARNESS/setup_env.sh first (BENCH_WORK=$BENCH_WORK)" >&2; exit 1; }
+
+emit() {  # emit LABEL RUN -- command...
+    local label="$1" run="$2"; shift 3
+    local line
+    line="$("$@")" || { echo "FAILED: $label run $run" >&2; return 1; }
+    echo "$line" | "$PY" -c "import json,sys; d=json.loads(sys.stdin.read()); d['label']='$label'; d['run']=$run; print(json.dumps(d))" | tee -a "$RES"
+}
+
+CYBEX_PID=""; CYBEX_DATA=""
+cybex_start() {  # a fresh store each time, user bench/bench-pass, one read/write collection
+    CYBEX_DATA="$(mktemp -d "$BENCH_WORK/run/cybex.XXXX")"
+    "$CYBEX" user add bench --org admin --role admin --data "$CYBEX_DATA" <<<"bench-pass" >/dev/null 2>&1 || {
+        "$CYBEX" org add admin --data "$CYBEX_DATA" >/dev/null
+        "$CYBEX" user add bench --org admin --role admin --data "$CYBEX_DATA" <<<"bench-pass" >/dev/null
+    }
+    "$CYBEX" collection add bench --read admin --write admin --data "$CYBEX_DATA" >/dev/null
+    "$CYBEX" serve --data "$CYBEX_DATA" --host 127.0.0.1 --port "$CPORT" --log-level warning >/dev/null 2>"$BENCH_WORK/run/cybex.log" &
+    CYBEX_PID=$!
+    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$CPORT/healthz" && return 0; sleep 0.1; done
+    echo "cybex did not come up" >&2; cat "$BENCH_WORK/run/cybex.log" >&2; exit 1
+}
+cybex_stop() { [ -n "$CYBEX_PID" ] && kill "$CYBEX_PID" 2>/dev/null && wait "$CYBEX_PID" 2>/dev/null; CYBEX_PID=""; rm -rf "$CYBEX_DATA"; }
+medallion_start() { BENCH_WORK="$BENCH_WORK" "$HARNESS/server_ctl.sh" start "$MPORT" >/dev/null; }
+medallion_stop() { BENCH_WORK="$BENCH_WORK" "$HARNESS/server_ctl.sh" stop >/dev/null 2>&1; }
+trap 'cybex_stop; medallion_stop' EXIT
+
+# server NAME → start/stop/pid/harness args
+start() { if [ "$1" = cybex ]; then cybex_start; else medallion_start; fi; }
+stop() { if [ "$1" = cybex ]; then cybex_stop; else medallion_stop; fi; }
+pid() { if [ "$1" = cybex ]; then echo "$CYBEX_PID"; else cat "$BENCH_WORK/run/medallion.pid"; fi; }
+args() {
+    if [ "$1" = cybex ]; then echo "--base http://127.0.0.1:$CPORT/taxii2 --api-root cybex --user bench --password bench-pass --tmpdir $BENCH_WORK/run"
+    else echo "--base http://127.0.0.1:$MPORT --tmpdir $BENCH_WORK/run"; fi
+}
+
+for ph in $PHASES; do case $ph in
+ingest)   # 5,000 objects in bundles of 1,000 and of 100
+    for s in medallion cybex; do for bs in 1000 100; do for r in $(seq 1 "$RUNS"); do
+        start $s
+        emit "$s:ingest_bs${bs}_5000" "$r" -- "$PY" "$H" $(args $s) --time-limit 300 ingest --corpus "$CORPUS" --bundle-size "$bs" --max-objects 5000
+        stop $s
+    done; done; done ;;
+reads)    # match[type]=indicator with added_after, 500 and 1,000 objects stored
+    for s in medallion cybex; do for n in 500 1000; do for r in $(seq 1 "$RUNS"); do
+        start $s
+        ing="$("$PY" "$H" $(args $s) ingest --corpus "$CORPUS" --bundle-size 100 --max-objects $n)"
+        aa="$(echo "$ing" | "$PY" -c 'import json,sys;print(json.load(sys.stdin)["mid_request_timestamp"])')"
+        emit "$s:filter_type_added_after_N$n" "$r" -- "$PY" "$H" $(args $s) --time-limit 90 filter --match-type indicator --added-after "$aa" --requests 20
+        stop $s
+    done; done; done ;;
+paginate) # limit=1000 over 1,000 and 2,000 objects
+    for s in medallion cybex; do for n in 1000 2000; do for r in $(seq 1 "$RUNS"); do
+        start $s
+        "$PY" "$H" $(args $s) ingest --corpus "$CORPUS" --bundle-size 1000 --max-objects $n >/dev/null
+        emit "$s:paginate_limit1000_N$n" "$r" -- "$PY" "$H" $(args $s) --time-limit 400 paginate --limit 1000
+        stop $s
+    done; done; done ;;
+load)     # wrk, 16 connections x 20 s, 500 objects stored
+    oid="$("$PY" -c "import json;print(json.load(open('$CORPUS'))['objects'][7]['id'])")"
+    for s in medallion cybex; do for r in $(seq 1 "$RUNS"); do
+        start $s
+        "$PY" "$H" $(args $s) ingest --corpus "$CORPUS" --bundle-size 1000 --max-objects 500 >/dev/null
+        root=$([ $s = cybex ] && echo /taxii2/ || echo /taxii2/)
+        emit "$s:load_discovery_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "$root" --connections 16 --duration 20
+        emit "$s:load_get_object_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "{collection}/objects/$oid/" --connections 16 --duration 20
+        emit "$s:load_filter_page_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "{collection}/objects/?match[type]=indicator&limit=100" --connections 16 --duration 20
+        emit "$s:rss_after_load_N500" "$r" -- "$PY" "$H" rss --pid "$(pid $s)"
+        stop $s
+    done; done ;;
+big)      # Cybex alone: the whole 100k corpus over TAXII, then reads at that size
+    for r in $(seq 1 "$RUNS"); do
+        cybex_start
+        emit "cybex:ingest_bs1000_100k" "$r" -- "$PY" "$H" $(args cybex) --time-limit 300 ingest --corpus "$CORPUS" --bundle-size 1000
+        emit "cybex:paginate_limit1000_100k" "$r" -- "$PY" "$H" $(args cybex) --time-limit 300 paginate --limit 1000
+        emit "cybex:filter_type_added_after_100k" "$r" -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --requests 50
+        emit "cybex:filter_type_limit100_100k" "$r" -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --limit 100 --requests 50
+        emit "cybex:load_filter_page_100k" "$r" -- "$PY" "$H" $(args cybex) --req-timeout 30 load --path "{collection}/objects/?match[type]=indicator&limit=100" --connections 16 --duration 10
+        emit "cybex:rss_after_100k" "$r" -- "$PY" "$H" rss --pid "$CYBEX_PID"
+        cybex_stop
+    done ;;
+million)  # Cybex alone: 1,000,000 objects imported, then served: paginated read and memory
+    BIG="$BENCH_WORK/data/synthetic-1m.json"
+    [ -f "$BIG" ] || "$ROOT/.build/release/Benchmarks" generate --objects 1000000 --out "$BIG" 2>/dev/null || {
+        (cd "$ROOT" && swift build -c release --product Benchmarks >/dev/null) && "$ROOT/.build/release/Benchmarks" generate --objects 1000000 --out "$BIG"; }
+    cybex_start; kill "$CYBEX_PID"; wait "$CYBEX_PID" 2>/dev/null
+    coll="$("$CYBEX" collection list --data "$CYBEX_DATA" | cut -f1 | head -1)"
+    /usr/bin/time -f '{"test": "import_1m", "wall_s": %e, "max_rss_kib": %M}' "$CYBEX" import "$BIG" --collection "$coll" --data "$CYBEX_DATA" >/dev/null 2>"$BENCH_WORK/run/import.time"
+    tail -1 "$BENCH_WORK/run/import.time" | "$PY" -c "import json,sys; d=json.loads(sys.stdin.read()); d['label']='cybex:import_1m'; d['run']=1; d['objects_per_s']=round(1e6/d['wall_s']); print(json.dumps(d))" | tee -a "$RES"
+    "$CYBEX" serve --data "$CYBEX_DATA" --host 127.0.0.1 --port "$CPORT" --log-level warning >/dev/null 2>>"$BENCH_WORK/run/cybex.log" &
+    CYBEX_PID=$!
+    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$CPORT/healthz" && break; sleep 0.1; done
+    emit "cybex:paginate_limit1000_1m" 1 -- "$PY" "$H" $(args cybex) --time-limit 300 paginate --limit 1000
+    emit "cybex:filter_type_limit100_1m" 1 -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --limit 100 --requests 50
+    emit "cybex:rss_after_1m" 1 -- "$PY" "$H" rss --pid "$CYBEX_PID"
+    cybex_stop ;;
+*) echo "unknown phase $ph" >&2 ;;
+esac; done
+
+"$PY" "$HARNESS/summarize.py" "$RES"
