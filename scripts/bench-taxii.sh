@@ -21,6 +21,7 @@ CORPUS="${CORPUS:-$BENCH_WORK/data/synthetic-100k.json}"
 OUT="$BENCH_WORK/results"; mkdir -p "$OUT" "$BENCH_WORK/run"
 RES="$OUT/side-by-side.jsonl"
 PHASES="${*:-ingest reads paginate load big million}"
+SERVERS="${SERVERS:-medallion cybex}"   # which servers the side-by-side phases measure
 MPORT=5000; CPORT=5080
 CYBEX="$ROOT/.build/release/cybex"
 
@@ -63,13 +64,13 @@ args() {
 
 for ph in $PHASES; do case $ph in
 ingest)   # 5,000 objects in bundles of 1,000 and of 100
-    for s in medallion cybex; do for bs in 1000 100; do for r in $(seq 1 "$RUNS"); do
+    for s in $SERVERS; do for bs in 1000 100; do for r in $(seq 1 "$RUNS"); do
         start $s
         emit "$s:ingest_bs${bs}_5000" "$r" -- "$PY" "$H" $(args $s) --time-limit 300 ingest --corpus "$CORPUS" --bundle-size "$bs" --max-objects 5000
         stop $s
     done; done; done ;;
 reads)    # match[type]=indicator with added_after, 500 and 1,000 objects stored
-    for s in medallion cybex; do for n in 500 1000; do for r in $(seq 1 "$RUNS"); do
+    for s in $SERVERS; do for n in 500 1000; do for r in $(seq 1 "$RUNS"); do
         start $s
         ing="$("$PY" "$H" $(args $s) ingest --corpus "$CORPUS" --bundle-size 100 --max-objects $n)"
         aa="$(echo "$ing" | "$PY" -c 'import json,sys;print(json.load(sys.stdin)["mid_request_timestamp"])')"
@@ -77,7 +78,7 @@ reads)    # match[type]=indicator with added_after, 500 and 1,000 objects stored
         stop $s
     done; done; done ;;
 paginate) # limit=1000 over 1,000 and 2,000 objects
-    for s in medallion cybex; do for n in 1000 2000; do for r in $(seq 1 "$RUNS"); do
+    for s in $SERVERS; do for n in 1000 2000; do for r in $(seq 1 "$RUNS"); do
         start $s
         "$PY" "$H" $(args $s) ingest --corpus "$CORPUS" --bundle-size 1000 --max-objects $n >/dev/null
         emit "$s:paginate_limit1000_N$n" "$r" -- "$PY" "$H" $(args $s) --time-limit 400 paginate --limit 1000
@@ -85,10 +86,10 @@ paginate) # limit=1000 over 1,000 and 2,000 objects
     done; done; done ;;
 load)     # wrk, 16 connections x 20 s, 500 objects stored
     oid="$("$PY" -c "import json;print(json.load(open('$CORPUS'))['objects'][7]['id'])")"
-    for s in medallion cybex; do for r in $(seq 1 "$RUNS"); do
+    for s in $SERVERS; do for r in $(seq 1 "$RUNS"); do
         start $s
         "$PY" "$H" $(args $s) ingest --corpus "$CORPUS" --bundle-size 1000 --max-objects 500 >/dev/null
-        root=$([ $s = cybex ] && echo /taxii2/ || echo /taxii2/)
+        root=$([ $s = cybex ] && echo / || echo /taxii2/)   # cybex's base URL already ends in /taxii2
         emit "$s:load_discovery_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "$root" --connections 16 --duration 20
         emit "$s:load_get_object_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "{collection}/objects/$oid/" --connections 16 --duration 20
         emit "$s:load_filter_page_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "{collection}/objects/?match[type]=indicator&limit=100" --connections 16 --duration 20

@@ -4,6 +4,7 @@ import CybexFormats
 import CybexStore
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The TAXII 2.1 endpoints (section 4 and 5 of the specification), all behind authentication.
@@ -163,9 +164,16 @@ struct TAXIIRoutes: Sendable {
         }
         let requested = Clock.nowMicroseconds()
         let report = try await collections.add(Array(buffer: body), as: .envelope, to: collectionID, by: principal)
+        let stored = Clock.nowMicroseconds()
         let statusID = Secrets.uuid()
         let statusJSON = JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested))
         try await store.saveStatus(StoredStatus(id: statusID, userID: principal.user.id, createdAt: requested, json: statusJSON))
+        context.logger.debug(
+            "objects added",
+            metadata: [
+                "objects": "\(report.items.count)", "ingest_ms": "\((stored - requested) / 1000)",
+                "status_ms": "\((Clock.nowMicroseconds() - stored) / 1000)",
+            ])
         return bytes(statusJSON, status: .accepted)
     }
 

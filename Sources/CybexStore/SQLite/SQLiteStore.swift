@@ -19,8 +19,14 @@ public final class SQLiteStore: Store {
         configuration.maximumReaderCount = 8
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Page cache: 64 MiB for the one writer, 16 MiB for each reader (memory stays bounded
+            // whatever the store's size).
+            try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -16384" : "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Checkpoint the WAL every ~40 MB instead of every 4 MB: a 1,000-object bundle dirties
+            // about 8 MB of index pages, so this checkpoints every few bundles, not every bundle
+            // (measured: TAXII POST of the 100k corpus 16k -> 20k objects/s).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
