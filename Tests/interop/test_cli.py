@@ -282,3 +282,46 @@ def test_serve_first_run_prints_password_once(tmp_path: Path):
         stop_cleanly(again)
     assert not any(srv.password in ln for ln in srv.log_path.read_text(errors="replace").splitlines()), \
         "the admin password must not appear in the logs"
+
+
+def test_disabled_users_and_revoked_tokens_are_refused_at_once(tmp_path: Path):
+    """`cybex user disable` and `cybex token revoke` take effect on a running server without a restart,
+    for Basic credentials that the server has already verified and cached and for bearer tokens."""
+    data = tmp_path / "node"
+    cli_ok(["org", "add", "acme"], data)
+    cli_ok(["user", "add", "carol", "--org", "acme", "--role", "analyst"], data, stdin="carol-secret-1\n")
+    first = cli_ok(["token", "create", "carol"], data).strip()
+    second = cli_ok(["token", "create", "carol"], data).strip()
+    listed = [line.split("\t") for line in cli_ok(["token", "list", "carol"], data).splitlines()]
+    assert [row[1] for row in listed] == ["carol", "carol"] and all(row[4] == "active" for row in listed)
+    assert first not in cli_ok(["token", "list"], data), "token secrets must never be shown again"
+    srv = CybexServer(data, expect_password=False).start()  # users exist: no admin is created
+    try:
+        url = srv.url(API_ROOT_PATH)
+
+        def status(**kwargs: Any) -> int:
+            return requests.get(url, headers={"Accept": TAXII_MT, **kwargs.pop("headers", {})}, timeout=30,
+                                **kwargs).status_code
+
+        assert status(auth=("carol", "carol-secret-1")) == 200
+        assert status(headers={"Authorization": f"Bearer {first}"}) == 200
+        # revoke the first token by its id: it stops working, the second one does not
+        revoked_id = listed[0][0]
+        assert cli_ok(["token", "revoke", revoked_id], data).strip() == f"revoked {revoked_id}"
+        states = {row.split("\t")[0]: row.split("\t")[4] for row in cli_ok(["token", "list"], data).splitlines()}
+        assert states[revoked_id] == "revoked"
+        still = first if status(headers={"Authorization": f"Bearer {first}"}) == 200 else second
+        assert status(headers={"Authorization": f"Bearer {still}"}) == 200
+        assert sum(status(headers={"Authorization": f"Bearer {t}"}) == 401 for t in (first, second)) == 1
+        r = cli(["token", "revoke", revoked_id], data)
+        assert r.returncode == 1 and r.stderr.startswith("cybex: error:")
+        # disable carol: cached Basic credentials and the remaining token stop at once; enable again
+        assert cli_ok(["user", "disable", "carol"], data).strip() == "disabled carol"
+        assert status(auth=("carol", "carol-secret-1")) == 401
+        assert status(headers={"Authorization": f"Bearer {still}"}) == 401
+        cli_ok(["user", "enable", "carol"], data)
+        assert status(auth=("carol", "carol-secret-1")) == 200
+        r = cli(["user", "disable", "nobody"], data)
+        assert r.returncode == 1 and "no user named 'nobody'" in r.stderr
+    finally:
+        srv.stop()

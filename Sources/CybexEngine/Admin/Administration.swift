@@ -82,6 +82,25 @@ public struct Administration: Sendable {
         return (token, secret)
     }
 
+    /// Disables or re-enables a user; a disabled user's password and tokens stop working at once.
+    public func setDisabled(username: String, _ disabled: Bool) async throws -> User {
+        guard var user = try await store.user(named: username) else {
+            throw EngineError(.notFound, "no user named '\(username)'")
+        }
+        try await store.setUserDisabled(id: user.id, disabled: disabled)
+        user.disabled = disabled
+        try await audit(disabled ? "user.disable" : "user.enable", target: user.id, detail: username)
+        return user
+    }
+
+    /// Revokes an API token by its id (as `cybex token list` shows it).
+    public func revokeToken(id: String) async throws {
+        guard try await store.revokeToken(id: id, at: Clock.nowMicroseconds()) else {
+            throw EngineError(.notFound, "no active API token with id '\(id)'")
+        }
+        try await audit("token.revoke", target: id, detail: "")
+    }
+
     public func addCollection(title: String, description: String?, readers: [String], writers: [String]) async throws
         -> CollectionRecord
     {

@@ -47,7 +47,30 @@ extension Role: ExpressibleByArgument {}
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, List.self])
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, List.self, Disable.self, Enable.self])
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a user: their password and API tokens stop working at once.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user's login name.") var username: String
+
+        func run() async throws {
+            _ = try await store.withStore { try await Administration(store: $0, actor: "cli").setDisabled(username: username, true) }
+            print("disabled \(username)")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user's login name.") var username: String
+
+        func run() async throws {
+            _ = try await store.withStore { try await Administration(store: $0, actor: "cli").setDisabled(username: username, false) }
+            print("enabled \(username)")
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -85,7 +108,46 @@ struct UserCommand: AsyncParsableCommand {
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Manage API tokens.", subcommands: [Create.self])
+        commandName: "token", abstract: "Manage API tokens.", subcommands: [Create.self, List.self, Revoke.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List API tokens: id, user, created, expires, state. Secrets are never shown again.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Only this user's tokens.") var username: String?
+
+        func run() async throws {
+            try await store.withStore { store in
+                var userID: String?
+                if let username {
+                    guard let user = try await store.user(named: username) else {
+                        throw CommandFailure(message: "no user named '\(username)'")
+                    }
+                    userID = user.id
+                }
+                let names = Dictionary(uniqueKeysWithValues: try await store.users().map { ($0.id, $0.username) })
+                let now = Clock.nowMicroseconds()
+                for token in try await store.tokens(userID: userID) {
+                    let state = token.revokedAt != nil ? "revoked" : (token.isUsable(at: now) ? "active" : "expired")
+                    let expires = token.expiresAt.map { STIXTimestamp.format(microseconds: $0, fractionDigits: 0) } ?? "never"
+                    print(
+                        "\(token.id)\t\(names[token.userID] ?? token.userID)\t"
+                            + "\(STIXTimestamp.format(microseconds: token.createdAt, fractionDigits: 0))\t\(expires)\t\(state)")
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API token by its id (see 'cybex token list').")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The token's id.") var id: String
+
+        func run() async throws {
+            try await store.withStore { try await Administration(store: $0, actor: "cli").revokeToken(id: id) }
+            print("revoked \(id)")
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
