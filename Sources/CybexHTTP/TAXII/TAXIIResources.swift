@@ -55,26 +55,33 @@ enum TAXIIResources {
 
     /// `{"more":…,"next":…,"objects":[…]}` from stored bytes.
     static func envelope(_ page: ObjectPage) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(page.records.reduce(64) { $0 + $1.json.count + 1 })
-        out.append(contentsOf: #"{"more":"#.utf8)
-        out.append(contentsOf: (page.more ? "true" : "false").utf8)
-        appendNext(page, to: &out)
-        if !page.records.isEmpty {
-            out.append(contentsOf: #","objects":["#.utf8)
-            for (i, record) in page.records.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: record.json)
-            }
-            out.append(UInt8(ascii: "]"))
+        paged(page, capacity: page.records.reduce(64) { $0 + $1.json.count + 1 }) { record, out in
+            out.append(contentsOf: record.json)
         }
-        out.append(UInt8(ascii: "}"))
-        return out
     }
 
+    /// `{"more":…,"next":…,"objects":[manifest records]}`.
     static func manifest(_ page: ObjectPage) -> [UInt8] {
+        paged(page, capacity: page.records.count * 160 + 64) { record, out in
+            out.append(contentsOf: #"{"id":"#.utf8)
+            JSONWriter.writeString(record.id, into: &out)
+            out.append(contentsOf: #","date_added":""#.utf8)
+            out.append(contentsOf: STIXTimestamp.format(microseconds: record.dateAdded).utf8)
+            out.append(contentsOf: #"","version":""#.utf8)
+            out.append(contentsOf: STIXTimestamp.formatVersion(microseconds: record.version).utf8)
+            out.append(contentsOf: #"","media_type":"application/stix+json;version="#.utf8)
+            out.append(contentsOf: record.specVersion.utf8)
+            out.append(contentsOf: #""}"#.utf8)
+        }
+    }
+
+    /// A page resource: `more`, `next` when there is more, and `objects` (omitted when empty,
+    /// as STIX and TAXII lists are never empty), each written by `element`.
+    static func paged(
+        _ page: ObjectPage, capacity: Int, element: (StoredObjectVersion, inout [UInt8]) -> Void
+    ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(page.records.count * 160 + 64)
+        out.reserveCapacity(capacity)
         out.append(contentsOf: #"{"more":"#.utf8)
         out.append(contentsOf: (page.more ? "true" : "false").utf8)
         appendNext(page, to: &out)
@@ -82,15 +89,7 @@ enum TAXIIResources {
             out.append(contentsOf: #","objects":["#.utf8)
             for (i, record) in page.records.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: #"{"id":"#.utf8)
-                JSONWriter.writeString(record.id, into: &out)
-                out.append(contentsOf: #","date_added":""#.utf8)
-                out.append(contentsOf: STIXTimestamp.format(microseconds: record.dateAdded).utf8)
-                out.append(contentsOf: #"","version":""#.utf8)
-                out.append(contentsOf: STIXTimestamp.formatVersion(microseconds: record.version).utf8)
-                out.append(contentsOf: #"","media_type":"application/stix+json;version="#.utf8)
-                out.append(contentsOf: record.specVersion.utf8)
-                out.append(contentsOf: #""}"#.utf8)
+                element(record, &out)
             }
             out.append(UInt8(ascii: "]"))
         }
