@@ -37,6 +37,33 @@ extension StoreContractTests {
         #expect(AuditChain.hash(previous: AuditChain.genesis, seq: 1, event: shifted) != h1)
     }
 
+    @Test
+    func verificationReadsInPagesAndFindsBreaksOnAPageBoundary() async throws {
+        let events = Self.auditEvents(2500)
+        let hashes = Self.expectedHashes(events)
+        var entries = events.enumerated().map { offset, event in
+            AuditEntry(
+                seq: Int64(offset + 1), event: event, prevHash: offset == 0 ? AuditChain.genesis : hashes[offset - 1],
+                hash: hashes[offset])
+        }
+        let head = AuditHead(seq: 2500, hash: hashes[2499])
+        func verify(_ entries: [AuditEntry]) async throws -> (AuditVerification, pages: Int) {
+            var pages = 0
+            let result = try await AuditChain.verify(head: head, highestSeq: 2500) { after, through, limit in
+                pages += 1
+                #expect(limit <= AuditChain.pageSize)
+                return Array(entries.filter { $0.seq > after && $0.seq <= through }.prefix(limit))
+            }
+            return (result, pages)
+        }
+        let (intact, pages) = try await verify(entries)
+        #expect(intact == AuditVerification(entries: 2500, headHash: hashes[2499], failure: nil))
+        #expect(pages == 3)
+        entries[AuditChain.pageSize].event.target = "elsewhere"
+        let (broken, _) = try await verify(entries)
+        #expect(broken.failure == AuditChainBreak(seq: Int64(AuditChain.pageSize) + 1, reason: .hashMismatch))
+    }
+
     @Test(arguments: Backend.enabled)
     func auditChainIsIntactAfterAppends(backend: Backend) async throws {
         try await backend.withStore { store in
