@@ -38,11 +38,11 @@ public enum AuditChain {
     /// The unambiguous byte encoding of an entry's fields (fixed-width integers, length-prefixed text).
     static func canonicalEncoding(seq: Int64, event: AuditEvent) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(64 + event.actor.utf8.count + event.action.utf8.count + event.target.utf8.count
-            + event.detail.utf8.count)
+        let fields = [event.actor, event.action, event.target, event.detail]
+        bytes.reserveCapacity(16 + fields.reduce(0) { $0 + 8 + $1.utf8.count })
         append(UInt64(bitPattern: seq), to: &bytes)
         append(UInt64(bitPattern: event.time), to: &bytes)
-        for field in [event.actor, event.action, event.target, event.detail] {
+        for field in fields {
             append(UInt64(field.utf8.count), to: &bytes)
             bytes.append(contentsOf: field.utf8)
         }
@@ -52,7 +52,8 @@ public enum AuditChain {
     /// The entry that follows `head`.
     static func entry(after head: AuditHead, _ event: AuditEvent) -> AuditEntry {
         let seq = head.seq + 1
-        return AuditEntry(seq: seq, event: event, prevHash: head.hash, hash: hash(previous: head.hash, seq: seq, event: event))
+        return AuditEntry(
+            seq: seq, event: event, prevHash: head.hash, hash: hash(previous: head.hash, seq: seq, event: event))
     }
 
     /// Checks the stored chain: reads `head` (with the highest stored `seq`, in one snapshot),
@@ -60,7 +61,8 @@ public enum AuditChain {
     /// entries with `seq > after` and `seq <= head.seq`, ascending. Entries appended meanwhile
     /// are beyond the head read first and left for the next verification.
     static func verify(
-        head: AuditHead?, highestSeq: Int64?, page: (_ after: Int64, _ through: Int64, _ limit: Int) async throws -> [AuditEntry]
+        head: AuditHead?, highestSeq: Int64?,
+        page: (_ after: Int64, _ through: Int64, _ limit: Int) async throws -> [AuditEntry]
     ) async throws -> AuditVerification {
         let through = head?.seq ?? highestSeq ?? 0
         var previous = AuditHead.genesis
@@ -70,7 +72,9 @@ public enum AuditChain {
             let entries = try await page(after, through, pageSize)
             for entry in entries {
                 if let reason = check(entry, after: previous) {
-                    return AuditVerification(entries: count, headHash: previous.hash, failure: AuditChainBreak(seq: previous.seq + 1, reason: reason))
+                    return AuditVerification(
+                        entries: count, headHash: previous.hash,
+                        failure: AuditChainBreak(seq: previous.seq + 1, reason: reason))
                 }
                 count += 1
                 previous = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
@@ -79,7 +83,9 @@ public enum AuditChain {
             if entries.count < pageSize { break }
         }
         func broken(_ seq: Int64, _ reason: AuditChainBreak.Reason) -> AuditVerification {
-            AuditVerification(entries: count, headHash: previous.hash, failure: AuditChainBreak(seq: seq, reason: reason))
+            // The entries before the first broken seq verified (seq runs 1, 2, 3… up to there).
+            AuditVerification(
+                entries: Int(seq) - 1, headHash: previous.hash, failure: AuditChainBreak(seq: seq, reason: reason))
         }
         guard let head else { return broken(previous.seq + 1, .headMissing) }
         if previous.seq < head.seq { return broken(previous.seq + 1, .truncated(headSeq: head.seq)) }
@@ -92,12 +98,16 @@ public enum AuditChain {
     static func check(_ entry: AuditEntry, after previous: AuditHead) -> AuditChainBreak.Reason? {
         if entry.seq != previous.seq + 1 { return .gap(found: entry.seq) }
         if entry.prevHash != previous.hash { return .prevHashMismatch }
-        if entry.hash != hash(previous: entry.prevHash ?? "", seq: entry.seq, event: entry.event) { return .hashMismatch }
+        if entry.hash != hash(previous: entry.prevHash ?? "", seq: entry.seq, event: entry.event) {
+            return .hashMismatch
+        }
         return nil
     }
 
     private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+        }
     }
 
     private static func hex(_ digest: SHA256.Digest) -> String {
@@ -133,8 +143,8 @@ struct AuditEntry: Sendable, Hashable {
 public struct AuditVerification: Sendable, Hashable {
     /// How many entries were found intact (all of them when ``failure`` is nil).
     public var entries: Int
-    /// The hash of the last intact entry (the chain head when intact); worth recording elsewhere,
-    /// since a later verification whose chain no longer contains it shows a rewrite.
+    /// The hash of the newest entry checked: the chain head when the log is intact. Worth
+    /// recording outside the database: a chain rewritten before that entry no longer contains it.
     public var headHash: String
     /// The first break in the chain; nil when the log is intact.
     public var failure: AuditChainBreak?

@@ -9,7 +9,8 @@ extension StoreContractTests {
     static func auditEvents(_ count: Int) -> [AuditEvent] {
         (1...count).map {
             AuditEvent(
-                time: Fixture.base + Int64($0), actor: "user-\($0)", action: "objects.add", target: "collection-\($0 % 2)",
+                time: Fixture.base + Int64($0), actor: "user-\($0)", action: "objects.add",
+                target: "collection-\($0 % 2)",
                 detail: $0 == 2 ? "" : "n=\($0); naïve\ttab")
         }
     }
@@ -33,7 +34,8 @@ extension StoreContractTests {
         let h2 = AuditChain.hash(previous: h1, seq: 2, event: AuditEvent(time: -5, actor: "", action: "", target: ""))
         #expect(h2 == "e8c4fe5d6968d1c1378cc0dbd22845e93abefa5f5fdef5309477da879ad6ef7d")
         // Length prefixes: moving a character from one field to the next changes the hash.
-        let shifted = AuditEvent(time: first.time, actor: "cl", action: "iuser.create", target: "ana", detail: first.detail)
+        let shifted = AuditEvent(
+            time: first.time, actor: "cl", action: "iuser.create", target: "ana", detail: first.detail)
         #expect(AuditChain.hash(previous: AuditChain.genesis, seq: 1, event: shifted) != h1)
     }
 
@@ -87,8 +89,9 @@ extension StoreContractTests {
                             let store = task % 2 == 0 ? first : second
                             group.addTask {
                                 for n in 0..<15 {
-                                    try await store.appendAudit(
-                                        AuditEvent(time: Int64(n), actor: "task-\(task)", action: "test", target: "\(n)"))
+                                    let event = AuditEvent(
+                                        time: Int64(n), actor: "task-\(task)", action: "test", target: "\(n)")
+                                    try await store.appendAudit(event)
                                 }
                             }
                         }
@@ -104,7 +107,7 @@ extension StoreContractTests {
 
     /// A way of tampering with a log of five entries, and what verification must report.
     enum AuditTampering: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case editedDetail, editedActor, deletedMiddle, deletedLast, rehashedEdit, insertedAfterHead
+        case editedDetail, editedActor, deletedMiddle, deletedLast, rehashedEdit, rehashedLast, insertedAfterHead
         var testDescription: String { rawValue }
 
         func sql(_ hashes: [String], _ events: [AuditEvent]) -> [String] {
@@ -118,6 +121,11 @@ extension StoreContractTests {
                 edited.detail = "nothing happened"
                 let hash = AuditChain.hash(previous: hashes[1], seq: 3, event: edited)
                 return ["UPDATE audit_log SET detail = 'nothing happened', hash = '\(hash)' WHERE seq = 3"]
+            case .rehashedLast:
+                var edited = events[4]
+                edited.actor = "someone-else"
+                let hash = AuditChain.hash(previous: hashes[3], seq: 5, event: edited)
+                return ["UPDATE audit_log SET actor = 'someone-else', hash = '\(hash)' WHERE seq = 5"]
             case .insertedAfterHead:
                 let event = AuditEvent(time: 1, actor: "x", action: "y", target: "z")
                 let hash = AuditChain.hash(previous: hashes[4], seq: 6, event: event)
@@ -139,6 +147,8 @@ extension StoreContractTests {
             case .deletedLast: AuditChainBreak(seq: 5, reason: .truncated(headSeq: 5))
             // The edited entry verifies on its own; the next one no longer points at it.
             case .rehashedEdit: AuditChainBreak(seq: 4, reason: .prevHashMismatch)
+            // No next entry: the head kept in audit_head no longer matches.
+            case .rehashedLast: AuditChainBreak(seq: 5, reason: .headMismatch)
             case .insertedAfterHead: AuditChainBreak(seq: 6, reason: .beyondHead)
             }
         }
@@ -152,7 +162,9 @@ extension StoreContractTests {
                 for event in events { try await store.appendAudit(event) }
                 #expect(try await store.verifyAuditChain().isIntact)
             }
-            for statement in tampering.sql(Self.expectedHashes(events), events) { try await database.execute(statement) }
+            for statement in tampering.sql(Self.expectedHashes(events), events) {
+                try await database.execute(statement)
+            }
             try await database.withStore { store in
                 let result = try await store.verifyAuditChain()
                 #expect(result.failure == tampering.expected)
@@ -203,7 +215,8 @@ extension StoreContractTests {
             try await database.withStore { store in
                 #expect(try await store.schemaVersion() == SQLiteSchema.migrations.last!.version)
                 let chained = try await store.verifyAuditChain()
-                #expect(chained == AuditVerification(entries: 3, headHash: Self.expectedHashes(events)[2], failure: nil))
+                let expected = AuditVerification(entries: 3, headHash: Self.expectedHashes(events)[2], failure: nil)
+                #expect(chained == expected)
                 let next = AuditEvent(time: 1, actor: "cli", action: "after", target: "migration")
                 try await store.appendAudit(next)
                 #expect(try await store.verifyAuditChain().entries == 4)

@@ -13,7 +13,8 @@ extension SQLiteStore {
     public func auditEvents(limit: Int) async throws -> [AuditEvent] {
         try await read { db in
             try Row.fetchAll(
-                db, sql: "SELECT time, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT ?", arguments: [limit]
+                db, sql: "SELECT time, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT ?",
+                arguments: [limit]
             ).map { AuditEvent(time: $0[0], actor: $0[1], action: $0[2], target: $0[3], detail: $0[4]) }
         }
     }
@@ -51,7 +52,8 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                entry.seq, event.time, event.actor, event.action, event.target, event.detail, entry.prevHash, entry.hash,
+                entry.seq, event.time, event.actor, event.action, event.target, event.detail, entry.prevHash,
+                entry.hash,
             ])
     }
 

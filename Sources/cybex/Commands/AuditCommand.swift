@@ -22,7 +22,8 @@ struct AuditCommand: AsyncParsableCommand {
             let events = try await store.withStore { try await $0.auditEvents(limit: limit) }
             for event in events {
                 let fields = [
-                    STIXTimestamp.format(microseconds: event.time), event.actor, event.action, event.target, event.detail,
+                    STIXTimestamp.format(microseconds: event.time), event.actor, event.action, event.target,
+                    event.detail,
                 ]
                 print(fields.map(Self.escaped).joined(separator: "\t"))
             }
@@ -46,7 +47,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the audit log's hash chain: exit 0 when intact, 1 with the first tampered entry otherwise.")
+            abstract: "Check the audit log's hash chain: exit 0 when intact, 1 naming the first tampered entry.")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
