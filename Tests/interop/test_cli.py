@@ -289,7 +289,7 @@ def test_audit_list_and_verify_detect_an_edited_row(tmp_path: Path):
     data = tmp_path / "data"
     cli_ok(["org", "add", "acme"], data)
     cli_ok(["user", "add", "alice", "--org", "acme", "--role", "analyst"], data, stdin="alice-secret-1\n")
-    cli_ok(["collection", "add", "Feed", "--read", "acme", "--write", "acme"], data)
+    cli_ok(["collection", "add", "Feed\twith a tab\nand a line break", "--read", "acme", "--write", "acme"], data)
     cli_ok(["token", "create", "alice"], data)
 
     rows = [ln.split("\t") for ln in cli_ok(["audit", "list"], data).splitlines()]
@@ -299,6 +299,7 @@ def test_audit_list_and_verify_detect_an_edited_row(tmp_path: Path):
     for r in rows:
         assert dt.datetime.fromisoformat(r[0].replace("Z", "+00:00")).tzinfo is not None, f"ISO 8601 time: {r[0]!r}"
         assert r[1] == "cli"
+    assert rows[1][4].startswith("Feed\\twith a tab\\nand a line break"), f"escaped detail: {rows[1][4]!r}"
     assert len(cli_ok(["audit", "list", "--limit", "2"], data).splitlines()) == 2
 
     assert cli_ok(["audit", "verify"], data).strip() == "audit log intact: 4 entries"
