@@ -64,8 +64,15 @@ public protocol Store: Sendable {
 
     // MARK: Audit
 
+    /// Appends an event to the audit log, chained to the entry before it (see ``AuditChain``):
+    /// the `seq`, `prev_hash` and `hash` are assigned in the write transaction, and appends from
+    /// several processes serialise, so the chain never forks.
     func appendAudit(_ event: AuditEvent) async throws
+    /// The newest `limit` events (all with a negative limit), newest first.
     func auditEvents(limit: Int) async throws -> [AuditEvent]
+    /// Checks the audit hash chain from the first entry to the recorded head, reading it in pages,
+    /// and reports the first entry that does not verify.
+    func verifyAuditChain() async throws -> AuditVerification
 }
 
 /// The version key stored for objects that are not versioned (SCOs): they are unique by id alone,

@@ -8,7 +8,7 @@ struct CybexCommand: AsyncParsableCommand {
         version: CybexVersion.current,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, OrgCommand.self, UserCommand.self, TokenCommand.self,
-            CollectionCommand.self, ImportCommand.self, ExportCommand.self,
+            CollectionCommand.self, ImportCommand.self, ExportCommand.self, AuditCommand.self,
         ]
     )
 }

@@ -1,10 +1,11 @@
-"""The `cybex` command line: org/user/token/collection/import/export round trip, exit codes, errors."""
+"""The `cybex` command line: org/user/token/collection/import/export round trip, audit verify, exit codes, errors."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,3 +326,34 @@ def test_disabled_users_and_revoked_tokens_are_refused_at_once(tmp_path: Path):
         assert r.returncode == 1 and "no user named 'nobody'" in r.stderr
     finally:
         srv.stop()
+
+
+def test_audit_list_and_verify_detect_an_edited_row(tmp_path: Path):
+    data = tmp_path / "data"
+    cli_ok(["org", "add", "acme"], data)
+    cli_ok(["user", "add", "alice", "--org", "acme", "--role", "analyst"], data, stdin="alice-secret-1\n")
+    cli_ok(["collection", "add", "Feed\twith a tab\nand a line break", "--read", "acme", "--write", "acme"], data)
+    cli_ok(["token", "create", "alice"], data)
+
+    rows = [ln.split("\t") for ln in cli_ok(["audit", "list"], data).splitlines()]
+    assert len(rows) == 4 and all(len(r) == 5 for r in rows), f"audit list: {rows!r}"
+    assert [r[2] for r in rows] == ["token.create", "collection.create", "user.create", "organisation.create"], \
+        f"newest first: {[r[2] for r in rows]}"
+    for r in rows:
+        assert dt.datetime.fromisoformat(r[0].replace("Z", "+00:00")).tzinfo is not None, f"ISO 8601 time: {r[0]!r}"
+        assert r[1] == "cli"
+    assert rows[1][4].startswith("Feed\\twith a tab\\nand a line break"), f"escaped detail: {rows[1][4]!r}"
+    assert len(cli_ok(["audit", "list", "--limit", "2"], data).splitlines()) == 2
+
+    assert cli_ok(["audit", "verify"], data).strip() == "audit log intact: 4 entries"
+
+    db = sqlite3.connect(data / "cybex.sqlite")
+    try:
+        db.execute("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 2")
+        db.commit()
+    finally:
+        db.close()
+    r = cli(["audit", "verify"], data)
+    assert r.returncode == 1, f"a tampered log must exit 1: {r.returncode} {r.stdout!r} {r.stderr!r}"
+    line = one_line_error(r, "audit verify")
+    assert re.fullmatch(r"cybex: error: audit log tampered at entry 2: .*hash mismatch.*", line), line

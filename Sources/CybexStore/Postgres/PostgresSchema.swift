@@ -135,6 +135,25 @@ enum PostgresSchema {
                 "CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), last BIGINT NOT NULL)",
                 "INSERT INTO clock (id, last) VALUES (1, 0)",
             ]
-        )
+        ),
+        (
+            // The audit hash chain (``AuditChain``). `seq` is assigned by the store from the
+            // locked `audit_head` row rather than by an identity sequence, which leaves gaps on
+            // rollback. Entries already present are chained by
+            // ``PostgresStore/chainExistingAuditEntries(_:)`` in this migration's transaction.
+            2,
+            [
+                "ALTER TABLE audit_log ALTER COLUMN seq DROP IDENTITY IF EXISTS",
+                "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT",
+                "ALTER TABLE audit_log ADD COLUMN hash TEXT",
+                """
+                CREATE TABLE audit_head (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    seq BIGINT NOT NULL,
+                    hash TEXT NOT NULL)
+                """,
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(AuditChain.genesis)')",
+            ]
+        ),
     ]
 }

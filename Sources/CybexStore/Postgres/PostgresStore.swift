@@ -166,6 +166,7 @@ public final class PostgresStore: Store {
                 for statement in step.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
+                if step.version == AuditChain.schemaVersion { try await chainExistingAuditEntries(connection) }
                 try await connection.query(
                     """
                     INSERT INTO schema_migrations (version, applied_at)
@@ -358,7 +359,7 @@ public final class PostgresStore: Store {
         return records
     }
 
-    // MARK: Status and audit
+    // MARK: Status
 
     public func saveStatus(_ status: StoredStatus) async throws {
         _ = try await rows(
@@ -377,24 +378,5 @@ public final class PostgresStore: Store {
         }
         let (statusID, userID, createdAt, json) = try row.decode((String, String, Int64, ByteBuffer).self)
         return StoredStatus(id: statusID, userID: userID, createdAt: createdAt, json: Array(json.readableBytesView))
-    }
-
-    public func appendAudit(_ event: AuditEvent) async throws {
-        _ = try await rows(
-            """
-            INSERT INTO audit_log (time, actor, action, target, detail)
-            VALUES (\(event.time), \(event.actor), \(event.action), \(event.target), \(event.detail))
-            """)
-    }
-
-    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
-        // A negative limit means no limit, as in SQLite; PostgreSQL spells that LIMIT NULL.
-        let bound: Int? = limit < 0 ? nil : limit
-        return try await rows(
-            "SELECT time, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT \(bound)"
-        ).map {
-            let (time, actor, action, target, detail) = try $0.decode((Int64, String, String, String, String).self)
-            return AuditEvent(time: time, actor: actor, action: action, target: target, detail: detail)
-        }
     }
 }

@@ -116,6 +116,22 @@ enum SQLiteSchema {
                 "CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL)",
                 "INSERT INTO clock (id, last) VALUES (1, 0)",
             ]
-        )
+        ),
+        (
+            // The audit hash chain (``AuditChain``). Entries already present are chained by
+            // ``SQLiteStore/chainExistingAuditEntries(_:)`` in this migration's transaction.
+            2,
+            [
+                "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT",
+                "ALTER TABLE audit_log ADD COLUMN hash TEXT",
+                """
+                CREATE TABLE audit_head (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    seq INTEGER NOT NULL,
+                    hash TEXT NOT NULL)
+                """,
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(AuditChain.genesis)')",
+            ]
+        ),
     ]
 }

@@ -61,6 +61,7 @@ public final class SQLiteStore: Store {
             }
             for step in SQLiteSchema.migrations where step.version > current {
                 for statement in step.statements { try db.execute(sql: statement) }
+                if step.version == AuditChain.schemaVersion { try Self.chainExistingAuditEntries(db) }
                 try db.execute(
                     sql: "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     arguments: [step.version, Clock.nowMicroseconds()])
@@ -264,7 +265,7 @@ public final class SQLiteStore: Store {
         return record
     }
 
-    // MARK: Status and audit
+    // MARK: Status
 
     public func saveStatus(_ status: StoredStatus) async throws {
         try await write { db in
@@ -279,22 +280,6 @@ public final class SQLiteStore: Store {
             guard let row = try Row.fetchOne(db, sql: "SELECT id, user_id, created_at, json FROM statuses WHERE id = ?", arguments: [id])
             else { return nil }
             return StoredStatus(id: row[0], userID: row[1], createdAt: row[2], json: [UInt8](row[3] as Data))
-        }
-    }
-
-    public func appendAudit(_ event: AuditEvent) async throws {
-        try await write { db in
-            try db.execute(
-                sql: "INSERT INTO audit_log (time, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-                arguments: [event.time, event.actor, event.action, event.target, event.detail])
-        }
-    }
-
-    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
-        try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT time, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT ?", arguments: [limit]
-            ).map { AuditEvent(time: $0[0], actor: $0[1], action: $0[2], target: $0[3], detail: $0[4]) }
         }
     }
 }

@@ -1,0 +1,204 @@
+import Crypto
+
+/// The hash chain that makes the audit log tamper-evident, shared by both stores.
+///
+/// Entry `n` (its `seq`, from 1 without gaps) stores `prev_hash`, the `hash` of entry `n - 1`
+/// (``genesis`` for entry 1), and
+///
+///     hash = SHA-256(prev_hash || canonical(seq, time, actor, action, target, detail))
+///
+/// as lower-case hex. `prev_hash` enters as its 64 ASCII hex characters; the canonical encoding
+/// is `seq` and `time` as 8-byte big-endian integers, then each text field as an 8-byte
+/// big-endian byte count followed by its UTF-8 bytes, so no two different entries encode alike.
+///
+/// Each store also keeps the newest entry's `seq` and `hash` in the one-row `audit_head` table,
+/// written in the same transaction as the entry. Appends take `prev_hash` from that row (locked
+/// `FOR UPDATE` on PostgreSQL, so appends from several processes serialise and the chain never
+/// forks), and verification compares the last entry with it, so deleting the newest entries is
+/// detected too. Someone who can write the database can still rebuild the whole chain and the
+/// head: the chain proves integrity against edits and deletions, not against a full rewrite —
+/// record the head hash elsewhere (``AuditVerification/headHash``) for that.
+public enum AuditChain {
+    /// The `prev_hash` of the first entry: 64 zeros.
+    public static let genesis = String(repeating: "0", count: 64)
+    /// The schema migration that added the chain. Entries written before it are chained (in
+    /// `seq` order, renumbered from 1 to close any gaps) by that migration, in its transaction.
+    static let schemaVersion = 2
+    /// Entries read per query while verifying or chaining existing entries.
+    static let pageSize = 1000
+
+    /// The hash of an entry at `seq` whose predecessor's hash is `previous`.
+    public static func hash(previous: String, seq: Int64, event: AuditEvent) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(previous.utf8))
+        hasher.update(data: canonicalEncoding(seq: seq, event: event))
+        return hex(hasher.finalize())
+    }
+
+    /// The unambiguous byte encoding of an entry's fields (fixed-width integers, length-prefixed text).
+    static func canonicalEncoding(seq: Int64, event: AuditEvent) -> [UInt8] {
+        var bytes: [UInt8] = []
+        let fields = [event.actor, event.action, event.target, event.detail]
+        bytes.reserveCapacity(16 + fields.reduce(0) { $0 + 8 + $1.utf8.count })
+        append(UInt64(bitPattern: seq), to: &bytes)
+        append(UInt64(bitPattern: event.time), to: &bytes)
+        for field in fields {
+            append(UInt64(field.utf8.count), to: &bytes)
+            bytes.append(contentsOf: field.utf8)
+        }
+        return bytes
+    }
+
+    /// The entry that follows `head`.
+    static func entry(after head: AuditHead, _ event: AuditEvent) -> AuditEntry {
+        let seq = head.seq + 1
+        return AuditEntry(
+            seq: seq, event: event, prevHash: head.hash, hash: hash(previous: head.hash, seq: seq, event: event))
+    }
+
+    /// Checks the stored chain: reads `head` (with the highest stored `seq`, in one snapshot),
+    /// then the entries up to the head's `seq` in pages from `page(after, limit)`, which returns
+    /// entries with `seq > after` and `seq <= head.seq`, ascending. Entries appended meanwhile
+    /// are beyond the head read first and left for the next verification.
+    static func verify(
+        head: AuditHead?, highestSeq: Int64?,
+        page: (_ after: Int64, _ through: Int64, _ limit: Int) async throws -> [AuditEntry]
+    ) async throws -> AuditVerification {
+        let through = head?.seq ?? highestSeq ?? 0
+        var previous = AuditHead.genesis
+        var count = 0
+        var after = Int64.min
+        while true {
+            let entries = try await page(after, through, pageSize)
+            for entry in entries {
+                if let reason = check(entry, after: previous) {
+                    return AuditVerification(
+                        entries: count, headHash: previous.hash,
+                        failure: AuditChainBreak(seq: previous.seq + 1, reason: reason))
+                }
+                count += 1
+                previous = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
+                after = entry.seq
+            }
+            if entries.count < pageSize { break }
+        }
+        func broken(_ seq: Int64, _ reason: AuditChainBreak.Reason) -> AuditVerification {
+            // The entries before the first broken seq verified (seq runs 1, 2, 3… up to there).
+            AuditVerification(
+                entries: Int(seq) - 1, headHash: previous.hash, failure: AuditChainBreak(seq: seq, reason: reason))
+        }
+        guard let head else { return broken(previous.seq + 1, .headMissing) }
+        if previous.seq < head.seq { return broken(previous.seq + 1, .truncated(headSeq: head.seq)) }
+        if previous.hash != head.hash { return broken(head.seq, .headMismatch) }
+        if let highestSeq, highestSeq > head.seq { return broken(head.seq + 1, .beyondHead) }
+        return AuditVerification(entries: count, headHash: head.hash, failure: nil)
+    }
+
+    /// Why `entry` does not follow `previous`, or nil when it does.
+    static func check(_ entry: AuditEntry, after previous: AuditHead) -> AuditChainBreak.Reason? {
+        if entry.seq != previous.seq + 1 { return .gap(found: entry.seq) }
+        if entry.prevHash != previous.hash { return .prevHashMismatch }
+        if entry.hash != hash(previous: entry.prevHash ?? "", seq: entry.seq, event: entry.event) {
+            return .hashMismatch
+        }
+        return nil
+    }
+
+    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+        }
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// The newest entry of the chain as recorded in `audit_head`: its `seq` and `hash`.
+struct AuditHead: Sendable, Hashable {
+    var seq: Int64
+    var hash: String
+
+    /// The head of an empty log.
+    static let genesis = AuditHead(seq: 0, hash: AuditChain.genesis)
+}
+
+/// One audit log row with its chain columns (nil where the stored value is NULL).
+struct AuditEntry: Sendable, Hashable {
+    var seq: Int64
+    var event: AuditEvent
+    var prevHash: String?
+    var hash: String?
+}
+
+/// The result of ``Store/verifyAuditChain()``.
+public struct AuditVerification: Sendable, Hashable {
+    /// How many entries were found intact (all of them when ``failure`` is nil).
+    public var entries: Int
+    /// The hash of the newest entry checked: the chain head when the log is intact. Worth
+    /// recording outside the database: a chain rewritten before that entry no longer contains it.
+    public var headHash: String
+    /// The first break in the chain; nil when the log is intact.
+    public var failure: AuditChainBreak?
+
+    /// Whether the whole log verified.
+    public var isIntact: Bool { failure == nil }
+
+    public init(entries: Int, headHash: String, failure: AuditChainBreak?) {
+        self.entries = entries
+        self.headHash = headHash
+        self.failure = failure
+    }
+}
+
+/// Where and why the audit chain is broken.
+public struct AuditChainBreak: Sendable, Hashable, CustomStringConvertible {
+    /// Why an entry does not verify.
+    public enum Reason: Sendable, Hashable {
+        /// The entry's fields do not hash to its stored `hash`: it was edited.
+        case hashMismatch
+        /// The entry's `prev_hash` is not the previous entry's `hash`: an entry before it was
+        /// edited and re-hashed, or replaced.
+        case prevHashMismatch
+        /// The entry expected at this `seq` is missing; the next one stored has `seq` `found`.
+        case gap(found: Int64)
+        /// The entries from this `seq` to `headSeq`, the newest recorded in `audit_head`, are missing.
+        case truncated(headSeq: Int64)
+        /// The last entry's hash differs from the one recorded in `audit_head`.
+        case headMismatch
+        /// Entries exist after the one recorded in `audit_head`: written around the store.
+        case beyondHead
+        /// The `audit_head` record itself is missing.
+        case headMissing
+    }
+
+    /// The first `seq` that does not verify.
+    public var seq: Int64
+    public var reason: Reason
+
+    public init(seq: Int64, reason: Reason) {
+        self.seq = seq
+        self.reason = reason
+    }
+
+    /// The reason, in words.
+    public var description: String {
+        switch reason {
+        case .hashMismatch: "hash mismatch (the entry was altered)"
+        case .prevHashMismatch: "prev_hash mismatch (the entry before it was altered or replaced)"
+        case .gap(let found): "gap in seq (entry missing; the next stored entry is \(found))"
+        case .truncated(let headSeq): "gap in seq (entries up to \(headSeq), the recorded head, are missing)"
+        case .headMismatch: "hash mismatch with the recorded chain head (the entry was altered or replaced)"
+        case .beyondHead: "entry after the recorded chain head (written around cybex)"
+        case .headMissing: "the recorded chain head is missing"
+        }
+    }
+}

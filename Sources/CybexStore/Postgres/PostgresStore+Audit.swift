@@ -1,0 +1,113 @@
+import Logging
+import PostgresNIO
+
+/// The audit log and its hash chain (``AuditChain``) on PostgreSQL.
+///
+/// An append locks the `audit_head` row `FOR UPDATE` until it commits, so appends from any number
+/// of processes take turns: each reads the head the previous one committed, and the chain never
+/// forks (a second entry after the same head would also collide on the `seq` primary key).
+extension PostgresStore {
+    public func appendAudit(_ event: AuditEvent) async throws {
+        try await transaction { connection in
+            let head = try await Self.auditHead(connection, logger: logger, forUpdate: true)
+            let entry = AuditChain.entry(after: head, event)
+            try await connection.query(
+                """
+                WITH added AS (
+                    INSERT INTO audit_log (seq, time, actor, action, target, detail, prev_hash, hash)
+                    VALUES (
+                        \(entry.seq), \(event.time), \(event.actor), \(event.action), \(event.target), \(event.detail),
+                        \(entry.prevHash), \(entry.hash))
+                    RETURNING seq, hash)
+                UPDATE audit_head SET seq = added.seq, hash = added.hash FROM added WHERE audit_head.id = 1
+                """,
+                logger: logger)
+        }
+    }
+
+    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+        // A negative limit means no limit, as in SQLite; PostgreSQL spells that LIMIT NULL.
+        let bound: Int? = limit < 0 ? nil : limit
+        return try await rows(
+            "SELECT time, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT \(bound)"
+        ).map {
+            let (time, actor, action, target, detail) = try $0.decode((Int64, String, String, String, String).self)
+            return AuditEvent(time: time, actor: actor, action: action, target: target, detail: detail)
+        }
+    }
+
+    public func verifyAuditChain() async throws -> AuditVerification {
+        // One statement, one snapshot: the head and the highest seq agree.
+        let row = try await rows(
+            """
+            SELECT (SELECT seq FROM audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id = 1),
+                (SELECT MAX(seq) FROM audit_log)
+            """
+        ).first
+        let (headSeq, headHash, highest) = try row?.decode((Int64?, String?, Int64?).self) ?? (nil, nil, nil)
+        let head = headSeq.flatMap { seq in headHash.map { AuditHead(seq: seq, hash: $0) } }
+        return try await AuditChain.verify(head: head, highestSeq: highest) { after, through, limit in
+            try await Self.auditEntries(
+                rows(
+                    """
+                    SELECT seq, time, actor, action, target, detail, prev_hash, hash FROM audit_log
+                    WHERE seq > \(after) AND seq <= \(through) ORDER BY seq LIMIT \(limit)
+                    """))
+        }
+    }
+
+    // MARK: Helpers
+
+    static func auditHead(_ connection: PostgresConnection, logger: Logger, forUpdate: Bool) async throws -> AuditHead {
+        let lock = forUpdate ? " FOR UPDATE" : ""
+        let rows = try await connection.query(
+            "SELECT seq, hash FROM audit_head WHERE id = 1\(unescaped: lock)", logger: logger
+        ).collect()
+        guard let row = rows.first else {
+            throw StoreError(.backend, "the audit chain head is missing (run `cybex audit verify`)")
+        }
+        let (seq, hash) = try row.decode((Int64, String).self)
+        return AuditHead(seq: seq, hash: hash)
+    }
+
+    static func auditEntries(_ rows: [PostgresRow]) throws -> [AuditEntry] {
+        try rows.map {
+            let (seq, time, actor, action, target, detail, prevHash, hash) =
+                try $0.decode((Int64, Int64, String, String, String, String, String?, String?).self)
+            return AuditEntry(
+                seq: seq, event: AuditEvent(time: time, actor: actor, action: action, target: target, detail: detail),
+                prevHash: prevHash, hash: hash)
+        }
+    }
+
+    /// Migration 2: chains the entries written before the chain existed, in `seq` order,
+    /// renumbering them 1, 2, 3… (closing the gaps an identity sequence leaves), and records the head.
+    func chainExistingAuditEntries(_ connection: PostgresConnection) async throws {
+        var head = AuditHead.genesis
+        var after = Int64.min
+        while true {
+            let entries = try await Self.auditEntries(
+                connection.query(
+                    """
+                    SELECT seq, time, actor, action, target, detail, prev_hash, hash FROM audit_log
+                    WHERE seq > \(after) ORDER BY seq LIMIT \(AuditChain.pageSize)
+                    """,
+                    logger: logger
+                ).collect())
+            for old in entries {
+                let entry = AuditChain.entry(after: head, old.event)
+                try await connection.query(
+                    """
+                    UPDATE audit_log SET seq = \(entry.seq), prev_hash = \(entry.prevHash), hash = \(entry.hash)
+                    WHERE seq = \(old.seq)
+                    """,
+                    logger: logger)
+                head = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
+                after = old.seq
+            }
+            if entries.count < AuditChain.pageSize { break }
+        }
+        try await connection.query(
+            "UPDATE audit_head SET seq = \(head.seq), hash = \(head.hash) WHERE id = 1", logger: logger)
+    }
+}

@@ -1,0 +1,95 @@
+import GRDB
+
+/// The audit log and its hash chain (``AuditChain``) on SQLite. The one writer serialises appends.
+extension SQLiteStore {
+    public func appendAudit(_ event: AuditEvent) async throws {
+        try await write { db in
+            let entry = AuditChain.entry(after: try Self.auditHead(db), event)
+            try Self.insert(entry, db)
+            try Self.setAuditHead(AuditHead(seq: entry.seq, hash: entry.hash ?? ""), db)
+        }
+    }
+
+    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT time, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT ?",
+                arguments: [limit]
+            ).map { AuditEvent(time: $0[0], actor: $0[1], action: $0[2], target: $0[3], detail: $0[4]) }
+        }
+    }
+
+    public func verifyAuditChain() async throws -> AuditVerification {
+        let (head, highest) = try await read { db -> (AuditHead?, Int64?) in
+            let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1").map {
+                AuditHead(seq: $0[0], hash: $0[1])
+            }
+            return (head, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_log"))
+        }
+        return try await AuditChain.verify(head: head, highestSeq: highest) { after, through, limit in
+            try await read { db in try Self.auditEntries(after: after, through: through, limit: limit, db) }
+        }
+    }
+
+    // MARK: Helpers
+
+    static func auditHead(_ db: Database) throws -> AuditHead {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") else {
+            throw StoreError(.backend, "the audit chain head is missing (run `cybex audit verify`)")
+        }
+        return AuditHead(seq: row[0], hash: row[1])
+    }
+
+    static func setAuditHead(_ head: AuditHead, _ db: Database) throws {
+        try db.execute(sql: "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", arguments: [head.seq, head.hash])
+    }
+
+    static func insert(_ entry: AuditEntry, _ db: Database) throws {
+        let event = entry.event
+        try db.execute(
+            sql: """
+                INSERT INTO audit_log (seq, time, actor, action, target, detail, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                entry.seq, event.time, event.actor, event.action, event.target, event.detail, entry.prevHash,
+                entry.hash,
+            ])
+    }
+
+    /// Entries with `after < seq <= through`, ascending, at most `limit`.
+    static func auditEntries(after: Int64, through: Int64, limit: Int, _ db: Database) throws -> [AuditEntry] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT seq, time, actor, action, target, detail, prev_hash, hash FROM audit_log
+                WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?
+                """,
+            arguments: [after, through, limit]
+        ).map {
+            AuditEntry(
+                seq: $0[0], event: AuditEvent(time: $0[1], actor: $0[2], action: $0[3], target: $0[4], detail: $0[5]),
+                prevHash: $0[6], hash: $0[7])
+        }
+    }
+
+    /// Migration 2: chains the entries written before the chain existed, in `seq` order,
+    /// renumbering them 1, 2, 3… (closing any gaps), and records the head.
+    static func chainExistingAuditEntries(_ db: Database) throws {
+        var head = AuditHead.genesis
+        var after = Int64.min
+        while true {
+            let entries = try auditEntries(after: after, through: .max, limit: AuditChain.pageSize, db)
+            for old in entries {
+                let entry = AuditChain.entry(after: head, old.event)
+                try db.execute(
+                    sql: "UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                    arguments: [entry.seq, entry.prevHash, entry.hash, old.seq])
+                head = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
+                after = old.seq
+            }
+            if entries.count < AuditChain.pageSize { break }
+        }
+        try setAuditHead(head, db)
+    }
+}
