@@ -49,6 +49,12 @@ public final class PostgresStore: Store {
         guard maximumConnections > 0 else {
             throw StoreError(.invalidConfiguration, "maximumConnections must be at least 1")
         }
+        var configuration = parsed.clientConfiguration()
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.connectTimeout = connectTimeout
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // Started before the probe below, so that the pool is running by the first query.
+        let runTask = Task { await client.run() }
         // The pool retries a failing server in the background, so a wrong password or an absent
         // database would surface as a hang; one direct attempt first reports the cause at once.
         var probe = try parsed.connectionConfiguration()
@@ -57,13 +63,10 @@ public final class PostgresStore: Store {
             let connection = try await PostgresConnection.connect(configuration: probe, id: 0, logger: logger)
             try await connection.close()
         } catch {
+            runTask.cancel()
+            await runTask.value
             throw StoreError(.backend, "cannot connect to PostgreSQL at \(parsed.redacted): \(Self.describe(error))")
         }
-        var configuration = parsed.clientConfiguration()
-        configuration.options.maximumConnections = maximumConnections
-        configuration.options.connectTimeout = connectTimeout
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let runTask = Task { await client.run() }
         return PostgresStore(client: client, runTask: runTask, logger: logger, location: parsed.redacted)
     }
 
