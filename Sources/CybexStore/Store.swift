@@ -19,6 +19,26 @@ public protocol Store: Sendable {
     func organisation(id: String) async throws -> Organisation?
     func organisation(named name: String) async throws -> Organisation?
     func organisations() async throws -> [Organisation]
+    /// Makes `parentID` the parent of organisation `id` (nil: top level). Refuses, with
+    /// ``StoreError`` `.conflict`, an organisation as its own parent and a parent that would close a
+    /// cycle (checked in the write transaction); `.notFound` for an unknown `id`.
+    func setOrganisationParent(id: String, parentID: String?) async throws
+    /// Sets the default TLP level of organisation `id` (nil: the system default); `.notFound` for an unknown `id`.
+    func setOrganisationDefaultTLP(id: String, tlp: TLPLevel?) async throws
+
+    // MARK: Sharing groups
+
+    /// Creates a sharing group with the members it lists; `.conflict` when the name is taken.
+    func createSharingGroup(_ group: SharingGroup) async throws
+    /// Every sharing group, by name, each with its members' ids in id order.
+    func sharingGroups() async throws -> [SharingGroup]
+    /// Adds an organisation to a sharing group; `.conflict` when it is already a member or either is unknown.
+    func addSharingGroupMember(groupID: String, organisationID: String) async throws
+    /// Removes an organisation from a sharing group; false when it was not a member.
+    func removeSharingGroupMember(groupID: String, organisationID: String) async throws -> Bool
+    /// The organisation graph the sharing policy reasons over: every parent link and every sharing
+    /// group (by id, empty ones included), read in one statement.
+    func sharingDirectory() async throws -> SharingDirectory
 
     func createUser(_ user: User) async throws
     func user(id: String) async throws -> User?

@@ -7,7 +7,7 @@ struct CybexCommand: AsyncParsableCommand {
         abstract: "Cybex: cybersecurity information exchange for incident response teams (STIX 2.1, TAXII 2.1).",
         version: CybexVersion.current,
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, OrgCommand.self, UserCommand.self, TokenCommand.self,
+            ServeCommand.self, MigrateCommand.self, OrgCommand.self, GroupCommand.self, UserCommand.self, TokenCommand.self,
             CollectionCommand.self, ImportCommand.self, ExportCommand.self, AuditCommand.self,
         ]
     )

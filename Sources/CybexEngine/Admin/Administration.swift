@@ -33,18 +33,45 @@ public struct Administration: Sendable {
         return password
     }
 
-    public func addOrganisation(name: String) async throws -> Organisation {
-        let name = name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 200, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw EngineError(.invalidArgument, "an organisation name must be 1 to 200 printable characters")
-        }
+    /// Creates an organisation, optionally as a constituent of `parent` (an organisation's name)
+    /// and with a default TLP level for the objects it submits.
+    ///
+    /// - Throws: ``EngineError`` `.invalidArgument` for a bad name, `.conflict` when the name is
+    ///   taken, `.notFound` for an unknown parent.
+    public func addOrganisation(name: String, parent: String? = nil, defaultTLP: TLPLevel? = nil) async throws
+        -> Organisation
+    {
+        let name = try Self.validName(name, of: "an organisation")
         if try await store.organisation(named: name) != nil {
             throw EngineError(.conflict, "organisation '\(name)' already exists")
         }
-        let organisation = Organisation(id: Secrets.uuid(), name: name, createdAt: Clock.nowMicroseconds())
+        var parentID: String?
+        if let parent {
+            guard let found = try await store.organisation(named: parent) else {
+                throw EngineError(.notFound, "no organisation named '\(parent)'")
+            }
+            parentID = found.id
+        }
+        let organisation = Organisation(
+            id: Secrets.uuid(), name: name, createdAt: Clock.nowMicroseconds(), parentID: parentID, defaultTLP: defaultTLP)
         try await store.createOrganisation(organisation)
-        try await audit("organisation.create", target: organisation.id, detail: name)
+        var detail = name
+        if let parent { detail += "; parent: \(parent)" }
+        if let defaultTLP { detail += "; default: \(defaultTLP.label)" }
+        try await audit("organisation.create", target: organisation.id, detail: detail)
         return organisation
+    }
+
+    /// `name` trimmed, when it is 1 to 200 printable characters; else an `.invalidArgument` error
+    /// naming `what` ("an organisation", "a sharing group").
+    static func validName(_ name: String, of what: String) throws -> String {
+        let name = name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 200,
+            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw EngineError(.invalidArgument, "\(what) name must be 1 to 200 printable characters")
+        }
+        return name
     }
 
     public func addUser(username: String, organisation organisationName: String, role: Role, password: String) async throws -> User {

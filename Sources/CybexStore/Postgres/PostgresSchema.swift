@@ -155,5 +155,30 @@ enum PostgresSchema {
                 "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(AuditChain.genesis)')",
             ]
         ),
+        (
+            // The organisation graph of the sharing model (SECURITY.md): constituents (a parent
+            // link), each organisation's default TLP level, and sharing groups with their members.
+            3,
+            [
+                "ALTER TABLE organisations ADD COLUMN parent_id TEXT REFERENCES organisations(id)",
+                """
+                ALTER TABLE organisations ADD COLUMN default_tlp TEXT
+                    CHECK (default_tlp IN ('clear', 'green', 'amber', 'amber+strict', 'red'))
+                """,
+                """
+                CREATE TABLE sharing_groups (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE sharing_group_members (
+                    group_id TEXT NOT NULL REFERENCES sharing_groups(id),
+                    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+                    PRIMARY KEY (group_id, organisation_id))
+                """,
+                "CREATE INDEX sharing_group_members_by_organisation ON sharing_group_members (organisation_id)",
+            ]
+        ),
     ]
 }

@@ -180,37 +180,6 @@ public final class PostgresStore: Store {
         }
     }
 
-    // MARK: Organisations
-
-    public func createOrganisation(_ organisation: Organisation) async throws {
-        _ = try await rows(
-            """
-            INSERT INTO organisations (id, name, created_at)
-            VALUES (\(organisation.id), \(organisation.name), \(organisation.createdAt))
-            """)
-    }
-
-    public func organisation(id: String) async throws -> Organisation? {
-        try await rows("SELECT id, name, created_at FROM organisations WHERE id = \(id)").first.map(
-            Self.organisation(from:))
-    }
-
-    public func organisation(named name: String) async throws -> Organisation? {
-        try await rows("SELECT id, name, created_at FROM organisations WHERE name = \(name)").first.map(
-            Self.organisation(from:))
-    }
-
-    public func organisations() async throws -> [Organisation] {
-        // COLLATE "C": byte order, as SQLite's BINARY collation sorts.
-        try await rows(#"SELECT id, name, created_at FROM organisations ORDER BY name COLLATE "C""#).map(
-            Self.organisation(from:))
-    }
-
-    static func organisation(from row: PostgresRow) throws -> Organisation {
-        let (id, name, createdAt) = try row.decode((String, String, Int64).self)
-        return Organisation(id: id, name: name, createdAt: createdAt)
-    }
-
     // MARK: Users
 
     static let userColumns = "id, username, organisation_id, role, password_hash, disabled, created_at"

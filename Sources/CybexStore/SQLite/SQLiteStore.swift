@@ -87,40 +87,6 @@ public final class SQLiteStore: Store {
         }
     }
 
-    // MARK: Organisations
-
-    public func createOrganisation(_ organisation: Organisation) async throws {
-        try await write { db in
-            try db.execute(
-                sql: "INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)",
-                arguments: [organisation.id, organisation.name, organisation.createdAt])
-        }
-    }
-
-    public func organisation(id: String) async throws -> Organisation? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, created_at FROM organisations WHERE id = ?", arguments: [id])
-                .map(Self.organisation(from:))
-        }
-    }
-
-    public func organisation(named name: String) async throws -> Organisation? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, created_at FROM organisations WHERE name = ?", arguments: [name])
-                .map(Self.organisation(from:))
-        }
-    }
-
-    public func organisations() async throws -> [Organisation] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, created_at FROM organisations ORDER BY name").map(Self.organisation(from:))
-        }
-    }
-
-    static func organisation(from row: Row) -> Organisation {
-        Organisation(id: row[0], name: row[1], createdAt: row[2])
-    }
-
     // MARK: Users
 
     static let userColumns = "id, username, organisation_id, role, password_hash, disabled, created_at"

@@ -22,28 +22,39 @@ struct OrgCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an organisation.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The organisation's name.") var name: String
+        @Option(help: "The organisation it is a constituent of.") var parent: String?
+        @Option(help: "The TLP level of its objects that say none: clear, green, amber, amber+strict or red.")
+        var defaultTlp: TLPLevel?
 
         func run() async throws {
             let organisation = try await store.withStore { store in
-                try await Administration(store: store, actor: "cli").addOrganisation(name: name)
+                try await Administration(store: store, actor: "cli")
+                    .addOrganisation(name: name, parent: parent, defaultTLP: defaultTlp)
             }
             print(organisation.id)
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List organisations.")
+        static let configuration = CommandConfiguration(
+            abstract: "List organisations: id, name, parent, default TLP ('-' for none).")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            for organisation in try await store.withStore({ try await $0.organisations() }) {
-                print("\(organisation.id)\t\(organisation.name)")
+            let organisations = try await store.withStore { try await $0.organisations() }
+            let names = Dictionary(uniqueKeysWithValues: organisations.map { ($0.id, $0.name) })
+            for organisation in organisations {
+                let parent = organisation.parentID.map { names[$0] ?? $0 } ?? "-"
+                let tlp = organisation.defaultTLP?.rawValue ?? "-"
+                print("\(organisation.id)\t\(organisation.name)\t\(parent)\t\(tlp)")
             }
         }
     }
 }
 
 extension Role: ExpressibleByArgument {}
+
+extension TLPLevel: ExpressibleByArgument {}
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,0 +1,133 @@
+public import CybexCore
+import PostgresNIO
+
+/// Organisations, their parents and default TLP levels, and sharing groups on PostgreSQL.
+///
+/// A parent change takes a transaction-scoped advisory lock on the organisation graph before it
+/// reads the graph, so two processes cannot each close half of a cycle (a→b and b→a) at once.
+extension PostgresStore {
+    /// The advisory lock key of the organisation graph: the ASCII of `cybex_og`.
+    static let organisationGraphLockKey: Int64 = 0x6379_6265_785f_6f67
+
+    static let organisationColumns = "id, name, created_at, parent_id, default_tlp"
+
+    static func organisation(from row: PostgresRow) throws -> Organisation {
+        let (id, name, createdAt, parentID, tlp) = try row.decode((String, String, Int64, String?, String?).self)
+        return Organisation(
+            id: id, name: name, createdAt: createdAt, parentID: parentID, defaultTLP: tlp.flatMap(TLPLevel.init(rawValue:)))
+    }
+
+    public func createOrganisation(_ organisation: Organisation) async throws {
+        try OrganisationGraph.checkParent(organisation.parentID, of: organisation.id, parents: [:])
+        _ = try await rows(
+            """
+            INSERT INTO organisations (\(unescaped: Self.organisationColumns))
+            VALUES (\(organisation.id), \(organisation.name), \(organisation.createdAt), \(organisation.parentID),
+                \(organisation.defaultTLP?.rawValue))
+            """)
+    }
+
+    public func organisation(id: String) async throws -> Organisation? {
+        try await rows("SELECT \(unescaped: Self.organisationColumns) FROM organisations WHERE id = \(id)").first.map(
+            Self.organisation(from:))
+    }
+
+    public func organisation(named name: String) async throws -> Organisation? {
+        try await rows("SELECT \(unescaped: Self.organisationColumns) FROM organisations WHERE name = \(name)").first.map(
+            Self.organisation(from:))
+    }
+
+    public func organisations() async throws -> [Organisation] {
+        // COLLATE "C": byte order, as SQLite's BINARY collation sorts.
+        try await rows(
+            #"SELECT \#(unescaped: Self.organisationColumns) FROM organisations ORDER BY name COLLATE "C""#
+        ).map(Self.organisation(from:))
+    }
+
+    public func setOrganisationParent(id: String, parentID: String?) async throws {
+        try await transaction { connection in
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(Self.organisationGraphLockKey))", logger: logger)
+            var parents: [String: String] = [:]
+            for row in try await connection.query(
+                "SELECT id, parent_id FROM organisations WHERE parent_id IS NOT NULL", logger: logger
+            ).collect() {
+                let (child, parent) = try row.decode((String, String).self)
+                parents[child] = parent
+            }
+            try OrganisationGraph.checkParent(parentID, of: id, parents: parents)
+            let changed = try await connection.query(
+                "UPDATE organisations SET parent_id = \(parentID) WHERE id = \(id) RETURNING 1", logger: logger
+            ).collect()
+            if changed.isEmpty { throw StoreError(.notFound, "no organisation with id \(id)") }
+        }
+    }
+
+    public func setOrganisationDefaultTLP(id: String, tlp: TLPLevel?) async throws {
+        let changed = try await rows(
+            "UPDATE organisations SET default_tlp = \(tlp?.rawValue) WHERE id = \(id) RETURNING 1")
+        if changed.isEmpty { throw StoreError(.notFound, "no organisation with id \(id)") }
+    }
+
+    // MARK: Sharing groups
+
+    public func createSharingGroup(_ group: SharingGroup) async throws {
+        try await transaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO sharing_groups (id, name, created_at)
+                VALUES (\(group.id), \(group.name), \(group.createdAt))
+                """, logger: logger)
+            for member in Set(group.members) {
+                try await connection.query(
+                    """
+                    INSERT INTO sharing_group_members (group_id, organisation_id)
+                    VALUES (\(group.id), \(member))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func sharingGroups() async throws -> [SharingGroup] {
+        var groups: [SharingGroup] = []
+        for row in try await rows(
+            #"""
+            SELECT g.id, g.name, g.created_at, m.organisation_id
+            FROM sharing_groups g LEFT JOIN sharing_group_members m ON m.group_id = g.id
+            ORDER BY g.name COLLATE "C", g.id COLLATE "C", m.organisation_id COLLATE "C"
+            """#)
+        {
+            let (id, name, createdAt, member) = try row.decode((String, String, Int64, String?).self)
+            if groups.last?.id != id { groups.append(SharingGroup(id: id, name: name, createdAt: createdAt)) }
+            if let member { groups[groups.count - 1].members.append(member) }
+        }
+        return groups
+    }
+
+    public func addSharingGroupMember(groupID: String, organisationID: String) async throws {
+        _ = try await rows(
+            "INSERT INTO sharing_group_members (group_id, organisation_id) VALUES (\(groupID), \(organisationID))")
+    }
+
+    public func removeSharingGroupMember(groupID: String, organisationID: String) async throws -> Bool {
+        try await !rows(
+            """
+            DELETE FROM sharing_group_members WHERE group_id = \(groupID) AND organisation_id = \(organisationID)
+            RETURNING 1
+            """
+        ).isEmpty
+    }
+
+    public func sharingDirectory() async throws -> SharingDirectory {
+        var directory = SharingDirectory()
+        for row in try await rows(PostgresQuery(unsafeSQL: OrganisationGraph.directorySQL)) {
+            let (kind, key, value) = try row.decode((String, String, String?).self)
+            if kind == "p", let value {
+                directory.parents[key] = value
+            } else {
+                directory.groups[key, default: []].formUnion(value.map { [$0] } ?? [])
+            }
+        }
+        return directory
+    }
+}
