@@ -85,6 +85,49 @@ extension StoreContractTests {
         }
     }
 
+    /// What became of `body`.
+    static func attempt(_ body: @Sendable () async throws -> Void) async -> Result<Void, any Error> {
+        do {
+            try await body()
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Two processes setting a→b and b→a at the same moment: the check and the change are one
+    /// transaction, so exactly one succeeds and the graph never holds a cycle.
+    @Test(arguments: Backend.enabled)
+    func concurrentParentChangesNeverCloseACycle(backend: Backend) async throws {
+        try await backend.withDatabase { database in
+            let first = try await database.open()
+            let second = try await database.open()
+            do {
+                try await first.migrate()
+                for round in 0..<8 {
+                    let orgs = try await Self.organisations(["a\(round)", "b\(round)"], in: first)
+                    let a = orgs["a\(round)"]!.id, b = orgs["b\(round)"]!.id
+                    async let one = Self.attempt { try await first.setOrganisationParent(id: a, parentID: b) }
+                    async let two = Self.attempt { try await second.setOrganisationParent(id: b, parentID: a) }
+                    let outcomes = await [one, two]
+                    let refused = outcomes.compactMap { outcome -> StoreError? in
+                        if case .failure(let error) = outcome { return error as? StoreError }
+                        return nil
+                    }
+                    #expect(refused.map(\.code) == [.conflict], "round \(round): \(outcomes)")
+                    let parents = try await second.sharingDirectory().parents
+                    #expect((parents[a] == b) != (parents[b] == a), "round \(round): \(parents)")
+                }
+            } catch {
+                try? await first.close()
+                try? await second.close()
+                throw error
+            }
+            try await first.close()
+            try await second.close()
+        }
+    }
+
     @Test(arguments: Backend.enabled)
     func sharingGroupsAndMembers(backend: Backend) async throws {
         try await backend.withStore { store in
