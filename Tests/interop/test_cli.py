@@ -359,28 +359,34 @@ def test_audit_list_and_verify_detect_an_edited_row(tmp_path: Path):
     assert re.fullmatch(r"cybex: error: audit log tampered at entry 2: .*hash mismatch.*", line), line
 
 
-def test_org_hierarchy_and_sharing_groups_round_trip(tmp_path: Path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_org_hierarchy_and_sharing_groups_round_trip(tmp_path: Path, request: pytest.FixtureRequest, backend: str):
     """`cybex org add --parent/--default-tlp`, `org list` columns, `cybex group add/list/add-member/remove-member`,
     each change audited, and the failures: unknown names and duplicates exit 1, a bad TLP level exits 2."""
     data = tmp_path / "data"
-    cert = cli_ok(["org", "add", "cert", "--default-tlp", "amber+strict"], data).strip()
-    cli_ok(["org", "add", "isp", "--parent", "cert"], data)
-    cli_ok(["org", "add", "clinic", "--parent", "isp", "--default-tlp", "green"], data)
-    cli_ok(["org", "add", "peer"], data)
-    rows = {r[1]: r for r in (ln.split("\t") for ln in cli_ok(["org", "list"], data).splitlines())}
+    database = request.getfixturevalue("pg_database")() if backend == "postgresql" else None
+
+    def ok(args: list[str]) -> str:
+        return cli_ok(args, data, database)
+
+    cert = ok(["org", "add", "cert", "--default-tlp", "amber+strict"]).strip()
+    ok(["org", "add", "isp", "--parent", "cert"])
+    ok(["org", "add", "clinic", "--parent", "isp", "--default-tlp", "green"])
+    ok(["org", "add", "peer"])
+    rows = {r[1]: r for r in (ln.split("\t") for ln in ok(["org", "list"]).splitlines())}
     assert rows["cert"] == [cert, "cert", "-", "amber+strict"], rows["cert"]
     assert rows["isp"][2:] == ["cert", "-"] and rows["clinic"][2:] == ["isp", "green"], rows
     assert rows["peer"][2:] == ["-", "-"], rows["peer"]
 
-    assert re.fullmatch(r"[0-9a-f-]{36}", cli_ok(["group", "add", "region"], data).strip())
-    cli_ok(["group", "add", "empty"], data)
-    cli_ok(["group", "add-member", "region", "peer"], data)
-    cli_ok(["group", "add-member", "region", "cert"], data)
-    assert cli_ok(["group", "list"], data).splitlines() == ["empty\t", "region\tcert,peer"]
-    cli_ok(["group", "remove-member", "region", "peer"], data)
-    assert cli_ok(["group", "list"], data).splitlines() == ["empty\t", "region\tcert"]
+    assert re.fullmatch(r"[0-9a-f-]{36}", ok(["group", "add", "region"]).strip())
+    ok(["group", "add", "empty"])
+    ok(["group", "add-member", "region", "peer"])
+    ok(["group", "add-member", "region", "cert"])
+    assert ok(["group", "list"]).splitlines() == ["empty\t", "region\tcert,peer"]
+    ok(["group", "remove-member", "region", "peer"])
+    assert ok(["group", "list"]).splitlines() == ["empty\t", "region\tcert"]
 
-    actions = [ln.split("\t")[2] for ln in cli_ok(["audit", "list"], data).splitlines()]
+    actions = [ln.split("\t")[2] for ln in ok(["audit", "list"]).splitlines()]
     assert actions[:5] == ["sharing-group.remove-member", "sharing-group.add-member", "sharing-group.add-member",
                            "sharing-group.create", "sharing-group.create"], actions
     assert actions.count("organisation.create") == 4
@@ -394,11 +400,11 @@ def test_org_hierarchy_and_sharing_groups_round_trip(tmp_path: Path):
         ("group", "remove-member", "region", "peer"): "'peer' is not a member of sharing group 'region'",
     }
     for args, message in failures.items():
-        r = cli(list(args), data)
+        r = cli(list(args), data, database)
         assert r.returncode == 1, f"`cybex {' '.join(args)}` exited {r.returncode}, expected 1; {r.stderr!r}"
         assert message in one_line_error(r, " ".join(args))
-    r = cli(["org", "add", "y", "--default-tlp", "white"], data)
+    r = cli(["org", "add", "y", "--default-tlp", "white"], data, database)
     assert r.returncode == 2, f"a bad TLP level is a usage error: {r.returncode} {r.stderr!r}"
     one_line_error(r, "org add --default-tlp white")
-    assert "x" not in rows and len(cli_ok(["org", "list"], data).splitlines()) == 4, "a failed command changed the store"
-    assert cli_ok(["audit", "verify"], data).startswith("audit log intact")
+    assert "x" not in rows and len(ok(["org", "list"]).splitlines()) == 4, "a failed command changed the store"
+    assert ok(["audit", "verify"]).startswith("audit log intact")
