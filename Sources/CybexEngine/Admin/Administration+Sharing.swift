@@ -43,6 +43,36 @@ extension Administration {
             "sharing-group.remove-member", target: group.id, detail: "\(organisation.name) from \(group.name)")
     }
 
+    /// Changes an existing organisation's parent (nil: none) and/or default TLP level (nil: none);
+    /// `nil` for an argument leaves that property as it is.
+    ///
+    /// - Throws: ``EngineError`` `.notFound` for unknown names; a ``StoreError`` `.conflict` when the
+    ///   new parent would make a cycle.
+    public func updateOrganisation(name: String, parent: String??, defaultTLP: TLPLevel??) async throws -> Organisation {
+        guard var organisation = try await store.organisation(named: name) else {
+            throw EngineError(.notFound, "no organisation named '\(name)'")
+        }
+        if let parent {
+            var parentID: String?
+            if let parentName = parent {
+                guard let found = try await store.organisation(named: parentName) else {
+                    throw EngineError(.notFound, "no organisation named '\(parentName)'")
+                }
+                parentID = found.id
+            }
+            try await store.setOrganisationParent(id: organisation.id, parentID: parentID)
+            organisation.parentID = parentID
+            try await audit("organisation.set-parent", target: organisation.id, detail: "\(name): parent \(parent ?? "none")")
+        }
+        if let defaultTLP {
+            try await store.setOrganisationDefaultTLP(id: organisation.id, tlp: defaultTLP)
+            organisation.defaultTLP = defaultTLP
+            try await audit(
+                "organisation.set-default-tlp", target: organisation.id, detail: "\(name): \(defaultTLP?.label ?? "none")")
+        }
+        return organisation
+    }
+
     private func resolve(group: String, organisation: String) async throws -> (SharingGroup, Organisation) {
         guard let found = try await sharingGroup(named: group) else {
             throw EngineError(.notFound, "no sharing group named '\(group)'")

@@ -16,7 +16,38 @@ struct MigrateCommand: AsyncParsableCommand {
 
 struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "org", abstract: "Manage organisations.", subcommands: [Add.self, List.self])
+        commandName: "org", abstract: "Manage organisations.", subcommands: [Add.self, List.self, Update.self])
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Change an organisation's parent or default TLP level.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The organisation's name.") var name: String
+        @Option(help: "The organisation it becomes a constituent of.") var parent: String?
+        @Flag(help: "Make it a constituent of no organisation.") var noParent = false
+        @Option(help: "Its new default TLP level: clear, green, amber, amber+strict or red.") var defaultTlp: TLPLevel?
+        @Flag(help: "Remove its default TLP level.") var noDefaultTlp = false
+
+        func validate() throws {
+            if parent != nil && noParent { throw ValidationError("--parent and --no-parent exclude each other") }
+            if defaultTlp != nil && noDefaultTlp {
+                throw ValidationError("--default-tlp and --no-default-tlp exclude each other")
+            }
+            if parent == nil && !noParent && defaultTlp == nil && !noDefaultTlp {
+                throw ValidationError("say what to change: --parent, --no-parent, --default-tlp or --no-default-tlp")
+            }
+        }
+
+        func run() async throws {
+            let parentChange: String?? = noParent ? .some(nil) : parent.map { .some($0) }
+            let tlpChange: TLPLevel?? = noDefaultTlp ? .some(nil) : defaultTlp.map { .some($0) }
+            let organisation = try await store.withStore { store in
+                try await Administration(store: store, actor: "cli")
+                    .updateOrganisation(name: name, parent: parentChange, defaultTLP: tlpChange)
+            }
+            print(organisation.id)
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an organisation.")
