@@ -87,7 +87,8 @@ public enum JSONReader {
         } catch let error as JSONError {
             throw error
         } catch {
-            fatalError("unreachable: \(error)")
+            // Only the body throws, and it throws JSONError; keep any other error a parse failure.
+            throw JSONError(code: .unexpectedCharacter, offset: 0, message: String(describing: error))
         }
     }
 }
