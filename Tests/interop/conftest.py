@@ -128,6 +128,7 @@ class CybexServer:
             raise AssertionError(f"cybex serve did not become healthy: {last_error}\n{self.log_tail()}")
         if self.expect_password:
             if not self._password_seen.wait(10):
+                self.kill()  # a failed start must not leave the server running
                 raise AssertionError("cybex serve printed no `admin password: ...` line on stdout; "
                                      f"stdout was {self.stdout_lines!r}\n{self.log_tail()}")
         return self
