@@ -24,10 +24,21 @@ enum OrganisationGraph {
 }
 
 extension OrganisationGraph {
+    /// Adds one row of ``directorySQL`` to `directory`.
+    static func add(kind: String, key: String, value: String?, to directory: inout SharingDirectory) {
+        switch kind {
+        case "p": directory.parents[key] = value
+        case "d": directory.defaultLevels[key] = value.flatMap(TLPLevel.init(rawValue:))
+        default: directory.groups[key, default: []].formUnion(value.map { [$0] } ?? [])
+        }
+    }
+
     /// One statement reading the whole graph: `('p', organisation, parent)` for each parent link,
-    /// `('g', group, NULL)` for each group and `('g', group, member)` for each membership.
+    /// `('g', group, NULL)` for each group, `('g', group, member)` for each membership and
+    /// `('d', organisation, level)` for each organisation's default level.
     static let directorySQL = """
         SELECT 'p', id, parent_id FROM organisations WHERE parent_id IS NOT NULL
+        UNION ALL SELECT 'd', id, default_tlp FROM organisations WHERE default_tlp IS NOT NULL
         UNION ALL SELECT 'g', id, NULL FROM sharing_groups
         UNION ALL SELECT 'g', group_id, organisation_id FROM sharing_group_members
         """

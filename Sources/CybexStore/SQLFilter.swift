@@ -1,42 +1,109 @@
+import CybexCore
+
 /// Builds the SQL conditions of an ``ObjectQuery`` over `collection_objects AS m`, shared by both
 /// backends: only the placeholder syntax differs (`?` for SQLite, `$n` for PostgreSQL).
 enum SQLFilter {
-    /// The conditions, each starting with ` AND `; values are handed to `bind` in placeholder order.
-    static func build(_ query: ObjectQuery, placeholder: (Int) -> String, bind: (SQLValue) -> Void) -> String {
+    /// The conditions, each starting with ` AND `; values are handed to `bind` in placeholder
+    /// order. `objects` names the caller's join of `objects` on `m.object_pk`, if it has one; the
+    /// query's ``ObjectQuery/scope`` is applied to it (or through a subquery without one).
+    static func build(
+        _ query: ObjectQuery, objects: String? = nil, placeholder: (Int) -> String, bind: (SQLValue) -> Void
+    ) -> String {
         var sql = ""
         var count = 0
-        func list(_ values: [String]) -> String {
-            values.map { value -> String in
-                count += 1
-                bind(.text(value))
-                return placeholder(count)
-            }.joined(separator: ", ")
+        func next(_ value: SQLValue) -> String {
+            count += 1
+            bind(value)
+            return placeholder(count)
         }
+        func list(_ values: [String]) -> String {
+            values.map { next(.text($0)) }.joined(separator: ", ")
+        }
+        let scope = query.scope.flatMap { $0.allowsEverything ? nil : $0 }
         if let ids = query.ids { sql += " AND m.id IN (\(list(ids)))" }
         if let types = query.types { sql += " AND m.type IN (\(list(types)))" }
         if let specs = query.specVersions { sql += " AND m.spec_version IN (\(list(specs)))" }
         let v = query.versions
         if !v.all {
             var alternatives: [String] = []
-            if v.last {
-                alternatives.append(
-                    "m.version = (SELECT MAX(x.version) FROM collection_objects x WHERE x.collection_id = m.collection_id AND x.id = m.id)")
-            }
-            if v.first {
-                alternatives.append(
-                    "m.version = (SELECT MIN(x.version) FROM collection_objects x WHERE x.collection_id = m.collection_id AND x.id = m.id)")
+            for (wanted, aggregate) in [(v.last, "MAX"), (v.first, "MIN")] where wanted {
+                // The newest (oldest) version the reader may see: an invisible newer version must not hide an older one.
+                if let scope {
+                    let visible = condition(scope, objects: "xo", next: next)
+                    alternatives.append(
+                        """
+                        m.version = (SELECT \(aggregate)(x.version) FROM collection_objects x JOIN objects xo ON xo.pk = x.object_pk \
+                        WHERE x.collection_id = m.collection_id AND x.id = m.id AND \(visible))
+                        """)
+                } else {
+                    alternatives.append(
+                        """
+                        m.version = (SELECT \(aggregate)(x.version) FROM collection_objects x \
+                        WHERE x.collection_id = m.collection_id AND x.id = m.id)
+                        """)
+                }
             }
             if !v.versions.isEmpty {
-                let placeholders = v.versions.map { value -> String in
-                    count += 1
-                    bind(.integer(value))
-                    return placeholder(count)
-                }
+                let placeholders = v.versions.map { next(.integer($0)) }
                 alternatives.append("m.taxii_version IN (\(placeholders.joined(separator: ", ")))")
             }
             sql += alternatives.isEmpty ? " AND 0 = 1" : " AND (" + alternatives.joined(separator: " OR ") + ")"
         }
+        if let scope {
+            if let objects {
+                sql += " AND " + condition(scope, objects: objects, next: next)
+            } else {
+                let visible = condition(scope, objects: "vo", next: next)
+                sql += " AND EXISTS (SELECT 1 FROM objects vo WHERE vo.pk = m.object_pk AND \(visible))"
+            }
+        }
         return sql
+    }
+
+    /// The SQL form of ``ReadScope/allows(marking:owner:recipients:)`` over the `objects` row
+    /// aliased `o` (its `tlp`, `owner_org` and `pk` columns).
+    static func condition(_ scope: ReadScope, objects o: String, next: (SQLValue) -> String) -> String {
+        var alternatives: [String] = []
+        if let viewer = scope.viewer { alternatives.append("\(o).owner_org = \(next(.text(viewer)))") }
+        if let levels = levelCondition(scope.levels, scope, o, next) { alternatives.append(levels) }
+        if let viewer = scope.viewer, let levels = levelCondition(scope.recipientLevels, scope, o, next) {
+            alternatives.append(
+                """
+                (\(levels) AND EXISTS (SELECT 1 FROM object_recipients r \
+                WHERE r.object_pk = \(o).pk AND r.organisation_id = \(next(.text(viewer)))))
+                """)
+        }
+        return alternatives.isEmpty ? "0 = 1" : "(" + alternatives.joined(separator: " OR ") + ")"
+    }
+
+    /// Whether the level of the object version is in `levels`; nil when it never is. The level is
+    /// the object's marking, else the collection default, else its owner's default, else AMBER.
+    private static func levelCondition(
+        _ levels: Set<TLPLevel>, _ scope: ReadScope, _ o: String, _ next: (SQLValue) -> String
+    ) -> String? {
+        guard !levels.isEmpty else { return nil }
+        if levels.count == TLPLevel.allCases.count { return "1 = 1" }
+        // Level names come from a closed enumeration, never from input: safe to write inline.
+        let marked = "\(o).tlp IN (" + levels.sorted().map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+        let unmarked: String?
+        if let collectionDefault = scope.collectionDefault {
+            unmarked = levels.contains(collectionDefault) ? "\(o).tlp IS NULL" : nil
+        } else if levels.contains(SharingPolicy.defaultLevel) {
+            // Owners without a default of their own fall back to AMBER, which is in: exclude the others.
+            let excluded = scope.ownerDefaults.filter { !levels.contains($0.value) }.keys.sorted()
+            unmarked =
+                excluded.isEmpty
+                ? "\(o).tlp IS NULL"
+                : "(\(o).tlp IS NULL AND \(o).owner_org NOT IN (\(excluded.map { next(.text($0)) }.joined(separator: ", "))))"
+        } else {
+            let included = scope.ownerDefaults.filter { levels.contains($0.value) }.keys.sorted()
+            unmarked =
+                included.isEmpty
+                ? nil
+                : "(\(o).tlp IS NULL AND \(o).owner_org IN (\(included.map { next(.text($0)) }.joined(separator: ", "))))"
+        }
+        guard let unmarked else { return marked }
+        return "(\(marked) OR \(unmarked))"
     }
 }
 

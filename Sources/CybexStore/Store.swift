@@ -69,13 +69,19 @@ public protocol Store: Sendable {
     /// does for one array; outcomes are in delivery order. A default implementation collects the
     /// batches first.
     func addObjects(from queue: ObjectBatchQueue, to collectionID: String, owner: String) async throws -> [AddOutcome]
-    /// One page of a collection's object versions, ascending by date added.
+    /// One page of a collection's object versions, ascending by date added; only those the
+    /// query's ``ObjectQuery/scope`` allows, and `last`/`first` are the newest/oldest of those.
     func objects(in collectionID: String, matching query: ObjectQuery) async throws -> ObjectPage
-    /// Removes the selected versions of one object from a collection; returns how many were removed.
-    func deleteObject(id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?)
-        async throws -> Int
-    /// How many object versions the collection holds.
-    func objectCount(in collectionID: String) async throws -> Int
+    /// Removes the selected versions of one object from a collection, among those `scope` allows
+    /// (nil: all); returns how many were removed.
+    func deleteObject(
+        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?
+    ) async throws -> Int
+    /// How many object versions the collection holds that `scope` allows (nil: all).
+    func objectCount(in collectionID: String, scope: ReadScope?) async throws -> Int
+    /// The stored marking definitions among `ids`, each with the recipients it names (empty for a
+    /// marking definition that is not a distribution marking).
+    func markingDefinitions(ids: Set<String>) async throws -> [String: Set<String>]
 
     // MARK: Status resources
 
@@ -93,6 +99,20 @@ public protocol Store: Sendable {
     /// Checks the audit hash chain from the first entry to the recorded head, reading it in pages,
     /// and reports the first entry that does not verify.
     func verifyAuditChain() async throws -> AuditVerification
+}
+
+extension Store {
+    /// How many object versions the collection holds.
+    public func objectCount(in collectionID: String) async throws -> Int {
+        try await objectCount(in: collectionID, scope: nil)
+    }
+
+    /// Removes the selected versions of one object from a collection; returns how many were removed.
+    public func deleteObject(id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?)
+        async throws -> Int
+    {
+        try await deleteObject(id: id, from: collectionID, versions: versions, specVersions: specVersions, scope: nil)
+    }
 }
 
 /// The version key stored for objects that are not versioned (SCOs): they are unique by id alone,
@@ -145,12 +165,16 @@ public struct ObjectQuery: Sendable, Hashable {
     public var limit: Int
     /// Whether to read the objects' JSON (false for manifests and version lists).
     public var withContent: Bool
+    /// What the reader may see (the sharing policy); nil reads everything (the node's own
+    /// maintenance: backups, migrations).
+    public var scope: ReadScope?
 
     public init(
         ids: [String]? = nil, types: [String]? = nil, versions: VersionSelector = .last, specVersions: [String]? = nil,
-        addedAfter: Int64? = nil, limit: Int = 1000, withContent: Bool = true
+        addedAfter: Int64? = nil, limit: Int = 1000, withContent: Bool = true, scope: ReadScope? = nil
     ) {
         self.withContent = withContent
+        self.scope = scope
         self.ids = ids
         self.types = types
         self.versions = versions

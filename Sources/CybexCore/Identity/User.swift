@@ -58,4 +58,7 @@ public struct Principal: Sendable, Hashable {
         self.user = user
         self.organisation = organisation
     }
+
+    /// Who reads, for the sharing policy: the user's organisation, whatever the role.
+    public var viewer: Viewer { .organisation(organisation.id) }
 }

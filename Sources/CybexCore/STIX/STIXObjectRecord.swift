@@ -17,6 +17,13 @@ public struct STIXObjectRecord: Sendable, Hashable {
     /// `valid_until` of an indicator, in microseconds.
     public var validUntil: Int64?
     public var objectMarkingRefs: [String]
+    /// The organisations a TLP:RED object is addressed to (ids), from the distribution markings it
+    /// references; set at ingest.
+    public var recipients: [String] = []
+    /// The marking definitions its granular markings reference.
+    public var granularMarkingRefs: [String] = []
+    /// Whether this is a distribution marking definition (its ``recipients`` are the ones it names).
+    public var isDistributionMarking = false
     /// The object as compact JSON, tokens exactly as received.
     public var json: [UInt8]
     /// Observable values this object carries (for correlation).

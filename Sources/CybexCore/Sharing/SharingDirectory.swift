@@ -5,10 +5,13 @@ public struct SharingDirectory: Sendable, Hashable {
     public var parents: [String: String]
     /// Each sharing group's member organisations, by group id.
     public var groups: [String: Set<String>]
+    /// The default TLP level of each organisation that has one (``Organisation/defaultTLP``).
+    public var defaultLevels: [String: TLPLevel]
 
-    public init(parents: [String: String] = [:], groups: [String: Set<String>] = [:]) {
+    public init(parents: [String: String] = [:], groups: [String: Set<String>] = [:], defaultLevels: [String: TLPLevel] = [:]) {
         self.parents = parents
         self.groups = groups
+        self.defaultLevels = defaultLevels
     }
 
     /// Whether `organisation` is a constituent of `ancestor` at any depth (not itself). Safe on a

@@ -128,9 +128,12 @@ public struct Administration: Sendable {
         try await audit("token.revoke", target: id, detail: "")
     }
 
-    public func addCollection(title: String, description: String?, readers: [String], writers: [String]) async throws
-        -> CollectionRecord
-    {
+    /// Adds a collection. `readers` and `writers` are organisation names; `sharingGroup` (a group
+    /// name) narrows the audience to its members; `isPublic` serves its TLP:CLEAR objects to anyone.
+    public func addCollection(
+        title: String, description: String?, readers: [String], writers: [String], defaultTLP: TLPLevel? = nil,
+        sharingGroup: String? = nil, isPublic: Bool = false
+    ) async throws -> CollectionRecord {
         let title = title.trimmingCharacters(in: .whitespaces)
         guard !title.isEmpty, title.count <= 500 else {
             throw EngineError(.invalidArgument, "a collection title must be 1 to 500 characters")
@@ -145,13 +148,23 @@ public struct Administration: Sendable {
             }
             return ids
         }
+        var groupID: String?
+        if let sharingGroup {
+            guard let group = try await store.sharingGroups().first(where: { $0.name == sharingGroup }) else {
+                throw EngineError(.notFound, "no sharing group named '\(sharingGroup)'")
+            }
+            groupID = group.id
+        }
         let collection = CollectionRecord(
             id: Secrets.uuid(), title: title, description: description, readers: try await resolve(readers),
-            writers: try await resolve(writers), createdAt: Clock.nowMicroseconds())
+            writers: try await resolve(writers), createdAt: Clock.nowMicroseconds(), defaultTLP: defaultTLP,
+            sharingGroupID: groupID, isPublic: isPublic)
         try await store.createCollection(collection)
-        try await audit(
-            "collection.create", target: collection.id,
-            detail: "\(title); read: \(readers.joined(separator: ",")); write: \(writers.joined(separator: ","))")
+        var detail = "\(title); read: \(readers.joined(separator: ",")); write: \(writers.joined(separator: ","))"
+        if let defaultTLP { detail += "; default: \(defaultTLP.label)" }
+        if let sharingGroup { detail += "; sharing group: \(sharingGroup)" }
+        if isPublic { detail += "; public" }
+        try await audit("collection.create", target: collection.id, detail: detail)
         return collection
     }
 

@@ -71,15 +71,17 @@ public struct Ingestor: Sendable {
         _ document: ParsedDocument, into collection: CollectionRecord, owner: String, progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> IngestReport {
         let chunkSize = 500
+        let markings = try await MarkingResolver(document: document, store: store)
         if document.count <= chunkSize {
-            return try await store(document.decode(0..<document.count), into: collection, owner: owner)
+            return try await store(
+                document.decode(0..<document.count).map(markings.resolve), into: collection, owner: owner)
         }
         let queue = ObjectBatchQueue()
         let decodedChunks = Mutex<[[DecodedObject]]>([])
         DispatchQueue.global(qos: .userInitiated).async {
             var start = 0
             while start < document.count {
-                let chunk = document.decode(start..<min(start + chunkSize, document.count))
+                let chunk = document.decode(start..<min(start + chunkSize, document.count)).map(markings.resolve)
                 decodedChunks.withLock { $0.append(chunk) }
                 var records: [STIXObjectRecord] = []
                 records.reserveCapacity(chunk.count)

@@ -41,11 +41,28 @@ public struct CollectionService: Sendable {
             canWrite: CollectionAccess.canWrite(record, by: principal))
     }
 
-    /// One page of objects; `forbidden` without read access.
+    /// What `viewer` may see of `collection`: the sharing policy, read once per request from the
+    /// organisation graph as it is now.
+    public func scope(of collection: CollectionRecord, for viewer: Viewer) async throws -> ReadScope {
+        ReadScope(collection: collection, viewer: viewer, directory: try await store.sharingDirectory())
+    }
+
+    /// One page of the objects `principal` may see (the sharing policy applies; objects it may not
+    /// see are absent, and `last`/`first` are the newest/oldest visible versions); `forbidden`
+    /// without read access.
     public func objects(in collectionID: String, matching query: ObjectQuery, for principal: Principal) async throws -> ObjectPage {
         let view = try await collection(id: collectionID, for: principal)
         guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
-        return try await store.objects(in: collectionID, matching: query)
+        var scoped = query
+        scoped.scope = try await scope(of: view.collection, for: principal.viewer)
+        return try await store.objects(in: collectionID, matching: scoped)
+    }
+
+    /// How many object versions of the collection `principal` may see; `forbidden` without read access.
+    public func objectCount(in collectionID: String, for principal: Principal) async throws -> Int {
+        let view = try await collection(id: collectionID, for: principal)
+        guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
+        return try await store.objectCount(in: collectionID, scope: scope(of: view.collection, for: principal.viewer))
     }
 
     /// Ingests a TAXII envelope or STIX bundle; `forbidden` without write access.
@@ -66,7 +83,9 @@ public struct CollectionService: Sendable {
         let view = try await collection(id: collectionID, for: principal)
         guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
         guard view.canWrite else { throw EngineError(.forbidden, "you may not delete objects from collection '\(collectionID)'") }
-        let removed = try await store.deleteObject(id: objectID, from: collectionID, versions: versions, specVersions: specVersions)
+        let removed = try await store.deleteObject(
+            id: objectID, from: collectionID, versions: versions, specVersions: specVersions,
+            scope: scope(of: view.collection, for: principal.viewer))
         guard removed > 0 else { throw EngineError(.notFound, "no object '\(objectID)' in collection '\(collectionID)'") }
         try await audit(principal, "objects.delete", collectionID, "\(objectID): \(removed) versions")
         return removed

@@ -102,12 +102,22 @@ public enum STIXBundleDecoder {
 
     /// Validates one object and builds its record.
     public static func decodeObject(_ value: JSONValue, raw: UnsafeBufferPointer<UInt8>) -> DecodedObject {
-        let violations = STIXValidator.violations(of: value)
+        var violations = STIXValidator.violations(of: value)
+        var extra = STIXViolations(objectID: value["id"]?.stringValue)
+        let recipients = DistributionMarking.recipients(of: value, into: &extra)
+        violations += extra.list
         guard violations.isEmpty else {
             let version = value["modified"]?.stringValue ?? value["created"]?.stringValue
             return .invalid(id: value["id"]?.stringValue, version: version, violations: violations)
         }
-        return .valid(record(from: value, json: JSONWriter.compact(raw)))
+        var record = record(from: value, json: JSONWriter.compact(raw))
+        if let recipients {
+            // A distribution marking is itself seen only by the organisations it names (and its owner).
+            record.recipients = recipients
+            record.tlp = .red
+            record.isDistributionMarking = true
+        }
+        return .valid(record)
     }
 
     /// The record of a valid object. `json` is the object's bytes as they will be stored.
@@ -116,7 +126,7 @@ public enum STIXBundleDecoder {
         let created = value["created"]?.stringValue
         let modified = value["modified"]?.stringValue
         let markingRefs = value["object_marking_refs"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        return STIXObjectRecord(
+        var record = STIXObjectRecord(
             id: value["id"]?.stringValue ?? "",
             type: type,
             specVersion: value["spec_version"]?.stringValue ?? "2.1",
@@ -133,6 +143,9 @@ public enum STIXBundleDecoder {
             observables: ObservableExtractor.observables(of: value, type: type).filter { !$0.value.contains("\u{0}") },
             edges: ObservableExtractor.edges(of: value, type: type)
         )
+        record.granularMarkingRefs =
+            value["granular_markings"]?.arrayValue?.compactMap { $0["marking_ref"]?.stringValue } ?? []
+        return record
     }
 }
 
@@ -143,6 +156,35 @@ public struct ParsedDocument: Sendable {
 
     /// How many objects the document holds.
     public var count: Int { elements.count }
+
+    /// Validates the document's marking definitions (only those) and builds their records, by id.
+    public func decodeMarkingDefinitions() -> [String: DecodedObject] {
+        let positions = elements.indices.filter { elements[$0].value["type"]?.stringValue == "marking-definition" }
+        var result: [String: DecodedObject] = [:]
+        for position in positions {
+            guard let id = elements[position].value["id"]?.stringValue else { continue }
+            result[id] = decode(position..<(position + 1))[0]
+        }
+        return result
+    }
+
+    /// Every marking-definition id the document's objects reference (object and granular markings)
+    /// and every marking-definition id it defines, read without validating anything.
+    public func markingIDs() -> (referenced: Set<String>, defined: Set<String>) {
+        var referenced: Set<String> = []
+        var defined: Set<String> = []
+        for element in elements {
+            let value = element.value
+            if value["type"]?.stringValue == "marking-definition", let id = value["id"]?.stringValue { defined.insert(id) }
+            for ref in value["object_marking_refs"]?.arrayValue ?? [] {
+                if let id = ref.stringValue { referenced.insert(id) }
+            }
+            for marking in value["granular_markings"]?.arrayValue ?? [] {
+                if let id = marking["marking_ref"]?.stringValue { referenced.insert(id) }
+            }
+        }
+        return (referenced, defined)
+    }
 
     /// Validates the objects at `positions` and builds their records, in order.
     public func decode(_ positions: Range<Int>) -> [DecodedObject] {

@@ -180,5 +180,25 @@ enum PostgresSchema {
                 "CREATE INDEX sharing_group_members_by_organisation ON sharing_group_members (organisation_id)",
             ]
         ),
+        (
+            // The collection half of the sharing model (SECURITY.md): a collection's default TLP
+            // level, the sharing group that narrows its audience, its public flag; and the
+            // recipients each TLP:RED object version is addressed to.
+            4,
+            [
+                """
+                ALTER TABLE collections ADD COLUMN default_tlp TEXT
+                    CHECK (default_tlp IN ('clear', 'green', 'amber', 'amber+strict', 'red'))
+                """,
+                "ALTER TABLE collections ADD COLUMN sharing_group_id TEXT REFERENCES sharing_groups(id)",
+                "ALTER TABLE collections ADD COLUMN public BOOLEAN NOT NULL DEFAULT FALSE",
+                """
+                CREATE TABLE object_recipients (
+                    object_pk BIGINT NOT NULL,
+                    organisation_id TEXT NOT NULL,
+                    PRIMARY KEY (object_pk, organisation_id))
+                """,
+            ]
+        ),
     ]
 }

@@ -115,6 +115,14 @@ extension PostgresStore {
                 row.integer(entry.1)
             }
         }
+        let recipients = fresh.flatMap { index, pk in Set(objects[index].recipients).sorted().map { ($0, pk) } }
+        if !recipients.isEmpty {
+            try await copy(into: "object_recipients", ["object_pk", "organisation_id"], recipients, on: connection) {
+                row, entry in
+                row.integer(entry.1)
+                row.text(entry.0)
+            }
+        }
         let edges = fresh.flatMap { index, pk in objects[index].edges.map { ($0, pk) } }
         if !edges.isEmpty {
             let columns = ["source_ref", "target_ref", "type", "object_pk"]
@@ -154,12 +162,14 @@ extension PostgresStore {
         var binds = PostgresBindings()
         binds.append(collectionID)
         binds.append(query.addedAfter ?? Int64.min)
-        let filter = SQLFilter.build(query, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
+        let joined = query.withContent || query.scope != nil
+        let filter = SQLFilter.build(
+            query, objects: joined ? "o" : nil, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
         // LIMIT of a negative number is no limit in SQLite, LIMIT NULL in PostgreSQL.
         let limit = query.limit + 1
         binds.append(limit < 0 ? nil : limit)
         let columns = "m.date_added, m.id, m.taxii_version, m.spec_version" + (query.withContent ? ", o.json" : "")
-        let join = query.withContent ? "JOIN objects o ON o.pk = m.object_pk" : ""
+        let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
         let sql = """
             SELECT \(columns) FROM collection_objects m \(join)
             WHERE m.collection_id = $1 AND m.date_added > $2\(filter)
@@ -188,16 +198,16 @@ extension PostgresStore {
     /// Removes the selected versions, then the object rows no collection holds any more. Like
     /// ``addObjects(_:to:owner:)`` it holds the `clock` row lock, so that it never removes a version
     /// a concurrent add has just decided to reuse.
-    public func deleteObject(id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?)
-        async throws -> Int
-    {
+    public func deleteObject(
+        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?
+    ) async throws -> Int {
         if specVersions?.isEmpty == true { return 0 }
         return try await transaction { connection in
             try await connection.query("SELECT last FROM clock WHERE id = 1 FOR UPDATE", logger: logger)
             var binds = PostgresBindings()
             binds.append(collectionID)
             binds.append(id)
-            let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions)
+            let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions, scope: scope)
             let filter = SQLFilter.build(query, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
             let removed = try await connection.query(
                 PostgresQuery(
@@ -215,6 +225,7 @@ extension PostgresStore {
                     WHERE id = $1 AND pk NOT IN (SELECT object_pk FROM collection_objects WHERE id = $1)
                     """
                 for statement in [
+                    "DELETE FROM object_recipients WHERE object_pk IN (\(orphans))",
                     "DELETE FROM observables WHERE object_pk IN (\(orphans))",
                     "DELETE FROM relationships WHERE object_pk IN (\(orphans))",
                     "DELETE FROM objects WHERE pk IN (\(orphans))",
@@ -226,9 +237,28 @@ extension PostgresStore {
         }
     }
 
-    public func objectCount(in collectionID: String) async throws -> Int {
-        let count = try await rows("SELECT COUNT(*) FROM collection_objects WHERE collection_id = \(collectionID)")
-        return try count.first?.decode(Int.self) ?? 0
+    public func objectCount(in collectionID: String, scope: ReadScope?) async throws -> Int {
+        var binds = PostgresBindings()
+        binds.append(collectionID)
+        let filter = SQLFilter.build(
+            ObjectQuery(versions: .all, scope: scope), placeholder: { "$\($0 + 1)" }, bind: { binds.append($0) })
+        let sql = "SELECT COUNT(*) FROM collection_objects m WHERE m.collection_id = $1\(filter)"
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).first?.decode(Int.self) ?? 0
+    }
+
+    public func markingDefinitions(ids: Set<String>) async throws -> [String: Set<String>] {
+        guard !ids.isEmpty else { return [:] }
+        let found = try await rows(
+            """
+            SELECT o.id, r.organisation_id FROM objects o LEFT JOIN object_recipients r ON r.object_pk = o.pk
+            WHERE o.type = 'marking-definition' AND o.id = ANY(\(Array(ids)))
+            """)
+        var result: [String: Set<String>] = [:]
+        for row in found {
+            let (id, recipient) = try row.decode((String, String?).self)
+            result[id, default: []].formUnion(recipient.map { [$0] } ?? [])
+        }
+        return result
     }
 }
 

@@ -122,11 +122,7 @@ extension PostgresStore {
         var directory = SharingDirectory()
         for row in try await rows(PostgresQuery(unsafeSQL: OrganisationGraph.directorySQL)) {
             let (kind, key, value) = try row.decode((String, String, String?).self)
-            if kind == "p", let value {
-                directory.parents[key] = value
-            } else {
-                directory.groups[key, default: []].formUnion(value.map { [$0] } ?? [])
-            }
+            OrganisationGraph.add(kind: kind, key: key, value: value, to: &directory)
         }
         return directory
     }

@@ -277,10 +277,11 @@ public final class PostgresStore: Store {
         try await transaction { connection in
             try await connection.query(
                 """
-                INSERT INTO collections (id, title, description, alias, created_at)
+                INSERT INTO collections (id, title, description, alias, created_at, default_tlp, sharing_group_id, public)
                 VALUES (
                     \(collection.id), \(collection.title), \(collection.description), \(collection.alias),
-                    \(collection.createdAt))
+                    \(collection.createdAt), \(collection.defaultTLP?.rawValue), \(collection.sharingGroupID),
+                    \(collection.isPublic))
                 """, logger: logger)
             for org in Set(collection.readers).union(collection.writers) {
                 try await connection.query(
@@ -296,7 +297,8 @@ public final class PostgresStore: Store {
 
     /// Collections with their access rows, one statement (one snapshot), access in organisation order.
     private static let collectionSelect = #"""
-        SELECT c.id, c.title, c.description, c.alias, c.created_at, a.organisation_id, a.can_read, a.can_write
+        SELECT c.id, c.title, c.description, c.alias, c.created_at, c.default_tlp, c.sharing_group_id, c.public,
+            a.organisation_id, a.can_read, a.can_write
         FROM collections c LEFT JOIN collection_access a ON a.collection_id = c.id
         """#
 
@@ -317,12 +319,15 @@ public final class PostgresStore: Store {
     static func collections(from rows: [PostgresRow]) throws -> [CollectionRecord] {
         var records: [CollectionRecord] = []
         for row in rows {
-            let (id, title, description, alias, createdAt, org, canRead, canWrite) =
-                try row.decode((String, String, String?, String?, Int64, String?, Bool?, Bool?).self)
+            let (id, title, description, alias, createdAt, defaultTLP, sharingGroupID, isPublic, org, canRead, canWrite) =
+                try row.decode(
+                    (String, String, String?, String?, Int64, String?, String?, Bool, String?, Bool?, Bool?).self)
             if records.last?.id != id {
                 records.append(
-                    CollectionRecord(id: id, title: title, description: description, alias: alias, createdAt: createdAt)
-                )
+                    CollectionRecord(
+                        id: id, title: title, description: description, alias: alias, createdAt: createdAt,
+                        defaultTLP: defaultTLP.flatMap(TLPLevel.init(rawValue:)), sharingGroupID: sharingGroupID,
+                        isPublic: isPublic))
             }
             guard let org else { continue }
             if canRead == true { records[records.count - 1].readers.append(org) }

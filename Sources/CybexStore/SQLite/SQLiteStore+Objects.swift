@@ -56,6 +56,8 @@ extension SQLiteStore {
                 """)
         let insertObservable = try SQLiteBulkStatement(
             db, sql: "INSERT INTO observables (kind, value, object_pk) VALUES (?, ?, ?)")
+        let insertRecipient = try SQLiteBulkStatement(
+            db, sql: "INSERT OR IGNORE INTO object_recipients (object_pk, organisation_id) VALUES (?, ?)")
         let insertEdge = try SQLiteBulkStatement(
             db,
             sql: "INSERT INTO relationships (source_ref, target_ref, type, object_pk) VALUES (?, ?, ?, ?)"
@@ -104,6 +106,11 @@ extension SQLiteStore {
                         insertObservable.bind(2, observable.value)
                         insertObservable.bind(3, pk)
                         try insertObservable.step(db)
+                    }
+                    for recipient in object.recipients {
+                        insertRecipient.bind(1, pk)
+                        insertRecipient.bind(2, recipient)
+                        try insertRecipient.step(db)
                     }
                     for edge in object.edges {
                         insertEdge.bind(1, edge.sourceRef)
@@ -161,14 +168,15 @@ extension SQLiteStore {
     {
         try await read { db in
             var arguments: StatementArguments = [collectionID, query.addedAfter ?? Int64.min]
+            let joined = query.withContent || query.scope != nil
             let filter = SQLFilter.build(
-                query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+                query, objects: joined ? "o" : nil, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
             arguments += [query.limit + 1]
             let columns =
                 query.withContent
                 ? "m.date_added, m.id, m.taxii_version, m.spec_version, o.json"
                 : "m.date_added, m.id, m.taxii_version, m.spec_version"
-            let join = query.withContent ? "JOIN objects o ON o.pk = m.object_pk" : ""
+            let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
             let sql = """
                 SELECT \(columns) FROM collection_objects m \(join)
                 WHERE m.collection_id = ? AND m.date_added > ?\(filter)
@@ -191,13 +199,11 @@ extension SQLiteStore {
     }
 
     public func deleteObject(
-        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?
-    )
-        async throws -> Int
-    {
+        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?
+    ) async throws -> Int {
         try await write { db in
             var arguments: StatementArguments = [collectionID, id]
-            let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions)
+            let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions, scope: scope)
             let filter = SQLFilter.build(
                 query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
             try db.execute(
@@ -208,6 +214,8 @@ extension SQLiteStore {
                 let orphans =
                     "SELECT pk FROM objects WHERE id = ? AND pk NOT IN (SELECT object_pk FROM collection_objects WHERE id = ?)"
                 try db.execute(
+                    sql: "DELETE FROM object_recipients WHERE object_pk IN (\(orphans))", arguments: [id, id])
+                try db.execute(
                     sql: "DELETE FROM observables WHERE object_pk IN (\(orphans))", arguments: [id, id])
                 try db.execute(
                     sql: "DELETE FROM relationships WHERE object_pk IN (\(orphans))", arguments: [id, id])
@@ -217,11 +225,40 @@ extension SQLiteStore {
         }
     }
 
-    public func objectCount(in collectionID: String) async throws -> Int {
+    public func objectCount(in collectionID: String, scope: ReadScope?) async throws -> Int {
         try await read { db in
-            try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM collection_objects WHERE collection_id = ?",
-                arguments: [collectionID]) ?? 0
+            var arguments: StatementArguments = [collectionID]
+            let filter = SQLFilter.build(
+                ObjectQuery(versions: .all, scope: scope), placeholder: { _ in "?" },
+                bind: { arguments += [$0.databaseValue] })
+            return try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM collection_objects m WHERE m.collection_id = ?\(filter)",
+                arguments: arguments) ?? 0
+        }
+    }
+
+    public func markingDefinitions(ids: Set<String>) async throws -> [String: Set<String>] {
+        try await read { db in
+            var result: [String: Set<String>] = [:]
+            let all = Array(ids)
+            var start = 0
+            while start < all.count {
+                let chunk = Array(all[start..<min(start + 500, all.count)])
+                start += 500
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT o.id, r.organisation_id FROM objects o LEFT JOIN object_recipients r ON r.object_pk = o.pk
+                        WHERE o.type = 'marking-definition' AND o.id IN (\(placeholders))
+                        """,
+                    arguments: StatementArguments(chunk))
+                while let row = try rows.next() {
+                    let recipient: String? = row[1]
+                    result[row[0], default: []].formUnion(recipient.map { [$0] } ?? [])
+                }
+            }
+            return result
         }
     }
 }

@@ -120,14 +120,7 @@ extension SQLiteStore {
         try await read { db in
             var directory = SharingDirectory()
             for row in try Row.fetchAll(db, sql: OrganisationGraph.directorySQL) {
-                let kind: String = row[0]
-                let key: String = row[1]
-                let value: String? = row[2]
-                if kind == "p", let value {
-                    directory.parents[key] = value
-                } else {
-                    directory.groups[key, default: []].formUnion(value.map { [$0] } ?? [])
-                }
+                OrganisationGraph.add(kind: row[0], key: row[1], value: row[2], to: &directory)
             }
             return directory
         }

@@ -192,8 +192,14 @@ public final class SQLiteStore: Store {
     public func createCollection(_ collection: CollectionRecord) async throws {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO collections (id, title, description, alias, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [collection.id, collection.title, collection.description, collection.alias, collection.createdAt])
+                sql: """
+                    INSERT INTO collections (id, title, description, alias, created_at, default_tlp, sharing_group_id, public)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    collection.id, collection.title, collection.description, collection.alias, collection.createdAt,
+                    collection.defaultTLP?.rawValue, collection.sharingGroupID, collection.isPublic,
+                ])
             for org in Set(collection.readers).union(collection.writers) {
                 try db.execute(
                     sql: "INSERT INTO collection_access (collection_id, organisation_id, can_read, can_write) VALUES (?, ?, ?, ?)",
@@ -205,7 +211,7 @@ public final class SQLiteStore: Store {
     public func collection(id: String) async throws -> CollectionRecord? {
         try await read { db in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT id, title, description, alias, created_at FROM collections WHERE id = ?", arguments: [id])
+                db, sql: "\(Self.collectionColumns) WHERE id = ?", arguments: [id])
             else { return nil }
             return try Self.collection(from: row, db)
         }
@@ -213,14 +219,20 @@ public final class SQLiteStore: Store {
 
     public func collections() async throws -> [CollectionRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, title, description, alias, created_at FROM collections ORDER BY created_at, id")
+            try Row.fetchAll(db, sql: "\(Self.collectionColumns) ORDER BY created_at, id")
                 .map { try Self.collection(from: $0, db) }
         }
     }
 
+    static let collectionColumns =
+        "SELECT id, title, description, alias, created_at, default_tlp, sharing_group_id, public FROM collections"
+
     static func collection(from row: Row, _ db: Database) throws -> CollectionRecord {
         let id: String = row[0]
-        var record = CollectionRecord(id: id, title: row[1], description: row[2], alias: row[3], createdAt: row[4])
+        let defaultTLP: String? = row[5]
+        var record = CollectionRecord(
+            id: id, title: row[1], description: row[2], alias: row[3], createdAt: row[4],
+            defaultTLP: defaultTLP.flatMap(TLPLevel.init(rawValue:)), sharingGroupID: row[6], isPublic: row[7])
         for access in try Row.fetchAll(
             db, sql: "SELECT organisation_id, can_read, can_write FROM collection_access WHERE collection_id = ? ORDER BY organisation_id",
             arguments: [id])

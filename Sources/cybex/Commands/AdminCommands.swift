@@ -223,28 +223,41 @@ struct CollectionCommand: AsyncParsableCommand {
         @Option(help: "A description.") var description: String?
         @Option(name: .customLong("read"), help: "An organisation that may read (repeatable).") var readers: [String] = []
         @Option(name: .customLong("write"), help: "An organisation that may write (repeatable).") var writers: [String] = []
+        @Option(help: "The TLP level of its objects that carry no TLP marking: clear, green, amber, amber+strict or red.")
+        var defaultTlp: TLPLevel?
+        @Option(help: "Narrow the audience to the readers that are members of this sharing group.") var sharingGroup: String?
+        @Flag(name: .customLong("public"), help: "Serve its TLP:CLEAR objects to anyone, without credentials too.")
+        var isPublic = false
 
         func run() async throws {
             let collection = try await store.withStore { store in
                 try await Administration(store: store, actor: "cli")
-                    .addCollection(title: title, description: description, readers: readers, writers: writers)
+                    .addCollection(
+                        title: title, description: description, readers: readers, writers: writers, defaultTLP: defaultTlp,
+                        sharingGroup: sharingGroup, isPublic: isPublic)
             }
             print(collection.id)
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List collections: id, objects, title, readers, writers.")
+        static let configuration = CommandConfiguration(
+            abstract: "List collections: id, objects, title, readers, writers, default TLP, sharing group, public.")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
             try await store.withStore { store in
                 let names = Dictionary(uniqueKeysWithValues: try await store.organisations().map { ($0.id, $0.name) })
+                let groups = Dictionary(uniqueKeysWithValues: try await store.sharingGroups().map { ($0.id, $0.name) })
                 for collection in try await store.collections() {
                     let count = try await store.objectCount(in: collection.id)
                     let readers = collection.readers.map { names[$0] ?? $0 }.joined(separator: ",")
                     let writers = collection.writers.map { names[$0] ?? $0 }.joined(separator: ",")
-                    print("\(collection.id)\t\(count)\t\(collection.title)\tread:\(readers)\twrite:\(writers)")
+                    let tlp = collection.defaultTLP?.rawValue ?? "-"
+                    let group = collection.sharingGroupID.map { groups[$0] ?? $0 } ?? "-"
+                    print(
+                        "\(collection.id)\t\(count)\t\(collection.title)\tread:\(readers)\twrite:\(writers)"
+                            + "\ttlp:\(tlp)\tgroup:\(group)\t\(collection.isPublic ? "public" : "private")")
                 }
             }
         }
