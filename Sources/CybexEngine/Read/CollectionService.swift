@@ -19,26 +19,34 @@ public struct CollectionService: Sendable {
         public var collection: CollectionRecord
         public var canRead: Bool
         public var canWrite: Bool
+        /// What the principal's organisation may see of the collection's objects.
+        public var scope: ReadScope
     }
 
     /// The collections `principal` can read or write, oldest first.
     public func collections(for principal: Principal) async throws -> [View] {
-        try await store.collections().compactMap { view(of: $0, for: principal) }
+        let directory = try await store.sharingDirectory()
+        return try await store.collections().compactMap { view(of: $0, for: principal, directory: directory) }
     }
 
     /// The collection `id` as `principal` sees it; `notFound` when it does not exist or is invisible.
     public func collection(id: String, for principal: Principal) async throws -> View {
-        guard let record = try await store.collection(id: id), let view = view(of: record, for: principal) else {
+        guard let record = try await store.collection(id: id),
+            let view = view(of: record, for: principal, directory: try await store.sharingDirectory())
+        else {
             throw EngineError(.notFound, "no collection with id '\(id)'")
         }
         return view
     }
 
-    func view(of record: CollectionRecord, for principal: Principal) -> View? {
-        guard CollectionAccess.isVisible(record, to: principal) else { return nil }
-        return View(
-            collection: record, canRead: CollectionAccess.canRead(record, by: principal),
-            canWrite: CollectionAccess.canWrite(record, by: principal))
+    /// The collection as `principal` sees it; nil when it may neither read nor write it (the
+    /// collection is then answered as absent).
+    func view(of record: CollectionRecord, for principal: Principal, directory: SharingDirectory) -> View? {
+        let scope = ReadScope(collection: record, viewer: principal.viewer, directory: directory)
+        let canRead = CollectionAccess.canRead(record, by: principal, scope: scope)
+        let canWrite = CollectionAccess.canWrite(record, by: principal)
+        guard canRead || canWrite else { return nil }
+        return View(collection: record, canRead: canRead, canWrite: canWrite, scope: scope)
     }
 
     /// What `viewer` may see of `collection`: the sharing policy, read once per request from the
@@ -54,7 +62,7 @@ public struct CollectionService: Sendable {
         let view = try await collection(id: collectionID, for: principal)
         guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
         var scoped = query
-        scoped.scope = try await scope(of: view.collection, for: principal.viewer)
+        scoped.scope = view.scope
         return try await store.objects(in: collectionID, matching: scoped)
     }
 
@@ -62,7 +70,7 @@ public struct CollectionService: Sendable {
     public func objectCount(in collectionID: String, for principal: Principal) async throws -> Int {
         let view = try await collection(id: collectionID, for: principal)
         guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
-        return try await store.objectCount(in: collectionID, scope: scope(of: view.collection, for: principal.viewer))
+        return try await store.objectCount(in: collectionID, scope: view.scope)
     }
 
     /// Ingests a TAXII envelope or STIX bundle; `forbidden` without write access.
@@ -85,7 +93,7 @@ public struct CollectionService: Sendable {
         guard view.canWrite else { throw EngineError(.forbidden, "you may not delete objects from collection '\(collectionID)'") }
         let removed = try await store.deleteObject(
             id: objectID, from: collectionID, versions: versions, specVersions: specVersions,
-            scope: scope(of: view.collection, for: principal.viewer))
+            scope: view.scope)
         guard removed > 0 else { throw EngineError(.notFound, "no object '\(objectID)' in collection '\(collectionID)'") }
         try await audit(principal, "objects.delete", collectionID, "\(objectID): \(removed) versions")
         return removed

@@ -1,0 +1,375 @@
+import CybexCore
+import CybexEngine
+import CybexFormats
+import CybexHTTP
+import CybexStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// The sharing policy on every read path, over real HTTP: random organisation graphs, sharing
+/// groups, collections and objects with random TLP markings and TLP:RED recipients, read by every
+/// organisation through TAXII (objects, manifest, versions, object by id) and counted through the
+/// engine, compared with an independent statement of SECURITY.md's rules.
+@Suite("Sharing policy on the read paths")
+struct SharingReadPathTests {
+    @Test(arguments: [UInt64(0x5EED_0001), 0x5EED_0002])
+    func everyReadPathMatchesTheReferenceModel(seed: UInt64) async throws {
+        var random = SplitMix(state: seed)
+        let world = try await World.build(random: &random)
+        defer { try? FileManager.default.removeItem(at: world.folder) }
+        let router = CybexServer.router(
+            configuration: ServerConfiguration(defaultPageSize: 500, maxPageSize: 500), store: world.store, metrics: nil,
+            passwordHasher: World.hasher)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let sampleSeed = random.next()
+        let cases = try await Application(router: router, logger: logger).test(.live) { client in
+            var sampler = SplitMix(state: sampleSeed)
+            var cases = 0
+            for viewer in world.organisations.indices {
+                for collection in world.collections {
+                    cases += try await world.check(viewer: viewer, collection: collection, client: client, random: &sampler)
+                }
+            }
+            return cases
+        }
+        print("sharing read paths, seed \(seed): \(cases) (viewer, object version) cases")
+        #expect(cases >= 50_000)
+    }
+}
+
+/// A small seeded generator (SplitMix64), so that a failure can be replayed from its seed.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// One random node and what each organisation should see of it.
+struct World {
+    static let hasher = PasswordHasher(cost: 4)
+    static let password = "correct horse battery"
+    static let markingIDs: [(String, TLPLevel)] = [
+        ("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", .clear),
+        ("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", .clear),
+        ("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", .green),
+        ("marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", .green),
+        ("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", .amber),
+        ("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", .amber),
+        ("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", .amberStrict),
+        ("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", .red),
+        ("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", .red),
+    ]
+
+    struct Org {
+        var name: String
+        var id: String
+        var parent: Int?
+        var defaultTLP: TLPLevel?
+        var role: Role
+    }
+
+    struct Collection {
+        var id: String
+        var readers: Set<Int>
+        var writers: [Int]
+        var group: Int?
+        var defaultTLP: TLPLevel?
+        var isPublic: Bool
+        /// Every stored version: id, version (µs), owner, marking level, recipients.
+        var versions: [Version] = []
+    }
+
+    struct Version: Hashable {
+        var id: String
+        var version: Int64
+        var owner: Int
+        var marking: TLPLevel?
+        var recipients: Set<Int>
+    }
+
+    var folder: URL
+    var store: SQLiteStore
+    var organisations: [Org]
+    var groups: [Set<Int>]
+    var collections: [Collection]
+
+    static func build(random: inout SplitMix) async throws -> World {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cybex-sharing-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("cybex.sqlite").path)
+        try await store.migrate()
+        let admin = Administration(store: store, hasher: hasher, actor: "test")
+        var organisations: [Org] = []
+        let levels: [TLPLevel?] = [nil, nil, nil, .clear, .green, .amber, .amberStrict, .red]
+        let roles: [Role] = [.reader, .analyst, .analyst, .contributor, .admin]
+        for n in 0..<14 {
+            // Parents come before their constituents: the graph is a forest.
+            let parent = n > 0 && Bool.random(using: &random) ? Int.random(in: 0..<n, using: &random) : nil
+            let tlp = levels.randomElement(using: &random)!
+            let name = "org\(n)"
+            let record = try await admin.addOrganisation(
+                name: name, parent: parent.map { "org\($0)" }, defaultTLP: tlp)
+            let role = roles.randomElement(using: &random)!
+            _ = try await admin.addUser(username: "user\(n)", organisation: name, role: role, password: password)
+            organisations.append(Org(name: name, id: record.id, parent: parent, defaultTLP: tlp, role: role))
+        }
+        var groups: [Set<Int>] = []
+        for g in 0..<3 {
+            _ = try await admin.addSharingGroup(name: "group\(g)")
+            var members: Set<Int> = []
+            for n in organisations.indices where Int.random(in: 0..<4, using: &random) == 0 {
+                try await admin.addMember(group: "group\(g)", organisation: "org\(n)")
+                members.insert(n)
+            }
+            groups.append(members)
+        }
+        var collections: [Collection] = []
+        for c in 0..<3 {
+            let readers = Set(organisations.indices.filter { _ in Int.random(in: 0..<3, using: &random) == 0 })
+            var writers = Array(organisations.indices.shuffled(using: &random).prefix(4))
+            writers.sort()
+            let group = Int.random(in: 0..<3, using: &random) == 0 ? Int.random(in: 0..<3, using: &random) : nil
+            let tlp = levels.randomElement(using: &random)!
+            let isPublic = Int.random(in: 0..<4, using: &random) == 0
+            let record = try await admin.addCollection(
+                title: "collection \(c)", description: nil, readers: readers.sorted().map { "org\($0)" },
+                writers: writers.map { "org\($0)" }, defaultTLP: tlp, sharingGroup: group.map { "group\($0)" },
+                isPublic: isPublic)
+            collections.append(
+                Collection(id: record.id, readers: readers, writers: writers, group: group, defaultTLP: tlp, isPublic: isPublic))
+        }
+        var world = World(folder: folder, store: store, organisations: organisations, groups: groups, collections: collections)
+        try await world.populate(random: &random)
+        return world
+    }
+
+    /// Posts ~1,000 objects of up to three versions to each collection, each version by a random
+    /// writer with a random marking; TLP:RED versions mostly name recipients with a distribution marking.
+    mutating func populate(random: inout SplitMix) async throws {
+        let service = CollectionService(store: store)
+        var principals: [Principal] = []
+        for org in organisations {
+            let user = try await store.user(named: "user\(organisations.firstIndex { $0.id == org.id }!)")!
+            principals.append(Principal(user: User(
+                id: user.id, username: user.username, organisationID: user.organisationID, role: .admin,
+                passwordHash: user.passwordHash, createdAt: user.createdAt),
+                organisation: try await store.organisation(id: org.id)!))
+        }
+        var serial = 0
+        for c in collections.indices {
+            let count = 1000
+            let versionCounts = (0..<count).map { _ in [1, 1, 1, 2, 2, 3].randomElement(using: &random)! }
+            for round in 0..<3 {
+                var envelopes: [Int: [String]] = [:]
+                for n in 0..<count where versionCounts[n] > round {
+                    let poster = collections[c].writers.randomElement(using: &random)!
+                    let id = "indicator--" + Self.uuid(c * 100_000 + n)
+                    let modified = Int64(1_767_225_600_000_000) + Int64(round) * 1_000_000
+                    var refs: [String] = []
+                    var marking: TLPLevel?
+                    if Int.random(in: 0..<3, using: &random) != 0 {
+                        let (ref, level) = Self.markingIDs.randomElement(using: &random)!
+                        refs.append(ref)
+                        marking = level
+                    }
+                    var recipients: Set<Int> = []
+                    if Int.random(in: 0..<4, using: &random) != 0,
+                        marking == .red || (marking == nil && Int.random(in: 0..<3, using: &random) == 0)
+                    {
+                        recipients = Set(organisations.indices.filter { _ in Int.random(in: 0..<4, using: &random) == 0 })
+                        recipients.insert(Int.random(in: organisations.indices, using: &random))
+                        serial += 1
+                        let markingID = "marking-definition--" + Self.uuid(900_000_000 + serial)
+                        let names = recipients.sorted().map { "\"org\($0)\"" }.joined(separator: ",")
+                        envelopes[poster, default: []].append(
+                            """
+                            {"type":"marking-definition","spec_version":"2.1","id":"\(markingID)",\
+                            "created":"2026-01-01T00:00:00.000Z","name":"distribution \(serial)",\
+                            "extensions":{"\(DistributionMarking.extensionID)":{"extension_type":"property-extension",\
+                            "recipients":[\(names)]}}}
+                            """)
+                        collections[c].versions.append(
+                            Version(
+                                id: markingID, version: 1_767_225_600_000_000, owner: poster, marking: .red,
+                                recipients: recipients))
+                        refs.append(markingID)
+                    }
+                    let refList = refs.isEmpty ? "" : #","object_marking_refs":["# + refs.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+                    envelopes[poster, default: []].append(
+                        """
+                        {"type":"indicator","spec_version":"2.1","id":"\(id)","created":"2026-01-01T00:00:00.000Z",\
+                        "modified":"\(STIXTimestamp.format(microseconds: modified))","name":"n\(n)",\
+                        "pattern":"[ipv4-addr:value = '10.1.\(n / 256).\(n % 256)']","pattern_type":"stix",\
+                        "valid_from":"2026-01-01T00:00:00Z"\(refList)}
+                        """)
+                    collections[c].versions.append(
+                        Version(id: id, version: modified, owner: poster, marking: marking, recipients: recipients))
+                }
+                for (poster, objects) in envelopes.sorted(by: { $0.key < $1.key }) {
+                    let body = Array(#"{"objects":["#.utf8) + Array(objects.joined(separator: ",").utf8) + Array("]}".utf8)
+                    let report = try await service.add(body, as: .envelope, to: collections[c].id, by: principals[poster])
+                    #expect(report.rejected.isEmpty, "\(report.rejected.prefix(3))")
+                }
+            }
+        }
+    }
+
+    static func uuid(_ n: Int) -> String { "6ba7b810-9dad-41d1-80b4-" + String(format: "%012x", n) }
+
+    // MARK: The reference model (SECURITY.md's table, stated over explicit sets)
+
+    func descendants(of o: Int) -> Set<Int> {
+        var result: Set<Int> = []
+        var frontier: Set<Int> = [o]
+        while !frontier.isEmpty {
+            let children = Set(organisations.indices.filter { c in organisations[c].parent.map(frontier.contains) ?? false })
+            frontier = children.subtracting(result)
+            result.formUnion(children)
+        }
+        return result
+    }
+
+    func community(of o: Int) -> Set<Int> {
+        var result: Set<Int> = [o]
+        result.formUnion(descendants(of: o))
+        for members in groups where members.contains(o) { result.formUnion(members) }
+        return result
+    }
+
+    func audience(_ c: Collection) -> Set<Int> {
+        c.group.map { c.readers.intersection(groups[$0]) } ?? c.readers
+    }
+
+    func expectedVisible(_ version: Version, in c: Collection, to viewer: Int) -> Bool {
+        if version.owner == viewer { return true }
+        let level = version.marking ?? c.defaultTLP ?? organisations[version.owner].defaultTLP ?? .amber
+        let audience = audience(c)
+        switch level {
+        case .red: return version.recipients.contains(viewer)
+        case .amberStrict: return audience.contains(viewer)
+        case .amber: return audience.contains(viewer) || audience.contains { descendants(of: $0).contains(viewer) }
+        case .green: return audience.contains { community(of: $0).contains(viewer) }
+        case .clear: return c.isPublic || audience.contains { community(of: $0).contains(viewer) }
+        }
+    }
+
+    /// 200 (may read), 403 (may only write) or 404 (neither).
+    func expectedAccess(_ c: Collection, _ viewer: Int) -> Int {
+        let org = organisations[viewer]
+        let seesSomeLevel = TLPLevel.allCases.contains { level in
+            expectedVisible(
+                Version(id: "", version: 0, owner: -1, marking: level, recipients: []), in: c, to: viewer)
+        }
+        if org.role == .admin || c.readers.contains(viewer) || seesSomeLevel { return 200 }
+        if org.role.mayWrite && c.writers.contains(viewer) { return 403 }
+        return 404
+    }
+
+    // MARK: Reading
+
+    struct Key: Hashable, Comparable {
+        var id: String
+        var version: Int64
+        static func < (a: Key, b: Key) -> Bool { (a.id, a.version) < (b.id, b.version) }
+    }
+
+    /// Checks every read path for one viewer and collection; returns the number of (viewer, version) cases.
+    func check(viewer: Int, collection c: Collection, client: some TestClientProtocol, random: inout SplitMix) async throws
+        -> Int
+    {
+        let headers = basic("user\(viewer)")
+        let base = "/taxii2/cybex/collections/\(c.id)/"
+        let access = expectedAccess(c, viewer)
+        let status = try await client.execute(uri: base + "objects/", method: .get, headers: headers).status.code
+        #expect(status == access, "viewer org\(viewer), collection \(c.id)")
+        guard access == 200 else { return c.versions.count }
+
+        let visible = Set(c.versions.filter { expectedVisible($0, in: c, to: viewer) }.map { Key(id: $0.id, version: $0.version) })
+        let byID = Dictionary(grouping: visible, by: \.id)
+        let last = Set(byID.values.map { $0.max()! })
+        let first = Set(byID.values.map { $0.min()! })
+
+        let all = try await page(client, base + "objects/?match[version]=all", headers, list: "objects")
+        #expect(all == visible, "all versions, viewer org\(viewer): \(all.symmetricDifference(visible).sorted().prefix(3))")
+        #expect(try await page(client, base + "objects/", headers, list: "objects") == last, "last, viewer org\(viewer)")
+        #expect(
+            try await page(client, base + "objects/?match[version]=first", headers, list: "objects") == first,
+            "first, viewer org\(viewer)")
+        #expect(
+            try await page(client, base + "manifest/?match[version]=all", headers, list: "objects") == visible,
+            "manifest, viewer org\(viewer)")
+
+        let principal = try await principal(viewer)
+        let count = try await CollectionService(store: store).objectCount(in: c.id, for: principal)
+        #expect(count == visible.count, "count, viewer org\(viewer)")
+
+        // Object by id and its versions, for a sample of ids (visible or not).
+        let ids = Array(Set(c.versions.map(\.id))).sorted()
+        for id in ids.shuffled(using: &random).prefix(25) {
+            let expected = Set((byID[id] ?? []))
+            let response = try await client.execute(uri: base + "objects/\(id)/?match[version]=all", method: .get, headers: headers)
+            if expected.isEmpty {
+                #expect(response.status.code == 404, "object \(id) for org\(viewer)")
+            } else {
+                #expect(keys(response, list: "objects") == expected, "object \(id) for org\(viewer)")
+            }
+            let versions = try await client.execute(uri: base + "objects/\(id)/versions/", method: .get, headers: headers)
+            if expected.isEmpty {
+                #expect(versions.status.code == 404, "versions of \(id) for org\(viewer)")
+            } else {
+                let listed = ((versions.json["versions"] as? [String]) ?? []).compactMap(STIXTimestamp.init(parsing:))
+                #expect(Set(listed.map(\.microseconds)) == Set(expected.map(\.version)), "versions of \(id) for org\(viewer)")
+            }
+        }
+        return c.versions.count
+    }
+
+    func principal(_ viewer: Int) async throws -> Principal {
+        let user = try await store.user(named: "user\(viewer)")!
+        return Principal(user: user, organisation: try await store.organisation(id: user.organisationID)!)
+    }
+
+    func basic(_ user: String) -> HTTPFields {
+        let token = Data("\(user):\(Self.password)".utf8).base64EncodedString()
+        return [.authorization: "Basic \(token)", .accept: "application/taxii+json;version=2.1"]
+    }
+
+    /// Every (id, version) of a paged TAXII list, following `next`.
+    func page(_ client: some TestClientProtocol, _ uri: String, _ headers: HTTPFields, list: String) async throws -> Set<Key> {
+        var result: Set<Key> = []
+        var next: String?
+        repeat {
+            let separator = uri.contains("?") ? "&" : "?"
+            let response = try await client.execute(
+                uri: uri + (next.map { "\(separator)next=\($0)" } ?? ""), method: .get, headers: headers)
+            #expect(response.status == .ok || response.status.code == 404 && result.isEmpty, "\(uri): \(response.status)")
+            guard response.status == .ok else { return result }
+            result.formUnion(keys(response, list: list))
+            next = (response.json["more"] as? Bool) == true ? response.json["next"] as? String : nil
+        } while next != nil
+        return result
+    }
+
+    func keys(_ response: TestResponse, list: String) -> Set<Key> {
+        let entries = (response.json[list] as? [[String: Any]]) ?? []
+        return Set(
+            entries.compactMap { entry in
+                guard let id = entry["id"] as? String,
+                    let text = (entry["version"] ?? entry["modified"] ?? entry["created"]) as? String,
+                    let version = STIXTimestamp(parsing: text)
+                else { return nil }
+                return Key(id: id, version: version.microseconds)
+            })
+    }
+}
