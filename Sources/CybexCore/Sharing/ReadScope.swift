@@ -22,6 +22,18 @@ public struct ReadScope: Sendable, Hashable {
     /// Each organisation's default level, where it has one.
     public var ownerDefaults: [String: TLPLevel]
 
+    public init(
+        viewer: String?, levels: Set<TLPLevel>, recipientLevels: Set<TLPLevel>, collectionDefault: TLPLevel?,
+        ownerDefaults: [String: TLPLevel]
+    ) {
+        self.viewer = viewer
+        self.levels = levels
+        self.recipientLevels = recipientLevels
+        self.collectionDefault = collectionDefault
+        self.ownerDefaults = ownerDefaults
+    }
+
+    /// The scope of `viewer` in `collection`, asked of ``SharingPolicy`` level by level.
     public init(collection: CollectionRecord, viewer: Viewer, directory: SharingDirectory) {
         let audience = collection.audience
         // An owner that is no organisation: only the level and the recipients decide.

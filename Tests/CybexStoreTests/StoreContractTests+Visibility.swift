@@ -1,0 +1,116 @@
+import CybexCore
+import Foundation
+import Testing
+
+@testable import CybexStore
+
+/// The SQL form of the sharing policy: on each backend, for random read scopes, the versions the
+/// store returns (all, last, first), counts and deletes are exactly those ``ReadScope/allows(marking:owner:recipients:)``
+/// allows, with the collection's and the owners' default levels in play.
+extension StoreContractTests {
+    @Test(arguments: Backend.enabled)
+    func readScopesFilterExactlyAsThePolicy(backend: Backend) async throws {
+        try await backend.withStore { store in
+            var random = ScopeRandom(state: 0xC0FF_EE00)
+            let orgs = (0..<6).map { "org-\($0)" }
+            let levels: [TLPLevel?] = [nil, .clear, .green, .amber, .amberStrict, .red]
+            let collection = Fixture.collection()
+            try await store.createCollection(collection)
+            // 300 objects of 1 to 3 versions, each version with a random owner, marking and recipients.
+            var labels: [String: [(version: Int64, owner: String, marking: TLPLevel?, recipients: Set<String>)]] = [:]
+            for n in 0..<300 {
+                let id = "indicator--00000000-0000-4000-8000-\(String(format: "%012d", n))"
+                for v in 0..<Int.random(in: 1...3, using: &random) {
+                    let owner = orgs.randomElement(using: &random)!
+                    var record = Fixture.sdo(id, modified: Fixture.base + Int64(v))
+                    record.tlp = levels.randomElement(using: &random)!
+                    record.recipients = orgs.filter { _ in Bool.random(using: &random) }
+                    _ = try await store.addObjects([record], to: collection.id, owner: owner)
+                    labels[id, default: []].append((Fixture.base + Int64(v), owner, record.tlp, Set(record.recipients)))
+                }
+            }
+            var cases = 0
+            for _ in 0..<60 {
+                var scope = ReadScope(
+                    collection: collection, viewer: .organisation(orgs.randomElement(using: &random)!),
+                    directory: SharingDirectory())
+                scope.viewer = Bool.random(using: &random) ? orgs.randomElement(using: &random)! : nil
+                scope.levels = Set(TLPLevel.allCases.filter { _ in Bool.random(using: &random) })
+                scope.recipientLevels = Set(TLPLevel.allCases.filter { _ in Int.random(in: 0..<3, using: &random) == 0 })
+                scope.collectionDefault = levels.randomElement(using: &random)!
+                scope.ownerDefaults = Dictionary(
+                    uniqueKeysWithValues: orgs.compactMap { org in levels.randomElement(using: &random)!.map { (org, $0) } })
+
+                var expected: [String: [Int64]] = [:]
+                for (id, versions) in labels {
+                    let visible = versions.filter { scope.allows(marking: $0.marking, owner: $0.owner, recipients: $0.recipients) }
+                    if !visible.isEmpty { expected[id] = visible.map(\.version).sorted() }
+                    cases += versions.count
+                }
+                func read(_ versions: VersionSelector) async throws -> [String: [Int64]] {
+                    let page = try await store.objects(
+                        in: collection.id, matching: ObjectQuery(versions: versions, limit: 10_000, withContent: Bool.random(using: &random), scope: scope))
+                    return Dictionary(grouping: page.records, by: \.id).mapValues { $0.map(\.version).sorted() }
+                }
+                #expect(try await read(.all) == expected)
+                #expect(try await read(.last) == expected.mapValues { [$0.last!] })
+                #expect(try await read(.first) == expected.mapValues { [$0.first!] })
+                #expect(try await store.objectCount(in: collection.id, scope: scope) == expected.values.map(\.count).reduce(0, +))
+            }
+            #expect(cases >= 30_000)
+
+            // Deleting through a scope removes only the versions it allows.
+            let scope = ReadScope(
+                viewer: "org-0", levels: [], recipientLevels: [], collectionDefault: nil, ownerDefaults: [:])
+            for (id, versions) in labels.prefix(40) {
+                let removed = try await store.deleteObject(
+                    id: id, from: collection.id, versions: .all, specVersions: nil, scope: scope)
+                #expect(removed == versions.count { $0.owner == "org-0" })
+                let left = try await store.objects(in: collection.id, matching: ObjectQuery(ids: [id], versions: .all))
+                #expect(left.records.map(\.version).sorted() == versions.filter { $0.owner != "org-0" }.map(\.version).sorted())
+            }
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func collectionSharingSettingsAndMarkingDefinitionsRoundTrip(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let orgs = try await Self.organisations(["cert", "isp"], in: store)
+            let group = SharingGroup(id: UUID().uuidString.lowercased(), name: "region", members: [orgs["isp"]!.id], createdAt: Fixture.base)
+            try await store.createSharingGroup(group)
+            var collection = Fixture.collection()
+            collection.readers = [orgs["cert"]!.id]
+            collection.defaultTLP = .amberStrict
+            collection.sharingGroupID = group.id
+            collection.isPublic = true
+            try await store.createCollection(collection)
+            #expect(try await store.collection(id: collection.id) == collection)
+            #expect(try await store.collections() == [collection])
+
+            let marking = "marking-definition--11111111-2222-4333-8444-555555555555"
+            var definition = Fixture.sco(marking)
+            definition.type = "marking-definition"
+            definition.recipients = [orgs["isp"]!.id, orgs["cert"]!.id]
+            let plain = "marking-definition--66666666-2222-4333-8444-555555555555"
+            var other = Fixture.sco(plain)
+            other.type = "marking-definition"
+            _ = try await store.addObjects([definition, other], to: collection.id, owner: orgs["cert"]!.id)
+            #expect(
+                try await store.markingDefinitions(ids: [marking, plain, "marking-definition--unknown"])
+                    == [marking: [orgs["isp"]!.id, orgs["cert"]!.id], plain: []])
+            #expect(try await store.markingDefinitions(ids: []) == [:])
+        }
+    }
+}
+
+/// SplitMix64, seeded, for replayable random cases.
+struct ScopeRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
