@@ -11,7 +11,7 @@ import Logging
 @main
 struct Benchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Benchmarks", abstract: "Cybex benchmarks.", subcommands: [Ingest.self, Read.self, Generate.self])
+        commandName: "Benchmarks", abstract: "Cybex benchmarks.", subcommands: [Ingest.self, Read.self, Policy.self, Generate.self])
 }
 
 struct CorpusOptions: ParsableArguments {
@@ -109,6 +109,73 @@ struct Read: AsyncParsableCommand {
         }
         print(String(format: "median: paginated read %.0f objects/s; filtered read (match[type]=indicator, limit 100) %.2f ms",
             median(rates), median(latencies)))
+        try await store.close()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+struct Policy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The cost of the sharing policy on paginated reads: the store without a scope vs CollectionService as readers.",
+        discussion: """
+            Stores the corpus as one organisation's, then pages through it, alternating: the store with no \
+            scope (the foundation's read path), an audience reader through CollectionService (scope per \
+            request, SQL condition, audit of TLP:AMBER reads), and a constituent of the audience (AMBER \
+            and below). Prints objects/s for each and the cost relative to the first.
+            """)
+    @OptionGroup var options: CorpusOptions
+    @Option(help: "Page size.") var limit = 1000
+
+    func run() async throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: options.corpus)))
+        let (store, folder) = try await freshStore(options.database)
+        let admin = Administration(store: store, hasher: PasswordHasher(cost: 4), actor: "bench")
+        _ = try await admin.addOrganisation(name: "cert")
+        _ = try await admin.addOrganisation(name: "national")
+        _ = try await admin.addOrganisation(name: "isp", parent: "national")
+        let collection = try await admin.addCollection(
+            title: "bench", description: nil, readers: ["cert", "national"], writers: ["cert"])
+        let cert = try await store.organisation(named: "cert")!
+        let decoded = try STIXBundleDecoder.decode(bytes, as: .bundle)
+        _ = try await Ingestor(store: store).store(decoded, into: collection, owner: cert.id)
+        let service = CollectionService(store: store)
+        func principal(_ organisation: String) async throws -> Principal {
+            let user = try await admin.addUser(
+                username: "\(organisation)-reader", organisation: organisation, role: .reader, password: "bench-password")
+            return Principal(user: user, organisation: try await store.organisation(named: organisation)!)
+        }
+        let reader = try await principal("national")
+        let constituent = try await principal("isp")
+        typealias Reader = (ObjectQuery) async throws -> ObjectPage
+        let paths: [(String, Reader)] = [
+            ("store, no policy", { try await store.objects(in: collection.id, matching: $0) }),
+            ("audience reader", { try await service.objects(in: collection.id, matching: $0, for: reader) }),
+            ("constituent", { try await service.objects(in: collection.id, matching: $0, for: constituent) }),
+        ]
+        var rates = Array(repeating: [Double](), count: paths.count)
+        var counts = Array(repeating: 0, count: paths.count)
+        for run in 1...options.runs {
+            for (index, (name, read)) in paths.enumerated() {
+                let (count, seconds) = try await measure { () async throws -> Int in
+                    var query = ObjectQuery(versions: .all, limit: limit)
+                    var count = 0
+                    while true {
+                        let page = try await read(query)
+                        count += page.records.count
+                        guard page.more, let last = page.records.last else { return count }
+                        query.addedAfter = last.dateAdded
+                    }
+                }
+                rates[index].append(Double(count) / seconds)
+                counts[index] = count
+                print(String(format: "run %d, %@: %d objects in %.3f s (%.0f objects/s)", run, name, count, seconds, Double(count) / seconds))
+            }
+        }
+        let baseline = median(rates[0])
+        for (index, (name, _)) in paths.enumerated() {
+            let rate = median(rates[index])
+            print(String(format: "median %@: %.0f objects/s (%d objects), cost %.1f%%", name, rate, counts[index], (1 - rate / baseline) * 100))
+        }
         try await store.close()
         try? FileManager.default.removeItem(atPath: folder)
     }

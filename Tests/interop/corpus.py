@@ -33,6 +33,7 @@ SDO_SRO_TYPES = (
     "note", "observed-data", "opinion", "report", "threat-actor", "tool", "vulnerability",
     "relationship", "sighting",
 )
+TLP_GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 META_TYPES = ("marking-definition", "language-content", "extension-definition")
 SCO_TYPES = (
     "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "file", "autonomous-system",
@@ -91,6 +92,9 @@ class Corpus:
         self.n = 0
         self.identity_id = self._id("identity")
         self.marking_id = self._id("marking-definition")
+        # Cybex refuses references to marking definitions it has never seen, so objects reference the
+        # corpus' own statement marking only once meta_objects() has produced it; TLP:GREEN before.
+        self.meta_emitted = False
         self.extension_id = self._id("extension-definition")
         self.recent: dict[str, list[str]] = {}
         self.emitted: set[str] = set()
@@ -131,6 +135,7 @@ class Corpus:
     # --------------------------------------------------------------- meta objects
     def meta_objects(self) -> list[dict[str, Any]]:
         """identity, marking-definition and extension-definition every other object refers to."""
+        self.meta_emitted = True
         t = ts(0)
         identity = {"type": "identity", "spec_version": "2.1", "id": self.identity_id,
                     "created": t, "modified": t, "name": "Cybex Interop CIRT",
@@ -166,7 +171,7 @@ class Corpus:
                         pattern_type="stix", valid_from=valid_from,
                         labels=["interop"], confidence=r.randint(0, 100))
         if r.random() < 0.1:
-            obj["object_marking_refs"] = [self.marking_id]
+            obj["object_marking_refs"] = [self.marking_id if self.meta_emitted else TLP_GREEN]
         if r.random() < 0.05:
             obj["name"] = r.choice(UNICODE_NAMES)
         return obj

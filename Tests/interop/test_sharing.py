@@ -122,6 +122,20 @@ def test_tlp_red_is_served_to_its_owner_and_recipients_only(tmp_path: Path):
         assert node.get(srv, "isabel", f"objects/{red['id']}/").status_code == 200
         assert node.get(srv, "isabel", f"objects/{red_unaddressed['id']}/").status_code == 404
 
+        # reads of content at TLP:AMBER and above are audited, with the ids; GREEN-only reads and manifests are not
+        def reads() -> list[list[str]]:
+            rows = [line.split("\t") for line in cli_ok(["audit", "list", "--limit", "1000"], node.data).splitlines()]
+            return [row for row in rows if row[2] == "objects.read"]
+        before = reads()
+        assert any(row[1] == "olga" and amber["id"] in row[4] and strict["id"] in row[4] for row in before)
+        assert not any(green["id"] in row[4] for row in before)
+        assert node.get(srv, "isabel", f"objects/{green['id']}/").status_code == 200
+        node.ids(srv, "olga", "manifest/")
+        assert reads() == before
+        assert node.get(srv, "isabel", f"objects/{amber['id']}/").status_code == 200
+        latest = reads()[0]
+        assert latest[1] == "isabel" and latest[3] == node.cid and latest[4] == f"1 objects at TLP:AMBER or above: {amber['id']} TLP:AMBER"
+
         # a reader of another organisation cannot delete (or probe by deleting) what it cannot see
         r = requests.delete(srv.collection_url(node.cid) + f"objects/{red['id']}/", auth=("olga", PASSWORDS["olga"]),
                             headers={"Accept": TAXII_MT}, timeout=30)

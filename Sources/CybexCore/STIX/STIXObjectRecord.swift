@@ -111,12 +111,21 @@ public struct StoredObjectVersion: Sendable, Hashable {
     public var specVersion: String
     /// The object as stored (compact JSON).
     public var json: [UInt8]
+    /// The sharing label as stored, read when the query applied a read scope: the level of the
+    /// object's own TLP marking and the organisation that submitted the version.
+    public var marking: TLPLevel?
+    public var owner: String?
 
-    public init(id: String, dateAdded: Int64, version: Int64, specVersion: String, json: [UInt8]) {
+    public init(
+        id: String, dateAdded: Int64, version: Int64, specVersion: String, json: [UInt8], marking: TLPLevel? = nil,
+        owner: String? = nil
+    ) {
         self.id = id
         self.dateAdded = dateAdded
         self.version = version
         self.specVersion = specVersion
         self.json = json
+        self.marking = marking
+        self.owner = owner
     }
 }

@@ -63,8 +63,31 @@ public struct CollectionService: Sendable {
         guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
         var scoped = query
         scoped.scope = view.scope
-        return try await store.objects(in: collectionID, matching: scoped)
+        let page = try await store.objects(in: collectionID, matching: scoped)
+        if query.withContent { try await auditSensitiveReads(page, in: view, by: principal) }
+        return page
     }
+
+    /// Records, in the audit log, a read that returned object content at TLP:AMBER or above
+    /// (manifests and version lists, which carry no content, are not recorded).
+    func auditSensitiveReads(_ page: ObjectPage, in view: View, by principal: Principal) async throws {
+        var count = 0
+        var named: [String] = []
+        for record in page.records {
+            let level = view.scope.level(marking: record.marking, owner: record.owner ?? "")
+            guard level >= .amber else { continue }
+            count += 1
+            if named.count < Self.auditedIDs { named.append("\(record.id) \(level.label)") }
+        }
+        guard count > 0 else { return }
+        let more = count > named.count ? ", …" : ""
+        try await audit(
+            principal, "objects.read", view.collection.id,
+            "\(count) objects at TLP:AMBER or above: \(named.joined(separator: ", "))\(more)")
+    }
+
+    /// How many object ids one audit entry of a read names.
+    static let auditedIDs = 20
 
     /// How many object versions of the collection `principal` may see; `forbidden` without read access.
     public func objectCount(in collectionID: String, for principal: Principal) async throws -> Int {

@@ -168,7 +168,9 @@ extension PostgresStore {
         // LIMIT of a negative number is no limit in SQLite, LIMIT NULL in PostgreSQL.
         let limit = query.limit + 1
         binds.append(limit < 0 ? nil : limit)
-        let columns = "m.date_added, m.id, m.taxii_version, m.spec_version" + (query.withContent ? ", o.json" : "")
+        let columns =
+            "m.date_added, m.id, m.taxii_version, m.spec_version" + (joined ? ", o.tlp, o.owner_org" : "")
+            + (query.withContent ? ", o.json" : "")
         let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
         let sql = """
             SELECT \(columns) FROM collection_objects m \(join)
@@ -178,19 +180,18 @@ extension PostgresStore {
         var records: [StoredObjectVersion] = []
         for row in try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)) {
             if records.count == query.limit { return ObjectPage(records: records, more: true) }
-            if query.withContent {
-                let (dateAdded, id, version, specVersion, json) =
-                    try row.decode((Int64, String, Int64, String, ByteBuffer).self)
-                records.append(
-                    StoredObjectVersion(
-                        id: id, dateAdded: dateAdded, version: version, specVersion: specVersion,
-                        json: Array(json.readableBytesView)))
-            } else {
-                let (dateAdded, id, version, specVersion) = try row.decode((Int64, String, Int64, String).self)
-                records.append(
-                    StoredObjectVersion(
-                        id: id, dateAdded: dateAdded, version: version, specVersion: specVersion, json: []))
+            let cells = row.makeRandomAccess()
+            var record = StoredObjectVersion(
+                id: try cells[1].decode(String.self), dateAdded: try cells[0].decode(Int64.self),
+                version: try cells[2].decode(Int64.self), specVersion: try cells[3].decode(String.self), json: [])
+            if joined {
+                record.marking = try cells[4].decode(String?.self).flatMap(TLPLevel.init(rawValue:))
+                record.owner = try cells[5].decode(String.self)
             }
+            if query.withContent {
+                record.json = Array(try cells[joined ? 6 : 4].decode(ByteBuffer.self).readableBytesView)
+            }
+            records.append(record)
         }
         return ObjectPage(records: records, more: false)
     }
