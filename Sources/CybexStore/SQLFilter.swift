@@ -1,4 +1,5 @@
 import CybexCore
+import Foundation
 
 /// Builds the SQL conditions of an ``ObjectQuery`` over `collection_objects AS m`, shared by both
 /// backends: only the placeholder syntax differs (`?` for SQLite, `$n` for PostgreSQL).
@@ -104,6 +105,40 @@ enum SQLFilter {
         }
         guard let unmarked else { return marked }
         return "(\(marked) OR \(unmarked))"
+    }
+}
+
+extension SQLFilter {
+    /// The conditions of a ``RemovalSelection`` over `collection_objects AS m` joined to `objects AS o`.
+    static func build(_ selection: RemovalSelection, placeholder: (Int) -> String, bind: (SQLValue) -> Void) -> String {
+        var sql = ""
+        var count = 0
+        func next(_ value: SQLValue) -> String {
+            count += 1
+            bind(value)
+            return placeholder(count)
+        }
+        if let types = selection.types {
+            sql += " AND m.type IN (" + types.map { next(.text($0)) }.joined(separator: ", ") + ")"
+        }
+        if let before = selection.addedBefore { sql += " AND m.date_added < \(next(.integer(before)))" }
+        if let before = selection.validUntilBefore {
+            sql += " AND o.valid_until IS NOT NULL AND o.valid_until < \(next(.integer(before)))"
+        }
+        if let levels = selection.levels { sql += " AND " + condition(levels, objects: "o", next: next) }
+        return sql
+    }
+
+    /// The tables keyed by object row (`object_pk`) whose rows go with it.
+    static let objectTables = ["object_recipients", "observables", "relationships"]
+
+    /// A retention policy's list columns: values joined by newlines (types and levels never contain one).
+    static func joined(_ values: [String]) -> String { values.joined(separator: "\n") }
+    static func split(_ text: String) -> [String] { text.isEmpty ? [] : text.components(separatedBy: "\n") }
+
+    /// `text` as it appears inside a JSON string when its quotes and backslashes are escaped.
+    static func jsonEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
 }
 

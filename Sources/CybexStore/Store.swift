@@ -83,6 +83,23 @@ public protocol Store: Sendable {
     /// marking definition that is not a distribution marking).
     func markingDefinitions(ids: Set<String>) async throws -> [String: Set<String>]
 
+    // MARK: Data lifecycle
+
+    /// Creates a retention policy; `.conflict` when the name is taken.
+    func createRetentionPolicy(_ policy: RetentionPolicy) async throws
+    /// Every retention policy, by name.
+    func retentionPolicies() async throws -> [RetentionPolicy]
+    /// Deletes the retention policy named `name`; false when there is none.
+    func deleteRetentionPolicy(named name: String) async throws -> Bool
+    /// Removes from collection `collectionID` the versions `selection` selects, in one transaction,
+    /// and the object rows no collection holds any more; with `dryRun`, only reports them.
+    func removeObjects(in collectionID: String, matching selection: RemovalSelection, dryRun: Bool) async throws
+        -> [RemovedVersion]
+    /// Removes, from every collection, every object version tied to `identifier`: an observable
+    /// with that value, or the text anywhere in the object (case-insensitive); with `dryRun`, only
+    /// reports them.
+    func eraseObjects(containing identifier: String, dryRun: Bool) async throws -> [RemovedVersion]
+
     // MARK: Status resources
 
     func saveStatus(_ status: StoredStatus) async throws
@@ -112,6 +129,26 @@ extension Store {
         async throws -> Int
     {
         try await deleteObject(id: id, from: collectionID, versions: versions, specVersions: specVersions, scope: nil)
+    }
+}
+
+/// Which versions of a collection a removal (retention) selects: all conditions hold.
+public struct RemovalSelection: Sendable, Hashable {
+    /// Object types; nil for any.
+    public var types: [String]?
+    /// Only versions at these TLP levels: a scope whose ``ReadScope/levels`` are the levels, with the
+    /// collection's and owners' defaults (no viewer); nil for any level.
+    public var levels: ReadScope?
+    /// Only versions added before this time (microseconds).
+    public var addedBefore: Int64?
+    /// Only versions whose `valid_until` is before this time (microseconds).
+    public var validUntilBefore: Int64?
+
+    public init(types: [String]? = nil, levels: ReadScope? = nil, addedBefore: Int64? = nil, validUntilBefore: Int64? = nil) {
+        self.types = types
+        self.levels = levels
+        self.addedBefore = addedBefore
+        self.validUntilBefore = validUntilBefore
     }
 }
 
@@ -189,10 +226,14 @@ public struct ObjectPage: Sendable, Hashable {
     public var records: [StoredObjectVersion]
     /// Whether more records match after the last one returned.
     public var more: Bool
+    /// Where the next page starts: the date added of the last record the store read. It stays put
+    /// when a record is withheld from the page afterwards (redaction), so paging never loops or skips.
+    public var resumeAfter: Int64?
 
     public init(records: [StoredObjectVersion], more: Bool) {
         self.records = records
         self.more = more
+        self.resumeAfter = records.last?.dateAdded
     }
 }
 

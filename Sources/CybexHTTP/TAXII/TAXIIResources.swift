@@ -99,7 +99,7 @@ enum TAXIIResources {
 
     static func versions(_ page: ObjectPage) -> [UInt8] {
         var members: [(key: String, value: JSONValue)] = [("more", .bool(page.more))]
-        if page.more, let last = page.records.last { members.append(("next", .string(PageToken.encode(last.dateAdded)))) }
+        if page.more, let last = page.resumeAfter { members.append(("next", .string(PageToken.encode(last)))) }
         if !page.records.isEmpty {
             members.append(("versions", .array(page.records.map { .string(STIXTimestamp.formatVersion(microseconds: $0.version)) })))
         }
@@ -107,9 +107,9 @@ enum TAXIIResources {
     }
 
     static func appendNext(_ page: ObjectPage, to out: inout [UInt8]) {
-        guard page.more, let last = page.records.last else { return }
+        guard page.more, let last = page.resumeAfter else { return }
         out.append(contentsOf: #","next":"#.utf8)
-        JSONWriter.writeString(PageToken.encode(last.dateAdded), into: &out)
+        JSONWriter.writeString(PageToken.encode(last), into: &out)
     }
 
     /// The X-TAXII-Date-Added-First/Last headers of a page (none for an empty page).

@@ -200,5 +200,21 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // Retention policies (SECURITY.md, "Data lifecycle"): types and levels are newline-separated lists.
+            6,
+            [
+                """
+                CREATE TABLE retention_policies (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    types TEXT NOT NULL,
+                    levels TEXT NOT NULL,
+                    purge_after_days BIGINT,
+                    expire_grace_days BIGINT,
+                    created_at BIGINT NOT NULL)
+                """,
+            ]
+        ),
     ]
 }

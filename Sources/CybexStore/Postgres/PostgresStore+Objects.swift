@@ -264,7 +264,7 @@ extension PostgresStore {
 }
 
 extension PostgresBindings {
-    fileprivate mutating func append(_ value: SQLValue) {
+    mutating func append(_ value: SQLValue) {
         switch value {
         case .text(let text): append(text)
         case .integer(let integer): append(integer)

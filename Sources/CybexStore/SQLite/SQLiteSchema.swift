@@ -178,5 +178,21 @@ enum SQLiteSchema {
                 """,
             ]
         ),
+        (
+            // Retention policies (SECURITY.md, "Data lifecycle"): types and levels are newline-separated lists.
+            6,
+            [
+                """
+                CREATE TABLE retention_policies (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    types TEXT NOT NULL,
+                    levels TEXT NOT NULL,
+                    purge_after_days INTEGER,
+                    expire_grace_days INTEGER,
+                    created_at INTEGER NOT NULL)
+                """,
+            ]
+        ),
     ]
 }

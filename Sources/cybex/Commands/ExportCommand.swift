@@ -56,8 +56,8 @@ struct ExportCommand: AsyncParsableCommand {
                 }
                 out.write(Data(chunk))
                 Terminal.progress("exported \(written) objects…")
-                guard page.more, let last = page.records.last else { break }
-                query.addedAfter = last.dateAdded
+                guard page.more, let last = page.resumeAfter else { break }
+                query.addedAfter = last
             }
             out.write(Data((written > 0 ? "]}\n" : "}\n").utf8))
             Terminal.endProgress()

@@ -1,0 +1,114 @@
+public import CybexCore
+import PostgresNIO
+
+extension PostgresStore {
+    public func createRetentionPolicy(_ policy: RetentionPolicy) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO retention_policies (id, name, types, levels, purge_after_days, expire_grace_days, created_at)
+            VALUES (\(policy.id), \(policy.name), \(SQLFilter.joined(policy.types)),
+                \(SQLFilter.joined(policy.levels.map(\.rawValue))), \(policy.purgeAfterDays), \(policy.expireGraceDays),
+                \(policy.createdAt))
+            """)
+    }
+
+    public func retentionPolicies() async throws -> [RetentionPolicy] {
+        try await rows(
+            #"""
+            SELECT id, name, types, levels, purge_after_days, expire_grace_days, created_at
+            FROM retention_policies ORDER BY name COLLATE "C"
+            """#
+        ).map { row in
+            let (id, name, types, levels, purge, grace, createdAt) =
+                try row.decode((String, String, String, String, Int?, Int?, Int64).self)
+            return RetentionPolicy(
+                id: id, name: name, types: SQLFilter.split(types),
+                levels: SQLFilter.split(levels).compactMap(TLPLevel.init(rawValue:)), purgeAfterDays: purge,
+                expireGraceDays: grace, createdAt: createdAt)
+        }
+    }
+
+    public func deleteRetentionPolicy(named name: String) async throws -> Bool {
+        !(try await rows("DELETE FROM retention_policies WHERE name = \(name) RETURNING 1")).isEmpty
+    }
+
+    /// Like ``addObjects(_:to:owner:)`` and ``deleteObject(id:from:versions:specVersions:scope:)``,
+    /// removals hold the `clock` row lock, so they never remove a version a concurrent add reuses.
+    public func removeObjects(in collectionID: String, matching selection: RemovalSelection, dryRun: Bool) async throws
+        -> [RemovedVersion]
+    {
+        try await transaction { connection in
+            try await connection.query("SELECT last FROM clock WHERE id = 1 FOR UPDATE", logger: logger)
+            var binds = PostgresBindings()
+            binds.append(collectionID)
+            let filter = SQLFilter.build(selection, placeholder: { "$\($0 + 1)" }, bind: { binds.append($0) })
+            let verb = dryRun ? "SELECT m.id, m.version" : "DELETE"
+            let sql =
+                dryRun
+                ? """
+                SELECT m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
+                WHERE m.collection_id = $1\(filter) ORDER BY m.date_added
+                """
+                : """
+                \(verb) FROM collection_objects m USING objects o
+                WHERE o.pk = m.object_pk AND m.collection_id = $1\(filter) RETURNING m.id, m.version
+                """
+            var removed: [RemovedVersion] = []
+            for try await (id, version) in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                .decode((String, Int64).self)
+            {
+                removed.append(RemovedVersion(id: id, version: version, collectionID: collectionID))
+            }
+            if !dryRun { try await deleteOrphans(ofIDs: Set(removed.map(\.id)), on: connection) }
+            return removed
+        }
+    }
+
+    public func eraseObjects(containing identifier: String, dryRun: Bool) async throws -> [RemovedVersion] {
+        try await transaction { connection in
+            try await connection.query("SELECT last FROM clock WHERE id = 1 FOR UPDATE", logger: logger)
+            let needle = identifier.lowercased()
+            let escaped = SQLFilter.jsonEscaped(needle)
+            let matches = """
+                m.object_pk IN (
+                    SELECT object_pk FROM observables WHERE lower(value) = $1
+                    UNION SELECT pk FROM objects
+                    WHERE position($1 IN lower(convert_from(json, 'UTF8'))) > 0
+                        OR position($2 IN lower(convert_from(json, 'UTF8'))) > 0)
+                """
+            let sql =
+                dryRun
+                ? "SELECT m.collection_id, m.id, m.version FROM collection_objects m WHERE \(matches) ORDER BY m.collection_id, m.date_added"
+                : "DELETE FROM collection_objects m WHERE \(matches) RETURNING m.collection_id, m.id, m.version"
+            var binds = PostgresBindings()
+            binds.append(needle)
+            binds.append(escaped)
+            var removed: [RemovedVersion] = []
+            for try await (collection, id, version) in try await connection.query(
+                PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger
+            ).decode((String, String, Int64).self) {
+                removed.append(RemovedVersion(id: id, version: version, collectionID: collection))
+            }
+            if !dryRun { try await deleteOrphans(ofIDs: Set(removed.map(\.id)), on: connection) }
+            return removed
+        }
+    }
+
+    /// Deletes the object rows of `ids` that no collection holds any more, with their observables,
+    /// edges and recipients.
+    func deleteOrphans(ofIDs ids: Set<String>, on connection: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        let list = ids.sorted()
+        let orphans = """
+            SELECT o.pk FROM objects o WHERE o.id = ANY($1)
+            AND NOT EXISTS (SELECT 1 FROM collection_objects m WHERE m.id = o.id AND m.object_pk = o.pk)
+            """
+        for statement in SQLFilter.objectTables.map({ "DELETE FROM \($0) WHERE object_pk IN (\(orphans))" })
+            + ["DELETE FROM objects WHERE pk IN (\(orphans))"]
+        {
+            var binds = PostgresBindings()
+            binds.append(list)
+            try await connection.query(PostgresQuery(unsafeSQL: statement, binds: binds), logger: logger)
+        }
+    }
+}

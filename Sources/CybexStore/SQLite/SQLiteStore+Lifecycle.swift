@@ -1,0 +1,108 @@
+public import CybexCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func createRetentionPolicy(_ policy: RetentionPolicy) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO retention_policies (id, name, types, levels, purge_after_days, expire_grace_days, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    policy.id, policy.name, SQLFilter.joined(policy.types), SQLFilter.joined(policy.levels.map(\.rawValue)),
+                    policy.purgeAfterDays, policy.expireGraceDays, policy.createdAt,
+                ])
+        }
+    }
+
+    public func retentionPolicies() async throws -> [RetentionPolicy] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, name, types, levels, purge_after_days, expire_grace_days, created_at
+                    FROM retention_policies ORDER BY name
+                    """
+            ).map { row in
+                RetentionPolicy(
+                    id: row[0], name: row[1], types: SQLFilter.split(row[2]),
+                    levels: SQLFilter.split(row[3]).compactMap(TLPLevel.init(rawValue:)), purgeAfterDays: row[4],
+                    expireGraceDays: row[5], createdAt: row[6])
+            }
+        }
+    }
+
+    public func deleteRetentionPolicy(named name: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM retention_policies WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+
+    public func removeObjects(in collectionID: String, matching selection: RemovalSelection, dryRun: Bool) async throws
+        -> [RemovedVersion]
+    {
+        try await write { db in
+            var arguments: StatementArguments = [collectionID]
+            let filter = SQLFilter.build(selection, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.date_added, m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
+                    WHERE m.collection_id = ?\(filter) ORDER BY m.date_added
+                    """,
+                arguments: arguments)
+            let removed = rows.map { RemovedVersion(id: $0[1], version: $0[2], collectionID: collectionID) }
+            guard !dryRun else { return removed }
+            for row in rows {
+                try db.execute(
+                    sql: "DELETE FROM collection_objects WHERE collection_id = ? AND date_added = ?",
+                    arguments: [collectionID, row[0] as Int64])
+            }
+            try Self.deleteOrphans(ofIDs: Set(removed.map(\.id)), db)
+            return removed
+        }
+    }
+
+    public func eraseObjects(containing identifier: String, dryRun: Bool) async throws -> [RemovedVersion] {
+        try await write { db in
+            let needle = identifier.lowercased()
+            // An observable with the value, or the text anywhere in the stored JSON, raw or as JSON escapes it.
+            let escaped = SQLFilter.jsonEscaped(needle)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.collection_id, m.id, m.version FROM collection_objects m
+                    WHERE m.object_pk IN (
+                        SELECT object_pk FROM observables WHERE lower(value) = ?
+                        UNION SELECT pk FROM objects
+                        WHERE instr(lower(CAST(json AS TEXT)), ?) > 0 OR instr(lower(CAST(json AS TEXT)), ?) > 0)
+                    ORDER BY m.collection_id, m.date_added
+                    """,
+                arguments: [needle, needle, escaped])
+            let removed = rows.map { RemovedVersion(id: $0[1], version: $0[2], collectionID: $0[0]) }
+            guard !dryRun else { return removed }
+            for entry in removed {
+                try db.execute(
+                    sql: "DELETE FROM collection_objects WHERE collection_id = ? AND id = ? AND version = ?",
+                    arguments: [entry.collectionID, entry.id, entry.version])
+            }
+            try Self.deleteOrphans(ofIDs: Set(removed.map(\.id)), db)
+            return removed
+        }
+    }
+
+    /// Deletes the object rows of `ids` that no collection holds any more, with their observables,
+    /// edges and recipients.
+    static func deleteOrphans(ofIDs ids: Set<String>, _ db: Database) throws {
+        let orphans = "SELECT pk FROM objects WHERE id = ? AND pk NOT IN (SELECT object_pk FROM collection_objects WHERE id = ?)"
+        for id in ids.sorted() {
+            for table in SQLFilter.objectTables {
+                try db.execute(sql: "DELETE FROM \(table) WHERE object_pk IN (\(orphans))", arguments: [id, id])
+            }
+            try db.execute(sql: "DELETE FROM objects WHERE pk IN (\(orphans))", arguments: [id, id])
+        }
+    }
+}
