@@ -11,7 +11,8 @@ public import CybexCore
 ///
 /// - Every selector of a granular marking whose `marking_ref` is a TLP marking definition
 ///   (``TLPLevel/init(markingDefinitionID:)``) of a level the viewer is not allowed is removed,
-///   list elements included (`external_references.[0].url`). That granular marking is dropped; the
+///   list elements included (`external_references.[0].url`); an external reference left without
+///   `url`, `description` and `external_id` is removed whole. That granular marking is dropped; the
 ///   selectors of the others are renumbered or dropped so that they still resolve.
 /// - Markings that are not TLP (other marking definitions, `lang`) are never a reason to remove.
 /// - When the removals leave an object that is not valid STIX (a required property gone, for
@@ -26,7 +27,8 @@ public enum GranularRedaction {
         guard let object = try? JSONReader.parse(bytes), object.objectMembers != nil else { return nil }
         let denied = deniedSelections(in: object, allowed: allowed)
         guard !denied.markings.isEmpty else { return bytes }
-        let redacted = PropertyPruner.prune(object, removing: denied.paths, droppingMarkings: denied.markings)
+        let removals = PropertyPruner.completing(denied.paths, in: object)
+        let redacted = PropertyPruner.prune(object, removing: removals, droppingMarkings: denied.markings)
         guard STIXValidator.violations(of: redacted).isEmpty else { return nil }
         return JSONWriter.bytes(redacted)
     }

@@ -56,6 +56,19 @@ struct PropertyPruner {
         return .object(kept)
     }
 
+    /// `removals` plus every external reference they would leave without `url`, `description` and
+    /// `external_id` (it needs one of them): such a reference is removed whole, not the object.
+    static func completing(_ removals: Set<PropertyPath>, in object: JSONValue) -> Set<PropertyPath> {
+        var result = removals
+        let locators = ["url", "description", "external_id"]
+        for (i, reference) in (object["external_references"]?.arrayValue ?? []).enumerated() {
+            let base = PropertyPath([.key("external_references"), .index(i)])
+            let kept = locators.filter { reference[$0] != nil && !removals.contains(base.appending(.key($0))) }
+            if kept.isEmpty { result.insert(base) }
+        }
+        return result
+    }
+
     private mutating func rebuild(_ value: JSONValue, at path: PropertyPath) -> JSONValue? {
         if removals.contains(path) { return nil }
         switch value {

@@ -72,7 +72,7 @@ public struct Redactor: Sendable {
         var denied: (markings: Set<Int>, paths: Set<PropertyPath>) = ([], [])
         if let allowed { denied = GranularRedaction.deniedSelections(in: object, allowed: allowed) }
         let (transformed, dropped) = applyDrops(to: transform(object, addressIDs: addressIDs))
-        let removals = denied.paths.union(dropped)
+        let removals = PropertyPruner.completing(denied.paths.union(dropped), in: transformed)
         let redacted = PropertyPruner.prune(transformed, removing: removals, droppingMarkings: denied.markings)
         if redacted == object { return bytes }
         guard STIXValidator.violations(of: redacted).isEmpty else { return nil }
@@ -260,9 +260,7 @@ public struct Redactor: Sendable {
         if dropsFreeText {
             for (i, reference) in (object["external_references"]?.arrayValue ?? []).enumerated()
             where reference["description"] != nil {
-                let base = PropertyPath([.key("external_references"), .index(i)])
-                let keepsOther = reference["url"] != nil || reference["external_id"] != nil
-                removals.insert(keepsOther ? base.appending(.key("description")) : base)
+                removals.insert(PropertyPath([.key("external_references"), .index(i), .key("description")]))
             }
             if type == "language-content", let contents = object["contents"]?.objectMembers {
                 for (language, translations) in contents {
