@@ -25,7 +25,7 @@ import Testing
     }
 
     func redact(_ json: String, _ redactor: Redactor, ids: Set<String> = []) throws -> JSONValue {
-        try expectValid(redactor.redact(try bytes(json), pseudonymisedAddressIDs: ids))
+        try expectValid(redactor.redact(try bytes(json), renamedIDs: ids))
     }
 
     static func indicator(_ pattern: String) -> String {
@@ -49,6 +49,8 @@ import Testing
         // A reference in another object is mapped to the same new id, without context.
         let m = try redact(message, r)
         #expect(m["from_ref"] == a["id"])
+        // The message's own id derives from from_ref, so it is renamed too.
+        #expect(m["id"]?.stringValue == r.pseudonymiser.identifier(try Self.id(of: message)))
         // The address in a pattern gets the same pseudonym (addresses compare in lower case).
         let i = try redact(Self.indicator("[email-addr:value = 'alice@victim.example']"), r)
         #expect(i["pattern"]?.stringValue == "[email-addr:value = '\(value)']")
@@ -100,11 +102,19 @@ import Testing
             r.pseudonymiser.ipAddress("2001:db8:1:0::42", within: nil)
                 == r.pseudonymiser.ipAddress("2001:0db8:0001::0042", within: nil))
         // References: the victim's id is mapped once the redactor knows it was pseudonymised.
-        let ids = r.pseudonymisedAddressIDs(in: [try parse(try bytes(victim)), try parse(try bytes(attacker))])
+        let ids = r.renamedIDs(in: [try parse(try bytes(victim)), try parse(try bytes(attacker))])
         #expect(ids == [try Self.id(of: victim)])
         let t = try redact(traffic, r, ids: ids)
         #expect(t["src_ref"] == v["id"])
         #expect(t["dst_ref"]?.stringValue == (try Self.id(of: attacker)))
+        // Its id derives from its ends: renamed, so that it cannot confirm a guessed victim address.
+        #expect(t["id"]?.stringValue == r.pseudonymiser.identifier(try Self.id(of: traffic)))
+        let withTraffic = try r.renamedIDs(in: [victim, attacker, traffic].map { try parse(try bytes($0)) })
+        #expect(withTraffic == [try Self.id(of: victim), try Self.id(of: traffic)])
+        // Between two outside addresses: untouched.
+        let outside = try Self.sco(
+            #"{"type":"network-traffic","dst_ref":"\#(try Self.id(of: attacker))","protocols":["udp"]}"#)
+        #expect(r.redact(try bytes(outside), renamedIDs: withTraffic) == (try bytes(outside)))
         // Patterns: only the victim literal changes.
         let i = try redact(Self.indicator("[ipv4-addr:value = '198.51.100.7'] AND [ipv4-addr:value = '203.0.113.9']"), r)
         #expect(i["pattern"]?.stringValue == "[ipv4-addr:value = '\(value)'] AND [ipv4-addr:value = '203.0.113.9']")
@@ -151,7 +161,12 @@ import Testing
         let url = try Self.sco(#"{"type":"url","value":"https://evil.example/login.php?user=alice@victim.example#top"}"#)
         let malware = #"{"type":"malware",\#(Self.sdo),"id":"malware--6c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a13","is_family":false,"external_references":[{"source_name":"sandbox","url":"https://sandbox.example/r?id=9&token=s3cret"},{"source_name":"capec","external_id":"CAPEC-98"}]}"#
         let r = try redactor([.stripURLQueries])
-        #expect(try redact(url, r)["value"]?.stringValue == "https://evil.example/login.php")
+        let u = try redact(url, r)
+        #expect(u["value"]?.stringValue == "https://evil.example/login.php")
+        #expect(u["id"]?.stringValue == r.pseudonymiser.identifier(try Self.id(of: url)))
+        let ids = r.renamedIDs(in: [try parse(try bytes(url))])
+        let observed = #"{"type":"observed-data",\#(Self.sdo),"id":"observed-data--0f7c2a53-3c2a-4b7e-9d7d-2f9e8d2a1c11","first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:00Z","number_observed":1,"object_refs":["\#(try Self.id(of: url))"]}"#
+        #expect(try redact(observed, r, ids: ids)["object_refs"] == .array([u["id"]!]))
         let m = try redact(malware, r)
         #expect(m["external_references"]?.arrayValue?[0]["url"]?.stringValue == "https://sandbox.example/r")
         let i = try redact(Self.indicator("[url:value = 'https://evil.example/a?x=1']"), r)

@@ -21,22 +21,22 @@ public struct RedactedBundle: Sendable {
 
 extension Redactor {
     /// Redacts every object of a STIX bundle (or any JSON object with an `objects` list): the
-    /// preview of what a destination would receive. References to pseudonymised address objects
-    /// are mapped for every address object of the bundle.
+    /// preview of what a destination would receive. References to objects renamed depending on
+    /// their content are mapped for every such object of the bundle (``Redactor/renamedIDs(in:)``).
     ///
     /// - Throws: ``JSONError`` when the bytes are not one JSON object.
     public func redactBundle(
         _ bytes: [UInt8], allowed: ((TLPLevel) -> Bool)? = nil
     ) throws(JSONError) -> RedactedBundle {
         let document = try JSONReader.parseObject(bytes, capturingArray: "objects")
-        let addressIDs = pseudonymisedAddressIDs(in: document.elements.map(\.value))
+        let renamed = renamedIDs(in: document.elements.map(\.value))
         var sent: [[UInt8]] = []
         var outcomes: [(id: String?, outcome: RedactedBundle.Outcome)] = []
         bytes.withUnsafeBufferPointer { buffer in
             for element in document.elements {
                 let raw = JSONWriter.compact(UnsafeBufferPointer(rebasing: buffer[element.range]))
                 let id = element.value["id"]?.stringValue
-                guard let result = redact(raw, allowed: allowed, pseudonymisedAddressIDs: addressIDs) else {
+                guard let result = redact(raw, allowed: allowed, renamedIDs: renamed) else {
                     outcomes.append((id, .withheld))
                     continue
                 }

@@ -13,12 +13,16 @@ public import CybexCore
 ///   the same bytes. An object no rule changes is returned as the very same bytes.
 /// - An object that would no longer be valid STIX after redaction is withheld (nil), never sent
 ///   half-redacted.
-/// - References (`*_ref`, `*_refs`, at any depth) to pseudonymised SCOs are mapped to their new ids
-///   by the same pure function of (key, old id), in every object. e-mail addresses and user
-///   accounts are always pseudonymised, so references to them are always mapped. IP addresses with
-///   `ranges` are pseudonymised only inside the ranges, which a reference alone does not tell:
-///   ``redactBundle(_:allowed:)`` learns them from the bundle; a caller redacting objects one by one
-///   passes the ids of the pseudonymised address objects (``pseudonymisedAddressIDs(in:)``).
+/// - An SCO's id is derived from its values (section 2.9), so it would let anyone confirm a guess
+///   of a redacted value. SCOs whose values are pseudonymised or stripped get a new id, a pure
+///   function of (key, old id), and references (`*_ref`, `*_refs`, at any depth) to them are mapped
+///   by the same function in every object. Always renamed: email-addr, email-message (its id
+///   derives from `from_ref`) and user-account under their rules, and with IP addresses without
+///   `ranges` every ipv4-addr, ipv6-addr and network-traffic. Renamed depending on content: IP
+///   addresses inside the `ranges`, urls with a query or fragment, network-traffic between such
+///   addresses. A reference alone does not tell those: ``redactBundle(_:allowed:)`` learns them from
+///   the bundle; a caller redacting objects one by one passes them (``renamedIDs(in:)``) for the
+///   objects it sends, or references to them keep the old id.
 public struct Redactor: Sendable {
     public let policy: RedactionPolicy
     let pseudonymiser: Pseudonymiser
@@ -63,15 +67,15 @@ public struct Redactor: Sendable {
     ///
     /// - Parameters:
     ///   - allowed: the TLP levels the viewer may see, for granular markings; nil: no granular redaction.
-    ///   - addressIDs: ids of ipv4-addr/ipv6-addr objects whose value is pseudonymised (needed only
-    ///     with IP `ranges`, for references from other objects).
+    ///   - renamedIDs: ids of the objects renamed depending on their content (``renamedIDs(in:)``),
+    ///     for references to them.
     public func redact(
-        _ bytes: [UInt8], allowed: ((TLPLevel) -> Bool)? = nil, pseudonymisedAddressIDs addressIDs: Set<String> = []
+        _ bytes: [UInt8], allowed: ((TLPLevel) -> Bool)? = nil, renamedIDs: Set<String> = []
     ) -> [UInt8]? {
         guard let object = try? JSONReader.parse(bytes), object.objectMembers != nil else { return nil }
         var denied: (markings: Set<Int>, paths: Set<PropertyPath>) = ([], [])
         if let allowed { denied = GranularRedaction.deniedSelections(in: object, allowed: allowed) }
-        let (transformed, dropped) = applyDrops(to: transform(object, addressIDs: addressIDs))
+        let (transformed, dropped) = applyDrops(to: transform(object, renamedIDs: renamedIDs))
         let removals = PropertyPruner.completing(denied.paths.union(dropped), in: transformed)
         let redacted = PropertyPruner.prune(transformed, removing: removals, droppingMarkings: denied.markings)
         if redacted == object { return bytes }
@@ -79,32 +83,41 @@ public struct Redactor: Sendable {
         return JSONWriter.bytes(redacted)
     }
 
-    /// The ids of the ipv4-addr/ipv6-addr objects among `objects` whose value this policy pseudonymises.
-    public func pseudonymisedAddressIDs(in objects: [JSONValue]) -> Set<String> {
-        guard pseudonymisesAddresses else { return [] }
+    /// The ids of the objects among `objects` that this policy renames depending on their content:
+    /// ipv4-addr/ipv6-addr inside the `ranges`, urls with a query or fragment, and network-traffic
+    /// whose `src_ref` or `dst_ref` is one of those (or always renamed).
+    public func renamedIDs(in objects: [JSONValue]) -> Set<String> {
         var ids: Set<String> = []
         for object in objects {
-            guard let type = object["type"]?.stringValue, type == "ipv4-addr" || type == "ipv6-addr",
-                let id = object["id"]?.stringValue, let value = object["value"]?.stringValue,
-                pseudonymiser.ipAddress(value, within: ranges) != nil
+            guard let type = object["type"]?.stringValue, let id = object["id"]?.stringValue,
+                let value = object["value"]?.stringValue
             else { continue }
-            ids.insert(id)
+            if isAddress(type) && pseudonymisesAddresses && pseudonymiser.ipAddress(value, within: ranges) != nil {
+                ids.insert(id)
+            }
+            if type == "url" && stripsURLs && Self.strippedURL(value) != nil { ids.insert(id) }
+        }
+        for object in objects where object["type"]?.stringValue == "network-traffic" && pseudonymisesAddresses {
+            guard let id = object["id"]?.stringValue else { continue }
+            let ends = [object["src_ref"]?.stringValue, object["dst_ref"]?.stringValue].compactMap { $0 }
+            if ends.contains(where: { remapsReference($0, renamedIDs: ids) }) { ids.insert(id) }
         }
         return ids
     }
 
     // MARK: Value rules (no change of structure)
 
-    func transform(_ object: JSONValue, addressIDs: Set<String>) -> JSONValue {
+    /// `object` with its values pseudonymised or stripped, references mapped (unless `nested`, an
+    /// SCO of a deprecated observed-data container, whose references are local keys) and its own
+    /// id renamed when it must be.
+    func transform(_ object: JSONValue, renamedIDs: Set<String>, nested: Bool = false) -> JSONValue {
         guard var members = object.objectMembers, let type = object["type"]?.stringValue else { return object }
-        var idChanged = false
+        var valueChanged = false
         for i in members.indices {
             let (key, value) = members[i]
             if let text = value.stringValue, let replacement = replacement(of: text, property: key, type: type) {
                 members[i].value = .string(replacement)
-                if key == "value" || key == "user_id" || key == "account_login" || key == "display_name" {
-                    idChanged = true
-                }
+                if key == "value" { valueChanged = true }
             }
             if key == "external_references", stripsURLs, let list = value.arrayValue {
                 members[i].value = .array(list.map { reference in
@@ -120,12 +133,17 @@ public struct Redactor: Sendable {
                 members[i].value = .string(rewritten)
             }
             if key == "objects", type == "observed-data", let container = value.objectMembers {
-                members[i].value = .object(container.map { ($0.key, transform($0.value, addressIDs: addressIDs)) })
+                members[i].value = .object(container.map { ($0.key, transform($0.value, renamedIDs: renamedIDs, nested: true)) })
             }
         }
         var result = JSONValue.object(members)
-        result = remapReferences(result, addressIDs: addressIDs)
-        if let id = object["id"]?.stringValue, remapsAlways(type) || (idChanged && isAddress(type)) {
+        if nested { return result }
+        result = remapReferences(result, renamedIDs: renamedIDs)
+        let endsRenamed =
+            type == "network-traffic"
+            && (result["src_ref"] != object["src_ref"] || result["dst_ref"] != object["dst_ref"])
+        let renamedByContent = valueChanged && (isAddress(type) || type == "url")
+        if let id = object["id"]?.stringValue, remapsAlways(type) || renamedByContent || endsRenamed {
             result = replacing("id", with: .string(pseudonymiser.identifier(id)), in: result)
         }
         return result
@@ -148,40 +166,53 @@ public struct Redactor: Sendable {
 
     func isAddress(_ type: String) -> Bool { type == "ipv4-addr" || type == "ipv6-addr" }
 
-    /// Types whose every object is pseudonymised, so a reference to one is always mapped.
+    /// Types whose every object is renamed, so a reference to one is always mapped.
     func remapsAlways(_ type: String) -> Bool {
-        (type == "email-addr" && pseudonymisesEmail) || (type == "user-account" && pseudonymisesAccounts)
-            || (isAddress(type) && pseudonymisesAddresses && ranges == nil)
+        switch type {
+        case "email-addr", "email-message": pseudonymisesEmail
+        case "user-account": pseudonymisesAccounts
+        case "ipv4-addr", "ipv6-addr", "network-traffic": pseudonymisesAddresses && ranges == nil
+        default: false
+        }
     }
 
-    func remapsReference(_ ref: String, addressIDs: Set<String>) -> Bool {
+    /// Types whose objects are renamed depending on their content.
+    func remapsByContent(_ type: String) -> Bool {
+        switch type {
+        case "ipv4-addr", "ipv6-addr", "network-traffic": pseudonymisesAddresses
+        case "url": stripsURLs
+        default: false
+        }
+    }
+
+    func remapsReference(_ ref: String, renamedIDs: Set<String>) -> Bool {
         guard let separator = ref.firstRange(of: "--") else { return false }
         let type = String(ref[..<separator.lowerBound])
-        return remapsAlways(type) || (isAddress(type) && pseudonymisesAddresses && addressIDs.contains(ref))
+        return remapsAlways(type) || (remapsByContent(type) && renamedIDs.contains(ref))
     }
 
-    func remapReferences(_ value: JSONValue, addressIDs: Set<String>) -> JSONValue {
-        guard pseudonymisesEmail || pseudonymisesAccounts || pseudonymisesAddresses else { return value }
+    func remapReferences(_ value: JSONValue, renamedIDs: Set<String>) -> JSONValue {
+        guard pseudonymisesEmail || pseudonymisesAccounts || pseudonymisesAddresses || stripsURLs else { return value }
         switch value {
         case .object(let members):
             return .object(members.map { member in
                 if member.key.hasSuffix("_ref"), let ref = member.value.stringValue {
-                    return (member.key, .string(mapped(ref, addressIDs)))
+                    return (member.key, .string(mapped(ref, renamedIDs)))
                 }
                 if member.key.hasSuffix("_refs"), let refs = member.value.arrayValue {
-                    return (member.key, .array(refs.map { $0.stringValue.map { .string(mapped($0, addressIDs)) } ?? $0 }))
+                    return (member.key, .array(refs.map { $0.stringValue.map { .string(mapped($0, renamedIDs)) } ?? $0 }))
                 }
-                return (member.key, remapReferences(member.value, addressIDs: addressIDs))
+                return (member.key, remapReferences(member.value, renamedIDs: renamedIDs))
             })
         case .array(let elements):
-            return .array(elements.map { remapReferences($0, addressIDs: addressIDs) })
+            return .array(elements.map { remapReferences($0, renamedIDs: renamedIDs) })
         default:
             return value
         }
     }
 
-    func mapped(_ ref: String, _ addressIDs: Set<String>) -> String {
-        remapsReference(ref, addressIDs: addressIDs) ? pseudonymiser.identifier(ref) : ref
+    func mapped(_ ref: String, _ renamedIDs: Set<String>) -> String {
+        remapsReference(ref, renamedIDs: renamedIDs) ? pseudonymiser.identifier(ref) : ref
     }
 
     /// The pattern with pseudonymised and stripped literals of the comparisons the rules cover.
