@@ -29,7 +29,10 @@ import Testing
     }
 
     static func indicator(_ pattern: String) -> String {
-        #"{"type":"indicator",\#(sdo),"id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","pattern":"\#(pattern)","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}"#
+        #"""
+        {"type":"indicator",\#(sdo),"id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","pattern":"\#(pattern)",
+        "pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}
+        """#
     }
 
     // MARK: e-mail addresses
@@ -85,7 +88,10 @@ import Testing
         let attacker = try Self.sco(#"{"type":"ipv4-addr","value":"203.0.113.9"}"#)
         let victim6 = try Self.sco(#"{"type":"ipv6-addr","value":"2001:db8:1::42"}"#)
         let traffic = try Self.sco(
-            #"{"type":"network-traffic","src_ref":"\#(try Self.id(of: victim))","dst_ref":"\#(try Self.id(of: attacker))","protocols":["tcp"]}"#
+            #"""
+            {"type":"network-traffic","src_ref":"\#(try Self.id(of: victim))",
+            "dst_ref":"\#(try Self.id(of: attacker))","protocols":["tcp"]}
+            """#
         )
         let r = try redactor([.pseudonymiseIPAddresses(ranges: ["198.51.100.0/24", "2001:db8:1::/48"])])
         let v = try redact(victim, r)
@@ -122,7 +128,12 @@ import Testing
 
     @Test func everyAddressWithoutRangesAndReferencesWithoutContext() throws {
         let attacker = try Self.sco(#"{"type":"ipv4-addr","value":"203.0.113.9"}"#)
-        let sighting = #"{"type":"observed-data",\#(Self.sdo),"id":"observed-data--0f7c2a53-3c2a-4b7e-9d7d-2f9e8d2a1c11","first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:00Z","number_observed":1,"object_refs":["\#(try Self.id(of: attacker))"]}"#
+        let sighting =
+            #"""
+            {"type":"observed-data",\#(Self.sdo),"id":"observed-data--0f7c2a53-3c2a-4b7e-9d7d-2f9e8d2a1c11",
+            "first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:00Z","number_observed":1,
+            "object_refs":["\#(try Self.id(of: attacker))"]}
+            """#
         let r = try redactor([.pseudonymiseIPAddresses(ranges: nil)])
         let a = try redact(attacker, r)
         #expect(a["value"]?.stringValue != "203.0.113.9")
@@ -143,8 +154,19 @@ import Testing
     // MARK: drop properties
 
     @Test func dropsListedPropertiesAndMasksRequiredOnes() throws {
-        let identity = #"{"type":"identity",\#(Self.sdo),"id":"identity--3c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a11","name":"Hospital A","identity_class":"organization","contact_information":"soc@hospital.example","x_internal":"ticket 42"}"#
-        let report = #"{"type":"report",\#(Self.sdo),"id":"report--5c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a12","name":"Breach at Hospital A","published":"2026-01-01T00:00:00Z","object_refs":["identity--3c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a11"],"contact_information":"stays: only identity's is listed"}"#
+        let identity =
+            #"""
+            {"type":"identity",\#(Self.sdo),"id":"identity--3c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a11",
+            "name":"Hospital A","identity_class":"organization","contact_information":"soc@hospital.example",
+            "x_internal":"ticket 42"}
+            """#
+        let report =
+            #"""
+            {"type":"report",\#(Self.sdo),"id":"report--5c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a12",
+            "name":"Breach at Hospital A","published":"2026-01-01T00:00:00Z",
+            "object_refs":["identity--3c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a11"],
+            "contact_information":"stays: only identity's is listed"}
+            """#
         let r = try redactor([.dropProperties(["identity.contact_information", "x_internal", "report.name"])])
         let i = try redact(identity, r)
         #expect(i["contact_information"] == nil)
@@ -159,13 +181,23 @@ import Testing
 
     @Test func stripsURLQueriesAndFragments() throws {
         let url = try Self.sco(#"{"type":"url","value":"https://evil.example/login.php?user=alice@victim.example#top"}"#)
-        let malware = #"{"type":"malware",\#(Self.sdo),"id":"malware--6c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a13","is_family":false,"external_references":[{"source_name":"sandbox","url":"https://sandbox.example/r?id=9&token=s3cret"},{"source_name":"capec","external_id":"CAPEC-98"}]}"#
+        let malware =
+            #"""
+            {"type":"malware",\#(Self.sdo),"id":"malware--6c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a13","is_family":false,
+            "external_references":[{"source_name":"sandbox",
+            "url":"https://sandbox.example/r?id=9&token=s3cret"},{"source_name":"capec","external_id":"CAPEC-98"}]}
+            """#
         let r = try redactor([.stripURLQueries])
         let u = try redact(url, r)
         #expect(u["value"]?.stringValue == "https://evil.example/login.php")
         #expect(u["id"]?.stringValue == r.pseudonymiser.identifier(try Self.id(of: url)))
         let ids = r.renamedIDs(in: [try parse(try bytes(url))])
-        let observed = #"{"type":"observed-data",\#(Self.sdo),"id":"observed-data--0f7c2a53-3c2a-4b7e-9d7d-2f9e8d2a1c11","first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:00Z","number_observed":1,"object_refs":["\#(try Self.id(of: url))"]}"#
+        let observed =
+            #"""
+            {"type":"observed-data",\#(Self.sdo),"id":"observed-data--0f7c2a53-3c2a-4b7e-9d7d-2f9e8d2a1c11",
+            "first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:00Z","number_observed":1,
+            "object_refs":["\#(try Self.id(of: url))"]}
+            """#
         #expect(try redact(observed, r, ids: ids)["object_refs"] == .array([u["id"]!]))
         let m = try redact(malware, r)
         #expect(m["external_references"]?.arrayValue?[0]["url"]?.stringValue == "https://sandbox.example/r")
@@ -179,14 +211,27 @@ import Testing
     // MARK: free text
 
     @Test func dropsFreeText() throws {
-        let note = #"{"type":"note",\#(Self.sdo),"id":"note--7c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a14","abstract":"call with the victim","content":"The CFO said…","object_refs":["malware--6c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a13"],"external_references":[{"source_name":"call","description":"notes of the call"},{"source_name":"web","url":"https://a.example/","description":"article"}]}"#
-        let opinion = #"{"type":"opinion",\#(Self.sdo),"id":"opinion--8c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a15","opinion":"agree","explanation":"our analyst X thinks","object_refs":["note--7c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a14"]}"#
+        let note =
+            #"""
+            {"type":"note",\#(Self.sdo),"id":"note--7c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a14",
+            "abstract":"call with the victim","content":"The CFO said…",
+            "object_refs":["malware--6c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a13"],
+            "external_references":[{"source_name":"call","description":"notes of the call"},{"source_name":"web",
+            "url":"https://a.example/","description":"article"}]}
+            """#
+        let opinion =
+            #"""
+            {"type":"opinion",\#(Self.sdo),"id":"opinion--8c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a15","opinion":"agree",
+            "explanation":"our analyst X thinks","object_refs":["note--7c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a14"]}
+            """#
         let r = try redactor([.dropFreeText])
         let n = try redact(note, r)
         #expect(n["abstract"] == nil)
         #expect(n["content"]?.stringValue == "[redacted]")
         // The reference described only by its description goes whole; the other keeps its url.
-        #expect(n["external_references"] == .array([.object([("source_name", .string("web")), ("url", .string("https://a.example/"))])]))
+        #expect(
+            n["external_references"]
+                == .array([.object([("source_name", .string("web")), ("url", .string("https://a.example/"))])]))
         #expect(try redact(opinion, r)["explanation"] == nil)
         let described = Self.indicator("[ipv4-addr:value = '198.51.100.7']").replacingOccurrences(
             of: #""pattern_type""#, with: #""description":"victim: Hospital A","pattern_type""#)
@@ -196,11 +241,19 @@ import Testing
     // MARK: granular markings and policy together
 
     @Test func granularMarkingsStayValidWhenAPolicyDropsWhatTheySelect() throws {
-        let json = #"{"type":"indicator",\#(Self.sdo),"id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","description":"x","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","granular_markings":[{"marking_ref":"\#(TLP2.green)","selectors":["description","pattern"]},{"marking_ref":"\#(TLP2.amber)","selectors":["description"]}]}"#
+        let json =
+            #"""
+            {"type":"indicator",\#(Self.sdo),"id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "description":"x","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix",
+            "valid_from":"2026-01-01T00:00:00Z","granular_markings":[{"marking_ref":"\#(TLP2.green)",
+            "selectors":["description","pattern"]},{"marking_ref":"\#(TLP2.amber)","selectors":["description"]}]}
+            """#
         let r = try redactor([.dropFreeText])
         let object = try expectValid(r.redact(try bytes(json), allowed: { $0 <= .green }))
         #expect(object["description"] == nil)
-        #expect(object["granular_markings"] == .array([.object([("marking_ref", .string(TLP2.green)), ("selectors", .array([.string("pattern")]))])]))
+        #expect(
+            object["granular_markings"]
+                == .array([.object([("marking_ref", .string(TLP2.green)), ("selectors", .array([.string("pattern")]))])]))
         // A red pattern withholds the object, whatever the policy.
         let red = json.replacingOccurrences(of: TLP2.amber, with: TLP2.red).replacingOccurrences(
             of: #""selectors":["description"]}"#, with: #""selectors":["pattern"]}"#)
@@ -223,9 +276,17 @@ import Testing
         let victim = try Self.sco(#"{"type":"ipv4-addr","value":"198.51.100.7"}"#)
         let attacker = try Self.sco(#"{"type":"ipv4-addr","value":"203.0.113.9"}"#)
         let traffic = try Self.sco(
-            #"{"type":"network-traffic","src_ref":"\#(try Self.id(of: victim))","dst_ref":"\#(try Self.id(of: attacker))","protocols":["tcp"]}"#
+            #"""
+            {"type":"network-traffic","src_ref":"\#(try Self.id(of: victim))",
+            "dst_ref":"\#(try Self.id(of: attacker))","protocols":["tcp"]}
+            """#
         )
-        let withheld = #"{"type":"note",\#(Self.sdo),"id":"note--7c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a14","content":"c","object_refs":["\#(try Self.id(of: victim))"],"granular_markings":[{"marking_ref":"\#(TLP2.red)","selectors":["object_refs"]}]}"#
+        let withheld =
+            #"""
+            {"type":"note",\#(Self.sdo),"id":"note--7c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a14","content":"c",
+            "object_refs":["\#(try Self.id(of: victim))"],"granular_markings":[{"marking_ref":"\#(TLP2.red)",
+            "selectors":["object_refs"]}]}
+            """#
         let bundle = """
             {"type": "bundle", "id": "bundle--1c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a10",
              "objects": [\(victim), \(attacker), \(traffic), \(withheld)]}
@@ -265,10 +326,16 @@ import Testing
         (#"{"name":"p","destination":"friends","rules":[]}"#, .unknownDestination),
         (#"{"name":"p","destination":"peer","rules":[{"rule":"hash-everything"}]}"#, .unknownRule),
         (#"{"name":"p","destination":"peer","rules":[{"rule":"drop-free-text"},{"rule":"drop-free-text"}]}"#, .duplicateRule),
-        (#"{"name":"p","destination":"peer","rules":[{"rule":"pseudonymise-ip-addresses","ranges":["10.0.0.0/33"]}]}"#, .badRange),
+        (
+            #"{"name":"p","destination":"peer","rules":[{"rule":"pseudonymise-ip-addresses","ranges":["10.0.0.0/33"]}]}"#,
+            .badRange
+        ),
         (#"{"name":"p","destination":"peer","rules":[{"rule":"pseudonymise-ip-addresses","ranges":[]}]}"#, .badRange),
         (#"{"name":"p","destination":"peer","rules":[{"rule":"drop-properties","properties":["Bad Name"]}]}"#, .badProperty),
-        (#"{"name":"p","destination":"peer","rules":[{"rule":"drop-properties","properties":["indicator.id"]}]}"#, .protectedProperty),
+        (
+            #"{"name":"p","destination":"peer","rules":[{"rule":"drop-properties","properties":["indicator.id"]}]}"#,
+            .protectedProperty
+        ),
         (#"{"name":"p","destination":"peer","rules":[{"rule":"drop-properties","properties":["created"]}]}"#, .protectedProperty),
     ])
     func policyErrors(json: String, code: RedactionPolicyError.Code) {

@@ -20,10 +20,6 @@ struct Pseudonymiser: Sendable {
     /// The key bytes (`SymmetricKey` is not `Sendable`; one is made per pseudonym).
     let key: [UInt8]
 
-    init(key: [UInt8]) {
-        self.key = key
-    }
-
     func digest(_ label: String, _ input: some Sequence<UInt8>) -> [UInt8] {
         var mac = HMAC<SHA256>(key: SymmetricKey(data: key))
         mac.update(data: Array(label.utf8) + [0])

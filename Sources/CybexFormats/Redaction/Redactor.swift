@@ -120,12 +120,13 @@ public struct Redactor: Sendable {
                 if key == "value" { valueChanged = true }
             }
             if key == "external_references", stripsURLs, let list = value.arrayValue {
-                members[i].value = .array(list.map { reference in
-                    guard let url = reference["url"]?.stringValue, let stripped = Self.strippedURL(url) else {
-                        return reference
-                    }
-                    return replacing("url", with: .string(stripped), in: reference)
-                })
+                members[i].value = .array(
+                    list.map { reference in
+                        guard let url = reference["url"]?.stringValue, let stripped = Self.strippedURL(url) else {
+                            return reference
+                        }
+                        return replacing("url", with: .string(stripped), in: reference)
+                    })
             }
             if key == "pattern", type == "indicator", let pattern = value.stringValue,
                 object["pattern_type"]?.stringValue == "stix", let rewritten = rewritePattern(pattern)
@@ -195,15 +196,16 @@ public struct Redactor: Sendable {
         guard pseudonymisesEmail || pseudonymisesAccounts || pseudonymisesAddresses || stripsURLs else { return value }
         switch value {
         case .object(let members):
-            return .object(members.map { member in
-                if member.key.hasSuffix("_ref"), let ref = member.value.stringValue {
-                    return (member.key, .string(mapped(ref, renamedIDs)))
-                }
-                if member.key.hasSuffix("_refs"), let refs = member.value.arrayValue {
-                    return (member.key, .array(refs.map { $0.stringValue.map { .string(mapped($0, renamedIDs)) } ?? $0 }))
-                }
-                return (member.key, remapReferences(member.value, renamedIDs: renamedIDs))
-            })
+            return .object(
+                members.map { member in
+                    if member.key.hasSuffix("_ref"), let ref = member.value.stringValue {
+                        return (member.key, .string(mapped(ref, renamedIDs)))
+                    }
+                    if member.key.hasSuffix("_refs"), let refs = member.value.arrayValue {
+                        return (member.key, .array(refs.map { $0.stringValue.map { .string(mapped($0, renamedIDs)) } ?? $0 }))
+                    }
+                    return (member.key, remapReferences(member.value, renamedIDs: renamedIDs))
+                })
         case .array(let elements):
             return .array(elements.map { remapReferences($0, renamedIDs: renamedIDs) })
         default:
