@@ -344,6 +344,7 @@ import Testing
             Issue.record("accepted: \(json)")
         } catch let error as RedactionPolicyError {
             #expect(error.code == code)
+            if code == .unknownRule { #expect(error.location == "rules[0].rule") }
         } catch {
             Issue.record("unexpected error \(error)")
         }
@@ -353,5 +354,67 @@ import Testing
         #expect(throws: RedactionPolicyError.self) {
             try Redactor(policy: RedactionPolicy(name: "p", destination: .export, rules: []), key: Array("short".utf8))
         }
+    }
+
+    // MARK: patterns, containers, translations
+
+    @Test func patternLiteralsKeepTheirForm() {
+        let map = ["O'Brien@victim.example": "h-1@pseudonymised.invalid", "10.0.0.1": "240.0.0.1"]
+        #expect(
+            PatternLiteralRewriter.rewrite(#"[email-addr:value = 'O\'Brien@victim.example']"#, replacements: map)
+                == "[email-addr:value = 'h-1@pseudonymised.invalid']")
+        // Binary, hex and timestamp literals are not strings.
+        #expect(PatternLiteralRewriter.rewrite("[artifact:payload_bin = b'10.0.0.1']", replacements: map) == nil)
+        #expect(
+            PatternLiteralRewriter.rewrite("[ipv4-addr:value IN ('10.0.0.1', '10.0.0.2')]", replacements: map)
+                == "[ipv4-addr:value IN ('240.0.0.1', '10.0.0.2')]")
+        // Unterminated: left as it is.
+        #expect(PatternLiteralRewriter.rewrite("[ipv4-addr:value = '10.0.0.1", replacements: map) == nil)
+    }
+
+    @Test func referencedValuesInPatternsAndObservedDataContainers() throws {
+        let r = try redactor([.pseudonymiseEmailAddresses, .pseudonymiseIPAddresses(ranges: ["198.51.100.0/24"])])
+        let i = try redact(
+            Self.indicator(
+                "[email-message:from_ref.value = 'bob@victim.example'] AND [network-traffic:dst_ref.value = '198.51.100.9']"
+            ), r)
+        let pattern = try #require(i["pattern"]?.stringValue)
+        #expect(pattern.contains(r.pseudonymiser.emailAddress("bob@victim.example")))
+        #expect(pattern.contains(try #require(r.pseudonymiser.ipAddress("198.51.100.9", within: r.ranges))))
+        let observed = #"""
+            {"type":"observed-data",\#(Self.sdo),"id":"observed-data--0f7c2a53-3c2a-4b7e-9d7d-2f9e8d2a1c11",
+            "first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:00Z","number_observed":1,
+            "objects":{"0":{"type":"email-addr","value":"bob@victim.example"},
+            "1":{"type":"email-message","is_multipart":false,"from_ref":"0"}}}
+            """#
+        let o = try redact(observed, r)
+        #expect(o["objects"]?["0"]?["value"]?.stringValue == r.pseudonymiser.emailAddress("bob@victim.example"))
+        #expect(o["objects"]?["1"]?["from_ref"]?.stringValue == "0")
+    }
+
+    @Test func freeTextInTranslations() throws {
+        let translation = #"""
+            {"type":"language-content",\#(Self.sdo),"id":"language-content--1c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a17",
+            "object_ref":"malware--6c1d8f3c-9c5e-4a8e-9d4b-2b8d6e8b1a13","object_modified":"2026-01-01T00:00:00.000Z",
+            "contents":{"de":{"name":"Schadsoftware","description":"beim Opfer gefunden"}}}
+            """#
+        let r = try redactor([.dropFreeText])
+        let t = try redact(translation, r)
+        #expect(t["contents"] == .object([("de", .object([("name", .string("Schadsoftware"))]))]))
+        // Nothing left to translate: withheld rather than invalid.
+        let onlyDescription = translation.replacingOccurrences(of: #""name":"Schadsoftware","#, with: "")
+        #expect(r.redact(try bytes(onlyDescription)) == nil)
+    }
+
+    @Test func tlp1MarkingsCountToo() throws {
+        let tlp1Red = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"
+        let json = #"""
+            {"type":"indicator",\#(Self.sdo),"id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "description":"x","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix",
+            "valid_from":"2026-01-01T00:00:00Z","granular_markings":[{"marking_ref":"\#(tlp1Red)","selectors":["description"]}]}
+            """#
+        let object = try expectValid(GranularRedaction.redact(try bytes(json)) { $0 < .red })
+        #expect(object["description"] == nil)
+        #expect(object["granular_markings"] == nil)
     }
 }

@@ -37,13 +37,8 @@ public enum GranularRedaction {
     static func mayHoldGranularMarkings(_ bytes: [UInt8]) -> Bool {
         let needle = Array(#""granular_markings""#.utf8)
         guard bytes.count >= needle.count else { return false }
-        var i = 0
-        let last = bytes.count - needle.count
-        while i <= last {
-            if bytes[i] == needle[0] && bytes[i + 1] == needle[1] && Array(bytes[i..<(i + needle.count)]) == needle {
-                return true
-            }
-            i += 1
+        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
         }
         return false
     }

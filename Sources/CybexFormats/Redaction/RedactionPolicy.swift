@@ -157,8 +157,21 @@ public enum RedactionRule: Sendable, Hashable, Codable {
                 .unknownRule,
                 "unknown rule '\(name)' (pseudonymise-email-addresses, pseudonymise-user-accounts, "
                     + "pseudonymise-ip-addresses, drop-properties, strip-url-queries, drop-free-text)",
-                at: "rule")
+                at: Self.location(decoder.codingPath) + "rule")
         }
+    }
+
+    /// `rules[2].` for the coding path of the third rule.
+    static func location(_ path: [any CodingKey]) -> String {
+        var text = ""
+        for key in path {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += (text.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        return text.isEmpty ? "" : text + "."
     }
 
     public func encode(to encoder: any Encoder) throws {

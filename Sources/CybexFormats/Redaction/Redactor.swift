@@ -219,7 +219,9 @@ public struct Redactor: Sendable {
 
     /// The pattern with pseudonymised and stripped literals of the comparisons the rules cover.
     func rewritePattern(_ pattern: String) -> String? {
-        guard let comparisons = STIXPatternSyntax.comparisons(in: pattern) else { return nil }
+        guard pseudonymisesEmail || pseudonymisesAccounts || pseudonymisesAddresses || stripsURLs,
+            let comparisons = STIXPatternSyntax.comparisons(in: pattern)
+        else { return nil }
         var replacements: [String: String] = [:]
         for comparison in comparisons where Self.exactOperators.contains(comparison.op) {
             for literal in comparison.values {
