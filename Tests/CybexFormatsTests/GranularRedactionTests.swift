@@ -80,6 +80,20 @@ func expectValid(_ bytes: [UInt8]?, sourceLocation: SourceLocation = #_sourceLoc
         #expect(GranularRedaction.redact(try bytes(json)) { _ in true } == (try bytes(json)))
     }
 
+    @Test func withholdsRatherThanStripTheObjectsOwnMarkings() throws {
+        let json = """
+            {"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+             "created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z",
+             "pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z",
+             "object_marking_refs":["\(TLP2.green)","\(TLP2.other)"],
+             "granular_markings":[{"marking_ref":"\(TLP2.red)","selectors":["object_marking_refs.[1]"]}]}
+            """
+        #expect(GranularRedaction.redact(try bytes(json)) { $0 <= .amber } == nil)
+        let redactor = try Redactor(
+            policy: RedactionPolicy(name: "p", destination: .peer, rules: []), key: Array(repeating: 7, count: 16))
+        #expect(redactor.redact(try bytes(json), allowed: { $0 <= .amber }) == nil)
+    }
+
     @Test func objectsWithoutGranularMarkingsAreTheSameBytes() throws {
         // Not even parsed: white space and escapes stay as they were.
         let raw = Array(#"{"type":"x-thing", "name":"caf\u00e9"}"#.utf8)

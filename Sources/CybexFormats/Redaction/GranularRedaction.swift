@@ -15,6 +15,8 @@ public import CybexCore
 ///   `url`, `description` and `external_id` is removed whole. That granular marking is dropped; the
 ///   selectors of the others are renumbered or dropped so that they still resolve.
 /// - Markings that are not TLP (other marking definitions, `lang`) are never a reason to remove.
+/// - An object whose `object_marking_refs` (or `granular_markings`) a denied marking selects is
+///   withheld: it is never sent without its markings.
 /// - When the removals leave an object that is not valid STIX (a required property gone, for
 ///   example `name` of a malware, or the `pattern` of an indicator), the whole object is withheld.
 /// - An object without granular TLP markings the viewer lacks is returned as the same bytes; bytes
@@ -27,6 +29,7 @@ public enum GranularRedaction {
         guard let object = try? JSONReader.parse(bytes), object.objectMembers != nil else { return nil }
         let denied = deniedSelections(in: object, allowed: allowed)
         guard !denied.markings.isEmpty else { return bytes }
+        guard !removesMarkings(denied.paths) else { return nil }
         let removals = PropertyPruner.completing(denied.paths, in: object)
         let redacted = PropertyPruner.prune(object, removing: removals, droppingMarkings: denied.markings)
         guard STIXValidator.violations(of: redacted).isEmpty else { return nil }
@@ -41,6 +44,14 @@ public enum GranularRedaction {
             if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
         }
         return false
+    }
+
+    /// Whether the paths reach the object's own markings: an object is never sent without them
+    /// (its recipient would lose its TLP level), so it is withheld.
+    static func removesMarkings(_ paths: Set<PropertyPath>) -> Bool {
+        paths.contains { path in
+            path.components.first == .key("object_marking_refs") || path.components.first == .key("granular_markings")
+        }
     }
 
     /// The granular markings (indices) the viewer is denied and every path they select.

@@ -75,6 +75,7 @@ public struct Redactor: Sendable {
         guard let object = try? JSONReader.parse(bytes), object.objectMembers != nil else { return nil }
         var denied: (markings: Set<Int>, paths: Set<PropertyPath>) = ([], [])
         if let allowed { denied = GranularRedaction.deniedSelections(in: object, allowed: allowed) }
+        guard !GranularRedaction.removesMarkings(denied.paths) else { return nil }
         let (transformed, dropped) = applyDrops(to: transform(object, renamedIDs: renamedIDs))
         let removals = PropertyPruner.completing(denied.paths.union(dropped), in: transformed)
         let redacted = PropertyPruner.prune(transformed, removing: removals, droppingMarkings: denied.markings)
