@@ -109,7 +109,11 @@ def test_redacted_bundle_passes_stix2_validator(tmp_path: Path):
 
     again = redact(tmp_path, bundle)
     assert again.stdout == r.stdout  # deterministic
+    from_stdin = cli_ok(["redact", "--policy", str(tmp_path / "policy.json"), "--key-file", str(tmp_path / "key"),
+                         "--max-tlp", "amber"], None, stdin=json.dumps(bundle))
+    assert from_stdin == r.stdout
     other_key = redact(tmp_path, bundle, key=b"x" * 32)
+
     assert json.loads(other_key.stdout)["objects"][0]["value"] != email
 
 

@@ -16,7 +16,7 @@ struct RedactCommand: ParsableCommand {
             """)
     @Option(help: ArgumentHelp("The redaction policy (JSON).", valueName: "file")) var policy: String
     @Option(help: ArgumentHelp("The pseudonymisation key.", valueName: "file")) var keyFile: String
-    @Option(help: ArgumentHelp("The bundle (default: standard input).", valueName: "file")) var input: String?
+    @Option(help: ArgumentHelp("The bundle (- or absent: standard input).", valueName: "file")) var input: String?
     @Option(
         name: .customLong("max-tlp"),
         help: ArgumentHelp(
@@ -48,7 +48,9 @@ struct RedactCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: "key file \(keyFile): \(error)")
         }
-        let bundle = try input.map { try read($0, what: "bundle") } ?? FileHandle.standardInput.readDataToEndOfFile()
+        let bundle =
+            try input.flatMap { $0 == "-" ? nil : try read($0, what: "bundle") }
+            ?? FileHandle.standardInput.readDataToEndOfFile()
         let limit = maxTLP.flatMap(TLPLevel.init(rawValue:))
         let result: RedactedBundle
         do {
