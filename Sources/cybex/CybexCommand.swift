@@ -8,7 +8,7 @@ struct CybexCommand: AsyncParsableCommand {
         version: CybexVersion.current,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, OrgCommand.self, GroupCommand.self, UserCommand.self, TokenCommand.self,
-            CollectionCommand.self, ImportCommand.self, ExportCommand.self, AuditCommand.self,
+            CollectionCommand.self, ImportCommand.self, ExportCommand.self, AuditCommand.self, RedactCommand.self,
         ]
     )
 }
