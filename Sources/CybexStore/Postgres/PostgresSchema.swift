@@ -180,5 +180,23 @@ enum PostgresSchema {
                 "CREATE INDEX sharing_group_members_by_organisation ON sharing_group_members (organisation_id)",
             ]
         ),
+        (
+            // Login throttling and API token scopes (SECURITY.md). Failed-authentication counters
+            // per key (`account:<username>`, `address:<ip>`), shared by every server process; the
+            // scopes of a token as space-separated names, empty for "everything the role allows".
+            // Version 4 is another change's; the runner applies every step not yet recorded.
+            5,
+            [
+                """
+                CREATE TABLE auth_failures (
+                    key TEXT PRIMARY KEY,
+                    failures INTEGER NOT NULL,
+                    window_start BIGINT NOT NULL,
+                    last_failure BIGINT NOT NULL,
+                    blocked_until BIGINT)
+                """,
+                "ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT ''",
+            ]
+        ),
     ]
 }
