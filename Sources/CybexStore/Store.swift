@@ -65,6 +65,10 @@ public protocol Store: Sendable {
     func updateAuthFailureCounter(
         key: String, _ update: @escaping @Sendable (AuthFailureCounter?) -> AuthFailureCounter?
     ) async throws -> AuthFailureCounter?
+    /// Removes the counters with no failure and no lockout at or after `time` (microseconds);
+    /// returns how many were removed.
+    @discardableResult
+    func removeAuthFailureCounters(quietSince time: Int64) async throws -> Int
 
     // MARK: Collections
 

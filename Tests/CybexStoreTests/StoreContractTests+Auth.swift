@@ -56,7 +56,18 @@ extension StoreContractTests {
                 ])
             #expect(try await store.updateAuthFailureCounter(key: "account:ana") { _ in nil } == nil)
             #expect(try await store.authFailureCounters(keys: ["account:ana"]).isEmpty)
-            // Removing an absent counter is not an error, and leaves nothing behind.
+            // Counters quiet since a time go; one with a later failure or a lockout running stays.
+            try await store.updateAuthFailureCounter(key: "account:old") { _ in
+                AuthFailureCounter(key: "", failures: 1, windowStart: 1, lastFailure: 1)
+            }
+            try await store.updateAuthFailureCounter(key: "account:locked") { _ in
+                AuthFailureCounter(key: "", failures: 5, windowStart: 1, lastFailure: 2, blockedUntil: 500)
+            }
+            #expect(try await store.removeAuthFailureCounters(quietSince: 100) == 2)
+            let left = try await store.authFailureCounters(keys: ["account:old", "account:locked", "address:192.0.2.1"])
+            #expect(left.map(\.key) == ["account:locked"])
+            #expect(try await store.removeAuthFailureCounters(quietSince: 1_000) == 1)
+                        // Removing an absent counter is not an error, and leaves nothing behind.
             try await store.updateAuthFailureCounter(key: "account:nobody") { _ in nil }
             #expect(try await store.authFailureCounters(keys: ["account:nobody"]).isEmpty)
         }

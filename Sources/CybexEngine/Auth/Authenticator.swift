@@ -54,6 +54,10 @@ public final class Authenticator: Sendable {
     let cacheKey = Data(Secrets.random(bytes: 32).utf8)
     let cacheLifetime: Int64
     let verified = Mutex<[Data: (passwordHash: String, expires: Int64)]>([:])
+    /// Failures recorded by this process; every ``purgeInterval``-th also removes counters that
+    /// have been quiet for a whole window, so the table does not grow without bound.
+    let failuresRecorded = Mutex<Int>(0)
+    static let purgeInterval = 1000
 
     /// A bcrypt hash of a random string, verified against when the user does not exist, so that
     /// an unknown username costs as much as a wrong password.
@@ -158,8 +162,9 @@ public final class Authenticator: Sendable {
     func checkNotThrottled(_ keys: [String]) async throws -> [AuthFailureCounter] {
         guard !keys.isEmpty else { return [] }
         let counters = try await store.authFailureCounters(keys: keys)
-        if let seconds = throttle.retryAfter(counters, at: Clock.nowMicroseconds()) {
-            let blocked = counters.filter { ($0.blockedUntil ?? .min) > Clock.nowMicroseconds() }.map(\.key)
+        let now = Clock.nowMicroseconds()
+        if let seconds = throttle.retryAfter(counters, at: now) {
+            let blocked = counters.filter { ($0.blockedUntil ?? .min) > now }.map(\.key)
             throw AuthenticationError(
                 .throttled, "too many failed sign-ins (\(blocked.joined(separator: ", "))); try again in \(seconds) s",
                 retryAfterSeconds: seconds)
@@ -173,6 +178,13 @@ public final class Authenticator: Sendable {
             try await store.updateAuthFailureCounter(key: key) { counter in
                 policy.recordingFailure(counter, key: key, at: Clock.nowMicroseconds())
             }
+        }
+        let purge = failuresRecorded.withLock { count in
+            count += 1
+            return count % Self.purgeInterval == 0
+        }
+        if purge {
+            try await store.removeAuthFailureCounters(quietSince: Clock.nowMicroseconds() - throttle.windowSeconds * 1_000_000)
         }
     }
 

@@ -60,7 +60,8 @@ public struct LoginThrottlePolicy: Sendable, Hashable {
         let threshold = threshold(for: key)
         if next.failures >= threshold {
             let doublings = min(next.failures - threshold, 32)
-            let lockout = min(baseLockoutSeconds.multipliedReportingOverflow(by: 1 << doublings).partialValue, maxLockoutSeconds)
+            let (doubled, overflow) = baseLockoutSeconds.multipliedReportingOverflow(by: 1 << doublings)
+            let lockout = overflow ? maxLockoutSeconds : min(doubled, maxLockoutSeconds)
             next.blockedUntil = now + max(lockout, 0) * 1_000_000
         }
         return next

@@ -20,7 +20,10 @@ extension PostgresStore {
     public func authFailureCounters(keys: [String]) async throws -> [AuthFailureCounter] {
         guard !keys.isEmpty else { return [] }
         return try await rows(
-            #"SELECT \#(unescaped: Self.counterColumns) FROM auth_failures WHERE key = ANY(\#(keys)) ORDER BY key COLLATE "C""#
+            #"""
+            SELECT \#(unescaped: Self.counterColumns) FROM auth_failures
+            WHERE key = ANY(\#(keys)) ORDER BY key COLLATE "C"
+            """#
         ).compactMap(Self.counter(from:))
     }
 
@@ -54,5 +57,12 @@ extension PostgresStore {
                 logger: logger)
             return next
         }
+    }
+
+    @discardableResult
+    public func removeAuthFailureCounters(quietSince time: Int64) async throws -> Int {
+        try await rows(
+            "DELETE FROM auth_failures WHERE last_failure < \(time) AND COALESCE(blocked_until, \(Int64.min)) < \(time) RETURNING 1"
+        ).count
     }
 }

@@ -6,7 +6,8 @@ extension SQLiteStore {
     static let counterColumns = "key, failures, window_start, last_failure, blocked_until"
 
     static func counter(from row: Row) -> AuthFailureCounter {
-        AuthFailureCounter(key: row[0], failures: row[1], windowStart: row[2], lastFailure: row[3], blockedUntil: row[4])
+        AuthFailureCounter(
+            key: row[0], failures: row[1], windowStart: row[2], lastFailure: row[3], blockedUntil: row[4])
     }
 
     public func authFailureCounters(keys: [String]) async throws -> [AuthFailureCounter] {
@@ -41,6 +42,16 @@ extension SQLiteStore {
                     """,
                 arguments: [key, next.failures, next.windowStart, next.lastFailure, next.blockedUntil])
             return next
+        }
+    }
+
+    @discardableResult
+    public func removeAuthFailureCounters(quietSince time: Int64) async throws -> Int {
+        try await write { db in
+            try db.execute(
+                sql: "DELETE FROM auth_failures WHERE last_failure < ? AND COALESCE(blocked_until, ?) < ?",
+                arguments: [time, Int64.min, time])
+            return db.changesCount
         }
     }
 }

@@ -201,7 +201,9 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "Days until the token expires (default: never).") var expiresInDays: Int?
         @Option(
             name: .customLong("scope"),
-            help: "Limit the token to a scope (repeatable): taxii:read, taxii:write, api:read, api:write, admin. Default: everything the user's role allows."
+            help: ArgumentHelp(
+                "Limit the token to a scope (repeatable): taxii:read, taxii:write, api:read, api:write, admin.",
+                discussion: "Without --scope the token reaches everything the user's role allows.")
         ) var scopes: [String] = []
 
         func validate() throws {
