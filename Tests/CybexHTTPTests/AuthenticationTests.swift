@@ -200,3 +200,61 @@ struct AuthenticationTests {
         #expect(try await node.store.objectCount(in: node.collectionID) == 2)
     }
 }
+
+/// Which address login throttling counts against: the TCP peer, or behind trusted proxies the
+/// nearest untrusted `X-Forwarded-For` hop.
+@Suite("Client address")
+struct ClientAddressTests {
+    static let proxies: Set<String> = ["10.0.0.2", "10.0.0.9", "::1"]
+
+    @Test(arguments: [
+        // (peer, X-Forwarded-For values, expected)
+        ("198.51.100.7", ["203.0.113.1"], "198.51.100.7"),  // an untrusted peer: the header is ignored
+        ("10.0.0.2", [], "10.0.0.2"),  // a trusted proxy without the header
+        ("10.0.0.2", ["198.51.100.7"], "198.51.100.7"),
+        ("10.0.0.2", ["203.0.113.66, 198.51.100.7"], "198.51.100.7"),  // the client's own claim is not reached
+        ("10.0.0.2", ["203.0.113.66", "198.51.100.7, 10.0.0.9"], "198.51.100.7"),  // two proxies, two header lines
+        ("10.0.0.2", ["10.0.0.9"], "10.0.0.9"),  // all trusted: the farthest one
+        ("10.0.0.2", ["203.0.113.66, not-an-address"], "10.0.0.2"),  // a broken entry stops the walk
+        ("::1", ["2001:db8::5"], "2001:db8::5"),
+    ])
+    func resolve(peer: String, forwardedFor: [String], expected: String) {
+        #expect(ClientAddress.resolve(peer: peer, forwardedFor: forwardedFor, trustedProxies: Self.proxies) == expected)
+    }
+
+    @Sendable static func headers(_ base: HTTPFields, from address: String) -> HTTPFields {
+        var headers = base
+        headers[HTTPField.Name("X-Forwarded-For")!] = "203.0.113.66, \(address)"
+        return headers
+    }
+
+    @Test
+    func noPeerNoAddress() {
+        #expect(ClientAddress.resolve(peer: nil, forwardedFor: ["198.51.100.7"], trustedProxies: Self.proxies) == nil)
+    }
+
+    @Test("behind a trusted proxy each client is throttled by its own address; without one the header is ignored")
+    func throttlingBehindATrustedProxy() async throws {
+        let policy = LoginThrottlePolicy(accountThreshold: 100, addressThreshold: 2)
+        var node = try await TAXIITestNode.make(loginThrottle: policy)
+        node.configuration.trustedProxies = ["127.0.0.1", "::1"]
+        try await node.application().test(.live) { client async throws in
+            func status(_ base: HTTPFields, from address: String) async throws -> HTTPResponse.Status {
+                let headers = Self.headers(base, from: address)
+                return try await client.execute(uri: "/taxii2/", method: .get, headers: headers) { $0.status }
+            }
+            let bad = AuthenticationTests.bearer("cbx_short")
+            #expect(try await status(bad, from: "198.51.100.7") == .unauthorized)
+            #expect(try await status(bad, from: "198.51.100.7") == .unauthorized)
+            #expect(try await status(TAXIITestNode.basic("analyst"), from: "198.51.100.7") == .tooManyRequests)
+            #expect(try await status(TAXIITestNode.basic("analyst"), from: "198.51.100.8") == .ok)
+        }
+        let counters = try await node.store.authFailureCounters(keys: ["address:198.51.100.7", "address:203.0.113.66"])
+        #expect(counters.map(\.key) == ["address:198.51.100.7"])
+        node.configuration.trustedProxies = []
+        try await node.application().test(.live) { client in
+            let headers = Self.headers(TAXIITestNode.basic("analyst"), from: "198.51.100.7")
+            try await client.execute(uri: "/taxii2/", method: .get, headers: headers) { #expect($0.status == .ok) }
+        }
+    }
+}

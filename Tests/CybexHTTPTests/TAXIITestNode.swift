@@ -15,7 +15,7 @@ struct TAXIITestNode {
     let folder: URL
     let store: SQLiteStore
     let collectionID: String
-    let configuration: ServerConfiguration
+    var configuration: ServerConfiguration
     static let hasher = PasswordHasher(cost: 4)
     static let password = "correct horse battery"
 

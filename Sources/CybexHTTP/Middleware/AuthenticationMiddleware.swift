@@ -14,11 +14,15 @@ import Logging
 /// (``LoginThrottlePolicy``), 429 with `Retry-After`, without checking the credential. Every
 /// refusal is written to the audit log (`auth.failure`, `auth.throttled`).
 ///
-/// The client address is the TCP peer's: `X-Forwarded-For` and similar headers are ignored.
+/// The client address is the TCP peer's; `X-Forwarded-For` is read only when the peer is one of
+/// `trustedProxies` (``ClientAddress``).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CybexRequestContext
     let authenticator: Authenticator
     let store: any Store
+    var trustedProxies: Set<String> = []
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     enum Scheme: String {
         case basic
@@ -31,7 +35,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw Self.challenge("authentication required: use HTTP Basic or a Bearer API token")
         }
         var context = context
-        let address = context.clientAddress
+        let address = ClientAddress.resolve(
+            peer: context.clientAddress, forwardedFor: request.headers[values: Self.forwardedFor],
+            trustedProxies: trustedProxies)
         var scheme = Scheme.other
         do {
             context.principal = try await authenticate(header, address: address, scheme: &scheme)

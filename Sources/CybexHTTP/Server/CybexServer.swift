@@ -44,7 +44,8 @@ public enum CybexServer {
         }
 
         let authenticator = Authenticator(store: store, hasher: passwordHasher, throttle: configuration.loginThrottle)
-        let authentication = AuthenticationMiddleware(authenticator: authenticator, store: store)
+        let authentication = AuthenticationMiddleware(
+            authenticator: authenticator, store: store, trustedProxies: Set(configuration.trustedProxies))
 
         router.group("metrics").add(middleware: authentication).get { _, context in
             let principal = try context.requirePrincipal()

@@ -29,6 +29,10 @@ struct ServeCommand: AsyncParsableCommand {
     var loginFailuresPerAccount = LoginThrottlePolicy.standard.accountThreshold
     @Option(help: "Failed sign-ins from one client address that lock it out.")
     var loginFailuresPerAddress = LoginThrottlePolicy.standard.addressThreshold
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "IP address of a reverse proxy whose X-Forwarded-For names the client (repeatable; default: none).")
+    var trustedProxies: [String] = []
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -37,6 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
         if loginFailuresPerAccount < 1 || loginFailuresPerAddress < 1 {
             throw ValidationError("--login-failures-per-account and --login-failures-per-address must be at least 1")
+        }
+        if let bad = trustedProxies.first(where: { !ClientAddress.isAddress($0) }) {
+            throw ValidationError("--trusted-proxy '\(bad)' is not an IP address")
         }
     }
 
@@ -56,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
                 host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, maxContentLength: maxContentLength,
                 publicURL: publicURL,
                 loginThrottle: LoginThrottlePolicy(
-                    accountThreshold: loginFailuresPerAccount, addressThreshold: loginFailuresPerAddress))
+                    accountThreshold: loginFailuresPerAccount, addressThreshold: loginFailuresPerAddress),
+                trustedProxies: trustedProxies)
             let app: any ApplicationProtocol
             do {
                 app = try CybexServer.application(configuration: configuration, store: store, logger: logger, metrics: registry)
