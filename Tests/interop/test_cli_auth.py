@@ -186,3 +186,21 @@ def test_throttled_logins_get_429_with_retry_after_and_are_audited(tmp_path: Pat
         srv.stop()
     actions = [line.split("\t")[2] for line in cli_ok(["audit", "list", "--limit", "20"], data).splitlines()]
     assert actions[:7] == ["auth.throttled"] + ["auth.failure"] * 5 + ["auth.throttled"], actions
+
+
+def test_a_lockout_is_shared_by_two_server_processes_on_postgresql(server_factory, pg_database, tmp_path: Path):
+    db = pg_database()
+    a = server_factory(tmp_path / "pg-a", database=db)
+    b = server_factory(tmp_path / "pg-b", database=db, expect_password=False)
+    password = a.password
+
+    def attempt(srv: CybexServer, pw: str) -> requests.Response:
+        return requests.get(srv.url("/taxii2/"), headers={"Accept": TAXII_MT}, auth=("admin", pw), timeout=30)
+
+    assert attempt(b, password).status_code == 200
+    for srv in (a, b, a, b, a):  # five failures, spread over both processes
+        assert_taxii_error(attempt(srv, "wrong"), 401)
+    for srv in (a, b):
+        r = attempt(srv, password)
+        assert_taxii_error(r, 429, "the account is locked out on every process")
+        assert 0 < int(r.headers["Retry-After"]) <= 60
