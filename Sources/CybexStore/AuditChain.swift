@@ -132,11 +132,18 @@ struct AuditHead: Sendable, Hashable {
 }
 
 /// One audit log row with its chain columns (nil where the stored value is NULL).
-struct AuditEntry: Sendable, Hashable {
-    var seq: Int64
-    var event: AuditEvent
-    var prevHash: String?
-    var hash: String?
+public struct AuditEntry: Sendable, Hashable {
+    public var seq: Int64
+    public var event: AuditEvent
+    public var prevHash: String?
+    public var hash: String?
+
+    public init(seq: Int64, event: AuditEvent, prevHash: String?, hash: String?) {
+        self.seq = seq
+        self.event = event
+        self.prevHash = prevHash
+        self.hash = hash
+    }
 }
 
 /// The result of ``Store/verifyAuditChain()``.

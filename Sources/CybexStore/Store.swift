@@ -54,6 +54,22 @@ public protocol Store: Sendable {
     func tokens(userID: String?) async throws -> [APIToken]
     func revokeToken(id: String, at time: Int64) async throws -> Bool
 
+    // MARK: Authentication throttling
+
+    /// The failed-authentication counters stored under `keys`; keys without one are left out.
+    func authFailureCounters(keys: [String]) async throws -> [AuthFailureCounter]
+    /// Reads the counter stored under `key` (nil when there is none) and stores what `update`
+    /// returns for it (nil: removes it), in one transaction. Updates of one key from several
+    /// server processes take turns, so no failure is lost. Returns what was stored.
+    @discardableResult
+    func updateAuthFailureCounter(
+        key: String, _ update: @escaping @Sendable (AuthFailureCounter?) -> AuthFailureCounter?
+    ) async throws -> AuthFailureCounter?
+    /// Removes the counters with no failure and no lockout at or after `time` (microseconds);
+    /// returns how many were removed.
+    @discardableResult
+    func removeAuthFailureCounters(quietSince time: Int64) async throws -> Int
+
     // MARK: Collections
 
     func createCollection(_ collection: CollectionRecord) async throws
@@ -116,6 +132,9 @@ public protocol Store: Sendable {
     /// Checks the audit hash chain from the first entry to the recorded head, reading it in pages,
     /// and reports the first entry that does not verify.
     func verifyAuditChain() async throws -> AuditVerification
+    /// Up to `limit` entries with `seq` greater than `after`, ascending, with their chain hashes
+    /// (for exports that an outside verifier re-hashes).
+    func auditEntries(after seq: Int64, limit: Int) async throws -> [AuditEntry]
 }
 
 extension Store {

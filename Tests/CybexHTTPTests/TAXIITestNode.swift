@@ -15,11 +15,13 @@ struct TAXIITestNode {
     let folder: URL
     let store: SQLiteStore
     let collectionID: String
-    let configuration: ServerConfiguration
+    var configuration: ServerConfiguration
     static let hasher = PasswordHasher(cost: 4)
     static let password = "correct horse battery"
 
-    static func make(maxContentLength: Int = 1 << 20) async throws -> TAXIITestNode {
+    static func make(maxContentLength: Int = 1 << 20, loginThrottle: LoginThrottlePolicy = .standard) async throws
+        -> TAXIITestNode
+    {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cybex-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: folder.appendingPathComponent("cybex.sqlite").path)
@@ -35,7 +37,8 @@ struct TAXIITestNode {
             title: "Indicators", description: "test", readers: ["cert", "isp"], writers: ["cert"])
         return TAXIITestNode(
             folder: folder, store: store, collectionID: collection.id,
-            configuration: ServerConfiguration(maxContentLength: maxContentLength, defaultPageSize: 100, maxPageSize: 500))
+            configuration: ServerConfiguration(
+                maxContentLength: maxContentLength, defaultPageSize: 100, maxPageSize: 500, loginThrottle: loginThrottle))
     }
 
     /// Another handle on the same database, as a second server process would have.

@@ -210,7 +210,10 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("taxii")
-    srv = CybexServer(root / "data", max_content_length=MAX_LEN)
+    # This one server takes ~60 deliberately wrong credentials (test_missing_or_wrong_credentials_are_401)
+    # and must keep serving admin afterwards: throttling itself is tested in test_cli_auth.py.
+    srv = CybexServer(root / "data", max_content_length=MAX_LEN,
+                      extra_args=["--login-failures-per-account", "100000", "--login-failures-per-address", "100000"])
     try:
         srv.start()
         data = srv.data

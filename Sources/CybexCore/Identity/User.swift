@@ -33,14 +33,21 @@ public struct APIToken: Sendable, Hashable, Codable {
     public var createdAt: Int64
     public var expiresAt: Int64?
     public var revokedAt: Int64?
+    /// What the token may be used for; empty: everything the user's role allows (as for tokens
+    /// made before scopes existed).
+    public var scopes: [TokenScope]
 
-    public init(id: String, userID: String, secretHash: String, createdAt: Int64, expiresAt: Int64?, revokedAt: Int64?) {
+    public init(
+        id: String, userID: String, secretHash: String, createdAt: Int64, expiresAt: Int64?, revokedAt: Int64?,
+        scopes: [TokenScope] = []
+    ) {
         self.id = id
         self.userID = userID
         self.secretHash = secretHash
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.scopes = scopes
     }
 
     /// Whether the token may be used at `now` (microseconds).
@@ -53,10 +60,19 @@ public struct APIToken: Sendable, Hashable, Codable {
 public struct Principal: Sendable, Hashable {
     public var user: User
     public var organisation: Organisation
+    /// The scopes of the API token used; nil for a password login or a token without scopes.
+    public var scopes: [TokenScope]?
 
-    public init(user: User, organisation: Organisation) {
+    public init(user: User, organisation: Organisation, scopes: [TokenScope]? = nil) {
         self.user = user
         self.organisation = organisation
+        self.scopes = scopes.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Whether the credential used reaches `scope` (the role is checked separately, where the
+    /// request is authorised).
+    public func allows(_ scope: TokenScope) -> Bool {
+        scopes.map { $0.contains(scope) } ?? true
     }
 
     /// Who reads, for the sharing policy: the user's organisation, whatever the role.

@@ -96,16 +96,27 @@ public struct Administration: Sendable {
     }
 
     /// Creates an API token for `username` and returns its secret (only its hash is stored).
-    public func createToken(username: String, expiresAt: Int64? = nil) async throws -> (token: APIToken, secret: String) {
+    /// `scopes` limits what the token reaches (empty: everything the user's role allows); a scope
+    /// the role cannot use is refused with `.invalidArgument`, and nothing is stored.
+    public func createToken(username: String, expiresAt: Int64? = nil, scopes: [TokenScope] = []) async throws
+        -> (token: APIToken, secret: String)
+    {
         guard let user = try await store.user(named: username) else {
             throw EngineError(.notFound, "no user named '\(username)'")
+        }
+        let scopes = Array(Set(scopes)).sorted()
+        let allowed = TokenScope.allowed(for: user.role)
+        if let excess = scopes.first(where: { !allowed.contains($0) }) {
+            throw EngineError(
+                .invalidArgument, "the scope \(excess.rawValue) exceeds the role \(user.role.rawValue) of '\(username)'")
         }
         let secret = Authenticator.tokenPrefix + Secrets.random(bytes: 32)
         let token = APIToken(
             id: Secrets.uuid(), userID: user.id, secretHash: Secrets.sha256Hex(secret), createdAt: Clock.nowMicroseconds(),
-            expiresAt: expiresAt, revokedAt: nil)
+            expiresAt: expiresAt, revokedAt: nil, scopes: scopes)
         try await store.createToken(token)
-        try await audit("token.create", target: token.id, detail: "for \(username)")
+        let scopeDetail = scopes.isEmpty ? "" : "; scopes \(TokenScope.encode(scopes))"
+        try await audit("token.create", target: token.id, detail: "for \(username)\(scopeDetail)")
         return (token, secret)
     }
 

@@ -12,15 +12,21 @@ public struct AuthenticationError: Error, Sendable, Equatable, CustomStringConve
         case malformed
         case invalid
         case expired
+        case revoked
         case disabled
+        /// Too many failures from this account or address: refused without checking the credential.
+        case throttled
     }
 
     public var code: Code
     public var message: String
+    /// For `.throttled`: whole seconds until the lockout ends.
+    public var retryAfterSeconds: Int64?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, retryAfterSeconds: Int64? = nil) {
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String { message }
@@ -33,29 +39,60 @@ public struct AuthenticationError: Error, Sendable, Equatable, CustomStringConve
 /// username and password under a per-process random key, together with the password hash it was
 /// verified against; a changed password or a disabled account is seen on the next request because
 /// the user row is read every time.
+///
+/// Failed attempts are counted per account and per client address (``LoginThrottlePolicy``); while
+/// either is locked out, attempts are refused with `.throttled` before any password is checked.
 public final class Authenticator: Sendable {
     /// API tokens start with this prefix, so that a token is recognisable in a secret scanner.
     public static let tokenPrefix = "cbx_"
+    /// Characters after the prefix: 256 random bits in base64url without padding.
+    public static let tokenSecretLength = 43
 
     let store: any Store
     let hasher: PasswordHasher
+    let throttle: LoginThrottlePolicy
     let cacheKey = Data(Secrets.random(bytes: 32).utf8)
     let cacheLifetime: Int64
     let verified = Mutex<[Data: (passwordHash: String, expires: Int64)]>([:])
+    /// Failures recorded by this process; every ``purgeInterval``-th also removes counters that
+    /// have been quiet for a whole window, so the table does not grow without bound.
+    let failuresRecorded = Mutex<Int>(0)
+    static let purgeInterval = 1000
 
     /// A bcrypt hash of a random string, verified against when the user does not exist, so that
     /// an unknown username costs as much as a wrong password.
     let dummyHash: String
 
-    public init(store: any Store, hasher: PasswordHasher, cacheLifetimeSeconds: Int64 = 300) {
+    public init(
+        store: any Store, hasher: PasswordHasher, throttle: LoginThrottlePolicy = .standard,
+        cacheLifetimeSeconds: Int64 = 300
+    ) {
         self.store = store
         self.hasher = hasher
+        self.throttle = throttle
         self.dummyHash = hasher.hash(Secrets.random())
         self.cacheLifetime = cacheLifetimeSeconds * 1_000_000
     }
 
-    /// The principal for a username and password.
-    public func authenticate(username: String, password: String) async throws -> Principal {
+    /// The principal for a username and password. `address` is the client's IP address (the TCP
+    /// peer), nil when unknown; failures count against it and against the account.
+    public func authenticate(username: String, password: String, address: String? = nil) async throws -> Principal {
+        let accountKey = LoginThrottlePolicy.accountKey(username)
+        let keys = [accountKey] + (address.map { [LoginThrottlePolicy.addressKey($0)] } ?? [])
+        let counters = try await checkNotThrottled(keys)
+        do {
+            let principal = try await verify(username: username, password: password)
+            if counters.contains(where: { $0.key == accountKey }) {
+                try await store.updateAuthFailureCounter(key: accountKey) { _ in nil }
+            }
+            return principal
+        } catch let error as AuthenticationError where error.code == .invalid {
+            try await recordFailure(keys)
+            throw error
+        }
+    }
+
+    func verify(username: String, password: String) async throws -> Principal {
         guard let user = try await store.user(named: username) else {
             _ = hasher.verify(password, against: dummyHash)  // same cost whether or not the user exists
             throw AuthenticationError(.invalid, "invalid username or password")
@@ -76,21 +113,79 @@ public final class Authenticator: Sendable {
         return try await principal(for: user)
     }
 
-    /// The principal for an API token (`cbx_…`).
-    public func authenticate(token: String) async throws -> Principal {
-        guard token.hasPrefix(Self.tokenPrefix), token.utf8.count >= 20, token.utf8.count <= 200 else {
-            throw AuthenticationError(.malformed, "malformed API token")
+    /// The principal for an API token (`cbx_…`), with the token's scopes. A token that is
+    /// malformed, unknown, expired or revoked counts as a failure against `address`.
+    public func authenticate(token: String, address: String? = nil) async throws -> Principal {
+        let keys = address.map { [LoginThrottlePolicy.addressKey($0)] } ?? []
+        _ = try await checkNotThrottled(keys)
+        do {
+            return try await verify(token: token)
+        } catch let error as AuthenticationError where error.code != .disabled {
+            try await recordFailure(keys)
+            throw error
+        }
+    }
+
+    func verify(token: String) async throws -> Principal {
+        guard Self.isWellFormed(token: token) else {
+            throw AuthenticationError(
+                .malformed,
+                "malformed API token: expected '\(Self.tokenPrefix)' and \(Self.tokenSecretLength) base64url characters")
         }
         guard let record = try await store.token(secretHash: Secrets.sha256Hex(token)) else {
-            throw AuthenticationError(.invalid, "invalid API token")
+            throw AuthenticationError(.invalid, "unknown API token")
         }
+        if record.revokedAt != nil { throw AuthenticationError(.revoked, "the API token was revoked") }
         guard record.isUsable(at: Clock.nowMicroseconds()) else {
-            throw AuthenticationError(.expired, record.revokedAt != nil ? "the API token was revoked" : "the API token has expired")
+            throw AuthenticationError(.expired, "the API token has expired")
         }
         guard let user = try await store.user(id: record.userID) else {
-            throw AuthenticationError(.invalid, "invalid API token")
+            throw AuthenticationError(.invalid, "unknown API token")
         }
-        return try await principal(for: user)
+        var principal = try await principal(for: user)
+        principal.scopes = record.scopes.isEmpty ? nil : record.scopes
+        return principal
+    }
+
+    /// Whether `token` has the shape of a Cybex API token: the prefix and 43 base64url characters.
+    public static func isWellFormed(token: String) -> Bool {
+        guard token.hasPrefix(tokenPrefix) else { return false }
+        let secret = token.utf8.dropFirst(tokenPrefix.utf8.count)
+        return secret.count == tokenSecretLength
+            && secret.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || byte == 0x2D || byte == 0x5F
+            }
+    }
+
+    /// The counters of `keys`; throws `.throttled` when any of them is locked out now.
+    func checkNotThrottled(_ keys: [String]) async throws -> [AuthFailureCounter] {
+        guard !keys.isEmpty else { return [] }
+        let counters = try await store.authFailureCounters(keys: keys)
+        let now = Clock.nowMicroseconds()
+        if let seconds = throttle.retryAfter(counters, at: now) {
+            let blocked = counters.filter { ($0.blockedUntil ?? .min) > now }.map(\.key)
+            throw AuthenticationError(
+                .throttled, "too many failed sign-ins (\(blocked.joined(separator: ", "))); try again in \(seconds) s",
+                retryAfterSeconds: seconds)
+        }
+        return counters
+    }
+
+    func recordFailure(_ keys: [String]) async throws {
+        let policy = throttle
+        for key in keys {
+            try await store.updateAuthFailureCounter(key: key) { counter in
+                policy.recordingFailure(counter, key: key, at: Clock.nowMicroseconds())
+            }
+        }
+        let purge = failuresRecorded.withLock { count in
+            count += 1
+            return count % Self.purgeInterval == 0
+        }
+        if purge {
+            try await store.removeAuthFailureCounters(quietSince: Clock.nowMicroseconds() - throttle.windowSeconds * 1_000_000)
+        }
     }
 
     func principal(for user: User) async throws -> Principal {

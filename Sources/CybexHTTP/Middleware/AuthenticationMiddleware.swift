@@ -8,54 +8,106 @@ import Logging
 
 /// Authenticates every request that reaches it with HTTP Basic (RFC 7617) or an API token
 /// (`Authorization: Bearer cbx_…`, RFC 6750). Without valid credentials the answer is 401 with a
-/// `WWW-Authenticate` challenge for both schemes; failures are written to the audit log.
+/// `WWW-Authenticate` challenge for both schemes and a TAXII error naming the reason (malformed,
+/// unknown, expired or revoked token, disabled account; a wrong password and an unknown user read
+/// the same); while the account or the client address is locked out after repeated failures
+/// (``LoginThrottlePolicy``), 429 with `Retry-After`, without checking the credential. Every
+/// refusal is written to the audit log (`auth.failure`, `auth.throttled`).
+///
+/// The client address is the TCP peer's; `X-Forwarded-For` is read only when the peer is one of
+/// `trustedProxies` (``ClientAddress``).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CybexRequestContext
     let authenticator: Authenticator
     let store: any Store
+    var trustedProxies: Set<String> = []
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    enum Scheme: String {
+        case basic
+        case bearer
+        case other
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
             throw Self.challenge("authentication required: use HTTP Basic or a Bearer API token")
         }
         var context = context
+        let address = ClientAddress.resolve(
+            peer: context.clientAddress, forwardedFor: request.headers[values: Self.forwardedFor],
+            trustedProxies: trustedProxies)
+        var scheme = Scheme.other
         do {
-            context.principal = try await authenticate(header)
+            context.principal = try await authenticate(header, address: address, scheme: &scheme)
         } catch let error as AuthenticationError {
+            let from = address.map { " from \($0)" } ?? ""
             try? await store.appendAudit(
                 AuditEvent(
-                    time: Clock.nowMicroseconds(), actor: "anonymous", action: "auth.failure",
-                    target: request.uri.path, detail: "\(error.code.rawValue): \(error.message)"))
+                    time: Clock.nowMicroseconds(), actor: "anonymous",
+                    action: error.code == .throttled ? "auth.throttled" : "auth.failure",
+                    target: request.uri.path, detail: "\(error.code.rawValue): \(error.message)\(from)"))
             context.logger.notice("authentication failed", metadata: ["reason": "\(error.code.rawValue)"])
-            throw Self.challenge(error.message)
+            throw Self.refusal(error, scheme: scheme)
         }
         context.logger[metadataKey: "user"] = "\(context.principal!.user.username)"
         return try await next(request, context)
     }
 
-    func authenticate(_ header: String) async throws -> Principal {
+    func authenticate(_ header: String, address: String?, scheme: inout Scheme) async throws -> Principal {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2 else { throw AuthenticationError(.malformed, "malformed Authorization header") }
-        let scheme = parts[0].lowercased()
         let credentials = parts[1].trimmingCharacters(in: .whitespaces)
+        scheme = Scheme(rawValue: parts[0].lowercased()) ?? .other
         switch scheme {
-        case "basic":
+        case .basic:
             guard credentials.utf8.count <= 1024, let data = Data(base64Encoded: credentials),
                 let decoded = String(data: data, encoding: .utf8), let colon = decoded.firstIndex(of: ":")
             else { throw AuthenticationError(.malformed, "malformed Basic credentials") }
             return try await authenticator.authenticate(
-                username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
-        case "bearer":
-            return try await authenticator.authenticate(token: credentials)
-        default:
+                username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]),
+                address: address)
+        case .bearer:
+            return try await authenticator.authenticate(token: credentials, address: address)
+        case .other:
             throw AuthenticationError(.malformed, "unsupported authorization scheme '\(parts[0])': use Basic or Bearer")
         }
     }
 
-    static func challenge(_ description: String) -> TAXIIError {
+    /// The answer to a refused credential: a specific title and `error_code` per reason.
+    static func refusal(_ error: AuthenticationError, scheme: Scheme) -> TAXIIError {
+        let token = scheme == .bearer
+        switch error.code {
+        case .throttled:
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(error.retryAfterSeconds ?? 60)
+            return TAXIIError(
+                .tooManyRequests, title: "Too many failed sign-ins", description: error.message, code: "throttled",
+                headers: headers)
+        case .missing:
+            return challenge(error.message)
+        case .malformed:
+            return challenge(
+                error.message, title: token ? "Malformed API token" : "Malformed credentials",
+                code: token ? "malformed-token" : "malformed-credentials")
+        case .invalid:
+            return challenge(
+                error.message, title: token ? "Unknown API token" : "Invalid credentials",
+                code: token ? "unknown-token" : "invalid-credentials")
+        case .expired:
+            return challenge(error.message, title: "Expired API token", code: "expired-token")
+        case .revoked:
+            return challenge(error.message, title: "Revoked API token", code: "revoked-token")
+        case .disabled:
+            return challenge(error.message, title: "Account disabled", code: "account-disabled")
+        }
+    }
+
+    static func challenge(_ description: String, title: String = "Unauthorized", code: String = "unauthorized") -> TAXIIError {
         var headers = HTTPFields()
         headers.append(HTTPField(name: .wwwAuthenticate, value: "Basic realm=\"cybex\", charset=\"UTF-8\""))
         headers.append(HTTPField(name: .wwwAuthenticate, value: "Bearer realm=\"cybex\""))
-        return TAXIIError(.unauthorized, title: "Unauthorized", description: description, code: "unauthorized", headers: headers)
+        return TAXIIError(.unauthorized, title: title, description: description, code: code, headers: headers)
     }
 }

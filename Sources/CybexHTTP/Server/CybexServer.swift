@@ -43,11 +43,13 @@ public enum CybexServer {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
 
-        let authenticator = Authenticator(store: store, hasher: passwordHasher)
-        let authentication = AuthenticationMiddleware(authenticator: authenticator, store: store)
+        let authenticator = Authenticator(store: store, hasher: passwordHasher, throttle: configuration.loginThrottle)
+        let authentication = AuthenticationMiddleware(
+            authenticator: authenticator, store: store, trustedProxies: Set(configuration.trustedProxies))
 
         router.group("metrics").add(middleware: authentication).get { _, context in
             let principal = try context.requirePrincipal()
+            guard principal.allows(.admin) else { throw ScopeMiddleware.insufficient(.admin) }
             guard principal.user.role == .admin else {
                 throw TAXIIError(.forbidden, title: "Forbidden", description: "metrics are for administrators", code: "forbidden")
             }
@@ -56,7 +58,8 @@ public enum CybexServer {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
 
-        let taxii = router.group("taxii2").add(middleware: authentication).add(middleware: NegotiationMiddleware())
+        let taxii = router.group("taxii2").add(middleware: authentication)
+            .add(middleware: ScopeMiddleware(read: .taxiiRead, write: .taxiiWrite)).add(middleware: NegotiationMiddleware())
         let limits = STIXBundleDecoder.Limits(maxObjects: 1_000_000)
         TAXIIRoutes(configuration: configuration, collections: CollectionService(store: store, limits: limits), store: store)
             .register(on: taxii)

@@ -1,3 +1,5 @@
+public import CybexEngine
+
 /// How `cybex serve` runs.
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -15,12 +17,19 @@ public struct ServerConfiguration: Sendable {
     /// Records per page when the client gives no `limit`, and the most it may ask for.
     public var defaultPageSize: Int
     public var maxPageSize: Int
+    /// When failed sign-ins lock an account or a client address out (SECURITY.md).
+    public var loginThrottle: LoginThrottlePolicy
+    /// IP addresses of reverse proxies whose `X-Forwarded-For` is believed when they are the TCP
+    /// peer (SECURITY.md, "Login throttling"); empty: the header is ignored.
+    public var trustedProxies: [String]
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
         maxContentLength: Int = 64 << 20, apiRoot: String = "cybex", publicURL: String? = nil, defaultPageSize: Int = 1000,
-        maxPageSize: Int = 10_000
+        maxPageSize: Int = 10_000, loginThrottle: LoginThrottlePolicy = .standard, trustedProxies: [String] = []
     ) {
+        self.loginThrottle = loginThrottle
+        self.trustedProxies = trustedProxies
         self.host = host
         self.port = port
         self.tlsCertificatePath = tlsCertificatePath

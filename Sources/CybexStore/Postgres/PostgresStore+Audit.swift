@@ -56,6 +56,15 @@ extension PostgresStore {
         }
     }
 
+    public func auditEntries(after seq: Int64, limit: Int) async throws -> [AuditEntry] {
+        try await Self.auditEntries(
+            rows(
+                """
+                SELECT seq, time, actor, action, target, detail, prev_hash, hash FROM audit_log
+                WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)
+                """))
+    }
+
     // MARK: Helpers
 
     static func auditHead(_ connection: PostgresConnection, logger: Logger, forUpdate: Bool) async throws -> AuditHead {

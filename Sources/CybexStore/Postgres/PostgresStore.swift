@@ -165,7 +165,12 @@ public final class PostgresStore: Store {
                     .schemaTooNew,
                     "the database is at schema version \(current), newer than this cybex (\(newest)); upgrade cybex")
             }
-            for step in PostgresSchema.migrations where step.version > current {
+            // Every step not yet recorded, in order: numbers may have gaps, and a step numbered
+            // below the newest applied one (merged from another branch) still runs.
+            let applied = Set(
+                try await connection.query("SELECT version FROM schema_migrations", logger: logger).collect()
+                    .map { try $0.decode(Int.self) })
+            for step in PostgresSchema.migrations where !applied.contains(step.version) {
                 for statement in step.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -231,14 +236,14 @@ public final class PostgresStore: Store {
 
     // MARK: Tokens
 
-    static let tokenColumns = "id, user_id, secret_hash, created_at, expires_at, revoked_at"
+    static let tokenColumns = "id, user_id, secret_hash, created_at, expires_at, revoked_at, scopes"
 
     static func token(from row: PostgresRow) throws -> APIToken {
-        let (id, userID, secretHash, createdAt, expiresAt, revokedAt) =
-            try row.decode((String, String, String, Int64, Int64?, Int64?).self)
+        let (id, userID, secretHash, createdAt, expiresAt, revokedAt, scopes) =
+            try row.decode((String, String, String, Int64, Int64?, Int64?, String).self)
         return APIToken(
             id: id, userID: userID, secretHash: secretHash, createdAt: createdAt, expiresAt: expiresAt,
-            revokedAt: revokedAt)
+            revokedAt: revokedAt, scopes: TokenScope.decode(scopes))
     }
 
     public func createToken(_ token: APIToken) async throws {
@@ -246,7 +251,7 @@ public final class PostgresStore: Store {
             """
             INSERT INTO api_tokens (\(unescaped: Self.tokenColumns))
             VALUES (\(token.id), \(token.userID), \(token.secretHash),
-                \(token.createdAt), \(token.expiresAt), \(token.revokedAt))
+                \(token.createdAt), \(token.expiresAt), \(token.revokedAt), \(TokenScope.encode(token.scopes)))
             """)
     }
 

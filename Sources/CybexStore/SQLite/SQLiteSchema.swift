@@ -179,6 +179,23 @@ enum SQLiteSchema {
             ]
         ),
         (
+            // Login throttling and API token scopes (SECURITY.md). Failed-authentication counters
+            // per key (`account:<username>`, `address:<ip>`), shared by every server process; the
+            // scopes of a token as space-separated names, empty for "everything the role allows".
+            5,
+            [
+                """
+                CREATE TABLE auth_failures (
+                    key TEXT PRIMARY KEY,
+                    failures INTEGER NOT NULL,
+                    window_start INTEGER NOT NULL,
+                    last_failure INTEGER NOT NULL,
+                    blocked_until INTEGER)
+                """,
+                "ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT ''",
+            ]
+        ),
+        (
             // Retention policies (SECURITY.md, "Data lifecycle"): types and levels are newline-separated lists.
             6,
             [

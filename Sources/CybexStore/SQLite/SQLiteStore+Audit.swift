@@ -31,6 +31,10 @@ extension SQLiteStore {
         }
     }
 
+    public func auditEntries(after seq: Int64, limit: Int) async throws -> [AuditEntry] {
+        try await read { db in try Self.auditEntries(after: seq, through: .max, limit: limit, db) }
+    }
+
     // MARK: Helpers
 
     static func auditHead(_ db: Database) throws -> AuditHead {

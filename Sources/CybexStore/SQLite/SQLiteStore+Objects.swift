@@ -172,10 +172,10 @@ extension SQLiteStore {
             let filter = SQLFilter.build(
                 query, objects: joined ? "o" : nil, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
             arguments += [query.limit + 1]
-            // Columns 4 and 5: the sharing label, when objects are joined; 6: the JSON.
+            // Columns 4 and 5: the sharing label, for a scoped read; then the JSON.
             let columns =
                 "m.date_added, m.id, m.taxii_version, m.spec_version"
-                + (joined ? ", o.tlp, o.owner_org" : "") + (query.withContent ? ", o.json" : "")
+                + (query.scope != nil ? ", o.tlp, o.owner_org" : "") + (query.withContent ? ", o.json" : "")
             let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
             let sql = """
                 SELECT \(columns) FROM collection_objects m \(join)
@@ -189,9 +189,9 @@ extension SQLiteStore {
                 if records.count == query.limit { return ObjectPage(records: records, more: true) }
                 let json: [UInt8] =
                     query.withContent
-                    ? (try row.withUnsafeData(atIndex: joined ? 6 : 4) { data in data.map { [UInt8]($0) } } ?? []) : []
+                    ? (try row.withUnsafeData(atIndex: query.scope != nil ? 6 : 4) { data in data.map { [UInt8]($0) } } ?? []) : []
                 var record = StoredObjectVersion(id: row[1], dateAdded: row[0], version: row[2], specVersion: row[3], json: json)
-                if joined {
+                if query.scope != nil {
                     record.marking = (row[4] as String?).flatMap(TLPLevel.init(rawValue:))
                     record.owner = row[5]
                 }

@@ -59,7 +59,10 @@ public final class SQLiteStore: Store {
             if current > newest {
                 throw StoreError(.schemaTooNew, "the database is at schema version \(current), newer than this cybex (\(newest)); upgrade cybex")
             }
-            for step in SQLiteSchema.migrations where step.version > current {
+            // Every step not yet recorded, in order: numbers may have gaps, and a step numbered
+            // below the newest applied one (merged from another branch) still runs.
+            let applied = Set(try Int.fetchAll(db, sql: "SELECT version FROM schema_migrations"))
+            for step in SQLiteSchema.migrations where !applied.contains(step.version) {
                 for statement in step.statements { try db.execute(sql: statement) }
                 if step.version == AuditChain.schemaVersion { try Self.chainExistingAuditEntries(db) }
                 try db.execute(
@@ -147,17 +150,22 @@ public final class SQLiteStore: Store {
 
     // MARK: Tokens
 
-    static let tokenColumns = "id, user_id, secret_hash, created_at, expires_at, revoked_at"
+    static let tokenColumns = "id, user_id, secret_hash, created_at, expires_at, revoked_at, scopes"
 
     static func token(from row: Row) -> APIToken {
-        APIToken(id: row[0], userID: row[1], secretHash: row[2], createdAt: row[3], expiresAt: row[4], revokedAt: row[5])
+        APIToken(
+            id: row[0], userID: row[1], secretHash: row[2], createdAt: row[3], expiresAt: row[4], revokedAt: row[5],
+            scopes: TokenScope.decode(row[6]))
     }
 
     public func createToken(_ token: APIToken) async throws {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO api_tokens (\(Self.tokenColumns)) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [token.id, token.userID, token.secretHash, token.createdAt, token.expiresAt, token.revokedAt])
+                sql: "INSERT INTO api_tokens (\(Self.tokenColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    token.id, token.userID, token.secretHash, token.createdAt, token.expiresAt, token.revokedAt,
+                    TokenScope.encode(token.scopes),
+                ])
         }
     }
 

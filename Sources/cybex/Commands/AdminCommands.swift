@@ -154,7 +154,8 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List API tokens: id, user, created, expires, state. Secrets are never shown again.")
+            abstract: "List API tokens: id, user, created, expires, state, scopes. Secrets are never shown again.",
+            discussion: "The scopes column is the token's scopes separated by spaces, or 'all' (everything the role allows).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Only this user's tokens.") var username: String?
 
@@ -174,7 +175,8 @@ struct TokenCommand: AsyncParsableCommand {
                     let expires = token.expiresAt.map { STIXTimestamp.format(microseconds: $0, fractionDigits: 0) } ?? "never"
                     print(
                         "\(token.id)\t\(names[token.userID] ?? token.userID)\t"
-                            + "\(STIXTimestamp.format(microseconds: token.createdAt, fractionDigits: 0))\t\(expires)\t\(state)")
+                            + "\(STIXTimestamp.format(microseconds: token.createdAt, fractionDigits: 0))\t\(expires)\t\(state)\t"
+                            + (token.scopes.isEmpty ? "all" : TokenScope.encode(token.scopes)))
                 }
             }
         }
@@ -197,15 +199,28 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "The user the token acts for.") var username: String
         @Option(help: "Days until the token expires (default: never).") var expiresInDays: Int?
+        @Option(
+            name: .customLong("scope"),
+            help: ArgumentHelp(
+                "Limit the token to a scope (repeatable): taxii:read, taxii:write, api:read, api:write, admin.",
+                discussion: "Without --scope the token reaches everything the user's role allows.")
+        ) var scopes: [String] = []
 
         func validate() throws {
             if let days = expiresInDays, days <= 0 { throw ValidationError("--expires-in-days must be a positive number of days") }
+            do {
+                _ = try TokenScope.parse(scopes)
+            } catch {
+                throw ValidationError(error.description)
+            }
         }
 
         func run() async throws {
             let expiry = expiresInDays.map { Clock.nowMicroseconds() + Int64($0) * 86_400_000_000 }
+            let scopes = try TokenScope.parse(self.scopes)
             let created = try await store.withStore { store in
-                try await Administration(store: store, actor: "cli").createToken(username: username, expiresAt: expiry)
+                try await Administration(store: store, actor: "cli")
+                    .createToken(username: username, expiresAt: expiry, scopes: scopes)
             }
             print(created.secret)
         }

@@ -1,11 +1,13 @@
 import ArgumentParser
 import CybexCore
+import CybexFormats
 import CybexStore
+import Foundation
 
 /// `cybex audit`: read and verify the tamper-evident audit log.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Read and verify the audit log.", subcommands: [List.self, Verify.self])
+        commandName: "audit", abstract: "Read and verify the audit log.", subcommands: [List.self, Verify.self, Export.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -47,15 +49,116 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the audit log's hash chain: exit 0 when intact, 1 naming the first tampered entry.")
+            abstract: "Check the audit log's hash chain: exit 0 when intact, 1 naming the first tampered entry.",
+            discussion: """
+                With --expect-head, also exit 1 unless the chain holds an entry with that hash at or before \
+                its head: a hash recorded outside the database earlier (from 'cybex audit export' or the \
+                audit_head table) that a rewritten or truncated log no longer contains.
+                """)
         @OptionGroup var store: StoreOptions
+        @Option(help: "An entry hash (64 hex digits) the chain must contain.") var expectHead: String?
+
+        func validate() throws {
+            if let expectHead, expectHead.utf8.count != 64 || !expectHead.utf8.allSatisfy(Export.isLowerHex) {
+                throw ValidationError("--expect-head must be an entry hash: 64 lower-case hex digits")
+            }
+        }
 
         func run() async throws {
-            let result = try await store.withStore { try await $0.verifyAuditChain() }
+            let (result, found) = try await store.withStore { store -> (AuditVerification, Int64?) in
+                let result = try await store.verifyAuditChain()
+                guard result.isIntact, let expectHead else { return (result, nil) }
+                var after: Int64 = 0
+                while after < Int64(result.entries) {
+                    let page = try await store.auditEntries(after: after, limit: 1000)
+                    if let entry = page.first(where: { $0.hash == expectHead && $0.seq <= Int64(result.entries) }) {
+                        return (result, entry.seq)
+                    }
+                    guard let last = page.last else { break }
+                    after = last.seq
+                }
+                return (result, nil)
+            }
             if let failure = result.failure {
                 throw CommandFailure(message: "audit log tampered at entry \(failure.seq): \(failure)")
             }
+            if let expectHead {
+                guard let found else {
+                    throw CommandFailure(
+                        message: "audit log does not contain the expected entry \(expectHead) at or before its head "
+                            + "(entry \(result.entries)): it was rewritten or truncated")
+                }
+                print("audit log intact: \(result.entries) entries")
+                print("expected entry found: seq \(found)")
+                return
+            }
             print("audit log intact: \(result.entries) entries")
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export the audit log as JSON Lines, oldest first, with the hash chain (SECURITY.md).",
+            discussion: """
+                One object per line: seq, time (RFC 3339, microseconds, UTC), time_us (the integer the hash \
+                covers), actor, action, target, detail, prev_hash, hash. An outside verifier can recompute \
+                every hash from the other fields.
+                """)
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Only entries after this sequence number.") var since: Int64 = 0
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+
+        func validate() throws {
+            if since < 0 { throw ValidationError("--since must be a sequence number (0 or more)") }
+        }
+
+        func run() async throws {
+            let sink: FileHandle
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                    throw CommandFailure(message: "cannot create \(output)")
+                }
+                guard let handle = FileHandle(forWritingAtPath: output) else {
+                    throw CommandFailure(message: "cannot write \(output)")
+                }
+                sink = handle
+            } else {
+                sink = FileHandle.standardOutput
+            }
+            defer { if output != nil { try? sink.close() } }
+            try await store.withStore { store in
+                var after = since
+                while true {
+                    let page = try await store.auditEntries(after: after, limit: 1000)
+                    var bytes: [UInt8] = []
+                    for entry in page {
+                        bytes += JSONWriter.bytes(Self.line(entry))
+                        bytes.append(0x0A)
+                    }
+                    try sink.write(contentsOf: bytes)
+                    guard let last = page.last, page.count == 1000 else { break }
+                    after = last.seq
+                }
+            }
+        }
+
+        static func line(_ entry: AuditEntry) -> JSONValue {
+            let event = entry.event
+            return .object([
+                ("seq", .number(String(entry.seq))),
+                ("time", .string(STIXTimestamp.format(microseconds: event.time, fractionDigits: 6))),
+                ("time_us", .number(String(event.time))),
+                ("actor", .string(event.actor)),
+                ("action", .string(event.action)),
+                ("target", .string(event.target)),
+                ("detail", .string(event.detail)),
+                ("prev_hash", entry.prevHash.map(JSONValue.string) ?? .null),
+                ("hash", entry.hash.map(JSONValue.string) ?? .null),
+            ])
+        }
+
+        static func isLowerHex(_ byte: UInt8) -> Bool {
+            (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)
         }
     }
 }

@@ -25,12 +25,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, in bytes (TAXII max_content_length).") var maxContentLength = 64 << 20
     @Option(help: "The public base URL when behind a reverse proxy, e.g. https://cti.example.org.") var publicURL: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "Failed sign-ins of one account that lock it out (SECURITY.md, login throttling).")
+    var loginFailuresPerAccount = LoginThrottlePolicy.standard.accountThreshold
+    @Option(help: "Failed sign-ins from one client address that lock it out.")
+    var loginFailuresPerAddress = LoginThrottlePolicy.standard.addressThreshold
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "IP address of a reverse proxy whose X-Forwarded-For names the client (repeatable; default: none).")
+    var trustedProxies: [String] = []
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535") }
         if maxContentLength < 1024 { throw ValidationError("--max-content-length must be at least 1024 bytes") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        if loginFailuresPerAccount < 1 || loginFailuresPerAddress < 1 {
+            throw ValidationError("--login-failures-per-account and --login-failures-per-address must be at least 1")
+        }
+        if let bad = trustedProxies.first(where: { !ClientAddress.isAddress($0) }) {
+            throw ValidationError("--trusted-proxy '\(bad)' is not an IP address")
+        }
     }
 
     func run() async throws {
@@ -47,7 +61,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let configuration = ServerConfiguration(
                 host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, maxContentLength: maxContentLength,
-                publicURL: publicURL)
+                publicURL: publicURL,
+                loginThrottle: LoginThrottlePolicy(
+                    accountThreshold: loginFailuresPerAccount, addressThreshold: loginFailuresPerAddress),
+                trustedProxies: trustedProxies)
             let app: any ApplicationProtocol
             do {
                 app = try CybexServer.application(configuration: configuration, store: store, logger: logger, metrics: registry)
