@@ -96,6 +96,8 @@ struct World {
         var owner: Int
         var marking: TLPLevel?
         var recipients: Set<Int>
+        /// The level of a granular marking on the object's `description`, if it has one.
+        var granular: TLPLevel? = nil
     }
 
     var folder: URL
@@ -206,15 +208,25 @@ struct World {
                         refs.append(markingID)
                     }
                     let refList = refs.isEmpty ? "" : #","object_marking_refs":["# + refs.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+                    var granular: TLPLevel?
+                    var granularJSON = ""
+                    if Int.random(in: 0..<4, using: &random) == 0 {
+                        let (ref, level) = Self.markingIDs.randomElement(using: &random)!
+                        granular = level
+                        granularJSON =
+                            #","description":"victim details","granular_markings":[{"marking_ref":"\#(ref)","selectors":["description"]}]"#
+                    }
                     envelopes[poster, default: []].append(
                         """
                         {"type":"indicator","spec_version":"2.1","id":"\(id)","created":"2026-01-01T00:00:00.000Z",\
                         "modified":"\(STIXTimestamp.format(microseconds: modified))","name":"n\(n)",\
                         "pattern":"[ipv4-addr:value = '10.1.\(n / 256).\(n % 256)']","pattern_type":"stix",\
-                        "valid_from":"2026-01-01T00:00:00Z"\(refList)}
+                        "valid_from":"2026-01-01T00:00:00Z"\(refList)\(granularJSON)}
                         """)
                     collections[c].versions.append(
-                        Version(id: id, version: modified, owner: poster, marking: marking, recipients: recipients))
+                        Version(
+                            id: id, version: modified, owner: poster, marking: marking, recipients: recipients,
+                            granular: granular))
                 }
                 for (poster, objects) in envelopes.sorted(by: { $0.key < $1.key }) {
                     let body = Array(#"{"objects":["#.utf8) + Array(objects.joined(separator: ",").utf8) + Array("]}".utf8)
@@ -300,8 +312,18 @@ struct World {
         let last = Set(byID.values.map { $0.max()! })
         let first = Set(byID.values.map { $0.min()! })
 
-        let all = try await page(client, base + "objects/?match[version]=all", headers, list: "objects")
+        let (all, bodies) = try await pageWithBodies(client, base + "objects/?match[version]=all", headers)
         #expect(all == visible, "all versions, viewer org\(viewer): \(all.symmetricDifference(visible).sorted().prefix(3))")
+        // Granular markings: the description is there exactly when the viewer may see its level.
+        for version in c.versions {
+            guard let granular = version.granular, let body = bodies[Key(id: version.id, version: version.version)] else { continue }
+            let level = version.marking ?? c.defaultTLP ?? organisations[version.owner].defaultTLP ?? .amber
+            let expected =
+                version.owner == viewer || granular <= level
+                || expectedVisible(Version(id: "", version: 0, owner: -1, marking: granular, recipients: []), in: c, to: viewer)
+            #expect((body["description"] != nil) == expected, "granular \(granular) on \(version.id) for org\(viewer)")
+            #expect((body["granular_markings"] != nil) == expected)
+        }
         #expect(try await page(client, base + "objects/", headers, list: "objects") == last, "last, viewer org\(viewer)")
         #expect(
             try await page(client, base + "objects/?match[version]=first", headers, list: "objects") == first,
@@ -359,6 +381,29 @@ struct World {
             next = (response.json["more"] as? Bool) == true ? response.json["next"] as? String : nil
         } while next != nil
         return result
+    }
+
+    /// Every object of a paged TAXII objects list, by (id, version), following `next`.
+    func pageWithBodies(_ client: some TestClientProtocol, _ uri: String, _ headers: HTTPFields) async throws
+        -> (Set<Key>, [Key: [String: Any]])
+    {
+        var bodies: [Key: [String: Any]] = [:]
+        var next: String?
+        repeat {
+            let response = try await client.execute(
+                uri: uri + (next.map { "&next=\($0)" } ?? ""), method: .get, headers: headers)
+            #expect(response.status == .ok, "\(uri): \(response.status)")
+            guard response.status == .ok else { break }
+            for entry in (response.json["objects"] as? [[String: Any]]) ?? [] {
+                guard let id = entry["id"] as? String,
+                    let text = (entry["modified"] ?? entry["created"]) as? String,
+                    let version = STIXTimestamp(parsing: text)
+                else { continue }
+                bodies[Key(id: id, version: version.microseconds)] = entry
+            }
+            next = (response.json["more"] as? Bool) == true ? response.json["next"] as? String : nil
+        } while next != nil
+        return (Set(bodies.keys), bodies)
     }
 
     func keys(_ response: TestResponse, list: String) -> Set<Key> {

@@ -63,9 +63,32 @@ public struct CollectionService: Sendable {
         guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
         var scoped = query
         scoped.scope = view.scope
-        let page = try await store.objects(in: collectionID, matching: scoped)
-        if query.withContent { try await auditSensitiveReads(page, in: view, by: principal) }
+        var page = try await store.objects(in: collectionID, matching: scoped)
+        if query.withContent {
+            page = Self.redactGranularMarkings(page, scope: view.scope)
+            try await auditSensitiveReads(page, in: view, by: principal)
+        }
         return page
+    }
+
+    /// Removes, from each object of a scoped page, the properties under granular TLP markings the
+    /// viewer may not see (``GranularRedaction``), and withholds an object that would be left
+    /// invalid. A viewer sees a granular level when it would see an object at that level, or when
+    /// the level is no stricter than the object's own (it already sees the object at that level).
+    /// Objects without granular markings keep their bytes. Paging is unaffected (`resumeAfter`).
+    public static func redactGranularMarkings(_ page: ObjectPage, scope: ReadScope) -> ObjectPage {
+        var result = page
+        result.records = page.records.compactMap { record in
+            let owner = record.owner ?? ""
+            if let viewer = scope.viewer, viewer == owner { return record }
+            let level = scope.level(marking: record.marking, owner: owner)
+            var redacted = record
+            guard let bytes = GranularRedaction.redact(record.json, allowed: { $0 <= level || scope.levels.contains($0) })
+            else { return nil }
+            redacted.json = bytes
+            return redacted
+        }
+        return result
     }
 
     /// Records, in the audit log, a read that returned object content at TLP:AMBER or above

@@ -46,7 +46,8 @@ struct ExportCommand: AsyncParsableCommand {
             out.write(Data(#"{"type":"bundle","id":"bundle--\#(Secrets.uuid())""#.utf8))
             var written = 0
             while true {
-                let page = try await store.objects(in: collection, matching: query)
+                var page = try await store.objects(in: collection, matching: query)
+                if let scope { page = CollectionService.redactGranularMarkings(page, scope: scope) }
                 var chunk: [UInt8] = []
                 chunk.reserveCapacity(page.records.reduce(0) { $0 + $1.json.count + 1 })
                 for record in page.records {
