@@ -111,9 +111,9 @@ public protocol Store: Sendable {
     /// and the object rows no collection holds any more; with `dryRun`, only reports them.
     func removeObjects(in collectionID: String, matching selection: RemovalSelection, dryRun: Bool) async throws
         -> [RemovedVersion]
-    /// Removes, from every collection, every object version tied to `identifier`: an observable
-    /// with that value, or the text anywhere in the object (case-insensitive); with `dryRun`, only
-    /// reports them.
+    /// Removes, from every collection, every version of every object tied to `identifier`: one of
+    /// its versions has an observable with that value, or the text anywhere in it
+    /// (case-insensitive); with `dryRun`, only reports them.
     func eraseObjects(containing identifier: String, dryRun: Bool) async throws -> [RemovedVersion]
 
     // MARK: Status resources

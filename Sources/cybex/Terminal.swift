@@ -13,6 +13,11 @@ enum Terminal {
         FileHandle.standardError.write(Data("cybex: error: \(line)\n".utf8))
     }
 
+    /// A one-line note for people on standard error (a summary after results on standard output).
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
     static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
     static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 

@@ -70,9 +70,9 @@ extension PostgresStore {
             let needle = identifier.lowercased()
             let escaped = SQLFilter.jsonEscaped(needle)
             let matches = """
-                m.object_pk IN (
-                    SELECT object_pk FROM observables WHERE lower(value) = $1
-                    UNION SELECT pk FROM objects
+                m.id IN (
+                    SELECT t.id FROM objects t WHERE t.pk IN (SELECT object_pk FROM observables WHERE lower(value) = $1)
+                    UNION SELECT id FROM objects
                     WHERE position($1 IN lower(convert_from(json, 'UTF8'))) > 0
                         OR position($2 IN lower(convert_from(json, 'UTF8'))) > 0)
                 """

@@ -69,15 +69,16 @@ extension SQLiteStore {
     public func eraseObjects(containing identifier: String, dryRun: Bool) async throws -> [RemovedVersion] {
         try await write { db in
             let needle = identifier.lowercased()
-            // An observable with the value, or the text anywhere in the stored JSON, raw or as JSON escapes it.
+            // Every version of every object one of whose versions has an observable with the value,
+            // or the text anywhere in its stored JSON, raw or as JSON escapes it.
             let escaped = SQLFilter.jsonEscaped(needle)
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT m.collection_id, m.id, m.version FROM collection_objects m
-                    WHERE m.object_pk IN (
-                        SELECT object_pk FROM observables WHERE lower(value) = ?
-                        UNION SELECT pk FROM objects
+                    WHERE m.id IN (
+                        SELECT t.id FROM objects t WHERE t.pk IN (SELECT object_pk FROM observables WHERE lower(value) = ?)
+                        UNION SELECT id FROM objects
                         WHERE instr(lower(CAST(json AS TEXT)), ?) > 0 OR instr(lower(CAST(json AS TEXT)), ?) > 0)
                     ORDER BY m.collection_id, m.date_added
                     """,

@@ -34,7 +34,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "IP address of a reverse proxy whose X-Forwarded-For names the client (repeatable; default: none).")
     var trustedProxies: [String] = []
 
+    @Option(help: "Apply the retention policies every this many minutes (0: never; `cybex retention run` applies them by hand).")
+    var retentionIntervalMinutes = 60
+
     func validate() throws {
+        if retentionIntervalMinutes < 0 { throw ValidationError("--retention-interval-minutes cannot be negative") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535") }
         if maxContentLength < 1024 { throw ValidationError("--max-content-length must be at least 1024 bytes") }
@@ -72,8 +76,35 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CommandFailure(message: "cannot set up TLS: \(error)")
             }
             logger.info("serving TAXII 2.1", metadata: ["address": "\(host):\(port)", "tls": "\(configuration.tlsCertificatePath != nil)"])
-            try await app.runService()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if retentionIntervalMinutes > 0 {
+                    let interval = retentionIntervalMinutes
+                    let retentionLogger = logger
+                    group.addTask { await Self.applyRetention(every: interval, store: store, logger: retentionLogger) }
+                }
+                try await app.runService()
+                group.cancelAll()
+            }
             logger.info("stopped")
+        }
+    }
+
+    /// Applies the retention policies every `minutes` until cancelled; a failed run is logged and retried next time.
+    static func applyRetention(every minutes: Int, store: any Store, logger: Logger) async {
+        let lifecycle = DataLifecycle(store: store, actor: "retention")
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(minutes * 60))
+            } catch {
+                return
+            }
+            do {
+                let outcomes = try await lifecycle.applyRetention(dryRun: false)
+                let removed = outcomes.reduce(0) { $0 + $1.removed.count }
+                if removed > 0 { logger.info("retention applied", metadata: ["removed": "\(removed)"]) }
+            } catch {
+                logger.error("retention failed", metadata: ["error": "\(error)"])
+            }
         }
     }
 }
