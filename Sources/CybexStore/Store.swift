@@ -116,6 +116,13 @@ public protocol Store: Sendable {
     /// (case-insensitive); with `dryRun`, only reports them.
     func eraseObjects(containing identifier: String, dryRun: Bool) async throws -> [RemovedVersion]
 
+    /// Stores a redaction policy with its key; `.conflict` when the name is taken.
+    func createRedactionPolicy(_ policy: StoredRedactionPolicy) async throws
+    /// Every redaction policy, by name.
+    func redactionPolicies() async throws -> [StoredRedactionPolicy]
+    /// Deletes the redaction policy named `name`; false when there is none.
+    func deleteRedactionPolicy(named name: String) async throws -> Bool
+
     // MARK: Status resources
 
     func saveStatus(_ status: StoredStatus) async throws

@@ -86,9 +86,10 @@ public struct Redactor: Sendable {
 
     /// The ids of the objects among `objects` that this policy renames depending on their content:
     /// ipv4-addr/ipv6-addr inside the `ranges`, urls with a query or fragment, and network-traffic
-    /// whose `src_ref` or `dst_ref` is one of those (or always renamed).
-    public func renamedIDs(in objects: [JSONValue]) -> Set<String> {
-        var ids: Set<String> = []
+    /// whose `src_ref` or `dst_ref` is one of those (or always renamed). `known` are ids already
+    /// found renamed among other objects (earlier pages of a collection), for the network-traffic rule.
+    public func renamedIDs(in objects: [JSONValue], known: Set<String> = []) -> Set<String> {
+        var ids = known
         for object in objects {
             guard let type = object["type"]?.stringValue, let id = object["id"]?.stringValue,
                 let value = object["value"]?.stringValue

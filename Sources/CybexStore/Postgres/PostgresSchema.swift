@@ -233,5 +233,20 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // Stored redaction policies with their pseudonymisation keys (SECURITY.md).
+            7,
+            [
+                """
+                CREATE TABLE redaction_policies (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    destination TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    key BYTEA NOT NULL,
+                    created_at BIGINT NOT NULL)
+                """,
+            ]
+        ),
     ]
 }

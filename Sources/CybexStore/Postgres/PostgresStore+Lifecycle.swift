@@ -112,3 +112,30 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    public func createRedactionPolicy(_ policy: StoredRedactionPolicy) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO redaction_policies (id, name, destination, document, key, created_at)
+            VALUES (\(policy.id), \(policy.name), \(policy.destination), \(policy.document),
+                \(ByteBuffer(bytes: policy.key)), \(policy.createdAt))
+            """)
+    }
+
+    public func redactionPolicies() async throws -> [StoredRedactionPolicy] {
+        try await rows(
+            #"SELECT id, name, destination, document, key, created_at FROM redaction_policies ORDER BY name COLLATE "C""#
+        ).map { row in
+            let (id, name, destination, document, key, createdAt) =
+                try row.decode((String, String, String, String, ByteBuffer, Int64).self)
+            return StoredRedactionPolicy(
+                id: id, name: name, destination: destination, document: document, key: Array(key.readableBytesView),
+                createdAt: createdAt)
+        }
+    }
+
+    public func deleteRedactionPolicy(named name: String) async throws -> Bool {
+        !(try await rows("DELETE FROM redaction_policies WHERE name = \(name) RETURNING 1")).isEmpty
+    }
+}

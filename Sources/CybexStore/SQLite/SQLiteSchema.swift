@@ -211,5 +211,20 @@ enum SQLiteSchema {
                 """,
             ]
         ),
+        (
+            // Stored redaction policies with their pseudonymisation keys (SECURITY.md).
+            7,
+            [
+                """
+                CREATE TABLE redaction_policies (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    destination TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    key BLOB NOT NULL,
+                    created_at INTEGER NOT NULL)
+                """,
+            ]
+        ),
     ]
 }

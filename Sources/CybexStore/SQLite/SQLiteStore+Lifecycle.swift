@@ -107,3 +107,35 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func createRedactionPolicy(_ policy: StoredRedactionPolicy) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO redaction_policies (id, name, destination, document, key, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [policy.id, policy.name, policy.destination, policy.document, Data(policy.key), policy.createdAt])
+        }
+    }
+
+    public func redactionPolicies() async throws -> [StoredRedactionPolicy] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, name, destination, document, key, created_at FROM redaction_policies ORDER BY name"
+            ).map { row in
+                StoredRedactionPolicy(
+                    id: row[0], name: row[1], destination: row[2], document: row[3], key: [UInt8](row[4] as Data),
+                    createdAt: row[5])
+            }
+        }
+    }
+
+    public func deleteRedactionPolicy(named name: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM redaction_policies WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CybexCore
 import CybexEngine
+import CybexFormats
 import CybexStore
 import Foundation
 
@@ -10,8 +11,9 @@ struct ExportCommand: AsyncParsableCommand {
         abstract: "Write a collection's objects (every version) as one STIX 2.1 bundle to standard output.",
         discussion: """
             Without --for, everything the collection holds is written (a backup by the node's operator). With \
-            --for ORG, only what that organisation may see under the sharing policy (SECURITY.md) is written: \
-            use it for every export that leaves the node.
+            --for ORG, only what that organisation may see under the sharing policy (SECURITY.md) is written, with \
+            granular markings it may not see removed: use it for every export that leaves the node. --redaction \
+            NAME applies a stored redaction policy (see `cybex redaction`).
             """)
     @OptionGroup var store: StoreOptions
     @Option(help: "The collection id.") var collection: String
@@ -19,6 +21,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only objects added after this timestamp (e.g. 2026-01-01T00:00:00Z).") var addedAfter: String?
     @Flag(help: "Only the newest version of each object.") var latest = false
     @Option(name: .customLong("for"), help: "Only what this organisation may see (its name).") var recipient: String?
+    @Option(help: "Apply this stored redaction policy.") var redaction: String?
 
     func validate() throws {
         if let addedAfter, STIXTimestamp(parsing: addedAfter) == nil {
@@ -28,43 +31,124 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await store.withStore { store in
-            guard let record = try await store.collection(id: collection) else {
-                throw CommandFailure(message: "no collection with id '\(collection)'")
-            }
-            var scope: ReadScope?
-            if let recipient {
-                guard let organisation = try await store.organisation(named: recipient) else {
-                    throw CommandFailure(message: "no organisation named '\(recipient)'")
-                }
-                scope = try await CollectionService(store: store).scope(of: record, for: .organisation(organisation.id))
-            }
-            var query = ObjectQuery(
-                types: types.isEmpty ? nil : types, versions: latest ? .last : .all,
-                addedAfter: addedAfter.flatMap(STIXTimestamp.init(parsing:))?.microseconds, limit: 5000, scope: scope)
+            var export = try await Self.bundleExport(
+                store: store, collection: collection, recipient: recipient, redaction: redaction)
+            export.types = types.isEmpty ? nil : types
+            export.latestOnly = latest
+            export.addedAfter = addedAfter.flatMap(STIXTimestamp.init(parsing:))?.microseconds
             let out = FileHandle.standardOutput
-            // A bundle without objects omits the list (STIX lists are never empty).
-            out.write(Data(#"{"type":"bundle","id":"bundle--\#(Secrets.uuid())""#.utf8))
             var written = 0
-            while true {
-                var page = try await store.objects(in: collection, matching: query)
-                if let scope { page = CollectionService.redactGranularMarkings(page, scope: scope) }
-                var chunk: [UInt8] = []
-                chunk.reserveCapacity(page.records.reduce(0) { $0 + $1.json.count + 1 })
-                for record in page.records {
-                    chunk.append(contentsOf: (written == 0 ? #","objects":["# : ",").utf8)
-                    chunk.append(contentsOf: record.json)
-                    written += 1
-                }
+            let summary = try await export.write(to: { chunk in
                 out.write(Data(chunk))
-                Terminal.progress("exported \(written) objects…")
-                guard page.more, let last = page.resumeAfter else { break }
-                query.addedAfter = last
-            }
-            out.write(Data((written > 0 ? "]}\n" : "}\n").utf8))
+                written += 1
+                if written % 10 == 0 { Terminal.progress("exported \(written) pages…") }
+            })
             Terminal.endProgress()
+            var detail = "\(summary.written) objects"
+            if let recipient { detail += " for \(recipient)" }
+            if let redaction { detail += "; redaction \(redaction): \(summary.redacted) redacted, \(summary.withheld) withheld" }
             try await store.appendAudit(
-                AuditEvent(time: Clock.nowMicroseconds(), actor: "cli", action: "objects.export", target: collection,
-                    detail: "\(written) objects" + (recipient.map { " for \($0)" } ?? "")))
+                AuditEvent(time: Clock.nowMicroseconds(), actor: "cli", action: "objects.export", target: collection, detail: detail))
+        }
+    }
+
+    /// The export of `collection` for `recipient` (an organisation name; nil: everything) through the
+    /// stored redaction policy `redaction`, shared with `cybex redaction preview`.
+    static func bundleExport(store: any Store, collection: String, recipient: String?, redaction: String?) async throws
+        -> BundleExport
+    {
+        guard let record = try await store.collection(id: collection) else {
+            throw CommandFailure(message: "no collection with id '\(collection)'")
+        }
+        var scope: ReadScope?
+        if let recipient {
+            guard let organisation = try await store.organisation(named: recipient) else {
+                throw CommandFailure(message: "no organisation named '\(recipient)'")
+            }
+            scope = try await CollectionService(store: store).scope(of: record, for: .organisation(organisation.id))
+        }
+        var redactor: Redactor?
+        if let redaction { redactor = try await RedactionPolicies(store: store, actor: "cli").redactor(named: redaction) }
+        return BundleExport(store: store, collection: record, scope: scope, redactor: redactor)
+    }
+}
+
+/// `cybex redaction`: stored redaction policies, per destination, and the preview of what a
+/// destination would receive (SECURITY.md, "PII redaction and granular markings").
+struct RedactionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "redaction", abstract: "Manage stored redaction policies and preview what a destination receives.",
+        subcommands: [Add.self, List.self, Remove.self, Preview.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store a redaction policy (JSON file) with a new random pseudonymisation key; print its id.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: ArgumentHelp("The policy document (JSON).", valueName: "file")) var policy: String
+
+        func run() async throws {
+            guard let document = FileManager.default.contents(atPath: policy), document.count <= 1 << 20 else {
+                throw CommandFailure(message: "cannot read policy \(policy) (at most 1 MiB)")
+            }
+            let stored = try await store.withStore { store in
+                try await RedactionPolicies(store: store, actor: "cli").add(document: [UInt8](document))
+            }
+            print(stored.id)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List redaction policies: name, destination, rules.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await store.withStore { store in
+                let policies = RedactionPolicies(store: store, actor: "cli")
+                for stored in try await store.redactionPolicies() {
+                    let rules = try await policies.redactor(named: stored.name).policy.rules.map(\.name).joined(separator: ",")
+                    print("\(stored.name)\t\(stored.destination)\t\(rules)")
+                }
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a redaction policy (and its key).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The policy's name.") var name: String
+
+        func run() async throws {
+            try await store.withStore { store in try await RedactionPolicies(store: store, actor: "cli").remove(named: name) }
+            print("removed redaction policy \(name)")
+        }
+    }
+
+    struct Preview: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print exactly what `cybex export --redaction NAME` would send, and each object's outcome on standard error.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The policy's name.") var name: String
+        @Option(help: "The collection id.") var collection: String
+        @Option(name: .customLong("for"), help: "The destination organisation (its name); absent: everything.")
+        var recipient: String?
+        @Option(help: "At most this many objects.") var limit = 100
+
+        func validate() throws {
+            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() async throws {
+            try await store.withStore { store in
+                var export = try await ExportCommand.bundleExport(
+                    store: store, collection: collection, recipient: recipient, redaction: name)
+                export.limit = limit
+                var outcomes = ""
+                let summary = try await export.write(
+                    to: { FileHandle.standardOutput.write(Data($0)) },
+                    outcome: { id, outcome in outcomes += "\(outcome.rawValue)\t\(id)\n" })
+                FileHandle.standardError.write(Data(outcomes.utf8))
+                Terminal.note("\(summary.written) sent (\(summary.redacted) redacted), \(summary.withheld) withheld")
+            }
         }
     }
 }

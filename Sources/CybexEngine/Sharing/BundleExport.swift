@@ -1,0 +1,164 @@
+public import CybexCore
+public import CybexFormats
+public import CybexStore
+import Foundation
+
+/// Onward sharing of a collection as one STIX bundle (SECURITY.md, "Onward sharing"): only what the
+/// destination organisation may see (a ``ReadScope``), with granular markings redacted for it, and
+/// through a redaction policy when one is given. `cybex export` writes it; `cybex redaction preview`
+/// shows the same bytes. Objects are written page by page, so memory stays bounded.
+public struct BundleExport: Sendable {
+    public let store: any Store
+    public let collection: CollectionRecord
+    /// What the destination may see; nil exports everything (the operator's backup).
+    public let scope: ReadScope?
+    public let redactor: Redactor?
+    public var types: [String]?
+    public var latestOnly = false
+    public var addedAfter: Int64?
+    /// Stop after this many objects written (a preview); nil for all.
+    public var limit: Int?
+
+    public init(store: any Store, collection: CollectionRecord, scope: ReadScope?, redactor: Redactor?) {
+        self.store = store
+        self.collection = collection
+        self.scope = scope
+        self.redactor = redactor
+    }
+
+    /// What happened to the objects read.
+    public struct Summary: Sendable, Hashable {
+        public var written = 0
+        public var redacted = 0
+        public var withheld = 0
+    }
+
+    /// Writes the bundle to `sink` in chunks; `outcome` hears of every object read (its id and
+    /// whether it went unchanged, redacted or was withheld).
+    public func write(
+        to sink: ([UInt8]) -> Void, outcome: ((String, RedactedBundle.Outcome) -> Void)? = nil
+    ) async throws -> Summary {
+        var renamed: Set<String> = []
+        if let redactor { renamed = try await renamedIDs(by: redactor) }
+        var summary = Summary()
+        var query = query()
+        // A bundle without objects omits the list (STIX lists are never empty).
+        sink(Array(#"{"type":"bundle","id":"bundle--\#(Secrets.uuid())""#.utf8))
+        pages: while true {
+            var page = try await store.objects(in: collection.id, matching: query)
+            if let scope { page = CollectionService.redactGranularMarkings(page, scope: scope) }
+            var chunk: [UInt8] = []
+            for record in page.records {
+                if let limit, summary.written >= limit { break }
+                var bytes = record.json
+                if let redactor {
+                    guard let redacted = redactor.redact(record.json, renamedIDs: renamed) else {
+                        summary.withheld += 1
+                        outcome?(record.id, .withheld)
+                        continue
+                    }
+                    if redacted != record.json { summary.redacted += 1 }
+                    bytes = redacted
+                }
+                outcome?(record.id, bytes == record.json ? .unchanged : .redacted)
+                chunk.append(contentsOf: (summary.written == 0 ? #","objects":["# : ",").utf8)
+                chunk.append(contentsOf: bytes)
+                summary.written += 1
+            }
+            sink(chunk)
+            if let limit, summary.written >= limit { break pages }
+            guard page.more, let last = page.resumeAfter else { break }
+            query.addedAfter = last
+        }
+        sink(Array((summary.written > 0 ? "]}\n" : "}\n").utf8))
+        return summary
+    }
+
+    func query() -> ObjectQuery {
+        ObjectQuery(types: types, versions: latestOnly ? .last : .all, addedAfter: addedAfter, limit: 2000, scope: scope)
+    }
+
+    /// The ids the redactor renames depending on content, over every object the export may send:
+    /// addresses and urls first, then the network traffic between them (a first pass, reading only those types).
+    func renamedIDs(by redactor: Redactor) async throws -> Set<String> {
+        var renamed: Set<String> = []
+        var traffic: [JSONValue] = []
+        var query = query()
+        let wanted: Set<String> = ["ipv4-addr", "ipv6-addr", "url", "network-traffic"]
+        query.types = (types.map { Set($0) } ?? wanted).intersection(wanted).sorted()
+        guard !(query.types ?? []).isEmpty else { return [] }
+        while true {
+            let page = try await store.objects(in: collection.id, matching: query)
+            var objects: [JSONValue] = []
+            for record in page.records {
+                guard let value = try? JSONReader.parse(record.json) else { continue }
+                if value["type"]?.stringValue == "network-traffic" { traffic.append(value) } else { objects.append(value) }
+            }
+            renamed = redactor.renamedIDs(in: objects, known: renamed)
+            guard page.more, let last = page.resumeAfter else { break }
+            query.addedAfter = last
+        }
+        return redactor.renamedIDs(in: traffic, known: renamed)
+    }
+}
+
+/// The node's stored redaction policies (SECURITY.md, "PII redaction and granular markings").
+public struct RedactionPolicies: Sendable {
+    public let store: any Store
+    public let actor: String
+
+    public init(store: any Store, actor: String) {
+        self.store = store
+        self.actor = actor
+    }
+
+    /// Validates and stores a policy document (JSON) with a new random 32-byte key.
+    public func add(document: [UInt8]) async throws -> StoredRedactionPolicy {
+        let policy: RedactionPolicy
+        do {
+            _ = try JSONReader.parse(document)  // strict JSON first: duplicate keys, depth, size
+            policy = try JSONDecoder().decode(RedactionPolicy.self, from: Data(document))
+            try policy.validate()
+        } catch let error as RedactionPolicyError {
+            throw EngineError(.invalidArgument, "\(error)")
+        } catch {
+            throw EngineError(.invalidArgument, "not a redaction policy: \(error)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let stored = StoredRedactionPolicy(
+            id: Secrets.uuid(), name: policy.name, destination: policy.destination.rawValue,
+            document: String(decoding: document, as: UTF8.self), key: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) },
+            createdAt: Clock.nowMicroseconds())
+        do {
+            try await store.createRedactionPolicy(stored)
+        } catch let error as StoreError where error.code == .conflict {
+            throw EngineError(.conflict, "a redaction policy named '\(policy.name)' exists")
+        }
+        try await store.appendAudit(
+            AuditEvent(
+                time: Clock.nowMicroseconds(), actor: actor, action: "redaction.create", target: stored.id,
+                detail: "\(policy.name) for \(policy.destination.rawValue): \(policy.rules.map(\.name).joined(separator: ", "))"))
+        return stored
+    }
+
+    public func remove(named name: String) async throws {
+        guard try await store.deleteRedactionPolicy(named: name) else {
+            throw EngineError(.notFound, "no redaction policy named '\(name)'")
+        }
+        try await store.appendAudit(
+            AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: "redaction.delete", target: name))
+    }
+
+    /// The redactor of the stored policy named `name`.
+    public func redactor(named name: String) async throws -> Redactor {
+        guard let stored = try await store.redactionPolicies().first(where: { $0.name == name }) else {
+            throw EngineError(.notFound, "no redaction policy named '\(name)'")
+        }
+        do {
+            let policy = try JSONDecoder().decode(RedactionPolicy.self, from: Data(stored.document.utf8))
+            return try Redactor(policy: policy, key: stored.key)
+        } catch {
+            throw EngineError(.invalidArgument, "stored redaction policy '\(name)' is unusable: \(error)")
+        }
+    }
+}
