@@ -147,8 +147,14 @@ struct Policy: AsyncParsableCommand {
         let reader = try await principal("national")
         let constituent = try await principal("isp")
         typealias Reader = (ObjectQuery) async throws -> ObjectPage
+        let readerScope = try await service.collection(id: collection.id, for: reader).scope
         let paths: [(String, Reader)] = [
             ("store, no policy", { try await store.objects(in: collection.id, matching: $0) }),
+            ("store, reader's scope (SQL only)", {
+                var query = $0
+                query.scope = readerScope
+                return try await store.objects(in: collection.id, matching: query)
+            }),
             ("audience reader", { try await service.objects(in: collection.id, matching: $0, for: reader) }),
             ("constituent", { try await service.objects(in: collection.id, matching: $0, for: constituent) }),
         ]

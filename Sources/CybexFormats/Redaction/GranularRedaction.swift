@@ -36,14 +36,27 @@ public enum GranularRedaction {
         return JSONWriter.bytes(redacted)
     }
 
-    /// Whether the bytes contain `"granular_markings"` (the only way an object can have any).
+    /// Whether the bytes contain `"granular_markings"` (the only way an object can have any). Every
+    /// object of every scoped read passes here, so it scans raw memory for the rare `"g` pair first.
     static func mayHoldGranularMarkings(_ bytes: [UInt8]) -> Bool {
-        let needle = Array(#""granular_markings""#.utf8)
-        guard bytes.count >= needle.count else { return false }
-        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
-            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        let needle: StaticString = "\"granular_markings\""
+        let length = needle.utf8CodeUnitCount
+        guard bytes.count >= length else { return false }
+        return bytes.withUnsafeBufferPointer { haystack in
+            needle.withUTF8Buffer { pattern in
+                let last = haystack.count - length
+                var i = 0
+                while i <= last {
+                    if haystack[i] == 0x22 && haystack[i + 1] == 0x67 {
+                        var j = 2
+                        while j < length && haystack[i + j] == pattern[j] { j += 1 }
+                        if j == length { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
         }
-        return false
     }
 
     /// Whether the paths reach the object's own markings: an object is never sent without them
