@@ -62,12 +62,25 @@ public struct Principal: Sendable, Hashable {
     public var organisation: Organisation
     /// The scopes of the API token used; nil for a password login or a token without scopes.
     public var scopes: [TokenScope]?
+    /// Whether this stands for a request without credentials (``anonymous``).
+    public private(set) var isAnonymous = false
 
     public init(user: User, organisation: Organisation, scopes: [TokenScope]? = nil) {
         self.user = user
         self.organisation = organisation
         self.scopes = scopes.flatMap { $0.isEmpty ? nil : $0 }
     }
+
+    /// A request without credentials, where the node serves public collections openly: a reader of
+    /// no organisation, which the sharing policy shows TLP:CLEAR objects of public collections only.
+    public static let anonymous: Principal = {
+        var principal = Principal(
+            user: User(id: "", username: "anonymous", organisationID: "", role: .reader, passwordHash: "", createdAt: 0),
+            organisation: Organisation(id: "", name: "anonymous", createdAt: 0))
+        principal.isAnonymous = true
+        principal.scopes = [.taxiiRead]
+        return principal
+    }()
 
     /// Whether the credential used reaches `scope` (the role is checked separately, where the
     /// request is authorised).
@@ -76,5 +89,5 @@ public struct Principal: Sendable, Hashable {
     }
 
     /// Who reads, for the sharing policy: the user's organisation, whatever the role.
-    public var viewer: Viewer { .organisation(organisation.id) }
+    public var viewer: Viewer { isAnonymous ? .anonymous : .organisation(organisation.id) }
 }

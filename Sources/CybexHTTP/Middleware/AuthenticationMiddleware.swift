@@ -21,6 +21,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let authenticator: Authenticator
     let store: any Store
     var trustedProxies: Set<String> = []
+    /// Serve TAXII GET/HEAD requests without credentials as ``Principal/anonymous``.
+    var anonymousReads = false
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
@@ -32,6 +34,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
+            if anonymousReads, request.method == .get || request.method == .head, request.uri.path.hasPrefix("/taxii2/") {
+                var context = context
+                context.principal = .anonymous
+                context.logger[metadataKey: "user"] = "anonymous"
+                return try await next(request, context)
+            }
             throw Self.challenge("authentication required: use HTTP Basic or a Bearer API token")
         }
         var context = context

@@ -45,7 +45,8 @@ public enum CybexServer {
 
         let authenticator = Authenticator(store: store, hasher: passwordHasher, throttle: configuration.loginThrottle)
         let authentication = AuthenticationMiddleware(
-            authenticator: authenticator, store: store, trustedProxies: Set(configuration.trustedProxies))
+            authenticator: authenticator, store: store, trustedProxies: Set(configuration.trustedProxies),
+            anonymousReads: configuration.anonymousReads)
 
         router.group("metrics").add(middleware: authentication).get { _, context in
             let principal = try context.requirePrincipal()

@@ -22,12 +22,17 @@ public struct ServerConfiguration: Sendable {
     /// IP addresses of reverse proxies whose `X-Forwarded-For` is believed when they are the TCP
     /// peer (SECURITY.md, "Login throttling"); empty: the header is ignored.
     public var trustedProxies: [String]
+    /// Whether TAXII GET requests without credentials are served, as ``Principal/anonymous``: they
+    /// see the public collections' TLP:CLEAR objects and nothing else (SECURITY.md).
+    public var anonymousReads: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
         maxContentLength: Int = 64 << 20, apiRoot: String = "cybex", publicURL: String? = nil, defaultPageSize: Int = 1000,
-        maxPageSize: Int = 10_000, loginThrottle: LoginThrottlePolicy = .standard, trustedProxies: [String] = []
+        maxPageSize: Int = 10_000, loginThrottle: LoginThrottlePolicy = .standard, trustedProxies: [String] = [],
+        anonymousReads: Bool = false
     ) {
+        self.anonymousReads = anonymousReads
         self.loginThrottle = loginThrottle
         self.trustedProxies = trustedProxies
         self.host = host

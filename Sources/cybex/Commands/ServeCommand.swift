@@ -34,6 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
         help: "IP address of a reverse proxy whose X-Forwarded-For names the client (repeatable; default: none).")
     var trustedProxies: [String] = []
 
+    @Flag(help: "Serve TAXII GET requests without credentials: they see the TLP:CLEAR objects of public collections only.")
+    var anonymousPublic = false
     @Option(help: "Apply the retention policies every this many minutes (0: never; `cybex retention run` applies them by hand).")
     var retentionIntervalMinutes = 60
 
@@ -68,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
                 publicURL: publicURL,
                 loginThrottle: LoginThrottlePolicy(
                     accountThreshold: loginFailuresPerAccount, addressThreshold: loginFailuresPerAddress),
-                trustedProxies: trustedProxies)
+                trustedProxies: trustedProxies, anonymousReads: anonymousPublic)
             let app: any ApplicationProtocol
             do {
                 app = try CybexServer.application(configuration: configuration, store: store, logger: logger, metrics: registry)
