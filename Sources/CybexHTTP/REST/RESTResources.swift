@@ -63,7 +63,7 @@ enum RESTResources {
     }
 
     /// A collection as `view` shows it; the read and write lists (organisation names) only for
-    /// administrators, as they name other organisations.
+    /// administrators, as they name other organisations, sorted by name.
     static func collection(_ view: CollectionService.View, names: [String: String]?) -> JSONValue {
         let collection = view.collection
         var members: [(key: String, value: JSONValue)] = [
@@ -77,8 +77,8 @@ enum RESTResources {
             ("created_at", time(collection.createdAt)),
         ]
         if let names {
-            members.append(("read", .array(collection.readers.map { .string(names[$0] ?? $0) })))
-            members.append(("write", .array(collection.writers.map { .string(names[$0] ?? $0) })))
+            members.append(("read", .array(collection.readers.map { names[$0] ?? $0 }.sorted().map(JSONValue.string))))
+            members.append(("write", .array(collection.writers.map { names[$0] ?? $0 }.sorted().map(JSONValue.string))))
             members.append(("sharing_group", optional(collection.sharingGroupID)))
         }
         return .object(members)
