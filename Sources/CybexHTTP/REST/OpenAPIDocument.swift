@@ -17,7 +17,8 @@ enum OpenAPIDocument {
         var body: JSONValue? = nil
         /// The success status and its response schema (nil: no body).
         var success: (status: Int, description: String, schema: JSONValue?)
-        /// Error statuses besides 401 (every operation can answer 401).
+        /// Error statuses besides 400 and 401 (every operation can answer those: unknown query
+        /// parameters, missing credentials).
         var errors: [Int] = []
     }
 
@@ -87,7 +88,7 @@ enum OpenAPIDocument {
             success.append(("content", .object([("application/json", .object([("schema", schema)]))])))
         }
         responses.append((String(operation.success.status), .object(success)))
-        for status in ([401] + operation.errors).sorted() {
+        for status in Set([400, 401] + operation.errors).sorted() {
             responses.append((String(status), .object([("$ref", .string("#/components/responses/\(status)"))])))
         }
         members.append(("responses", .object(responses)))
@@ -179,6 +180,12 @@ enum OpenAPIDocument {
         ])
     }
 
+    static let tokenProperties: [(String, JSONValue)] = [
+        ("id", string), ("user", string), ("username", nullableString), ("created_at", dateTime),
+        ("expires_at", nullableDateTime), ("revoked_at", nullableDateTime), ("active", boolean),
+    ]
+    static let tokenRequired = ["id", "user", "created_at", "expires_at", "revoked_at", "active"]
+
     static func schemas() -> [(key: String, value: JSONValue)] {
         [
             (
@@ -235,14 +242,7 @@ enum OpenAPIDocument {
                         ("password", .object([("type", .string("string")), ("minLength", .number(String(8))), ("writeOnly", .bool(true))])),
                     ], required: ["username", "organisation", "role", "password"])
             ),
-            (
-                "Token",
-                object(
-                    [
-                        ("id", string), ("user", string), ("username", nullableString), ("created_at", dateTime),
-                        ("expires_at", nullableDateTime), ("revoked_at", nullableDateTime), ("active", boolean),
-                    ], required: ["id", "user", "created_at", "expires_at", "revoked_at", "active"])
-            ),
+            ("Token", object(tokenProperties, required: tokenRequired)),
             ("TokenList", list("tokens", of: "Token")),
             (
                 "TokenCreate",
@@ -254,19 +254,9 @@ enum OpenAPIDocument {
             ),
             (
                 "TokenCreated",
-                .object([
-                    (
-                        "allOf",
-                        .array([
-                            ref("Token"),
-                            .object([
-                                ("type", .string("object")),
-                                ("properties", .object([("secret", described(string, "the token; shown once, only its hash is kept"))])),
-                                ("required", .array([.string("secret")])),
-                            ]),
-                        ])
-                    )
-                ])
+                object(
+                    tokenProperties + [("secret", described(string, "the token; shown once, only its hash is kept"))],
+                    required: tokenRequired + ["secret"])
             ),
             (
                 "SharingGroup",

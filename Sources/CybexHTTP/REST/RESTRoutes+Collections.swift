@@ -22,6 +22,7 @@ extension RESTRoutes {
 
     func listCollections(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
         let views = try await collections.collections(for: principal)
         let names = principal.isAdmin ? try await organisationNames() : nil
         return json(.object([("collections", .array(views.map { RESTResources.collection($0, names: names) }))]))
@@ -59,6 +60,7 @@ extension RESTRoutes {
 
     func collection(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
         let view = try await collections.collection(id: try context.parameters.require("id"), for: principal)
         let names = principal.isAdmin ? try await organisationNames() : nil
         return json(RESTResources.collection(view, names: names))

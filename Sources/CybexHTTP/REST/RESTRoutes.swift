@@ -61,6 +61,7 @@ struct RESTRoutes: Sendable {
 
     func listOrganisations(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
         let list = principal.isAdmin ? try await store.organisations() : [try await ownOrganisation(principal)]
         return json(.object([("organisations", .array(list.map(RESTResources.organisation)))]))
     }
@@ -78,6 +79,7 @@ struct RESTRoutes: Sendable {
 
     func organisation(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
         let id = try context.parameters.require("id")
         guard principal.isAdmin || id == principal.organisation.id, let organisation = try await store.organisation(id: id) else {
             throw RESTError.notFound("no organisation with id '\(id)'")
@@ -114,6 +116,7 @@ struct RESTRoutes: Sendable {
 
     func listUsers(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
         let names = try await organisationNames()
         let list = principal.isAdmin ? try await store.users() : [try await ownUser(principal)]
         return json(.object([("users", .array(list.map { RESTResources.user($0, organisationName: names[$0.organisationID]) }))]))
@@ -140,6 +143,7 @@ struct RESTRoutes: Sendable {
 
     func user(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
         let user = try await visibleUser(try context.parameters.require("id"), principal)
         let names = try await organisationNames()
         return json(RESTResources.user(user, organisationName: names[user.organisationID]))
@@ -157,6 +161,7 @@ struct RESTRoutes: Sendable {
 
     func listTokens(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
         let tokens = try await store.tokens(userID: principal.isAdmin ? nil : principal.user.id)
         let usernames = Dictionary(try await store.users().map { ($0.id, $0.username) }, uniquingKeysWith: { a, _ in a })
         let now = Clock.nowMicroseconds()
@@ -206,6 +211,7 @@ struct RESTRoutes: Sendable {
 
     func listSharingGroups(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
         var groups = try await store.sharingGroups()
         if !principal.isAdmin { groups = groups.filter { $0.members.contains(principal.organisation.id) } }
         let names = try await organisationNames()
