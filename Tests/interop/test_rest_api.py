@@ -1,7 +1,8 @@
 """The REST API over real HTTP, from an independent client.
 
 The OpenAPI document at /api/openapi.json is valid OpenAPI 3.1 (openapi-spec-validator) and lists
-every operation the tests use. A round trip creates organisations, users, a collection and a token
+every operation the tests use; every response of the round trip matches the schema the document
+gives for it (jsonschema, draft 2020-12, which OpenAPI 3.1 schemas are). A round trip creates organisations, users, a collection and a token
 through the API, posts objects with `recipients`, and checks that a reader of another organisation
 neither receives the TLP:RED object nor learns it exists, while the recipient does; what the API
 serves passes stix2-validator.
@@ -12,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import requests
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from conftest import CybexServer, assert_valid_stix, stop_cleanly
@@ -30,8 +32,26 @@ def indicator(name: str, marking: str) -> dict:
 
 
 class API:
+    """A REST client that checks every JSON answer against the OpenAPI document's schema for it."""
+
     def __init__(self, srv: CybexServer, user: str, password: str) -> None:
         self.srv, self.auth = srv, (user, password)
+        self.spec = requests.get(srv.url("/api/openapi.json"), timeout=30).json()
+
+    def schema_of(self, method: str, path: str, status: int) -> dict | None:
+        """The response schema the document gives for METHOD PATH (concrete ids matched to templates)."""
+        parts = path.split("?")[0].strip("/").split("/")
+        for template, item in self.spec["paths"].items():
+            segments = template.strip("/").split("/")
+            if len(segments) == len(parts) and all(t.startswith("{") or t == p for t, p in zip(segments, parts)):
+                responses = item.get(method.lower(), {}).get("responses", {})
+                response = responses.get(str(status))
+                if response is None:
+                    return None
+                if "$ref" in response:
+                    response = self.spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+                return response.get("content", {}).get("application/json", {}).get("schema")
+        return None
 
     def call(self, method: str, path: str, body: dict | None = None, expect: int | None = 200,
              token: str | None = None) -> requests.Response:
@@ -46,6 +66,12 @@ class API:
         r = requests.request(method, self.srv.url("/api/v1" + path), **kwargs)
         if expect is not None:
             assert r.status_code == expect, (method, path, r.status_code, r.text)
+        schema = self.schema_of(method, path, r.status_code)
+        assert schema is not None or r.status_code == 204, f"{method} {path} {r.status_code} is not documented"
+        if schema is not None:
+            validator = Draft202012Validator({**schema, "components": self.spec["components"]})
+            problems = [e.message for e in validator.iter_errors(r.json())]
+            assert not problems, (method, path, r.status_code, problems[:3])
         return r
 
 
@@ -136,6 +162,10 @@ def test_rest_round_trip_with_recipients(tmp_path: Path):
         assert ana.call("GET", f"/collections/{cid}/count").json()["count"] == 3
 
         admin.call("PATCH", f"/organisations/{cert['id']}", {"default_tlp": None})
+        for path in ("/organisations", "/users", "/tokens", "/sharing-groups", "/collections", f"/collections/{cid}"):
+            admin.call("GET", path)  # each answer checked against its schema
+            olga.call("GET", path if path != f"/collections/{cid}" else "/collections")
+        admin.call("GET", "/organisations?colour=red", expect=400)
         events = admin.call("GET", "/audit?limit=100").json()["events"]
         actions = {(e["actor"], e["action"]) for e in events}
         assert ("admin", "collection.create") in actions and ("ana", "objects.add") in actions
