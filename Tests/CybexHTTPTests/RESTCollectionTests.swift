@@ -101,6 +101,12 @@ struct RESTCollectionTests {
             #expect(try await client.call(.get, path + "/objects/indicator--\(Fixture.uuid(99))", analyst).status == .notFound)
             #expect(try await client.call(.get, path + "/count", analyst).json["count"] as? Int == 5)
 
+            // Without recipients, objects are stored and served exactly as posted.
+            let exact = Fixture.indicator(30).replacingOccurrences(of: "test 30", with: #"caf\u00e9"#)
+            #expect(try await client.call(.post, path + "/objects", analyst, json: Self.post([exact])).json["added"] as? Int == 1)
+            #expect(try await client.call(.get, path + "/objects/indicator--\(Fixture.uuid(30))", analyst).text == exact)
+            _ = try await node.store.deleteObject(id: "indicator--\(Fixture.uuid(30))", from: node.collectionID, versions: .all, specVersions: nil)
+
             for query in ["limit=0", "after=forged", "type=", "match[type]=indicator"] {
                 let answer = try await client.call(.get, path + "/objects?" + query, analyst)
                 #expect(answer.status == .badRequest, "\(query)")

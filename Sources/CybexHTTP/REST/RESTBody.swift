@@ -9,6 +9,8 @@ import NIOCore
 /// accessors that name the offending field in their errors.
 struct RESTBody {
     let members: [(key: String, value: JSONValue)]
+    /// The body as received.
+    let bytes: [UInt8]
 
     /// Reads the body of `request`: 415 unless it is `application/json`, 413 beyond `maxLength`
     /// bytes (checked before reading when the length is declared), 400 unless it is a JSON object
@@ -41,7 +43,7 @@ struct RESTBody {
         for member in members where !allowed.contains(member.key) {
             throw RESTError.invalid(member.key, "unknown field '\(member.key)'; this endpoint takes \(allowed.sorted().joined(separator: ", "))")
         }
-        return RESTBody(members: members)
+        return RESTBody(members: members, bytes: Array(buffer: buffer))
     }
 
     static func isJSON(_ contentType: String?) -> Bool {

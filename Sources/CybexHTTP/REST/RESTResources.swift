@@ -38,8 +38,9 @@ enum RESTResources {
         ])
     }
 
-    static func token(_ token: APIToken, username: String?, now: Int64) -> JSONValue {
-        .object([
+    /// A token; `secret` only in the answer that creates it.
+    static func token(_ token: APIToken, username: String?, now: Int64, secret: String? = nil) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
             ("id", .string(token.id)),
             ("user", .string(token.userID)),
             ("username", optional(username)),
@@ -47,7 +48,9 @@ enum RESTResources {
             ("expires_at", token.expiresAt.map(time) ?? .null),
             ("revoked_at", token.revokedAt.map(time) ?? .null),
             ("active", .bool(token.isUsable(at: now))),
-        ])
+        ]
+        if let secret { members.append(("secret", .string(secret))) }
+        return .object(members)
     }
 
     static func sharingGroup(_ group: SharingGroup, names: [String: String]) -> JSONValue {

@@ -148,7 +148,9 @@ extension RESTRoutes {
                 markingID = id
             }
         }
-        let envelope = JSONWriter.bytes(.object([("objects", .array(objects))]))
+        // Without recipients the body is a TAXII envelope as it is, and the objects are stored
+        // exactly as received; with them, the envelope is rewritten with the marking added.
+        let envelope = markingID == nil ? body.bytes : JSONWriter.bytes(.object([("objects", .array(objects))]))
         let report = try await collections.add(envelope, as: .envelope, to: collectionID, by: principal)
         return json(RESTResources.ingestReport(report, distributionMarking: markingID))
     }

@@ -189,11 +189,7 @@ struct RESTRoutes: Sendable {
             throw RESTError.invalid("username", "no user named '\(username)'")
         }
         let (token, secret) = try await administration(principal).createToken(username: username, expiresAt: expiresAt)
-        guard case .object(var members) = RESTResources.token(token, username: username, now: Clock.nowMicroseconds()) else {
-            preconditionFailure("a token is a JSON object")
-        }
-        members.append(("secret", .string(secret)))
-        return json(.object(members), status: .created)
+        return json(RESTResources.token(token, username: username, now: Clock.nowMicroseconds(), secret: secret), status: .created)
     }
 
     func revokeToken(_ request: Request, _ context: Context) async throws -> Response {
