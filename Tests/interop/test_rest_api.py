@@ -5,10 +5,12 @@ every operation the tests use; every response of the round trip matches the sche
 gives for it (jsonschema, draft 2020-12, which OpenAPI 3.1 schemas are). A round trip creates organisations, users, a collection and a token
 through the API, posts objects with `recipients`, and checks that a reader of another organisation
 neither receives the TLP:RED object nor learns it exists, while the recipient does; what the API
-serves passes stix2-validator.
+serves passes stix2-validator; an audit entry edited in the database is reported by
+GET /audit/verify.
 """
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -172,5 +174,17 @@ def test_rest_round_trip_with_recipients(tmp_path: Path):
         assert ("admin", "organisation.set-default-tlp") in actions
         verified = admin.call("GET", "/audit/verify").json()
         assert verified["intact"] is True and verified["failure"] is None
+        olga.call("GET", "/audit/verify", expect=403)
+
+        # an audit entry edited in the database is reported by the API
+        db = sqlite3.connect(srv.data / "cybex.sqlite", timeout=30)
+        try:
+            db.execute("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 3")
+            db.commit()
+        finally:
+            db.close()
+        tampered = admin.call("GET", "/audit/verify").json()
+        assert tampered["intact"] is False and tampered["failure"]["seq"] == 3, tampered
+        assert "hash mismatch" in tampered["failure"]["reason"]
     finally:
         stop_cleanly(srv)
