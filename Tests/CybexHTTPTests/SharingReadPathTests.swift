@@ -13,8 +13,8 @@ import Testing
 
 /// The sharing policy on every read path, over real HTTP: random organisation graphs, sharing
 /// groups, collections and objects with random TLP markings and TLP:RED recipients, read by every
-/// organisation through TAXII (objects, manifest, versions, object by id) and counted through the
-/// engine, compared with an independent statement of SECURITY.md's rules.
+/// organisation through TAXII (objects, manifest, versions, object by id) and the REST API
+/// (objects, object by id, count) and counted through the engine, compared with an independent statement of SECURITY.md's rules.
 @Suite("Sharing policy on the read paths")
 struct SharingReadPathTests {
     @Test(arguments: [UInt64(0x5EED_0001), 0x5EED_0002])
@@ -305,6 +305,10 @@ struct World {
         let access = expectedAccess(c, viewer)
         let status = try await client.execute(uri: base + "objects/", method: .get, headers: headers).status.code
         #expect(status == access, "viewer org\(viewer), collection \(c.id)")
+        let restHeaders = rest("user\(viewer)")
+        let restBase = "/api/v1/collections/\(c.id)/"
+        let restStatus = try await client.execute(uri: restBase + "objects", method: .get, headers: restHeaders).status.code
+        #expect(restStatus == access, "REST, viewer org\(viewer), collection \(c.id)")
         guard access == 200 else { return c.versions.count }
 
         let visible = Set(c.versions.filter { expectedVisible($0, in: c, to: viewer) }.map { Key(id: $0.id, version: $0.version) })
@@ -336,6 +340,11 @@ struct World {
         let count = try await CollectionService(store: store).objectCount(in: c.id, for: principal)
         #expect(count == visible.count, "count, viewer org\(viewer)")
 
+        // The REST API: newest visible versions (paged with its cursor) and the count.
+        #expect(try await restPage(client, restBase + "objects?limit=7", restHeaders) == last, "REST objects, viewer org\(viewer)")
+        let restCount = try await client.execute(uri: restBase + "count", method: .get, headers: restHeaders).json["count"] as? Int
+        #expect(restCount == visible.count, "REST count, viewer org\(viewer)")
+
         // Object by id and its versions, for a sample of ids (visible or not).
         let ids = Array(Set(c.versions.map(\.id))).sorted()
         for id in ids.shuffled(using: &random).prefix(25) {
@@ -353,6 +362,14 @@ struct World {
                 let listed = ((versions.json["versions"] as? [String]) ?? []).compactMap(STIXTimestamp.init(parsing:))
                 #expect(Set(listed.map(\.microseconds)) == Set(expected.map(\.version)), "versions of \(id) for org\(viewer)")
             }
+            let restObject = try await client.execute(uri: restBase + "objects/\(id)", method: .get, headers: restHeaders)
+            if let newest = expected.max() {
+                let text = (restObject.json["modified"] ?? restObject.json["created"]) as? String
+                #expect(restObject.json["id"] as? String == id, "REST object \(id) for org\(viewer)")
+                #expect(text.flatMap(STIXTimestamp.init(parsing:))?.microseconds == newest.version, "REST object \(id) for org\(viewer)")
+            } else {
+                #expect(restObject.status.code == 404, "REST object \(id) for org\(viewer)")
+            }
         }
         return c.versions.count
     }
@@ -365,6 +382,25 @@ struct World {
     func basic(_ user: String) -> HTTPFields {
         let token = Data("\(user):\(Self.password)".utf8).base64EncodedString()
         return [.authorization: "Basic \(token)", .accept: "application/taxii+json;version=2.1"]
+    }
+
+    func rest(_ user: String) -> HTTPFields {
+        let token = Data("\(user):\(Self.password)".utf8).base64EncodedString()
+        return [.authorization: "Basic \(token)", .accept: "application/json"]
+    }
+
+    /// Every (id, version) of a paged REST object list, following `next` with `after`.
+    func restPage(_ client: some TestClientProtocol, _ uri: String, _ headers: HTTPFields) async throws -> Set<Key> {
+        var result: Set<Key> = []
+        var after: String?
+        repeat {
+            let response = try await client.execute(uri: uri + (after.map { "&after=\($0)" } ?? ""), method: .get, headers: headers)
+            #expect(response.status == .ok, "\(uri): \(response.status)")
+            guard response.status == .ok else { return result }
+            result.formUnion(keys(response, list: "objects"))
+            after = (response.json["more"] as? Bool) == true ? response.json["next"] as? String : nil
+        } while after != nil
+        return result
     }
 
     /// Every (id, version) of a paged TAXII list, following `next`.

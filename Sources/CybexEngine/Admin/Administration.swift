@@ -3,7 +3,7 @@ public import CybexStore
 import Foundation
 
 /// Organisations, users, tokens and collections: the administrator's use cases, shared by the CLI
-/// and (later) the REST API. Every change is written to the audit log.
+/// and the REST API. Every change is written to the audit log.
 public struct Administration: Sendable {
     public let store: any Store
     public let hasher: PasswordHasher

@@ -2,7 +2,7 @@ public import CybexCore
 public import CybexFormats
 public import CybexStore
 
-/// The collection use cases of every exchange path (TAXII, CLI, later REST and sync): find the
+/// The collection use cases of every exchange path (TAXII, REST, CLI, later sync): find the
 /// collections a principal may see, read, add to and delete from them. Access is decided here,
 /// once, through ``CollectionAccess``; a collection a principal may not see is reported as absent.
 public struct CollectionService: Sendable {

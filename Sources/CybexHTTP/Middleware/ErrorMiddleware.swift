@@ -4,17 +4,24 @@ import CybexStore
 import Hummingbird
 import Logging
 
-/// Turns every error into a response with a body: TAXII error resources (JSON with `title`,
-/// `description`, `error_code`, `http_status`) for all paths, so clients always get a readable
-/// reason. Unexpected errors are logged and answered with a generic 500.
+/// Turns every error into a response with a body, so clients always get a readable reason: on
+/// the REST API (`/api/…`) the REST error shape `{"error": {"code", "message"}}` (``RESTError``),
+/// elsewhere TAXII error resources (JSON with `title`, `description`, `error_code`,
+/// `http_status`). Unexpected errors are logged and answered with a generic 500.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let isREST = request.uri.path.hasPrefix("/api/")
         do {
             return try await next(request, context)
+        } catch let error as RESTError {
+            return try error.response(from: request, context: context)
         } catch let error as TAXIIError {
+            if isREST { return try RESTError(error).response(from: request, context: context) }
             return try error.response(from: request, context: context)
         } catch {
-            return try Self.translate(error, context: context).response(from: request, context: context)
+            let translated = Self.translate(error, context: context)
+            if isREST { return try RESTError(translated).response(from: request, context: context) }
+            return try translated.response(from: request, context: context)
         }
     }
 
@@ -28,6 +35,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .tooLarge: return TAXIIError(.contentTooLarge, title: "Payload too large", description: error.message, code: error.code.rawValue)
             case .invalidArgument: return TAXIIError(.badRequest, title: "Bad request", description: error.message, code: error.code.rawValue)
             }
+        case let error as StoreError where error.code == .conflict:
+            return TAXIIError(.conflict, title: "Conflict", description: error.message, code: error.code.rawValue)
+        case let error as StoreError where error.code == .notFound:
+            return TAXIIError(.notFound, title: "Not found", description: error.message, code: error.code.rawValue)
         case let error as STIXDocumentError:
             return TAXIIError(.badRequest, title: "Invalid TAXII envelope", description: error.message, code: error.code.rawValue)
         case let error as HTTPError:

@@ -7,7 +7,8 @@ import HummingbirdTLS
 public import Logging
 public import Prometheus
 
-/// Builds the `cybex serve` application: TAXII 2.1 under `/taxii2/`, `/healthz`, `/metrics`.
+/// Builds the `cybex serve` application: TAXII 2.1 under `/taxii2/`, the REST API under `/api/v1/`
+/// (described at `/api/openapi.json`), `/healthz`, `/metrics`.
 ///
 /// ```swift
 /// let app = try CybexServer.application(configuration: .init(port: 8080), store: store, logger: logger)
@@ -62,8 +63,18 @@ public enum CybexServer {
         let taxii = router.group("taxii2").add(middleware: authentication)
             .add(middleware: ScopeMiddleware(read: .taxiiRead, write: .taxiiWrite)).add(middleware: NegotiationMiddleware())
         let limits = STIXBundleDecoder.Limits(maxObjects: 1_000_000)
-        TAXIIRoutes(configuration: configuration, collections: CollectionService(store: store, limits: limits), store: store)
+        let collections = CollectionService(store: store, limits: limits)
+        TAXIIRoutes(configuration: configuration, collections: collections, store: store)
             .register(on: taxii)
+
+        // The OpenAPI document describes the API and holds no data: served without credentials.
+        let openAPI = JSONWriter.bytes(OpenAPIDocument.document())
+        router.get("/api/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
+        }
+        let rest = router.group("api/v1").add(middleware: authentication)
+        RESTRoutes(configuration: configuration, collections: collections, store: store, hasher: passwordHasher)
+            .register(on: rest)
         return router
     }
 }

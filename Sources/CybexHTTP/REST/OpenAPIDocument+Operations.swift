@@ -1,0 +1,113 @@
+import CybexCore
+import CybexFormats
+
+/// Every REST operation, in the order the document lists them. A route added to ``RESTRoutes``
+/// without its operation here (or the reverse) fails `OpenAPIDocumentTests`.
+extension OpenAPIDocument {
+    /// Every route under `/api/v1`, relative to it.
+    static let operations: [Operation] = [
+        Operation(
+            method: "GET", path: "/organisations", id: "listOrganisations", tag: "organisations",
+            summary: "Organisations: all for administrators, else the caller's own",
+            success: (200, "The organisations", ref("OrganisationList"))),
+        Operation(
+            method: "POST", path: "/organisations", id: "createOrganisation", tag: "organisations",
+            summary: "Create an organisation (administrators)", body: ref("OrganisationCreate"),
+            success: (201, "The new organisation", ref("Organisation")), errors: [400, 403, 409, 413, 415]),
+        Operation(
+            method: "GET", path: "/organisations/{id}", id: "getOrganisation", tag: "organisations",
+            summary: "One organisation (administrators: any; others: their own)",
+            success: (200, "The organisation", ref("Organisation")), errors: [404]),
+        Operation(
+            method: "PATCH", path: "/organisations/{id}", id: "updateOrganisation", tag: "organisations",
+            summary: "Change an organisation's parent and/or default TLP level (administrators)", body: ref("OrganisationUpdate"),
+            success: (200, "The organisation as changed", ref("Organisation")), errors: [400, 403, 404, 409, 413, 415]),
+        Operation(
+            method: "GET", path: "/users", id: "listUsers", tag: "users",
+            summary: "Users: all for administrators, else the caller", success: (200, "The users", ref("UserList"))),
+        Operation(
+            method: "POST", path: "/users", id: "createUser", tag: "users", summary: "Create a user (administrators)",
+            body: ref("UserCreate"), success: (201, "The new user", ref("User")), errors: [400, 403, 409, 413, 415]),
+        Operation(
+            method: "GET", path: "/users/{id}", id: "getUser", tag: "users",
+            summary: "One user (administrators: any; others: themselves)", success: (200, "The user", ref("User")),
+            errors: [404]),
+        Operation(
+            method: "POST", path: "/users/{id}/disable", id: "disableUser", tag: "users",
+            summary: "Disable a user: their password and tokens stop working at once (administrators)",
+            success: (200, "The user", ref("User")), errors: [403, 404]),
+        Operation(
+            method: "POST", path: "/users/{id}/enable", id: "enableUser", tag: "users",
+            summary: "Enable a disabled user (administrators)", success: (200, "The user", ref("User")), errors: [403, 404]),
+        Operation(
+            method: "GET", path: "/tokens", id: "listTokens", tag: "tokens",
+            summary: "API tokens: all for administrators, else the caller's own (never the secrets)",
+            success: (200, "The tokens", ref("TokenList"))),
+        Operation(
+            method: "POST", path: "/tokens", id: "createToken", tag: "tokens",
+            summary: "Create an API token for the caller, or (administrators) for another user; the secret is returned once",
+            body: ref("TokenCreate"), success: (201, "The token with its secret", ref("TokenCreated")),
+            errors: [400, 403, 413, 415]),
+        Operation(
+            method: "DELETE", path: "/tokens/{id}", id: "revokeToken", tag: "tokens",
+            summary: "Revoke an API token (the caller's own; administrators: any)", success: (204, "Revoked", nil),
+            errors: [404]),
+        Operation(
+            method: "GET", path: "/sharing-groups", id: "listSharingGroups", tag: "sharing-groups",
+            summary: "Sharing groups: all for administrators, else those the caller's organisation is in",
+            success: (200, "The sharing groups", ref("SharingGroupList"))),
+        Operation(
+            method: "POST", path: "/sharing-groups", id: "createSharingGroup", tag: "sharing-groups",
+            summary: "Create an empty sharing group (administrators)", body: ref("SharingGroupCreate"),
+            success: (201, "The new sharing group", ref("SharingGroup")), errors: [400, 403, 409, 413, 415]),
+        Operation(
+            method: "PUT", path: "/sharing-groups/{id}/members/{organisation}", id: "addSharingGroupMember",
+            tag: "sharing-groups", summary: "Add an organisation (name or id) to a sharing group (administrators)",
+            success: (200, "The sharing group", ref("SharingGroup")), errors: [403, 404, 409]),
+        Operation(
+            method: "DELETE", path: "/sharing-groups/{id}/members/{organisation}", id: "removeSharingGroupMember",
+            tag: "sharing-groups", summary: "Remove an organisation (name or id) from a sharing group (administrators)",
+            success: (200, "The sharing group", ref("SharingGroup")), errors: [403, 404]),
+        Operation(
+            method: "GET", path: "/collections", id: "listCollections", tag: "collections",
+            summary: "The collections the caller can read or write", success: (200, "The collections", ref("CollectionList"))),
+        Operation(
+            method: "POST", path: "/collections", id: "createCollection", tag: "collections",
+            summary: "Create a collection (administrators)", body: ref("CollectionCreate"),
+            success: (201, "The new collection", ref("Collection")), errors: [400, 403, 413, 415]),
+        Operation(
+            method: "GET", path: "/collections/{id}", id: "getCollection", tag: "collections",
+            summary: "One collection the caller can read or write", success: (200, "The collection", ref("Collection")),
+            errors: [404]),
+        Operation(
+            method: "GET", path: "/collections/{id}/objects", id: "listObjects", tag: "collections",
+            summary: "One page of the newest version of each object the caller may see, oldest added first",
+            query: [
+                ("type", "STIX types, separated by commas", string),
+                ("limit", "most objects on the page (capped by the server)", limit),
+                ("after", "the `next` of the previous page", string),
+            ], success: (200, "A page of objects", ref("ObjectPage")), errors: [400, 403, 404]),
+        Operation(
+            method: "POST", path: "/collections/{id}/objects", id: "addObjects", tag: "collections",
+            summary: "Add STIX objects, optionally addressing the TLP:RED ones to `recipients`; one outcome per object",
+            body: ref("ObjectsAdd"), success: (200, "What became of each object", ref("IngestReport")),
+            errors: [400, 403, 404, 413, 415]),
+        Operation(
+            method: "GET", path: "/collections/{id}/objects/{objectID}", id: "getObject", tag: "collections",
+            summary: "The newest version of one object the caller may see",
+            success: (200, "The STIX object", ref("STIXObject")), errors: [403, 404]),
+        Operation(
+            method: "GET", path: "/collections/{id}/count", id: "countObjects", tag: "collections",
+            summary: "How many object versions of the collection the caller may see",
+            success: (200, "The count", ref("Count")), errors: [403, 404]),
+        Operation(
+            method: "GET", path: "/audit", id: "listAuditEvents", tag: "audit",
+            summary: "The newest audit log entries, newest first (administrators)",
+            query: [("limit", "most entries (default 100, at most 10000)", limit)],
+            success: (200, "The entries", ref("AuditLog")), errors: [400, 403]),
+        Operation(
+            method: "GET", path: "/audit/verify", id: "verifyAuditLog", tag: "audit",
+            summary: "Verify the audit log's hash chain (administrators)",
+            success: (200, "The verification result", ref("AuditVerification")), errors: [403]),
+    ]
+}

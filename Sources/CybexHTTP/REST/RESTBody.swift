@@ -1,0 +1,124 @@
+import CybexCore
+import CybexFormats
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A REST request body: one JSON object, read with the strict ``JSONReader`` (duplicate keys,
+/// invalid UTF-8, excessive depth refused) after checking its media type and size, with typed
+/// accessors that name the offending field in their errors.
+struct RESTBody {
+    let members: [(key: String, value: JSONValue)]
+    /// The body as received.
+    let bytes: [UInt8]
+
+    /// Reads the body of `request`: 415 unless it is `application/json`, 413 beyond `maxLength`
+    /// bytes (checked before reading when the length is declared), 400 unless it is a JSON object
+    /// whose keys are all in `allowed`.
+    static func read(_ request: Request, maxLength: Int, allowed: Set<String>) async throws -> RESTBody {
+        guard isJSON(request.headers[.contentType]) else {
+            throw RESTError(.unsupportedMediaType, code: "unsupported-media-type", "send the request body as application/json")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxLength {
+            throw tooLarge(maxLength)
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxLength)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge(maxLength)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge(maxLength)
+        }
+        let value: JSONValue
+        do {
+            value = try JSONReader.parse(buffer.readableBytesView)
+        } catch {
+            throw RESTError(.badRequest, code: "invalid-json", "the request body is not valid JSON: \(error.description)")
+        }
+        guard let members = value.objectMembers else {
+            throw RESTError(.badRequest, code: "invalid-json", "the request body must be a JSON object, not \(value.kindName)")
+        }
+        for member in members where !allowed.contains(member.key) {
+            throw RESTError.invalid(member.key, "unknown field '\(member.key)'; this endpoint takes \(allowed.sorted().joined(separator: ", "))")
+        }
+        return RESTBody(members: members, bytes: Array(buffer: buffer))
+    }
+
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json"
+    }
+
+    static func tooLarge(_ maxLength: Int) -> RESTError {
+        RESTError(.contentTooLarge, code: "too-large", "the request body exceeds \(maxLength) bytes")
+    }
+
+    subscript(key: String) -> JSONValue? {
+        members.first { $0.key == key }?.value
+    }
+
+    /// Whether `key` is present (null included).
+    func has(_ key: String) -> Bool { self[key] != nil }
+
+    /// A required string.
+    func string(_ key: String) throws -> String {
+        guard let value = try optionalString(key) else { throw RESTError.invalid(key, "'\(key)' is required") }
+        return value
+    }
+
+    /// A string, or nil when absent or null.
+    func optionalString(_ key: String) throws -> String? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case let value?: throw RESTError.invalid(key, "'\(key)' must be a string, not \(value.kindName)")
+        }
+    }
+
+    /// nil when absent (leave unchanged), `.some(nil)` for null (clear), else the string.
+    func patchString(_ key: String) throws -> String?? {
+        switch self[key] {
+        case nil: return .none
+        case .null?: return .some(nil)
+        case .string(let text)?: return .some(text)
+        case let value?: throw RESTError.invalid(key, "'\(key)' must be a string or null, not \(value.kindName)")
+        }
+    }
+
+    func optionalBool(_ key: String) throws -> Bool? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .bool(let flag)?: return flag
+        case let value?: throw RESTError.invalid(key, "'\(key)' must be true or false, not \(value.kindName)")
+        }
+    }
+
+    /// A list of non-empty strings of at most 200 characters, at most `maxCount` of them; nil when absent.
+    func stringList(_ key: String, maxCount: Int = 1000) throws -> [String]? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .array(let values)?:
+            guard values.count <= maxCount else { throw RESTError.invalid(key, "'\(key)' takes at most \(maxCount) values") }
+            return try values.enumerated().map { index, value in
+                guard let text = value.stringValue, !text.isEmpty, text.count <= 200 else {
+                    throw RESTError.invalid("\(key)[\(index)]", "each entry of '\(key)' must be a non-empty string of at most 200 characters")
+                }
+                return text
+            }
+        case let value?: throw RESTError.invalid(key, "'\(key)' must be a list of strings, not \(value.kindName)")
+        }
+    }
+
+    /// A TLP level, written as its name (`amber+strict`) or label (`TLP:AMBER+STRICT`).
+    static func tlp(_ text: String, field: String) throws -> TLPLevel {
+        var name = text.lowercased()
+        if name.hasPrefix("tlp:") { name.removeFirst(4) }
+        guard let level = TLPLevel(rawValue: name) else {
+            throw RESTError.invalid(field, "'\(text)' is not a TLP level: use clear, green, amber, amber+strict or red")
+        }
+        return level
+    }
+}
