@@ -64,9 +64,10 @@ enum SQLFilter {
     /// The SQL form of ``ReadScope/allows(marking:owner:recipients:)`` over the `objects` row
     /// aliased `o` (its `tlp`, `owner_org` and `pk` columns).
     static func condition(_ scope: ReadScope, objects o: String, next: (SQLValue) -> String) -> String {
+        // The level test first: it decides most rows, so SQLite's OR rarely evaluates the rest.
         var alternatives: [String] = []
-        if let viewer = scope.viewer { alternatives.append("\(o).owner_org = \(next(.text(viewer)))") }
         if let levels = levelCondition(scope.levels, scope, o, next) { alternatives.append(levels) }
+        if let viewer = scope.viewer { alternatives.append("\(o).owner_org = \(next(.text(viewer)))") }
         if let viewer = scope.viewer, let levels = levelCondition(scope.recipientLevels, scope, o, next) {
             alternatives.append(
                 """
@@ -84,8 +85,13 @@ enum SQLFilter {
     ) -> String? {
         guard !levels.isEmpty else { return nil }
         if levels.count == TLPLevel.allCases.count { return "1 = 1" }
-        // Level names come from a closed enumeration, never from input: safe to write inline.
-        let marked = "\(o).tlp IN (" + levels.sorted().map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+        // Level names come from a closed enumeration, never from input: safe to write inline. The
+        // shorter of the list and its complement is written (usually `NOT IN ('red')`).
+        let excludedLevels = TLPLevel.allCases.filter { !levels.contains($0) }
+        let marked =
+            excludedLevels.count < levels.count
+            ? "\(o).tlp NOT IN (" + excludedLevels.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+            : "\(o).tlp IN (" + levels.sorted().map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
         let unmarked: String?
         if let collectionDefault = scope.collectionDefault {
             unmarked = levels.contains(collectionDefault) ? "\(o).tlp IS NULL" : nil
