@@ -7,7 +7,8 @@
 #
 # Needs: $BENCH_HARNESS/setup_env.sh run once with the same BENCH_WORK (venv with medallion,
 # taxii2-client, wrk, data/synthetic-100k.json). Builds cybex in release mode. Phases (default
-# all): ingest reads paginate load big million. Results: JSON lines in
+# all): ingest reads paginate load big million. `policy` (not in the default list) measures the cost of the
+# sharing policy: BASELINE_CYBEX=<release binary of the foundation> against this tree's, alternating. Results: JSON lines in
 # $BENCH_WORK/results/side-by-side.jsonl (label "<server>:<measurement>"), medians printed at the end.
 # Everything talks to 127.0.0.1 only; every loop is bounded by count and time.
 set -uo pipefail
@@ -24,6 +25,7 @@ PHASES="${*:-ingest reads paginate load big million}"
 SERVERS="${SERVERS:-medallion cybex}"   # which servers the side-by-side phases measure
 MPORT=5000; CPORT=5080
 CYBEX="$ROOT/.build/release/cybex"
+BUILT_CYBEX="$CYBEX"
 
 (cd "$ROOT" && swift build -c release --product cybex >/dev/null) || { echo "build failed" >&2; exit 1; }
 [ -x "$PY" ] || { echo "run $HARNESS/setup_env.sh first (BENCH_WORK=$BENCH_WORK)" >&2; exit 1; }
@@ -62,7 +64,36 @@ args() {
     else echo "--base http://127.0.0.1:$MPORT --tmpdir $BENCH_WORK/run"; fi
 }
 
+# The policy phase: 100k objects owned by organisation admin in a collection that organisation
+# partner reads too; paginated by their owner (bench) and by a reader of partner, whom the sharing
+# policy filters (every object is TLP:AMBER by default; reads of AMBER are audited).
+policy_run() {  # policy_run LABEL BINARY RUN
+    local label="$1" run="$3"; CYBEX="$2"
+    CYBEX_DATA="$(mktemp -d "$BENCH_WORK/run/cybex.XXXX")"
+    "$CYBEX" org add admin --data "$CYBEX_DATA" >/dev/null
+    "$CYBEX" org add partner --data "$CYBEX_DATA" >/dev/null
+    "$CYBEX" user add bench --org admin --role admin --data "$CYBEX_DATA" <<<"bench-pass" >/dev/null
+    "$CYBEX" user add reader --org partner --role reader --data "$CYBEX_DATA" <<<"reader-pass" >/dev/null
+    "$CYBEX" collection add bench --read admin --read partner --write admin --data "$CYBEX_DATA" >/dev/null
+    "$CYBEX" serve --data "$CYBEX_DATA" --host 127.0.0.1 --port "$CPORT" --log-level warning >/dev/null 2>"$BENCH_WORK/run/cybex.log" &
+    CYBEX_PID=$!
+    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$CPORT/healthz" && break; sleep 0.1; done
+    local coll; coll="$("$CYBEX" collection list --data "$CYBEX_DATA" | cut -f1 | head -1)"
+    local base="--base http://127.0.0.1:$CPORT/taxii2 --api-root cybex --collection $coll --tmpdir $BENCH_WORK/run"
+    "$PY" "$H" $base --user bench --password bench-pass --time-limit 300 ingest --corpus "$CORPUS" --bundle-size 1000 >/dev/null
+    emit "$label:policy_paginate_owner_100k" "$run" -- "$PY" "$H" $base --user bench --password bench-pass --time-limit 300 paginate --limit 1000
+    emit "$label:policy_paginate_reader_100k" "$run" -- "$PY" "$H" $base --user reader --password reader-pass --time-limit 300 paginate --limit 1000
+    cybex_stop
+    CYBEX="$BUILT_CYBEX"
+}
+
 for ph in $PHASES; do case $ph in
+policy)   # the sharing policy's cost over TAXII: the foundation's binary and this one, alternating
+    [ -x "${BASELINE_CYBEX:-}" ] || { echo "policy: set BASELINE_CYBEX to a release build of the foundation (BENCHMARKS.md)" >&2; exit 1; }
+    for r in $(seq 1 "$RUNS"); do
+        policy_run foundation "$BASELINE_CYBEX" "$r"
+        policy_run cybex "$BUILT_CYBEX" "$r"
+    done ;;
 ingest)   # 5,000 objects in bundles of 1,000 and of 100
     for s in $SERVERS; do for bs in 1000 100; do for r in $(seq 1 "$RUNS"); do
         start $s

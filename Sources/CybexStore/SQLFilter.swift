@@ -115,23 +115,25 @@ enum SQLFilter {
 }
 
 extension SQLFilter {
-    /// The conditions of a ``RemovalSelection`` over `collection_objects AS m` joined to `objects AS o`.
+    /// The conditions of a ``RemovalSelection`` over `collection_objects AS m` joined to `objects AS o`:
+    /// the types and levels as an ``ObjectQuery`` of every version, then the ages.
     static func build(_ selection: RemovalSelection, placeholder: (Int) -> String, bind: (SQLValue) -> Void) -> String {
-        var sql = ""
         var count = 0
+        var sql = build(
+            ObjectQuery(types: selection.types, versions: .all, scope: selection.levels), objects: "o", placeholder: placeholder,
+            bind: { value in
+                count += 1
+                bind(value)
+            })
         func next(_ value: SQLValue) -> String {
             count += 1
             bind(value)
             return placeholder(count)
         }
-        if let types = selection.types {
-            sql += " AND m.type IN (" + types.map { next(.text($0)) }.joined(separator: ", ") + ")"
-        }
         if let before = selection.addedBefore { sql += " AND m.date_added < \(next(.integer(before)))" }
         if let before = selection.validUntilBefore {
             sql += " AND o.valid_until IS NOT NULL AND o.valid_until < \(next(.integer(before)))"
         }
-        if let levels = selection.levels { sql += " AND " + condition(levels, objects: "o", next: next) }
         return sql
     }
 
