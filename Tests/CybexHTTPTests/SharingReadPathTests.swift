@@ -340,6 +340,23 @@ struct World {
         let count = try await CollectionService(store: store).objectCount(in: c.id, for: principal)
         #expect(count == visible.count, "count, viewer org\(viewer)")
 
+        // Onward sharing: the export for this organisation (what `cybex export --for` writes).
+        let service = CollectionService(store: store)
+        let record = try await store.collection(id: c.id)!
+        var bytes: [UInt8] = []
+        let export = BundleExport(
+            store: store, collection: record, scope: try await service.scope(of: record, for: principal.viewer), redactor: nil)
+        _ = try await export.write(to: { bytes += $0 })
+        let exported = (try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["objects"] as? [[String: Any]] ?? []
+        let exportedKeys = Set(
+            exported.compactMap { entry -> Key? in
+                guard let id = entry["id"] as? String, let text = (entry["modified"] ?? entry["created"]) as? String,
+                    let version = STIXTimestamp(parsing: text)
+                else { return nil }
+                return Key(id: id, version: version.microseconds)
+            })
+        #expect(exportedKeys == visible, "export for org\(viewer)")
+
         // The REST API: newest visible versions (paged with its cursor) and the count.
         #expect(try await restPage(client, restBase + "objects?limit=7", restHeaders) == last, "REST objects, viewer org\(viewer)")
         let restCount = try await client.execute(uri: restBase + "count", method: .get, headers: restHeaders).json["count"] as? Int
