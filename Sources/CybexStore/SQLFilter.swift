@@ -27,14 +27,16 @@ enum SQLFilter {
         let v = query.versions
         if !v.all {
             var alternatives: [String] = []
-            for (wanted, aggregate) in [(v.last, "MAX"), (v.first, "MIN")] where wanted {
-                // The newest (oldest) version the reader may see: an invisible newer version must not hide an older one.
+            for (wanted, aggregate, beyond) in [(v.last, "MAX", ">"), (v.first, "MIN", "<")] where wanted {
                 if let scope {
+                    // The newest (oldest) version the reader may see: no visible version lies beyond it, so an
+                    // invisible newer version never hides an older one. The index range beyond is empty
+                    // for an object of one version, which then costs no lookup of `objects` at all.
                     let visible = condition(scope, objects: "xo", next: next)
                     alternatives.append(
                         """
-                        m.version = (SELECT \(aggregate)(x.version) FROM collection_objects x JOIN objects xo ON xo.pk = x.object_pk \
-                        WHERE x.collection_id = m.collection_id AND x.id = m.id AND \(visible))
+                        NOT EXISTS (SELECT 1 FROM collection_objects x JOIN objects xo ON xo.pk = x.object_pk \
+                        WHERE x.id = m.id AND x.collection_id = m.collection_id AND x.version \(beyond) m.version AND \(visible))
                         """)
                 } else {
                     alternatives.append(
