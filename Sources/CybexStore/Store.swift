@@ -134,6 +134,8 @@ public protocol Store: Sendable {
     /// the `seq`, `prev_hash` and `hash` are assigned in the write transaction, and appends from
     /// several processes serialise, so the chain never forks.
     func appendAudit(_ event: AuditEvent) async throws
+    /// Appends several events, in order, in one transaction (chained as ``appendAudit(_:)`` does).
+    func appendAudit(_ events: [AuditEvent]) async throws
     /// The newest `limit` events (all with a negative limit), newest first.
     func auditEvents(limit: Int) async throws -> [AuditEvent]
     /// Checks the audit hash chain from the first entry to the recorded head, reading it in pages,

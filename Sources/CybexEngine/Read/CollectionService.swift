@@ -9,9 +9,13 @@ public struct CollectionService: Sendable {
     public let store: any Store
     public let ingestor: Ingestor
 
-    public init(store: any Store, limits: STIXBundleDecoder.Limits = .init()) {
+    /// Where reads of TLP:AMBER and above are recorded behind the response; nil: written before it.
+    public let readAudit: ReadAuditLog?
+
+    public init(store: any Store, limits: STIXBundleDecoder.Limits = .init(), readAudit: ReadAuditLog? = nil) {
         self.store = store
         self.ingestor = Ingestor(store: store, limits: limits)
+        self.readAudit = readAudit
     }
 
     /// A collection as one principal sees it.
@@ -77,6 +81,8 @@ public struct CollectionService: Sendable {
     /// the level is no stricter than the object's own (it already sees the object at that level).
     /// Objects without granular markings keep their bytes. Paging is unaffected (`resumeAfter`).
     public static func redactGranularMarkings(_ page: ObjectPage, scope: ReadScope) -> ObjectPage {
+        // Most pages carry no granular marking at all: leave them untouched, without copying.
+        guard page.records.contains(where: { GranularRedaction.mayHoldGranularMarkings($0.json) }) else { return page }
         var result = page
         result.records = page.records.compactMap { record in
             let owner = record.owner ?? ""
@@ -104,9 +110,10 @@ public struct CollectionService: Sendable {
         }
         guard count > 0 else { return }
         let more = count > named.count ? ", …" : ""
-        try await audit(
-            principal, "objects.read", view.collection.id,
-            "\(count) objects at TLP:AMBER or above: \(named.joined(separator: ", "))\(more)")
+        let event = AuditEvent(
+            time: Clock.nowMicroseconds(), actor: principal.user.username, action: "objects.read", target: view.collection.id,
+            detail: "\(count) objects at TLP:AMBER or above: \(named.joined(separator: ", "))\(more)")
+        if let readAudit { readAudit.record(event) } else { try await store.appendAudit(event) }
     }
 
     /// How many object ids one audit entry of a read names.

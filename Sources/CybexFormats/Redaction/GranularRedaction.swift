@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 public import CybexCore
 
 /// Removes the properties of one STIX object that sit under a granular TLP marking the viewer may
@@ -37,25 +42,23 @@ public enum GranularRedaction {
     }
 
     /// Whether the bytes contain `"granular_markings"` (the only way an object can have any). Every
-    /// object of every scoped read passes here, so it scans raw memory for the rare `"g` pair first.
-    static func mayHoldGranularMarkings(_ bytes: [UInt8]) -> Bool {
+    /// object of every scoped read passes here, so it jumps with `memchr` from one `_` to the next
+    /// (a few per object) and compares only there.
+    public static func mayHoldGranularMarkings(_ bytes: [UInt8]) -> Bool {
         let needle: StaticString = "\"granular_markings\""
         let length = needle.utf8CodeUnitCount
-        guard bytes.count >= length else { return false }
-        return bytes.withUnsafeBufferPointer { haystack in
-            needle.withUTF8Buffer { pattern in
-                let last = haystack.count - length
-                var i = 0
-                while i <= last {
-                    if haystack[i] == 0x22 && haystack[i + 1] == 0x67 {
-                        var j = 2
-                        while j < length && haystack[i + j] == pattern[j] { j += 1 }
-                        if j == length { return true }
-                    }
-                    i += 1
-                }
-                return false
+        let underscore = 9  // the offset of `_` in the needle
+        return bytes.withUnsafeBytes { haystack -> Bool in
+            guard let base = haystack.baseAddress, haystack.count >= length else { return false }
+            var offset = underscore
+            while offset < haystack.count - (length - underscore - 1) {
+                guard let found = memchr(base + offset, Int32(UInt8(ascii: "_")), haystack.count - offset) else { return false }
+                let position = base.distance(to: UnsafeRawPointer(found))
+                if position + (length - underscore) > haystack.count { return false }
+                if memcmp(base + (position - underscore), needle.utf8Start, length) == 0 { return true }
+                offset = position + 1
             }
+            return false
         }
     }
 

@@ -17,9 +17,11 @@ public import Prometheus
 public enum CybexServer {
     public static func application(
         configuration: ServerConfiguration, store: any Store, logger: Logger,
-        metrics: PrometheusCollectorRegistry? = nil, passwordHasher: PasswordHasher = PasswordHasher()
+        metrics: PrometheusCollectorRegistry? = nil, passwordHasher: PasswordHasher = PasswordHasher(),
+        readAudit: ReadAuditLog? = nil
     ) throws -> some ApplicationProtocol {
-        let router = self.router(configuration: configuration, store: store, metrics: metrics, passwordHasher: passwordHasher)
+        let router = self.router(
+            configuration: configuration, store: store, metrics: metrics, passwordHasher: passwordHasher, readAudit: readAudit)
         let appConfiguration = ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "cybex")
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
@@ -32,7 +34,7 @@ public enum CybexServer {
     /// The router alone, for tests that drive it without a socket.
     public static func router(
         configuration: ServerConfiguration, store: any Store, metrics: PrometheusCollectorRegistry?,
-        passwordHasher: PasswordHasher = PasswordHasher()
+        passwordHasher: PasswordHasher = PasswordHasher(), readAudit: ReadAuditLog? = nil
     ) -> Router<CybexRequestContext> {
         let router = Router(context: CybexRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -63,7 +65,7 @@ public enum CybexServer {
         let taxii = router.group("taxii2").add(middleware: authentication)
             .add(middleware: ScopeMiddleware(read: .taxiiRead, write: .taxiiWrite)).add(middleware: NegotiationMiddleware())
         let limits = STIXBundleDecoder.Limits(maxObjects: 1_000_000)
-        let collections = CollectionService(store: store, limits: limits)
+        let collections = CollectionService(store: store, limits: limits, readAudit: readAudit)
         TAXIIRoutes(configuration: configuration, collections: collections, store: store)
             .register(on: taxii)
 

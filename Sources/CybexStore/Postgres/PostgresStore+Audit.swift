@@ -8,9 +8,16 @@ import PostgresNIO
 /// forks (a second entry after the same head would also collide on the `seq` primary key).
 extension PostgresStore {
     public func appendAudit(_ event: AuditEvent) async throws {
+        try await appendAudit([event])
+    }
+
+    public func appendAudit(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
         try await transaction { connection in
-            let head = try await Self.auditHead(connection, logger: logger, forUpdate: true)
+            var head = try await Self.auditHead(connection, logger: logger, forUpdate: true)
+            for event in events {
             let entry = AuditChain.entry(after: head, event)
+            head = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
             try await connection.query(
                 """
                 WITH added AS (
@@ -22,6 +29,7 @@ extension PostgresStore {
                 UPDATE audit_head SET seq = added.seq, hash = added.hash FROM added WHERE audit_head.id = 1
                 """,
                 logger: logger)
+            }
         }
     }
 

@@ -3,10 +3,19 @@ import GRDB
 /// The audit log and its hash chain (``AuditChain``) on SQLite. The one writer serialises appends.
 extension SQLiteStore {
     public func appendAudit(_ event: AuditEvent) async throws {
+        try await appendAudit([event])
+    }
+
+    public func appendAudit(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
         try await write { db in
-            let entry = AuditChain.entry(after: try Self.auditHead(db), event)
-            try Self.insert(entry, db)
-            try Self.setAuditHead(AuditHead(seq: entry.seq, hash: entry.hash ?? ""), db)
+            var head = try Self.auditHead(db)
+            for event in events {
+                let entry = AuditChain.entry(after: head, event)
+                try Self.insert(entry, db)
+                head = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
+            }
+            try Self.setAuditHead(head, db)
         }
     }
 

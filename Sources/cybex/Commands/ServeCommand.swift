@@ -71,9 +71,12 @@ struct ServeCommand: AsyncParsableCommand {
                 loginThrottle: LoginThrottlePolicy(
                     accountThreshold: loginFailuresPerAccount, addressThreshold: loginFailuresPerAddress),
                 trustedProxies: trustedProxies, anonymousReads: anonymousPublic)
+            // Reads of TLP:AMBER and above are audited behind the response; flushed before exit.
+            let readAudit = ReadAuditLog(store: store)
             let app: any ApplicationProtocol
             do {
-                app = try CybexServer.application(configuration: configuration, store: store, logger: logger, metrics: registry)
+                app = try CybexServer.application(
+                    configuration: configuration, store: store, logger: logger, metrics: registry, readAudit: readAudit)
             } catch {
                 throw CommandFailure(message: "cannot set up TLS: \(error)")
             }
@@ -87,6 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
                 try await app.runService()
                 group.cancelAll()
             }
+            await readAudit.flush()
             logger.info("stopped")
         }
     }
