@@ -80,6 +80,24 @@ enum SQLFilter {
         return alternatives.isEmpty ? "0 = 1" : "(" + alternatives.joined(separator: " OR ") + ")"
     }
 
+    /// Two result columns for a scoped read, computed in SQL so that no owner id is read per row: the
+    /// version's level (text) and whether the viewer owns it (0/1). Organisation ids are written as
+    /// SQL string literals, quotes doubled (they are the node's own UUIDs, never request input).
+    static func labelColumns(_ scope: ReadScope, objects o: String) -> String {
+        func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        let fallback: String
+        if let collectionDefault = scope.collectionDefault {
+            fallback = literal(collectionDefault.rawValue)
+        } else if scope.ownerDefaults.isEmpty {
+            fallback = literal(SharingPolicy.defaultLevel.rawValue)
+        } else {
+            let cases = scope.ownerDefaults.sorted { $0.key < $1.key }.map { "WHEN \(literal($0.key)) THEN \(literal($0.value.rawValue))" }
+            fallback = "CASE \(o).owner_org \(cases.joined(separator: " ")) ELSE \(literal(SharingPolicy.defaultLevel.rawValue)) END"
+        }
+        let owns = scope.viewer.map { "CASE WHEN \(o).owner_org = \(literal($0)) THEN 1 ELSE 0 END" } ?? "0"
+        return ", COALESCE(\(o).tlp, \(fallback)), \(owns)"
+    }
+
     /// Whether the level of the object version is in `levels`; nil when it never is. The level is
     /// the object's marking, else the collection default, else its owner's default, else AMBER.
     private static func levelCondition(

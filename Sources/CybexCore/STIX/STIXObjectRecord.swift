@@ -111,21 +111,22 @@ public struct StoredObjectVersion: Sendable, Hashable {
     public var specVersion: String
     /// The object as stored (compact JSON).
     public var json: [UInt8]
-    /// The sharing label as stored, read when the query applied a read scope: the level of the
-    /// object's own TLP marking and the organisation that submitted the version.
-    public var marking: TLPLevel?
-    public var owner: String?
+    /// For a read through a read scope: the level the sharing policy gives this version (its
+    /// marking, else the collection's default, else its owner's, else AMBER) …
+    public var level: TLPLevel?
+    /// … and whether the viewer's organisation submitted it.
+    public var viewerOwns = false
 
     public init(
-        id: String, dateAdded: Int64, version: Int64, specVersion: String, json: [UInt8], marking: TLPLevel? = nil,
-        owner: String? = nil
+        id: String, dateAdded: Int64, version: Int64, specVersion: String, json: [UInt8], level: TLPLevel? = nil,
+        viewerOwns: Bool = false
     ) {
         self.id = id
         self.dateAdded = dateAdded
         self.version = version
         self.specVersion = specVersion
         self.json = json
-        self.marking = marking
-        self.owner = owner
+        self.level = level
+        self.viewerOwns = viewerOwns
     }
 }

@@ -85,9 +85,8 @@ public struct CollectionService: Sendable {
         guard page.records.contains(where: { GranularRedaction.mayHoldGranularMarkings($0.json) }) else { return page }
         var result = page
         result.records = page.records.compactMap { record in
-            let owner = record.owner ?? ""
-            if let viewer = scope.viewer, viewer == owner { return record }
-            let level = scope.level(marking: record.marking, owner: owner)
+            if record.viewerOwns { return record }
+            let level = record.level ?? SharingPolicy.defaultLevel
             var redacted = record
             guard let bytes = GranularRedaction.redact(record.json, allowed: { $0 <= level || scope.levels.contains($0) })
             else { return nil }
@@ -103,8 +102,7 @@ public struct CollectionService: Sendable {
         var count = 0
         var named: [String] = []
         for record in page.records {
-            let level = view.scope.level(marking: record.marking, owner: record.owner ?? "")
-            guard level >= .amber else { continue }
+            guard let level = record.level, level >= .amber else { continue }
             count += 1
             if named.count < Self.auditedIDs { named.append("\(record.id) \(level.label)") }
         }

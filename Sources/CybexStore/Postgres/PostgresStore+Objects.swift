@@ -169,7 +169,7 @@ extension PostgresStore {
         let limit = query.limit + 1
         binds.append(limit < 0 ? nil : limit)
         let columns =
-            "m.date_added, m.id, m.taxii_version, m.spec_version" + (query.scope != nil ? ", o.tlp, o.owner_org" : "")
+            "m.date_added, m.id, m.taxii_version, m.spec_version" + (query.scope.map { SQLFilter.labelColumns($0, objects: "o") } ?? "")
             + (query.withContent ? ", o.json" : "")
         let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
         let sql = """
@@ -185,8 +185,8 @@ extension PostgresStore {
                 id: try cells[1].decode(String.self), dateAdded: try cells[0].decode(Int64.self),
                 version: try cells[2].decode(Int64.self), specVersion: try cells[3].decode(String.self), json: [])
             if query.scope != nil {
-                record.marking = try cells[4].decode(String?.self).flatMap(TLPLevel.init(rawValue:))
-                record.owner = try cells[5].decode(String.self)
+                record.level = try cells[4].decode(String?.self).flatMap(TLPLevel.init(rawValue:))
+                record.viewerOwns = try cells[5].decode(Int.self) == 1
             }
             if query.withContent {
                 record.json = Array(try cells[query.scope != nil ? 6 : 4].decode(ByteBuffer.self).readableBytesView)

@@ -175,7 +175,7 @@ extension SQLiteStore {
             // Columns 4 and 5: the sharing label, for a scoped read; then the JSON.
             let columns =
                 "m.date_added, m.id, m.taxii_version, m.spec_version"
-                + (query.scope != nil ? ", o.tlp, o.owner_org" : "") + (query.withContent ? ", o.json" : "")
+                + (query.scope.map { SQLFilter.labelColumns($0, objects: "o") } ?? "") + (query.withContent ? ", o.json" : "")
             let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
             let sql = """
                 SELECT \(columns) FROM collection_objects m \(join)
@@ -192,8 +192,8 @@ extension SQLiteStore {
                     ? (try row.withUnsafeData(atIndex: query.scope != nil ? 6 : 4) { data in data.map { [UInt8]($0) } } ?? []) : []
                 var record = StoredObjectVersion(id: row[1], dateAdded: row[0], version: row[2], specVersion: row[3], json: json)
                 if query.scope != nil {
-                    record.marking = (row[4] as String?).flatMap(TLPLevel.init(rawValue:))
-                    record.owner = row[5]
+                    record.level = (row[4] as String?).flatMap(TLPLevel.init(rawValue:))
+                    record.viewerOwns = row[5]
                 }
                 records.append(record)
             }
