@@ -1,0 +1,85 @@
+public import CybexStore
+import Logging
+import Synchronization
+
+/// Writes the audit entries of reads (`objects.read`, TLP:AMBER and above) behind the response:
+/// ``record(_:)`` queues an entry and returns at once; one background task appends the queue, in
+/// order and in batches (one transaction each), while requests go on. ``flush()`` waits until
+/// everything queued is written; the server calls it when it stops. Entries keep the time of the
+/// read. If the node crashes, entries of the last few milliseconds may be lost (SECURITY.md);
+/// every other audit entry is written before its request is answered.
+public final class ReadAuditLog: Sendable {
+    let store: any Store
+    let logger = Logger(label: "cybex.audit")
+    private let state = Mutex(State())
+
+    private struct State {
+        var pending: [AuditEvent] = []
+        var draining = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// The most entries one transaction writes.
+    static let batchSize = 500
+
+    public init(store: any Store) {
+        self.store = store
+    }
+
+    /// Queues `event`; a background task writes it.
+    public func record(_ event: AuditEvent) {
+        let start = state.withLock { state -> Bool in
+            state.pending.append(event)
+            guard !state.draining else { return false }
+            state.draining = true
+            return true
+        }
+        if start { Task { await drain() } }
+    }
+
+    /// Returns once every entry queued before the call is written (or could not be).
+    public func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state -> Bool in
+                guard state.draining || !state.pending.isEmpty else { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            // Under one lock: take a batch, or, with nothing left, stop draining and release the waiters.
+            let (batch, waiters) = state.withLock { state -> ([AuditEvent], [CheckedContinuation<Void, Never>]) in
+                guard !state.pending.isEmpty else {
+                    state.draining = false
+                    defer { state.waiters = [] }
+                    return ([], state.waiters)
+                }
+                let batch = Array(state.pending.prefix(Self.batchSize))
+                state.pending.removeFirst(batch.count)
+                return (batch, [])
+            }
+            guard !batch.isEmpty else {
+                for waiter in waiters { waiter.resume() }
+                return
+            }
+            do {
+                try await store.appendAudit(batch)
+            } catch {
+                // Kept for the next attempt, which the next read starts.
+                logger.error("cannot write read audit entries", metadata: ["error": "\(error)", "entries": "\(batch.count)"])
+                let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                    state.pending.insert(contentsOf: batch, at: 0)
+                    state.draining = false
+                    defer { state.waiters = [] }
+                    return state.waiters
+                }
+                for waiter in waiters { waiter.resume() }
+                return
+            }
+        }
+    }
+}
