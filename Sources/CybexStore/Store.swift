@@ -75,6 +75,9 @@ public protocol Store: Sendable {
     func createCollection(_ collection: CollectionRecord) async throws
     func collection(id: String) async throws -> CollectionRecord?
     func collections() async throws -> [CollectionRecord]
+    /// The collection `id` and the organisation graph, read together (one snapshot on SQLite):
+    /// what every scoped read starts with. Nil when there is no such collection.
+    func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)?
 
     // MARK: Objects
 

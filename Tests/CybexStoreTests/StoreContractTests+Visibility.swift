@@ -86,6 +86,11 @@ extension StoreContractTests {
             try await store.createCollection(collection)
             #expect(try await store.collection(id: collection.id) == collection)
             #expect(try await store.collections() == [collection])
+            let together = try #require(try await store.collectionWithDirectory(id: collection.id))
+            #expect(together.0 == collection)
+            #expect(together.1 == (try await store.sharingDirectory()))
+            #expect(together.1.groups[group.id] == [orgs["isp"]!.id])
+            #expect(try await store.collectionWithDirectory(id: "no-such-collection") == nil)
 
             let marking = "marking-definition--11111111-2222-4333-8444-555555555555"
             var definition = Fixture.sco(marking)

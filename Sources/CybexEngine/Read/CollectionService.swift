@@ -35,8 +35,8 @@ public struct CollectionService: Sendable {
 
     /// The collection `id` as `principal` sees it; `notFound` when it does not exist or is invisible.
     public func collection(id: String, for principal: Principal) async throws -> View {
-        guard let record = try await store.collection(id: id),
-            let view = view(of: record, for: principal, directory: try await store.sharingDirectory())
+        guard let (record, directory) = try await store.collectionWithDirectory(id: id),
+            let view = view(of: record, for: principal, directory: directory)
         else {
             throw EngineError(.notFound, "no collection with id '\(id)'")
         }

@@ -313,6 +313,12 @@ public final class PostgresStore: Store {
         return try await Self.collections(from: rows(query)).first
     }
 
+    public func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)? {
+        async let directory = sharingDirectory()
+        guard let record = try await collection(id: id) else { return nil }
+        return (record, try await directory)
+    }
+
     public func collections() async throws -> [CollectionRecord] {
         let query: PostgresQuery = #"""
             \#(unescaped: Self.collectionSelect)

@@ -117,12 +117,14 @@ extension SQLiteStore {
     }
 
     public func sharingDirectory() async throws -> SharingDirectory {
-        try await read { db in
-            var directory = SharingDirectory()
-            for row in try Row.fetchAll(db, sql: OrganisationGraph.directorySQL) {
-                OrganisationGraph.add(kind: row[0], key: row[1], value: row[2], to: &directory)
-            }
-            return directory
+        try await read { db in try Self.sharingDirectory(db) }
+    }
+
+    static func sharingDirectory(_ db: Database) throws -> SharingDirectory {
+        var directory = SharingDirectory()
+        for row in try Row.fetchAll(db, sql: OrganisationGraph.directorySQL) {
+            OrganisationGraph.add(kind: row[0], key: row[1], value: row[2], to: &directory)
         }
+        return directory
     }
 }

@@ -225,6 +225,15 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "\(Self.collectionColumns) WHERE id = ?", arguments: [id]) else {
+                return nil
+            }
+            return (try Self.collection(from: row, db), try Self.sharingDirectory(db))
+        }
+    }
+
     public func collections() async throws -> [CollectionRecord] {
         try await read { db in
             try Row.fetchAll(db, sql: "\(Self.collectionColumns) ORDER BY created_at, id")
