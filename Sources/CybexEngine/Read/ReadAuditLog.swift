@@ -21,6 +21,8 @@ public final class ReadAuditLog: Sendable {
 
     /// The most entries one transaction writes.
     static let batchSize = 500
+    /// How long entries gather before they are written.
+    static let gathering = Duration.milliseconds(200)
 
     public init(store: any Store) {
         self.store = store
@@ -34,7 +36,14 @@ public final class ReadAuditLog: Sendable {
             state.draining = true
             return true
         }
-        if start { Task { await drain() } }
+        if start {
+            Task {
+                // Gather the reads of a moment into one transaction: every commit makes the readers
+                // of the store drop their page caches, so a commit per read would slow reads down.
+                try? await Task.sleep(for: Self.gathering)
+                await drain()
+            }
+        }
     }
 
     /// Returns once every entry queued before the call is written (or could not be).
