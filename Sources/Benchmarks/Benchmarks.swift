@@ -138,7 +138,7 @@ struct Policy: AsyncParsableCommand {
         let cert = try await store.organisation(named: "cert")!
         let decoded = try STIXBundleDecoder.decode(bytes, as: .bundle)
         _ = try await Ingestor(store: store).store(decoded, into: collection, owner: cert.id)
-        let service = CollectionService(store: store)
+        let service = CollectionService(store: store, readAudit: ReadAuditLog(store: store))  // as `cybex serve` does
         func principal(_ organisation: String) async throws -> Principal {
             let user = try await admin.addUser(
                 username: "\(organisation)-reader", organisation: organisation, role: .reader, password: "bench-password")
