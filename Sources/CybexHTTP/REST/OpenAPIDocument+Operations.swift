@@ -69,6 +69,31 @@ extension OpenAPIDocument {
             tag: "sharing-groups", summary: "Remove an organisation (name or id) from a sharing group (administrators)",
             success: (200, "The sharing group", ref("SharingGroup")), errors: [403, 404]),
         Operation(
+            method: "GET", path: "/retention-policies", id: "listRetentionPolicies", tag: "policies",
+            summary: "Retention policies (administrators)", success: (200, "The policies", ref("RetentionPolicyList")),
+            errors: [403]),
+        Operation(
+            method: "POST", path: "/retention-policies", id: "createRetentionPolicy", tag: "policies",
+            summary: "Add a retention policy (administrators; applied hourly by the server, SECURITY.md)",
+            body: ref("RetentionPolicyCreate"), success: (201, "The new policy", ref("RetentionPolicy")),
+            errors: [403, 409, 413, 415]),
+        Operation(
+            method: "DELETE", path: "/retention-policies/{name}", id: "deleteRetentionPolicy", tag: "policies",
+            summary: "Remove a retention policy (administrators)", success: (204, "Removed", nil), errors: [403, 404]),
+        Operation(
+            method: "GET", path: "/redaction-policies", id: "listRedactionPolicies", tag: "policies",
+            summary: "Redaction policies per destination (administrators; never the keys)",
+            success: (200, "The policies", ref("RedactionPolicyList")), errors: [403]),
+        Operation(
+            method: "POST", path: "/redaction-policies", id: "createRedactionPolicy", tag: "policies",
+            summary: "Store a redaction policy with a new random pseudonymisation key (administrators)",
+            body: ref("RedactionPolicyCreate"), success: (201, "The stored policy", ref("RedactionPolicy")),
+            errors: [403, 409, 413, 415]),
+        Operation(
+            method: "DELETE", path: "/redaction-policies/{name}", id: "deleteRedactionPolicy", tag: "policies",
+            summary: "Remove a redaction policy and its key (administrators)", success: (204, "Removed", nil),
+            errors: [403, 404]),
+        Operation(
             method: "GET", path: "/collections", id: "listCollections", tag: "collections",
             summary: "The collections the caller can read or write", success: (200, "The collections", ref("CollectionList"))),
         Operation(

@@ -53,7 +53,7 @@ enum OpenAPIDocument {
             ),
             ("servers", .array([.object([("url", .string("/api/v1"))])])),
             ("security", .array([.object([("basic", .array([]))]), .object([("bearer", .array([]))])])),
-            ("tags", .array(["organisations", "users", "tokens", "sharing-groups", "collections", "audit"].map { .object([("name", .string($0))]) })),
+            ("tags", .array(["organisations", "users", "tokens", "sharing-groups", "collections", "policies", "audit"].map { .object([("name", .string($0))]) })),
             ("paths", .object(paths)),
             ("components", components()),
         ])
@@ -118,6 +118,10 @@ enum OpenAPIDocument {
     static let nullableTLP: JSONValue = .object([
         ("type", .array([.string("string"), .string("null")])),
         ("enum", .array(TLPLevel.allCases.map { .string($0.rawValue) } + [.null])),
+    ])
+    static let nullableInteger: JSONValue = .object([("type", .array([.string("integer"), .string("null")]))])
+    static let destination: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(RedactionPolicy.Destination.allCases.map { .string($0.rawValue) })),
     ])
     static let limit: JSONValue = .object([("type", .string("integer")), ("minimum", .number("1"))])
 
@@ -268,6 +272,47 @@ enum OpenAPIDocument {
                     ], required: ["id", "name", "members", "created_at"])
             ),
             ("SharingGroupList", list("sharing_groups", of: "SharingGroup")),
+            (
+                "RetentionPolicy",
+                object(
+                    [
+                        ("id", string), ("name", string), ("types", array(string)), ("levels", array(tlp)),
+                        ("purge_after_days", nullableInteger), ("expire_grace_days", nullableInteger), ("created_at", dateTime),
+                    ], required: ["id", "name", "types", "levels", "purge_after_days", "expire_grace_days", "created_at"])
+            ),
+            ("RetentionPolicyList", list("retention_policies", of: "RetentionPolicy")),
+            (
+                "RetentionPolicyCreate",
+                object(
+                    [
+                        ("name", string), ("types", described(array(string), "STIX types; empty or absent: every type")),
+                        ("levels", described(array(tlp), "TLP levels; empty or absent: every level")),
+                        ("purge_after_days", nullableInteger), ("expire_grace_days", nullableInteger),
+                    ], required: ["name"])
+            ),
+            (
+                "RedactionRule",
+                .object([
+                    ("type", .string("object")), ("required", .array([.string("rule")])),
+                    ("properties", .object([("rule", string), ("ranges", array(string)), ("properties", array(string))])),
+                    ("additionalProperties", .bool(false)),
+                ])
+            ),
+            (
+                "RedactionPolicy",
+                object(
+                    [
+                        ("id", string), ("name", string), ("destination", destination), ("rules", array(ref("RedactionRule"))),
+                        ("created_at", dateTime),
+                    ], required: ["id", "name", "destination", "rules", "created_at"])
+            ),
+            ("RedactionPolicyList", list("redaction_policies", of: "RedactionPolicy")),
+            (
+                "RedactionPolicyCreate",
+                object(
+                    [("name", string), ("destination", destination), ("rules", array(ref("RedactionRule")))],
+                    required: ["name", "destination", "rules"])
+            ),
             ("SharingGroupCreate", object([("name", string)], required: ["name"])),
             (
                 "Collection",

@@ -53,8 +53,7 @@ struct RESTRoutes: Sendable {
 
         group.get("audit") { request, context in try await auditLog(request, context) }
         group.get("audit/verify") { request, context in try await verifyAudit(request, context) }
-        // TODO(issue 3, item 4): /api/v1/policies (redaction policies per destination) is added by
-        // the redaction work, with its paths in OpenAPIDocument.
+        registerPolicies(on: group)
     }
 
     // MARK: Organisations

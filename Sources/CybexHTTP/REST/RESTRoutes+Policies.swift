@@ -1,0 +1,90 @@
+import CybexCore
+import CybexEngine
+import CybexFormats
+import CybexStore
+import Hummingbird
+
+/// Retention and redaction policies over REST (administrators), the same use cases as
+/// `cybex retention` and `cybex redaction`: every change audited, keys never returned.
+extension RESTRoutes {
+    func registerPolicies(on group: RouterGroup<Context>) {
+        group.get("retention-policies") { request, context in try await listRetentionPolicies(request, context) }
+        group.post("retention-policies") { request, context in try await createRetentionPolicy(request, context) }
+        group.delete("retention-policies/:name") { request, context in try await deleteRetentionPolicy(request, context) }
+        group.get("redaction-policies") { request, context in try await listRedactionPolicies(request, context) }
+        group.post("redaction-policies") { request, context in try await createRedactionPolicy(request, context) }
+        group.delete("redaction-policies/:name") { request, context in try await deleteRedactionPolicy(request, context) }
+    }
+
+    func listRetentionPolicies(_ request: Request, _ context: Context) async throws -> Response {
+        _ = try requireAdmin(context)
+        _ = try RESTQuery(request, allowed: [])
+        let policies = try await store.retentionPolicies()
+        return json(.object([("retention_policies", .array(policies.map(Self.retentionPolicy)))]))
+    }
+
+    func createRetentionPolicy(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try requireAdmin(context)
+        let body = try await readBody(request, allowed: ["name", "types", "levels", "purge_after_days", "expire_grace_days"])
+        let levels = try (body.stringList("levels") ?? []).map { try RESTBody.tlp($0, field: "levels") }
+        func days(_ key: String) throws -> Int? {
+            guard let value = body[key], value != .null else { return nil }
+            guard let number = value.integerValue, let days = Int(exactly: number) else {
+                throw RESTError.invalid(key, "'\(key)' must be a whole number of days")
+            }
+            return days
+        }
+        let policy = try await DataLifecycle(store: store, actor: principal.user.username).addPolicy(
+            name: try body.string("name"), types: try body.stringList("types") ?? [], levels: levels,
+            purgeAfterDays: try days("purge_after_days"), expireGraceDays: try days("expire_grace_days"))
+        return json(Self.retentionPolicy(policy), status: .created)
+    }
+
+    func deleteRetentionPolicy(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try requireAdmin(context)
+        try await DataLifecycle(store: store, actor: principal.user.username)
+            .removePolicy(named: try context.parameters.require("name"))
+        return Response(status: .noContent)
+    }
+
+    func listRedactionPolicies(_ request: Request, _ context: Context) async throws -> Response {
+        _ = try requireAdmin(context)
+        _ = try RESTQuery(request, allowed: [])
+        var list: [JSONValue] = []
+        for stored in try await store.redactionPolicies() { list.append(try Self.redactionPolicy(stored)) }
+        return json(.object([("redaction_policies", .array(list))]))
+    }
+
+    func createRedactionPolicy(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try requireAdmin(context)
+        let body = try await readBody(request, allowed: ["name", "destination", "rules"])
+        let stored = try await RedactionPolicies(store: store, actor: principal.user.username).add(document: body.bytes)
+        return json(try Self.redactionPolicy(stored), status: .created)
+    }
+
+    func deleteRedactionPolicy(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try requireAdmin(context)
+        try await RedactionPolicies(store: store, actor: principal.user.username)
+            .remove(named: try context.parameters.require("name"))
+        return Response(status: .noContent)
+    }
+
+    static func retentionPolicy(_ policy: RetentionPolicy) -> JSONValue {
+        .object([
+            ("id", .string(policy.id)), ("name", .string(policy.name)),
+            ("types", .array(policy.types.map(JSONValue.string))),
+            ("levels", .array(policy.levels.map { .string($0.rawValue) })),
+            ("purge_after_days", policy.purgeAfterDays.map { .number(String($0)) } ?? .null),
+            ("expire_grace_days", policy.expireGraceDays.map { .number(String($0)) } ?? .null),
+            ("created_at", .string(STIXTimestamp.format(microseconds: policy.createdAt))),
+        ])
+    }
+
+    /// A stored redaction policy: its document's members and the id; never the key.
+    static func redactionPolicy(_ stored: StoredRedactionPolicy) throws -> JSONValue {
+        let document = (try? JSONReader.parse(Array(stored.document.utf8)))?.objectMembers ?? []
+        return .object(
+            [("id", .string(stored.id))] + document.filter { ["name", "destination", "rules"].contains($0.key) }
+                + [("created_at", .string(STIXTimestamp.format(microseconds: stored.createdAt)))])
+    }
+}
