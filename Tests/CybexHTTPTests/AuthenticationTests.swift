@@ -128,6 +128,12 @@ struct AuthenticationTests {
                 #expect($0.status == .ok, "without a peer address only the account counts")
             }
         }
+        // Sign-ins are audited once per password check, not on every request the cache answers.
+        let logins = try await node.store.auditEvents(limit: -1).filter { $0.action == "auth.login" }
+        // (the second process has its own cache, and no peer address in router tests)
+        #expect(logins.map(\.actor).sorted() == ["analyst", "reader", "reader"])
+        #expect(logins.allSatisfy { $0.target == "password" })
+        #expect(logins.filter { $0.detail.hasPrefix("from ") }.count == 2)
         let throttled = try await node.store.auditEvents(limit: -1).filter { $0.action == "auth.throttled" }
         #expect(throttled.count == 4)  // two guesses and a bad token here; the uncached password in the other process
         #expect(throttled.allSatisfy { $0.actor == "anonymous" && $0.detail.hasPrefix("throttled: ") })

@@ -91,6 +91,12 @@ public final class Authenticator: Sendable {
             if counters.contains(where: { $0.key == accountKey }) {
                 try await store.updateAuthFailureCounter(key: accountKey) { _ in nil }
             }
+            // A sign-in: the password checked against its hash (then cached for a while, so this
+            // is recorded once per cache lifetime, not on every request).
+            try await store.appendAudit(
+                AuditEvent(
+                    time: Clock.nowMicroseconds(), actor: username, action: "auth.login", target: "password",
+                    detail: address.map { "from \($0)" } ?? ""))
             return principal
         } catch let error as AuthenticationError where error.code == .invalid {
             try await recordFailure(keys)
