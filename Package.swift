@@ -96,7 +96,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CybexCoreTests", dependencies: ["CybexCore"], swiftSettings: swiftSettings),
+        // The seeded generator the randomised tests share.
+        .target(name: "CybexTestSupport", path: "Tests/CybexTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "CybexCoreTests", dependencies: ["CybexCore", "CybexTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CybexFormatsTests",
             dependencies: ["CybexCore", "CybexFormats"],
@@ -105,13 +107,15 @@ let package = Package(
         ),
         .testTarget(
             name: "CybexStoreTests",
-            dependencies: ["CybexCore", "CybexFormats", "CybexStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "CybexCore", "CybexFormats", "CybexStore", "CybexTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CybexHTTPTests",
             dependencies: [
-                "CybexCore", "CybexFormats", "CybexStore", "CybexEngine", "CybexHTTP",
+                "CybexCore", "CybexFormats", "CybexStore", "CybexEngine", "CybexHTTP", "CybexTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

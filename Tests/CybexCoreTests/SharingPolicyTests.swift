@@ -1,17 +1,7 @@
 import CybexCore
+import CybexTestSupport
 import Testing
 
-/// SplitMix64: a small seeded generator, so that every failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// An independent statement of SECURITY.md's rules, written as explicit sets over a closed world
 /// (transitive closure by fixpoint, group co-membership by enumeration), sharing no code with

@@ -9,6 +9,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import CybexTestSupport
 import Testing
 
 /// The sharing policy on every read path, over real HTTP: random organisation graphs, sharing
@@ -19,7 +20,7 @@ import Testing
 struct SharingReadPathTests {
     @Test(arguments: [UInt64(0x5EED_0001), 0x5EED_0002])
     func everyReadPathMatchesTheReferenceModel(seed: UInt64) async throws {
-        var random = SplitMix(state: seed)
+        var random = SeededGenerator(state: seed)
         let world = try await World.build(random: &random)
         defer { try? FileManager.default.removeItem(at: world.folder) }
         let router = CybexServer.router(
@@ -29,7 +30,7 @@ struct SharingReadPathTests {
         logger.logLevel = .warning
         let sampleSeed = random.next()
         let cases = try await Application(router: router, logger: logger).test(.live) { client in
-            var sampler = SplitMix(state: sampleSeed)
+            var sampler = SeededGenerator(state: sampleSeed)
             var cases = 0
             for viewer in world.organisations.indices {
                 for collection in world.collections {
@@ -43,17 +44,6 @@ struct SharingReadPathTests {
     }
 }
 
-/// A small seeded generator (SplitMix64), so that a failure can be replayed from its seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// One random node and what each organisation should see of it.
 struct World {
@@ -106,7 +96,7 @@ struct World {
     var groups: [Set<Int>]
     var collections: [Collection]
 
-    static func build(random: inout SplitMix) async throws -> World {
+    static func build(random: inout SeededGenerator) async throws -> World {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cybex-sharing-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: folder.appendingPathComponent("cybex.sqlite").path)
@@ -158,7 +148,7 @@ struct World {
 
     /// Posts ~1,000 objects of up to three versions to each collection, each version by a random
     /// writer with a random marking; TLP:RED versions mostly name recipients with a distribution marking.
-    mutating func populate(random: inout SplitMix) async throws {
+    mutating func populate(random: inout SeededGenerator) async throws {
         let service = CollectionService(store: store)
         var principals: [Principal] = []
         for org in organisations {
@@ -297,7 +287,7 @@ struct World {
     }
 
     /// Checks every read path for one viewer and collection; returns the number of (viewer, version) cases.
-    func check(viewer: Int, collection c: Collection, client: some TestClientProtocol, random: inout SplitMix) async throws
+    func check(viewer: Int, collection c: Collection, client: some TestClientProtocol, random: inout SeededGenerator) async throws
         -> Int
     {
         let headers = basic("user\(viewer)")

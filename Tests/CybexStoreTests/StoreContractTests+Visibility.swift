@@ -1,5 +1,6 @@
 import CybexCore
 import Foundation
+import CybexTestSupport
 import Testing
 
 @testable import CybexStore
@@ -11,7 +12,7 @@ extension StoreContractTests {
     @Test(arguments: Backend.enabled)
     func readScopesFilterExactlyAsThePolicy(backend: Backend) async throws {
         try await backend.withStore { store in
-            var random = ScopeRandom(state: 0xC0FF_EE00)
+            var random = SeededGenerator(state: 0xC0FF_EE00)
             let orgs = (0..<6).map { "org-\($0)" }
             let levels: [TLPLevel?] = [nil, .clear, .green, .amber, .amberStrict, .red]
             let collection = Fixture.collection()
@@ -108,14 +109,3 @@ extension StoreContractTests {
     }
 }
 
-/// SplitMix64, seeded, for replayable random cases.
-struct ScopeRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
