@@ -1,5 +1,6 @@
 import CybexCore
 import CybexEngine
+import CybexFormats
 import CybexHTTP
 import CybexStore
 import Foundation
@@ -68,5 +69,50 @@ struct RESTPolicyTests {
         }
         let actions = try await node.store.auditEvents(limit: 100).map(\.action)
         #expect(actions.contains("redaction.create") && actions.contains("redaction.delete"))
+    }
+
+    @Test func exportAndRedactionPreview() async throws {
+        let node = try await TAXIITestNode.makeREST()
+        let analyst = try await node.store.user(named: "analyst")!
+        let principal = Principal(user: analyst, organisation: try await node.store.organisation(id: analyst.organisationID)!)
+        let red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+        let email = #"{"type":"email-addr","spec_version":"2.1","id":"email-addr--0b4d7c2a-3c7e-5f8e-9a1b-2c3d4e5f6a7b","value":"victim@hospital.example"}"#
+        let secret = String(Fixture.indicator(2).dropLast()) + #","object_marking_refs":["\#(red)"]}"#
+        let body = Array(#"{"objects":["#.utf8) + Array([email, Fixture.indicator(1), secret].joined(separator: ",").utf8) + Array("]}".utf8)
+        let report = try await CollectionService(store: node.store).add(body, as: .envelope, to: node.collectionID, by: principal)
+        #expect(report.rejected.isEmpty, "\(report.rejected)")
+        try await node.application().test(.live) { client in
+            let root = TAXIITestNode.rest("root")
+            let policy = #"{"name":"peers","destination":"peer","rules":[{"rule":"pseudonymise-email-addresses"}]}"#
+            #expect(try await client.call(.post, "/api/v1/redaction-policies", root, json: policy).status == .created)
+            let base = "/api/v1/collections/\(node.collectionID)/"
+
+            // The whole collection for the operator; for isp, the TLP:RED indicator is not there.
+            let all = try await client.call(.get, base + "export", root)
+            #expect((all.json["objects"] as? [[String: Any]])?.count == 3)
+            let forISP = try await client.call(.get, base + "export?for=isp&redaction=peers", root)
+            let sent = forISP.json["objects"] as? [[String: Any]] ?? []
+            #expect(sent.count == 2 && !forISP.text.contains("victim@hospital.example") && !forISP.text.contains(red))
+
+            // The preview shows the same objects and says what happened to each.
+            let preview = try await client.call(.get, base + "redaction-preview?policy=peers&for=isp&limit=10", root)
+            #expect(preview.status == .ok, "\(preview.text)")
+            let previewed = (preview.json["bundle"] as? [String: Any])?["objects"] as? [[String: Any]] ?? []
+            #expect(previewed.map { $0["id"] as? String } == sent.map { $0["id"] as? String })
+            let outcomes = (preview.json["objects"] as? [[String: Any]] ?? []).compactMap { $0["outcome"] as? String }
+            #expect(outcomes.sorted() == ["redacted", "unchanged"] && preview.json["sent"] as? Int == 2)
+            #expect(try await client.call(.get, base + "redaction-preview?policy=peers&limit=1", root).json["sent"] as? Int == 1)
+
+            for (uri, status) in [
+                (base + "redaction-preview", HTTPResponse.Status.badRequest), (base + "redaction-preview?policy=nope", .badRequest),
+                (base + "export?for=nobody", .badRequest), (base + "export?colour=red", .badRequest),
+                ("/api/v1/collections/no-such/export", .notFound),
+            ] {
+                #expect(try await client.call(.get, uri, root).status == status, "\(uri)")
+            }
+            #expect(try await client.call(.get, base + "export", TAXIITestNode.rest("analyst")).status == .forbidden)
+        }
+        let exports = try await node.store.auditEvents(limit: 100).filter { $0.action == "objects.export" }
+        #expect(exports.count == 2 && exports.contains { $0.detail.contains("for isp; redaction peers: 1 redacted") })
     }
 }

@@ -69,6 +69,22 @@ extension OpenAPIDocument {
             tag: "sharing-groups", summary: "Remove an organisation (name or id) from a sharing group (administrators)",
             success: (200, "The sharing group", ref("SharingGroup")), errors: [403, 404]),
         Operation(
+            method: "GET", path: "/collections/{id}/export", id: "exportCollection", tag: "collections",
+            summary: "The collection as one STIX 2.1 bundle, as `cybex export` writes it (administrators): with `for`, only what that organisation may see; with `redaction`, through that stored policy",
+            query: [
+                ("for", "the destination organisation (name or id)", string),
+                ("redaction", "a stored redaction policy's name", string),
+            ],
+            success: (200, "The STIX bundle", bundle), errors: [403, 404]),
+        Operation(
+            method: "GET", path: "/collections/{id}/redaction-preview", id: "previewRedaction", tag: "policies",
+            summary: "Exactly what the export through a redaction policy would send, with each object's outcome (administrators)",
+            query: [
+                ("policy", "the stored redaction policy's name (required)", string),
+                ("for", "the destination organisation (name or id)", string), ("limit", "at most this many objects (default 100)", limit),
+            ],
+            success: (200, "The preview", ref("RedactionPreview")), errors: [403, 404]),
+        Operation(
             method: "GET", path: "/retention-policies", id: "listRetentionPolicies", tag: "policies",
             summary: "Retention policies (administrators)", success: (200, "The policies", ref("RetentionPolicyList")),
             errors: [403]),

@@ -119,6 +119,10 @@ enum OpenAPIDocument {
         ("type", .array([.string("string"), .string("null")])),
         ("enum", .array(TLPLevel.allCases.map { .string($0.rawValue) } + [.null])),
     ])
+    static let bundle: JSONValue = .object([
+        ("type", .string("object")), ("description", .string("a STIX 2.1 bundle")),
+        ("required", .array([.string("type"), .string("id")])),
+    ])
     static let nullableInteger: JSONValue = .object([("type", .array([.string("integer"), .string("null")]))])
     static let destination: JSONValue = .object([
         ("type", .string("string")), ("enum", .array(RedactionPolicy.Destination.allCases.map { .string($0.rawValue) })),
@@ -307,6 +311,23 @@ enum OpenAPIDocument {
                     ], required: ["id", "name", "destination", "rules", "created_at"])
             ),
             ("RedactionPolicyList", list("redaction_policies", of: "RedactionPolicy")),
+            (
+                "RedactionPreview",
+                object(
+                    [
+                        ("bundle", bundle),
+                        (
+                            "objects",
+                            array(
+                                object(
+                                    [
+                                        ("id", string),
+                                        ("outcome", .object([("type", .string("string")), ("enum", .array(["unchanged", "redacted", "withheld"].map(JSONValue.string)))])),
+                                    ], required: ["id", "outcome"]))
+                        ),
+                        ("sent", integer), ("redacted", integer), ("withheld", integer),
+                    ], required: ["bundle", "objects", "sent", "redacted", "withheld"])
+            ),
             (
                 "RedactionPolicyCreate",
                 object(

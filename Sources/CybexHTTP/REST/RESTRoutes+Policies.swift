@@ -88,3 +88,67 @@ extension RESTRoutes {
                 + [("created_at", .string(STIXTimestamp.format(microseconds: stored.createdAt)))])
     }
 }
+
+/// Onward sharing over REST (administrators): what `cybex export --for ORG --redaction NAME` and
+/// `cybex redaction preview` give, through the same ``BundleExport``.
+extension RESTRoutes {
+    func registerExport(on group: RouterGroup<Context>) {
+        group.get("collections/:id/export") { request, context in try await export(request, context, preview: false) }
+        group.get("collections/:id/redaction-preview") { request, context in
+            try await export(request, context, preview: true)
+        }
+    }
+
+    /// The most objects one preview shows.
+    static let maxPreview = 10_000
+
+    func export(_ request: Request, _ context: Context, preview: Bool) async throws -> Response {
+        let principal = try requireAdmin(context)
+        let parameters = try RESTQuery(request, allowed: preview ? ["policy", "for", "limit"] : ["for", "redaction"])
+        let id = try context.parameters.require("id")
+        guard let record = try await store.collection(id: id) else { throw RESTError.notFound("no collection with id '\(id)'") }
+        var scope: ReadScope?
+        if let reference = parameters["for"] {
+            guard let organisation = try await organisation(idOrName: reference) else {
+                throw RESTError.invalid("for", "no organisation '\(reference)'")
+            }
+            scope = try await collections.scope(of: record, for: .organisation(organisation.id))
+        }
+        let policyName = preview ? parameters["policy"] : parameters["redaction"]
+        if preview && policyName == nil { throw RESTError.invalid("policy", "name the redaction policy to preview") }
+        var redactor: Redactor?
+        if let policyName {
+            do {
+                redactor = try await RedactionPolicies(store: store, actor: principal.user.username).redactor(named: policyName)
+            } catch let error as EngineError where error.code == .notFound {
+                throw RESTError.invalid(preview ? "policy" : "redaction", error.message)
+            }
+        }
+        var export = BundleExport(store: store, collection: record, scope: scope, redactor: redactor)
+        if preview { export.limit = try parameters.limit(default: 100, max: Self.maxPreview) }
+        var bundle: [UInt8] = []
+        var outcomes: [JSONValue] = []
+        let summary = try await export.write(
+            to: { bundle += $0 },
+            outcome: { objectID, outcome in
+                outcomes.append(.object([("id", .string(objectID)), ("outcome", .string(outcome.rawValue))]))
+            })
+        if bundle.last == UInt8(ascii: "\n") { bundle.removeLast() }
+        guard preview else {
+            var detail = "\(summary.written) objects over REST"
+            if let reference = parameters["for"] { detail += " for \(reference)" }
+            if let policyName { detail += "; redaction \(policyName): \(summary.redacted) redacted, \(summary.withheld) withheld" }
+            try await store.appendAudit(
+                AuditEvent(
+                    time: Clock.nowMicroseconds(), actor: principal.user.username, action: "objects.export", target: id,
+                    detail: detail))
+            return bytes(bundle)
+        }
+        // The preview: the bundle as it would be sent, and what became of each object read.
+        var out = Array(#"{"bundle":"#.utf8) + bundle
+        out += Array(#","objects":"#.utf8) + JSONWriter.bytes(.array(outcomes))
+        out += Array(
+            #","sent":\#(summary.written),"redacted":\#(summary.redacted),"withheld":\#(summary.withheld)}"#.utf8)
+        return bytes(out)
+    }
+}

@@ -54,6 +54,7 @@ struct RESTRoutes: Sendable {
         group.get("audit") { request, context in try await auditLog(request, context) }
         group.get("audit/verify") { request, context in try await verifyAudit(request, context) }
         registerPolicies(on: group)
+        registerExport(on: group)
     }
 
     // MARK: Organisations
