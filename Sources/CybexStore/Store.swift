@@ -43,6 +43,9 @@ public protocol Store: Sendable {
     func createUser(_ user: User) async throws
     func user(id: String) async throws -> User?
     func user(named username: String) async throws -> User?
+    /// The user named `username` and their organisation (nil when it is gone), read together: what
+    /// every authenticated request needs.
+    func userWithOrganisation(named username: String) async throws -> (User, Organisation?)?
     func users() async throws -> [User]
     func userCount() async throws -> Int
     func setUserDisabled(id: String, disabled: Bool) async throws

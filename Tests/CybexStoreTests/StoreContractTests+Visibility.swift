@@ -92,6 +92,13 @@ extension StoreContractTests {
             #expect(together.1 == (try await store.sharingDirectory()))
             #expect(together.1.groups[group.id] == [orgs["isp"]!.id])
             #expect(try await store.collectionWithDirectory(id: "no-such-collection") == nil)
+            let user = User(
+                id: UUID().uuidString.lowercased(), username: "ana", organisationID: orgs["cert"]!.id, role: .analyst,
+                passwordHash: "x", createdAt: Fixture.base)
+            try await store.createUser(user)
+            let signIn = try #require(try await store.userWithOrganisation(named: "ana"))
+            #expect(signIn.0 == user && signIn.1 == orgs["cert"])
+            #expect(try await store.userWithOrganisation(named: "nobody") == nil)
 
             let marking = "marking-definition--11111111-2222-4333-8444-555555555555"
             var definition = Fixture.sco(marking)

@@ -80,8 +80,10 @@ public final class Authenticator: Sendable {
         // A credential verified within the cache lifetime (and the password unchanged since) is not
         // a guess: it goes by without the throttle, so a lockout an attacker causes does not lock
         // out the people already signed in — and costs no counter read per request.
-        if let user = try await store.user(named: username), isCached(username: username, password: password, user: user) {
-            return try await principal(for: user)
+        if let (user, organisation) = try await store.userWithOrganisation(named: username),
+            isCached(username: username, password: password, user: user)
+        {
+            return try principal(for: user, in: organisation)
         }
         let accountKey = LoginThrottlePolicy.accountKey(username)
         let keys = [accountKey] + (address.map { [LoginThrottlePolicy.addressKey($0)] } ?? [])
@@ -213,8 +215,12 @@ public final class Authenticator: Sendable {
     }
 
     func principal(for user: User) async throws -> Principal {
+        try principal(for: user, in: try await store.organisation(id: user.organisationID))
+    }
+
+    func principal(for user: User, in organisation: Organisation?) throws -> Principal {
         guard !user.disabled else { throw AuthenticationError(.disabled, "the account is disabled") }
-        guard let organisation = try await store.organisation(id: user.organisationID) else {
+        guard let organisation else {
             throw AuthenticationError(.invalid, "the account's organisation no longer exists")
         }
         return Principal(user: user, organisation: organisation)

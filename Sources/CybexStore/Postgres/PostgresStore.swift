@@ -215,6 +215,11 @@ public final class PostgresStore: Store {
             Self.user(from:))
     }
 
+    public func userWithOrganisation(named username: String) async throws -> (User, Organisation?)? {
+        guard let user = try await user(named: username) else { return nil }
+        return (user, try await organisation(id: user.organisationID))
+    }
+
     public func users() async throws -> [User] {
         try await rows(#"SELECT \#(unescaped: Self.userColumns) FROM users ORDER BY username COLLATE "C""#).map(
             Self.user(from:))

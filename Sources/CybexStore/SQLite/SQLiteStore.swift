@@ -124,6 +124,18 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func userWithOrganisation(named username: String) async throws -> (User, Organisation?)? {
+        try await read { db in
+            guard let user = try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?", arguments: [username])
+                .map(Self.user(from:))
+            else { return nil }
+            let organisation = try Row.fetchOne(
+                db, sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE id = ?", arguments: [user.organisationID]
+            ).map(Self.organisation(from:))
+            return (user, organisation)
+        }
+    }
+
     public func users() async throws -> [User] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM users ORDER BY username").map(Self.user(from:))
