@@ -115,4 +115,19 @@ struct RESTPolicyTests {
         let exports = try await node.store.auditEvents(limit: 100).filter { $0.action == "objects.export" }
         #expect(exports.count == 2 && exports.contains { $0.detail.contains("for isp; redaction peers: 1 redacted") })
     }
+
+    @Test func tokenScopesApplyToTheRESTAPI() async throws {
+        let node = try await TAXIITestNode.makeREST()
+        let admin = Administration(store: node.store, hasher: TAXIITestNode.hasher, actor: "test")
+        let taxiiOnly = try await admin.createToken(username: "root", scopes: [.taxiiRead]).secret
+        let readOnly = try await admin.createToken(username: "root", scopes: [.apiRead]).secret
+        try await node.application().test(.live) { client in
+            let denied = try await client.call(.get, "/api/v1/organisations", TAXIITestNode.bearer(taxiiOnly))
+            #expect(denied.status == .forbidden && denied.json.errorCode == "insufficient-scope")
+            #expect(try await client.call(.get, "/api/v1/organisations", TAXIITestNode.bearer(readOnly)).status == .ok)
+            let write = try await client.call(.post, "/api/v1/organisations", TAXIITestNode.bearer(readOnly), json: #"{"name":"x"}"#)
+            #expect(write.status == .forbidden && write.json.errorCode == "insufficient-scope")
+        }
+        #expect(try await node.store.organisation(named: "x") == nil)
+    }
 }

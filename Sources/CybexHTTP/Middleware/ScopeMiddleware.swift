@@ -4,7 +4,7 @@ import Hummingbird
 
 /// Refuses, with 403 `insufficient-scope`, a request whose API token lacks the scope the request
 /// needs (``TokenScope``): TAXII reads (GET, HEAD) need `taxii:read`, TAXII writes (POST, DELETE)
-/// `taxii:write`. Password logins and tokens without scopes pass; the role is checked where the
+/// `taxii:write`; REST reads `api:read`, REST writes (POST, PUT, PATCH, DELETE) `api:write`. Password logins and tokens without scopes pass; the role is checked where the
 /// request is authorised, so a scope never grants more than the role.
 struct ScopeMiddleware: RouterMiddleware {
     typealias Context = CybexRequestContext

@@ -75,6 +75,7 @@ public enum CybexServer {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
         }
         let rest = router.group("api/v1").add(middleware: authentication)
+            .add(middleware: ScopeMiddleware(read: .apiRead, write: .apiWrite))
         RESTRoutes(configuration: configuration, collections: collections, store: store, hasher: passwordHasher)
             .register(on: rest)
         return router
