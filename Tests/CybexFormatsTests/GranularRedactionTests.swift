@@ -128,7 +128,7 @@ func expectValid(_ bytes: [UInt8]?, sourceLocation: SourceLocation = #_sourceLoc
 @Test("the granular-marking check finds the key wherever it is, and only the key")
 func granularMarkingCheckFindsTheKeyAnywhere() {
     let key = #""granular_markings""#
-    for text in [key, "{" + key + ":[]}", #"{"spec_version":"2.1","x":1,"# + key + ":[]}", #"{"a_b":"c_d","# + key] {
+    for text in [key, "{" + key + ":[]}", #"{"spec_version":"2.1","x":1,"# + key + ":[]}", #"{"a_b":"kk","# + key, "k" + key] {
         #expect(GranularRedaction.mayHoldGranularMarkings(Array(text.utf8)), "\(text)")
     }
     for text in ["", "_", "granular_markings", #""granular_marking""#, #"{"spec_version":"2.1","created_by_ref":"x_y"}"#,

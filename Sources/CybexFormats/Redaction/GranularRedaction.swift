@@ -42,20 +42,20 @@ public enum GranularRedaction {
     }
 
     /// Whether the bytes contain `"granular_markings"` (the only way an object can have any). Every
-    /// object of every scoped read passes here, so it jumps with `memchr` from one `_` to the next
-    /// (a few per object) and compares only there.
+    /// object of every scoped read passes here, so it jumps with `memchr` from one `k` to the next
+    /// (the needle's rarest byte in STIX JSON: ~3 per 1,000 bytes) and compares only there.
     public static func mayHoldGranularMarkings(_ bytes: [UInt8]) -> Bool {
         let needle: StaticString = "\"granular_markings\""
         let length = needle.utf8CodeUnitCount
-        let underscore = 9  // the offset of `_` in the needle
+        let anchor = 13  // the offset of `k` in the needle
         return bytes.withUnsafeBytes { haystack -> Bool in
             guard let base = haystack.baseAddress, haystack.count >= length else { return false }
-            var offset = underscore
-            while offset < haystack.count - (length - underscore - 1) {
-                guard let found = memchr(base + offset, Int32(UInt8(ascii: "_")), haystack.count - offset) else { return false }
+            var offset = anchor
+            while offset < haystack.count - (length - anchor - 1) {
+                guard let found = memchr(base + offset, Int32(UInt8(ascii: "k")), haystack.count - offset) else { return false }
                 let position = base.distance(to: UnsafeRawPointer(found))
-                if position + (length - underscore) > haystack.count { return false }
-                if memcmp(base + (position - underscore), needle.utf8Start, length) == 0 { return true }
+                if position + (length - anchor) > haystack.count { return false }
+                if memcmp(base + (position - anchor), needle.utf8Start, length) == 0 { return true }
                 offset = position + 1
             }
             return false
