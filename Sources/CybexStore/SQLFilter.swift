@@ -81,7 +81,7 @@ enum SQLFilter {
     }
 
     /// Two result columns for a scoped read, computed in SQL so that no owner id is read per row: the
-    /// version's level (text) and whether the viewer owns it (0/1). Organisation ids are written as
+    /// version's level (its index in `TLPLevel.allCases`) and whether the viewer owns it (0/1). Organisation ids are written as
     /// SQL string literals, quotes doubled (they are the node's own UUIDs, never request input).
     static func labelColumns(_ scope: ReadScope, objects o: String) -> String {
         func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
@@ -95,7 +95,9 @@ enum SQLFilter {
             fallback = "CASE \(o).owner_org \(cases.joined(separator: " ")) ELSE \(literal(SharingPolicy.defaultLevel.rawValue)) END"
         }
         let owns = scope.viewer.map { "CASE WHEN \(o).owner_org = \(literal($0)) THEN 1 ELSE 0 END" } ?? "0"
-        return ", COALESCE(\(o).tlp, \(fallback)), \(owns)"
+        // The level as its position in `TLPLevel.allCases` (an integer column: no text per row).
+        let ranks = TLPLevel.allCases.enumerated().map { "WHEN \(literal($0.element.rawValue)) THEN \($0.offset)" }
+        return ", CASE COALESCE(\(o).tlp, \(fallback)) \(ranks.joined(separator: " ")) END, \(owns)"
     }
 
     /// Whether the level of the object version is in `levels`; nil when it never is. The level is

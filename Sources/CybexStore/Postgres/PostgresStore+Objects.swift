@@ -185,7 +185,9 @@ extension PostgresStore {
                 id: try cells[1].decode(String.self), dateAdded: try cells[0].decode(Int64.self),
                 version: try cells[2].decode(Int64.self), specVersion: try cells[3].decode(String.self), json: [])
             if query.scope != nil {
-                record.level = try cells[4].decode(String?.self).flatMap(TLPLevel.init(rawValue:))
+                record.level = try cells[4].decode(Int?.self).flatMap {
+                    TLPLevel.allCases.indices.contains($0) ? TLPLevel.allCases[$0] : nil
+                }
                 record.viewerOwns = try cells[5].decode(Int.self) == 1
             }
             if query.withContent {

@@ -192,7 +192,7 @@ extension SQLiteStore {
                     ? (try row.withUnsafeData(atIndex: query.scope != nil ? 6 : 4) { data in data.map { [UInt8]($0) } } ?? []) : []
                 var record = StoredObjectVersion(id: row[1], dateAdded: row[0], version: row[2], specVersion: row[3], json: json)
                 if query.scope != nil {
-                    record.level = (row[4] as String?).flatMap(TLPLevel.init(rawValue:))
+                    record.level = (row[4] as Int?).flatMap { TLPLevel.allCases.indices.contains($0) ? TLPLevel.allCases[$0] : nil }
                     record.viewerOwns = row[5]
                 }
                 records.append(record)
