@@ -81,8 +81,15 @@ policy_run() {  # policy_run LABEL BINARY RUN
     local coll; coll="$("$CYBEX" collection list --data "$CYBEX_DATA" | cut -f1 | head -1)"
     local base="--base http://127.0.0.1:$CPORT/taxii2 --api-root cybex --collection $coll --tmpdir $BENCH_WORK/run"
     "$PY" "$H" $base --user bench --password bench-pass --time-limit 300 ingest --corpus "$CORPUS" --bundle-size 1000 >/dev/null
-    emit "$label:policy_paginate_owner_100k" "$run" -- "$PY" "$H" $base --user bench --password bench-pass --time-limit 300 paginate --limit 1000
-    emit "$label:policy_paginate_reader_100k" "$run" -- "$PY" "$H" $base --user reader --password reader-pass --time-limit 300 paginate --limit 1000
+    local who pass ticks
+    for who in bench reader; do
+        pass=$([ $who = bench ] && echo bench-pass || echo reader-pass)
+        # the server's own CPU time for the whole read (user + system, from /proc): steadier than wall time
+        ticks="$(awk '{print $14 + $15}' "/proc/$CYBEX_PID/stat")"
+        emit "$label:policy_paginate_${who/bench/owner}_100k" "$run" -- "$PY" "$H" $base --user $who --password $pass --time-limit 300 paginate --limit 1000
+        ticks=$(( $(awk '{print $14 + $15}' "/proc/$CYBEX_PID/stat") - ticks ))
+        emit "$label:policy_server_cpu_${who/bench/owner}_100k" "$run" -- echo "{\"server_cpu_s\": $(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')}"
+    done
     cybex_stop
     CYBEX="$BUILT_CYBEX"
 }
