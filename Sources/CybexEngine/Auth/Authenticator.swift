@@ -80,16 +80,15 @@ public final class Authenticator: Sendable {
         // A credential verified within the cache lifetime (and the password unchanged since) is not
         // a guess: it goes by without the throttle, so a lockout an attacker causes does not lock
         // out the people already signed in — and costs no counter read per request.
-        if let (user, organisation) = try await store.userWithOrganisation(named: username),
-            isCached(username: username, password: password, user: user)
-        {
+        let account = try await store.userWithOrganisation(named: username)
+        if let (user, organisation) = account, isCached(username: username, password: password, user: user) {
             return try principal(for: user, in: organisation)
         }
         let accountKey = LoginThrottlePolicy.accountKey(username)
         let keys = [accountKey] + (address.map { [LoginThrottlePolicy.addressKey($0)] } ?? [])
         let counters = try await checkNotThrottled(keys)
         do {
-            let principal = try await verify(username: username, password: password)
+            let principal = try verify(username: username, password: password, account: account)
             if counters.contains(where: { $0.key == accountKey }) {
                 try await store.updateAuthFailureCounter(key: accountKey) { _ in nil }
             }
@@ -106,22 +105,22 @@ public final class Authenticator: Sendable {
         }
     }
 
-    func verify(username: String, password: String) async throws -> Principal {
-        guard let user = try await store.user(named: username) else {
+    /// Checks the password of `account` (the user named `username` and their organisation, as
+    /// read) with bcrypt and caches the credential on success.
+    func verify(username: String, password: String, account: (User, Organisation?)?) throws -> Principal {
+        guard let (user, organisation) = account else {
             _ = hasher.verify(password, against: dummyHash)  // same cost whether or not the user exists
             throw AuthenticationError(.invalid, "invalid username or password")
         }
-        let now = Clock.nowMicroseconds()
-        let key = cacheEntryKey(username: username, password: password)
-        if isCached(username: username, password: password, user: user) { return try await principal(for: user) }
         guard hasher.verify(password, against: user.passwordHash) else {
             throw AuthenticationError(.invalid, "invalid username or password")
         }
+        let key = cacheEntryKey(username: username, password: password)
         verified.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }
-            entries[key] = (user.passwordHash, now + cacheLifetime)
+            entries[key] = (user.passwordHash, Clock.nowMicroseconds() + cacheLifetime)
         }
-        return try await principal(for: user)
+        return try principal(for: user, in: organisation)
     }
 
     /// The key of a verified credential in the cache: an HMAC of username and password under a

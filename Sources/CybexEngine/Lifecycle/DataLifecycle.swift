@@ -72,8 +72,9 @@ public struct DataLifecycle: Sendable {
     public func applyRetention(now: Int64 = Clock.nowMicroseconds(), dryRun: Bool) async throws -> [Outcome] {
         let directory = try await store.sharingDirectory()
         var outcomes: [Outcome] = []
+        let collections = try await store.collections()
         for policy in try await store.retentionPolicies() {
-            for collection in try await store.collections() {
+            for collection in collections {
                 let levels = policy.levels.isEmpty
                     ? nil
                     : ReadScope(

@@ -162,3 +162,33 @@ public struct RedactionPolicies: Sendable {
         }
     }
 }
+
+extension BundleExport {
+    /// The export of `collection` for `recipient` (nil: everything, the operator's backup) through
+    /// the stored redaction policy `redaction` (nil: none): what `cybex export` and the REST export
+    /// both send. Throws ``EngineError`` `.notFound` for an unknown policy.
+    public static func prepare(
+        store: any Store, collection: CollectionRecord, recipient: Organisation?, redaction: String?
+    ) async throws -> BundleExport {
+        var scope: ReadScope?
+        if let recipient {
+            scope = try await CollectionService(store: store).scope(of: collection, for: .organisation(recipient.id))
+        }
+        var redactor: Redactor?
+        if let redaction { redactor = try await RedactionPolicies(store: store, actor: "").redactor(named: redaction) }
+        return BundleExport(store: store, collection: collection, scope: scope, redactor: redactor)
+    }
+
+    /// Records a finished export in the audit log (`objects.export`): how many objects, for whom,
+    /// through which policy; `channel` says how it left (e.g. "over REST").
+    public func audit(
+        _ summary: Summary, actor: String, recipient: String?, redaction: String?, channel: String? = nil
+    ) async throws {
+        var detail = "\(summary.written) objects" + (channel.map { " \($0)" } ?? "")
+        if let recipient { detail += " for \(recipient)" }
+        if let redaction { detail += "; redaction \(redaction): \(summary.redacted) redacted, \(summary.withheld) withheld" }
+        try await store.appendAudit(
+            AuditEvent(
+                time: Clock.nowMicroseconds(), actor: actor, action: "objects.export", target: collection.id, detail: detail))
+    }
+}

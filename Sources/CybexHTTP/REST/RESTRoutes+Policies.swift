@@ -107,24 +107,21 @@ extension RESTRoutes {
         let parameters = try RESTQuery(request, allowed: preview ? ["policy", "for", "limit"] : ["for", "redaction"])
         let id = try context.parameters.require("id")
         guard let record = try await store.collection(id: id) else { throw RESTError.notFound("no collection with id '\(id)'") }
-        var scope: ReadScope?
+        var recipient: Organisation?
         if let reference = parameters["for"] {
             guard let organisation = try await organisation(idOrName: reference) else {
                 throw RESTError.invalid("for", "no organisation '\(reference)'")
             }
-            scope = try await collections.scope(of: record, for: .organisation(organisation.id))
+            recipient = organisation
         }
         let policyName = preview ? parameters["policy"] : parameters["redaction"]
         if preview && policyName == nil { throw RESTError.invalid("policy", "name the redaction policy to preview") }
-        var redactor: Redactor?
-        if let policyName {
-            do {
-                redactor = try await RedactionPolicies(store: store, actor: principal.user.username).redactor(named: policyName)
-            } catch let error as EngineError where error.code == .notFound {
-                throw RESTError.invalid(preview ? "policy" : "redaction", error.message)
-            }
+        var export: BundleExport
+        do {
+            export = try await BundleExport.prepare(store: store, collection: record, recipient: recipient, redaction: policyName)
+        } catch let error as EngineError where error.code == .notFound {
+            throw RESTError.invalid(preview ? "policy" : "redaction", error.message)
         }
-        var export = BundleExport(store: store, collection: record, scope: scope, redactor: redactor)
         if preview { export.limit = try parameters.limit(default: 100, max: Self.maxPreview) }
         var bundle: [UInt8] = []
         var outcomes: [JSONValue] = []
@@ -135,13 +132,9 @@ extension RESTRoutes {
             })
         if bundle.last == UInt8(ascii: "\n") { bundle.removeLast() }
         guard preview else {
-            var detail = "\(summary.written) objects over REST"
-            if let reference = parameters["for"] { detail += " for \(reference)" }
-            if let policyName { detail += "; redaction \(policyName): \(summary.redacted) redacted, \(summary.withheld) withheld" }
-            try await store.appendAudit(
-                AuditEvent(
-                    time: Clock.nowMicroseconds(), actor: principal.user.username, action: "objects.export", target: id,
-                    detail: detail))
+            try await export.audit(
+                summary, actor: principal.user.username, recipient: parameters["for"], redaction: policyName,
+                channel: "over REST")
             return bytes(bundle)
         }
         // The preview: the bundle as it would be sent, and what became of each object read.

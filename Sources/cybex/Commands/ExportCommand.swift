@@ -44,11 +44,7 @@ struct ExportCommand: AsyncParsableCommand {
                 if written % 10 == 0 { Terminal.progress("exported \(written) pages…") }
             })
             Terminal.endProgress()
-            var detail = "\(summary.written) objects"
-            if let recipient { detail += " for \(recipient)" }
-            if let redaction { detail += "; redaction \(redaction): \(summary.redacted) redacted, \(summary.withheld) withheld" }
-            try await store.appendAudit(
-                AuditEvent(time: Clock.nowMicroseconds(), actor: "cli", action: "objects.export", target: collection, detail: detail))
+            try await export.audit(summary, actor: "cli", recipient: recipient, redaction: redaction)
         }
     }
 
@@ -60,16 +56,14 @@ struct ExportCommand: AsyncParsableCommand {
         guard let record = try await store.collection(id: collection) else {
             throw CommandFailure(message: "no collection with id '\(collection)'")
         }
-        var scope: ReadScope?
+        var organisation: Organisation?
         if let recipient {
-            guard let organisation = try await store.organisation(named: recipient) else {
+            guard let found = try await store.organisation(named: recipient) else {
                 throw CommandFailure(message: "no organisation named '\(recipient)'")
             }
-            scope = try await CollectionService(store: store).scope(of: record, for: .organisation(organisation.id))
+            organisation = found
         }
-        var redactor: Redactor?
-        if let redaction { redactor = try await RedactionPolicies(store: store, actor: "cli").redactor(named: redaction) }
-        return BundleExport(store: store, collection: record, scope: scope, redactor: redactor)
+        return try await BundleExport.prepare(store: store, collection: record, recipient: organisation, redaction: redaction)
     }
 }
 
