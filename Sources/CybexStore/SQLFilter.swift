@@ -80,9 +80,10 @@ enum SQLFilter {
         return alternatives.isEmpty ? "0 = 1" : "(" + alternatives.joined(separator: " OR ") + ")"
     }
 
-    /// Two result columns for a scoped read, computed in SQL so that no owner id is read per row: the
-    /// version's level (its index in `TLPLevel.allCases`) and whether the viewer owns it (0/1). Organisation ids are written as
-    /// SQL string literals, quotes doubled (they are the node's own UUIDs, never request input).
+    /// Three result columns for a scoped read, computed in SQL so that no owner id is read per row: the
+    /// version's level (its index in `TLPLevel.allCases`), whether the viewer owns it (0/1), and
+    /// whether it carries granular markings (0/1). Organisation ids are written as SQL string
+    /// literals, quotes doubled (they are the node's own UUIDs, never request input).
     static func labelColumns(_ scope: ReadScope, objects o: String) -> String {
         func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
         let fallback: String
@@ -97,7 +98,7 @@ enum SQLFilter {
         let owns = scope.viewer.map { "CASE WHEN \(o).owner_org = \(literal($0)) THEN 1 ELSE 0 END" } ?? "0"
         // The level as its position in `TLPLevel.allCases` (an integer column: no text per row).
         let ranks = TLPLevel.allCases.enumerated().map { "WHEN \(literal($0.element.rawValue)) THEN \($0.offset)" }
-        return ", CASE COALESCE(\(o).tlp, \(fallback)) \(ranks.joined(separator: " ")) END, \(owns)"
+        return ", CASE COALESCE(\(o).tlp, \(fallback)) \(ranks.joined(separator: " ")) END, \(owns), \(o).granular_marked"
     }
 
     /// Whether the level of the object version is in `levels`; nil when it never is. The level is

@@ -114,5 +114,81 @@ extension StoreContractTests {
             #expect(try await store.markingDefinitions(ids: []) == [:])
         }
     }
-}
 
+    /// A scoped read labels each version: its level (marking, else the collection's default, else
+    /// the owner's, else AMBER), whether the viewer owns it, and whether it carries granular
+    /// markings, the one thing that tells the read path which versions may need redaction.
+    @Test(arguments: Backend.enabled)
+    func scopedReadsLabelEveryVersion(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let collection = Fixture.collection()
+            try await store.createCollection(collection)
+            let marking = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
+            var granular = Fixture.sdo(Fixture.id("indicator"), modified: Fixture.base)
+            granular.tlp = nil
+            granular.granularMarkingRefs = [marking]
+            var marked = Fixture.sdo(Fixture.id("indicator"), modified: Fixture.base)
+            marked.tlp = .red
+            let plain = Fixture.sco(Fixture.id("ipv4-addr"))
+            _ = try await store.addObjects([granular, marked], to: collection.id, owner: "org-a")
+            _ = try await store.addObjects([plain], to: collection.id, owner: "org-b")
+            let scope = ReadScope(
+                viewer: "org-a", levels: Set(TLPLevel.allCases), recipientLevels: [], collectionDefault: nil,
+                ownerDefaults: ["org-b": .green])
+            for withContent in [true, false] {
+                let page = try await store.objects(
+                    in: collection.id, matching: ObjectQuery(versions: .all, withContent: withContent, scope: scope))
+                let labels = Dictionary(uniqueKeysWithValues: page.records.map { ($0.id, ($0.level, $0.viewerOwns, $0.granularMarked)) })
+                #expect(labels.count == 3)
+                #expect(labels[granular.id].map { $0 == (.amber, true, true) } == true)
+                #expect(labels[marked.id].map { $0 == (.red, true, false) } == true)
+                #expect(labels[plain.id].map { $0 == (.green, false, false) } == true)
+                #expect(page.records.allSatisfy { $0.json.isEmpty != withContent })
+            }
+        }
+    }
+
+    /// Migration 8 marks the versions stored before it that carry granular markings, from their JSON.
+    /// It searches the bytes, so the name as a mere value is marked too: harmless, the read path then
+    /// parses that object and finds nothing to redact.
+    @Test(arguments: Backend.enabled)
+    func migrationMarksGranularlyMarkedVersionsFromTheirJSON(backend: Backend) async throws {
+        try await backend.withDatabase { database in
+            let steps = backend == .sqlite ? SQLiteSchema.migrations : PostgresSchema.migrations
+            try await database.execute(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            for step in steps where step.version < 8 {
+                for statement in step.statements { try await database.execute(statement) }
+                try await database.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(step.version), 0)")
+            }
+            try await database.execute(
+                "INSERT INTO collections (id, title, description, alias, created_at) VALUES ('c1', 'c', '', NULL, 1)")
+            let objects = [
+                ("indicator--00000000-0000-4000-8000-000000000001",
+                 #"{"type":"indicator","granular_markings":[{"marking_ref":"marking-definition--x","selectors":["name"]}]}"#),
+                ("indicator--00000000-0000-4000-8000-000000000002", #"{"type":"indicator","name":"granular_markings"}"#),
+                ("indicator--00000000-0000-4000-8000-000000000003", #"{"type":"indicator","name":"granular","object_marking_refs":[]}"#),
+            ]
+            for (n, (id, json)) in objects.enumerated() {
+                let bytes = backend == .sqlite ? "CAST('\(json)' AS BLOB)" : "convert_to('\(json)', 'UTF8')"
+                try await database.execute(
+                    """
+                    INSERT INTO objects (pk, id, type, spec_version, version, revoked, owner_org, json)
+                    VALUES (\(n + 1), '\(id)', 'indicator', '2.1', 1, \(backend == .sqlite ? "0" : "FALSE"), 'org-a', \(bytes))
+                    """)
+                try await database.execute(
+                    """
+                    INSERT INTO collection_objects (collection_id, date_added, object_pk, id, type, version, taxii_version, spec_version)
+                    VALUES ('c1', \(n + 1), \(n + 1), '\(id)', 'indicator', 1, 1, '2.1')
+                    """)
+            }
+            try await database.withStore { store in
+                #expect(try await store.schemaVersion() == steps.last!.version)
+                let scope = ReadScope(viewer: nil, levels: Set(TLPLevel.allCases), recipientLevels: [], collectionDefault: nil, ownerDefaults: [:])
+                let page = try await store.objects(in: "c1", matching: ObjectQuery(versions: .all, scope: scope))
+                #expect(page.records.map(\.granularMarked) == [true, true, false])
+            }
+        }
+    }
+}

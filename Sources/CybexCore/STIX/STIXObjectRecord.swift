@@ -114,12 +114,14 @@ public struct StoredObjectVersion: Sendable, Hashable {
     /// For a read through a read scope: the level the sharing policy gives this version (its
     /// marking, else the collection's default, else its owner's, else AMBER) …
     public var level: TLPLevel?
-    /// … and whether the viewer's organisation submitted it.
+    /// … whether the viewer's organisation submitted it …
     public var viewerOwns = false
+    /// … and whether it carries granular markings (only those versions can need redaction).
+    public var granularMarked = false
 
     public init(
         id: String, dateAdded: Int64, version: Int64, specVersion: String, json: [UInt8], level: TLPLevel? = nil,
-        viewerOwns: Bool = false
+        viewerOwns: Bool = false, granularMarked: Bool = false
     ) {
         self.id = id
         self.dateAdded = dateAdded
@@ -128,5 +130,6 @@ public struct StoredObjectVersion: Sendable, Hashable {
         self.json = json
         self.level = level
         self.viewerOwns = viewerOwns
+        self.granularMarked = granularMarked
     }
 }

@@ -79,20 +79,22 @@ public struct CollectionService: Sendable {
     /// viewer may not see (``GranularRedaction``), and withholds an object that would be left
     /// invalid. A viewer sees a granular level when it would see an object at that level, or when
     /// the level is no stricter than the object's own (it already sees the object at that level).
-    /// Objects without granular markings keep their bytes. Paging is unaffected (`resumeAfter`).
+    /// Only versions the store reports as granularly marked, and not the viewer's own, are looked
+    /// at; the others keep their bytes. Paging is unaffected (`resumeAfter`).
     public static func redactGranularMarkings(_ page: ObjectPage, scope: ReadScope) -> ObjectPage {
         // Most pages carry no granular marking at all: leave them untouched, without copying.
-        guard page.records.contains(where: { GranularRedaction.mayHoldGranularMarkings($0.json) }) else { return page }
+        guard page.records.contains(where: { $0.granularMarked && !$0.viewerOwns }) else { return page }
         var result = page
-        result.records = page.records.compactMap { record in
-            if record.viewerOwns { return record }
-            let level = record.level ?? SharingPolicy.defaultLevel
-            var redacted = record
-            guard let bytes = GranularRedaction.redact(record.json, allowed: { $0 <= level || scope.levels.contains($0) })
-            else { return nil }
-            redacted.json = bytes
-            return redacted
+        var withheld: [Int] = []
+        for index in result.records.indices where result.records[index].granularMarked && !result.records[index].viewerOwns {
+            let level = result.records[index].level ?? SharingPolicy.defaultLevel
+            if let bytes = GranularRedaction.redact(result.records[index].json, allowed: { $0 <= level || scope.levels.contains($0) }) {
+                result.records[index].json = bytes
+            } else {
+                withheld.append(index)
+            }
         }
+        for index in withheld.reversed() { result.records.remove(at: index) }
         return result
     }
 
@@ -101,10 +103,11 @@ public struct CollectionService: Sendable {
     func auditSensitiveReads(_ page: ObjectPage, in view: View, by principal: Principal) async throws {
         var count = 0
         var named: [String] = []
-        for record in page.records {
-            guard let level = record.level, level >= .amber else { continue }
+        // By index: a `for record in` loop would copy every record of the page.
+        for index in page.records.indices {
+            guard let level = page.records[index].level, level >= .amber else { continue }
             count += 1
-            if named.count < Self.auditedIDs { named.append("\(record.id) \(level.label)") }
+            if named.count < Self.auditedIDs { named.append("\(page.records[index].id) \(level.label)") }
         }
         guard count > 0 else { return }
         let more = count > named.count ? ", …" : ""

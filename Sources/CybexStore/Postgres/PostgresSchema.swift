@@ -248,5 +248,15 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // Whether an object version carries granular markings, known at ingest: a scoped read
+            // redacts only the versions that do, instead of searching every object's JSON. Rows
+            // stored before this step are marked from their JSON.
+            8,
+            [
+                "ALTER TABLE objects ADD COLUMN granular_marked INTEGER NOT NULL DEFAULT 0",
+                "UPDATE objects SET granular_marked = 1 WHERE position(convert_to('\"granular_markings\"', 'UTF8') IN json) > 0",
+            ]
+        ),
     ]
 }

@@ -86,7 +86,7 @@ extension PostgresStore {
             into: "objects",
             [
                 "pk", "id", "type", "spec_version", "version", "version_text", "created", "modified", "revoked",
-                "created_by_ref", "owner_org", "tlp", "valid_until", "json",
+                "created_by_ref", "owner_org", "tlp", "valid_until", "json", "granular_marked",
             ],
             fresh, on: connection
         ) { row, entry in
@@ -105,6 +105,7 @@ extension PostgresStore {
             row.text(object.tlp?.rawValue)
             row.integer(object.validUntil)
             row.bytes(object.json)
+            row.integer(object.granularMarkingRefs.isEmpty ? 0 : 1)
         }
         let observables = fresh.flatMap { index, pk in objects[index].observables.map { ($0, pk) } }
         if !observables.isEmpty {
@@ -178,20 +179,22 @@ extension PostgresStore {
             ORDER BY m.date_added LIMIT $\(binds.count)
             """
         var records: [StoredObjectVersion] = []
+        let scoped = query.scope != nil
         for row in try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)) {
             if records.count == query.limit { return ObjectPage(records: records, more: true) }
             let cells = row.makeRandomAccess()
             var record = StoredObjectVersion(
                 id: try cells[1].decode(String.self), dateAdded: try cells[0].decode(Int64.self),
                 version: try cells[2].decode(Int64.self), specVersion: try cells[3].decode(String.self), json: [])
-            if query.scope != nil {
+            if scoped {
                 record.level = try cells[4].decode(Int?.self).flatMap {
                     TLPLevel.allCases.indices.contains($0) ? TLPLevel.allCases[$0] : nil
                 }
                 record.viewerOwns = try cells[5].decode(Int.self) == 1
+                record.granularMarked = try cells[6].decode(Int.self) == 1
             }
             if query.withContent {
-                record.json = Array(try cells[query.scope != nil ? 6 : 4].decode(ByteBuffer.self).readableBytesView)
+                record.json = Array(try cells[scoped ? 7 : 4].decode(ByteBuffer.self).readableBytesView)
             }
             records.append(record)
         }

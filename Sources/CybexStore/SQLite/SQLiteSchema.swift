@@ -226,5 +226,15 @@ enum SQLiteSchema {
                 """,
             ]
         ),
+        (
+            // Whether an object version carries granular markings, known at ingest: a scoped read
+            // redacts only the versions that do, instead of searching every object's JSON. Rows
+            // stored before this step are marked from their JSON.
+            8,
+            [
+                "ALTER TABLE objects ADD COLUMN granular_marked INTEGER NOT NULL DEFAULT 0",
+                "UPDATE objects SET granular_marked = 1 WHERE instr(json, CAST('\"granular_markings\"' AS BLOB)) > 0",
+            ]
+        ),
     ]
 }

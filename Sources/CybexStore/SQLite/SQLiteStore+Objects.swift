@@ -45,8 +45,8 @@ extension SQLiteStore {
             db,
             sql: """
                 INSERT INTO objects (id, type, spec_version, version, version_text, created, modified, revoked,
-                    created_by_ref, owner_org, tlp, valid_until, json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    created_by_ref, owner_org, tlp, valid_until, json, granular_marked)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insertMember = try SQLiteBulkStatement(
             db,
@@ -95,6 +95,7 @@ extension SQLiteStore {
                     insertObject.bind(11, object.tlp?.rawValue)
                     insertObject.bind(12, object.validUntil)
                     insertObject.bind(13, blob: object.json)
+                    insertObject.bind(14, object.granularMarkingRefs.isEmpty ? 0 : 1)
                     try insertObject.step(db)
                     pk = db.lastInsertedRowID
                     known[object.id, default: []].append(
@@ -172,7 +173,7 @@ extension SQLiteStore {
             let filter = SQLFilter.build(
                 query, objects: joined ? "o" : nil, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
             arguments += [query.limit + 1]
-            // Columns 4 and 5: the sharing label, for a scoped read; then the JSON.
+            // Columns 4 to 6: the sharing label, for a scoped read; then the JSON.
             let columns =
                 "m.date_added, m.id, m.taxii_version, m.spec_version"
                 + (query.scope.map { SQLFilter.labelColumns($0, objects: "o") } ?? "") + (query.withContent ? ", o.json" : "")
@@ -183,17 +184,25 @@ extension SQLiteStore {
                 ORDER BY m.date_added LIMIT ?
                 """
             var records: [StoredObjectVersion] = []
+            records.reserveCapacity(min(query.limit, 1_000))
             let statement = try db.makeStatement(sql: sql)
             let cursor = try Row.fetchCursor(statement, arguments: arguments)
-            while let row = try cursor.next() {
+            // Columns are read straight from the SQLite statement: a page is up to thousands of rows,
+            // and this loop is the whole cost of a read.
+            let row = statement.sqliteStatement
+            let scoped = query.scope != nil
+            let jsonColumn: Int32 = scoped ? 7 : 4
+            while try cursor.next() != nil {
                 if records.count == query.limit { return ObjectPage(records: records, more: true) }
-                let json: [UInt8] =
-                    query.withContent
-                    ? (try row.withUnsafeData(atIndex: query.scope != nil ? 6 : 4) { data in data.map { [UInt8]($0) } } ?? []) : []
-                var record = StoredObjectVersion(id: row[1], dateAdded: row[0], version: row[2], specVersion: row[3], json: json)
-                if query.scope != nil {
-                    record.level = (row[4] as Int?).flatMap { TLPLevel.allCases.indices.contains($0) ? TLPLevel.allCases[$0] : nil }
-                    record.viewerOwns = row[5]
+                var record = StoredObjectVersion(
+                    id: Self.text(row, 1), dateAdded: sqlite3_column_int64(row, 0), version: sqlite3_column_int64(row, 2),
+                    specVersion: Self.text(row, 3), json: query.withContent ? Self.bytes(row, jsonColumn) : [])
+                if scoped {
+                    let rank = Int(sqlite3_column_int64(row, 4))
+                    record.level = sqlite3_column_type(row, 4) == SQLITE_NULL || !TLPLevel.allCases.indices.contains(rank)
+                        ? nil : TLPLevel.allCases[rank]
+                    record.viewerOwns = sqlite3_column_int64(row, 5) != 0
+                    record.granularMarked = sqlite3_column_int64(row, 6) != 0
                 }
                 records.append(record)
             }
@@ -263,6 +272,22 @@ extension SQLiteStore {
             }
             return result
         }
+    }
+}
+
+extension SQLiteStore {
+    /// The text of column `index` of the current row ("" for NULL).
+    @inline(__always)
+    static func text(_ statement: SQLiteStatement, _ index: Int32) -> String {
+        guard let start = sqlite3_column_text(statement, index) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
+    }
+
+    /// The bytes of blob column `index` of the current row (empty for NULL).
+    @inline(__always)
+    static func bytes(_ statement: SQLiteStatement, _ index: Int32) -> [UInt8] {
+        guard let start = sqlite3_column_blob(statement, index) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, index))))
     }
 }
 
