@@ -82,22 +82,23 @@ enum SQLFilter {
 
     /// Three result columns for a scoped read, computed in SQL so that no owner id is read per row: the
     /// version's level (its index in `TLPLevel.allCases`), whether the viewer owns it (0/1), and
-    /// whether it carries granular markings (0/1). Organisation ids are written as SQL string
-    /// literals, quotes doubled (they are the node's own UUIDs, never request input).
-    static func labelColumns(_ scope: ReadScope, objects o: String) -> String {
-        func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+    /// whether it carries granular markings (0/1). Organisation ids are bound (`next`); levels come
+    /// from a closed enumeration and are written inline, so the text is the same for every viewer
+    /// of the same shape of scope, and a prepared statement can be reused.
+    static func labelColumns(_ scope: ReadScope, objects o: String, next: (SQLValue) -> String) -> String {
+        func literal(_ level: TLPLevel) -> String { "'\(level.rawValue)'" }
         let fallback: String
         if let collectionDefault = scope.collectionDefault {
-            fallback = literal(collectionDefault.rawValue)
+            fallback = literal(collectionDefault)
         } else if scope.ownerDefaults.isEmpty {
-            fallback = literal(SharingPolicy.defaultLevel.rawValue)
+            fallback = literal(SharingPolicy.defaultLevel)
         } else {
-            let cases = scope.ownerDefaults.sorted { $0.key < $1.key }.map { "WHEN \(literal($0.key)) THEN \(literal($0.value.rawValue))" }
-            fallback = "CASE \(o).owner_org \(cases.joined(separator: " ")) ELSE \(literal(SharingPolicy.defaultLevel.rawValue)) END"
+            let cases = scope.ownerDefaults.sorted { $0.key < $1.key }.map { "WHEN \(next(.text($0.key))) THEN \(literal($0.value))" }
+            fallback = "CASE \(o).owner_org \(cases.joined(separator: " ")) ELSE \(literal(SharingPolicy.defaultLevel)) END"
         }
-        let owns = scope.viewer.map { "CASE WHEN \(o).owner_org = \(literal($0)) THEN 1 ELSE 0 END" } ?? "0"
+        let owns = scope.viewer.map { "CASE WHEN \(o).owner_org = \(next(.text($0))) THEN 1 ELSE 0 END" } ?? "0"
         // The level as its position in `TLPLevel.allCases` (an integer column: no text per row).
-        let ranks = TLPLevel.allCases.enumerated().map { "WHEN \(literal($0.element.rawValue)) THEN \($0.offset)" }
+        let ranks = TLPLevel.allCases.enumerated().map { "WHEN \(literal($0.element)) THEN \($0.offset)" }
         return ", CASE COALESCE(\(o).tlp, \(fallback)) \(ranks.joined(separator: " ")) END, \(owns), \(o).granular_marked"
     }
 

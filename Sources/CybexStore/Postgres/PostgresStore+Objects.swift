@@ -166,12 +166,16 @@ extension PostgresStore {
         let joined = query.withContent || query.scope != nil
         let filter = SQLFilter.build(
             query, objects: joined ? "o" : nil, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
+        let label = query.scope.map { scope in
+            SQLFilter.labelColumns(scope, objects: "o") { value in
+                binds.append(value)
+                return "$\(binds.count)"
+            }
+        }
+        let columns = "m.date_added, m.id, m.taxii_version, m.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
         // LIMIT of a negative number is no limit in SQLite, LIMIT NULL in PostgreSQL.
         let limit = query.limit + 1
         binds.append(limit < 0 ? nil : limit)
-        let columns =
-            "m.date_added, m.id, m.taxii_version, m.spec_version" + (query.scope.map { SQLFilter.labelColumns($0, objects: "o") } ?? "")
-            + (query.withContent ? ", o.json" : "")
         let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
         let sql = """
             SELECT \(columns) FROM collection_objects m \(join)

@@ -168,15 +168,20 @@ extension SQLiteStore {
         -> ObjectPage
     {
         try await read { db in
-            var arguments: StatementArguments = [collectionID, query.addedAfter ?? Int64.min]
+            // Columns 4 to 6: the sharing label, for a scoped read; then the JSON. Its values come first.
+            var arguments: StatementArguments = []
+            let label = query.scope.map { scope in
+                SQLFilter.labelColumns(scope, objects: "o") { value in
+                    arguments += [value.databaseValue]
+                    return "?"
+                }
+            }
+            let columns = "m.date_added, m.id, m.taxii_version, m.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
+            arguments += [collectionID, query.addedAfter ?? Int64.min]
             let joined = query.withContent || query.scope != nil
             let filter = SQLFilter.build(
                 query, objects: joined ? "o" : nil, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
             arguments += [query.limit + 1]
-            // Columns 4 to 6: the sharing label, for a scoped read; then the JSON.
-            let columns =
-                "m.date_added, m.id, m.taxii_version, m.spec_version"
-                + (query.scope.map { SQLFilter.labelColumns($0, objects: "o") } ?? "") + (query.withContent ? ", o.json" : "")
             let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
             let sql = """
                 SELECT \(columns) FROM collection_objects m \(join)
@@ -185,7 +190,10 @@ extension SQLiteStore {
                 """
             var records: [StoredObjectVersion] = []
             records.reserveCapacity(min(query.limit, 1_000))
-            let statement = try db.makeStatement(sql: sql)
+            // Paging reads have one text per shape of scope and are prepared once per connection; a
+            // read with lists from the request (ids, types, versions) may have any text, so it is not kept.
+            let listed = query.ids != nil || query.types != nil || query.specVersions != nil || !query.versions.versions.isEmpty
+            let statement = listed ? try db.makeStatement(sql: sql) : try db.cachedStatement(sql: sql)
             let cursor = try Row.fetchCursor(statement, arguments: arguments)
             // Columns are read straight from the SQLite statement: a page is up to thousands of rows,
             // and this loop is the whole cost of a read.

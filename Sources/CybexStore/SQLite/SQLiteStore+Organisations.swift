@@ -122,7 +122,7 @@ extension SQLiteStore {
 
     static func sharingDirectory(_ db: Database) throws -> SharingDirectory {
         var directory = SharingDirectory()
-        for row in try Row.fetchAll(db, sql: OrganisationGraph.directorySQL) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: OrganisationGraph.directorySQL)) {
             OrganisationGraph.add(kind: row[0], key: row[1], value: row[2], to: &directory)
         }
         return directory

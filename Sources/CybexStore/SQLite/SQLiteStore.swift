@@ -126,11 +126,15 @@ public final class SQLiteStore: Store {
 
     public func userWithOrganisation(named username: String) async throws -> (User, Organisation?)? {
         try await read { db in
-            guard let user = try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?", arguments: [username])
-                .map(Self.user(from:))
+            // Every signed-in request runs these: prepared once per connection.
+            guard
+                let user = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?"), arguments: [username]
+                ).map(Self.user(from:))
             else { return nil }
             let organisation = try Row.fetchOne(
-                db, sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE id = ?", arguments: [user.organisationID]
+                db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE id = ?"),
+                arguments: [user.organisationID]
             ).map(Self.organisation(from:))
             return (user, organisation)
         }
@@ -239,7 +243,8 @@ public final class SQLiteStore: Store {
 
     public func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "\(Self.collectionColumns) WHERE id = ?", arguments: [id]) else {
+            // Every collection request runs these: prepared once per connection.
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id]) else {
                 return nil
             }
             return (try Self.collection(from: row, db), try Self.sharingDirectory(db))
@@ -263,7 +268,8 @@ public final class SQLiteStore: Store {
             id: id, title: row[1], description: row[2], alias: row[3], createdAt: row[4],
             defaultTLP: defaultTLP.flatMap(TLPLevel.init(rawValue:)), sharingGroupID: row[6], isPublic: row[7])
         for access in try Row.fetchAll(
-            db, sql: "SELECT organisation_id, can_read, can_write FROM collection_access WHERE collection_id = ? ORDER BY organisation_id",
+            db.cachedStatement(
+                sql: "SELECT organisation_id, can_read, can_write FROM collection_access WHERE collection_id = ? ORDER BY organisation_id"),
             arguments: [id])
         {
             if access[1] as Bool { record.readers.append(access[0]) }
