@@ -8,7 +8,8 @@
 # Needs: $BENCH_HARNESS/setup_env.sh run once with the same BENCH_WORK (venv with medallion,
 # taxii2-client, wrk, data/synthetic-100k.json). Builds cybex in release mode. Phases (default
 # all): ingest reads paginate load big million. `policy` (not in the default list) measures the cost of the
-# sharing policy: BASELINE_CYBEX=<release binary of the foundation> against this tree's, alternating. Results: JSON lines in
+# sharing policy: BASELINE_CYBEX=<release binary of the foundation> against this tree's, both serving at
+# once, RUNS rounds of paired reads (prints the median of the paired ratios). Results: JSON lines in
 # $BENCH_WORK/results/side-by-side.jsonl (label "<server>:<measurement>"), medians printed at the end.
 # Everything talks to 127.0.0.1 only; every loop is bounded by count and time.
 set -uo pipefail
@@ -53,7 +54,7 @@ cybex_start() {  # a fresh store each time, user bench/bench-pass, one read/writ
 cybex_stop() { [ -n "$CYBEX_PID" ] && kill "$CYBEX_PID" 2>/dev/null && wait "$CYBEX_PID" 2>/dev/null; CYBEX_PID=""; rm -rf "$CYBEX_DATA"; }
 medallion_start() { BENCH_WORK="$BENCH_WORK" "$HARNESS/server_ctl.sh" start "$MPORT" >/dev/null; }
 medallion_stop() { BENCH_WORK="$BENCH_WORK" "$HARNESS/server_ctl.sh" stop >/dev/null 2>&1; }
-trap 'cybex_stop; medallion_stop' EXIT
+trap 'cybex_stop; medallion_stop; [ ${#POLICY_PIDS[@]} -gt 0 ] && kill "${POLICY_PIDS[@]}" 2>/dev/null' EXIT
 
 # server NAME → start/stop/pid/harness args
 start() { if [ "$1" = cybex ]; then cybex_start; else medallion_start; fi; }
@@ -64,43 +65,83 @@ args() {
     else echo "--base http://127.0.0.1:$MPORT --tmpdir $BENCH_WORK/run"; fi
 }
 
-# The policy phase: 100k objects owned by organisation admin in a collection that organisation
-# partner reads too; paginated by their owner (bench) and by a reader of partner, whom the sharing
-# policy filters (every object is TLP:AMBER by default; reads of AMBER are audited).
-policy_run() {  # policy_run LABEL BINARY RUN
-    local label="$1" run="$3"; CYBEX="$2"
-    CYBEX_DATA="$(mktemp -d "$BENCH_WORK/run/cybex.XXXX")"
-    "$CYBEX" org add admin --data "$CYBEX_DATA" >/dev/null
-    "$CYBEX" org add partner --data "$CYBEX_DATA" >/dev/null
-    "$CYBEX" user add bench --org admin --role admin --data "$CYBEX_DATA" <<<"bench-pass" >/dev/null
-    "$CYBEX" user add reader --org partner --role reader --data "$CYBEX_DATA" <<<"reader-pass" >/dev/null
-    "$CYBEX" collection add bench --read admin --read partner --write admin --data "$CYBEX_DATA" >/dev/null
-    "$CYBEX" serve --data "$CYBEX_DATA" --host 127.0.0.1 --port "$CPORT" --log-level warning >/dev/null 2>"$BENCH_WORK/run/cybex.log" &
-    CYBEX_PID=$!
-    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$CPORT/healthz" && break; sleep 0.1; done
-    local coll; coll="$("$CYBEX" collection list --data "$CYBEX_DATA" | cut -f1 | head -1)"
-    local base="--base http://127.0.0.1:$CPORT/taxii2 --api-root cybex --collection $coll --tmpdir $BENCH_WORK/run"
-    "$PY" "$H" $base --user bench --password bench-pass --time-limit 300 ingest --corpus "$CORPUS" --bundle-size 1000 >/dev/null
-    local who pass ticks
-    for who in bench reader; do
-        pass=$([ $who = bench ] && echo bench-pass || echo reader-pass)
-        # the server's own CPU time for the whole read (user + system, from /proc): steadier than wall time
-        ticks="$(awk '{print $14 + $15}' "/proc/$CYBEX_PID/stat")"
-        emit "$label:policy_paginate_${who/bench/owner}_100k" "$run" -- "$PY" "$H" $base --user $who --password $pass --time-limit 300 paginate --limit 1000
-        ticks=$(( $(awk '{print $14 + $15}' "/proc/$CYBEX_PID/stat") - ticks ))
-        emit "$label:policy_server_cpu_${who/bench/owner}_100k" "$run" -- echo "{\"server_cpu_s\": $(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')}"
+# The policy phase: the foundation's binary and this one, both serving at once (two ports, a
+# store each), each given the 100k corpus over TAXII by organisation admin in a collection that
+# organisation partner reads too. Then RUNS rounds: in each, the owner (bench) and a reader of
+# partner, whom the sharing policy filters (every object is TLP:AMBER by default; reads of AMBER are
+# audited), page through it (limit=1000, following next) on both servers back to back, the order
+# swapped every round; the server's own CPU time for each read is recorded too. Reading both in
+# the same moment cancels the machine's drift, which is larger than the effect measured.
+POLICY_PIDS=()
+policy_server() {  # policy_server BINARY PORT → starts it on a fresh store, prints "PID DATA COLLECTION"
+    local bin="$1" port="$2" data
+    data="$(mktemp -d "$BENCH_WORK/run/cybex.XXXX")"
+    "$bin" org add admin --data "$data" >/dev/null
+    "$bin" org add partner --data "$data" >/dev/null
+    "$bin" user add bench --org admin --role admin --data "$data" <<<"bench-pass" >/dev/null
+    "$bin" user add reader --org partner --role reader --data "$data" <<<"reader-pass" >/dev/null
+    "$bin" collection add bench --read admin --read partner --write admin --data "$data" >/dev/null
+    "$bin" serve --data "$data" --host 127.0.0.1 --port "$port" --log-level warning >/dev/null 2>"$BENCH_WORK/run/cybex-$port.log" &
+    local pid=$!
+    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+    echo "$pid $data $("$bin" collection list --data "$data" | cut -f1 | head -1)"
+}
+policy_read() {  # policy_read LABEL RUN PID PORT COLLECTION USER PASSWORD
+    local label="$1" run="$2" pid="$3" port="$4" coll="$5" who="$6" pass="$7" ticks
+    local base="--base http://127.0.0.1:$port/taxii2 --api-root cybex --collection $coll --tmpdir $BENCH_WORK/run"
+    ticks="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+    emit "$label:policy_paginate_${who/bench/owner}_100k" "$run" -- "$PY" "$H" $base --user "$who" --password "$pass" --time-limit 300 paginate --limit 1000
+    ticks=$(( $(awk '{print $14 + $15}' "/proc/$pid/stat") - ticks ))
+    emit "$label:policy_server_cpu_${who/bench/owner}_100k" "$run" -- echo "{\"server_cpu_s\": $(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }')}"
+}
+policy_phase() {
+    local f c
+    read -r -a f <<<"$(policy_server "$BASELINE_CYBEX" $((CPORT + 1)))"
+    read -r -a c <<<"$(policy_server "$BUILT_CYBEX" $((CPORT + 2)))"
+    POLICY_PIDS=("${f[0]}" "${c[0]}")
+    for port_coll in "$((CPORT + 1)) ${f[2]}" "$((CPORT + 2)) ${c[2]}"; do
+        set -- $port_coll
+        "$PY" "$H" --base "http://127.0.0.1:$1/taxii2" --api-root cybex --collection "$2" --tmpdir "$BENCH_WORK/run" \
+            --user bench --password bench-pass --time-limit 300 ingest --corpus "$CORPUS" --bundle-size 1000 >/dev/null
     done
-    cybex_stop
-    CYBEX="$BUILT_CYBEX"
+    local r who pass
+    for r in $(seq 1 "$RUNS"); do
+        for who in bench reader; do
+            pass=$([ $who = bench ] && echo bench-pass || echo reader-pass)
+            if [ $((r % 2)) = 1 ]; then
+                policy_read foundation "$r" "${f[0]}" $((CPORT + 1)) "${f[2]}" $who $pass
+                policy_read cybex "$r" "${c[0]}" $((CPORT + 2)) "${c[2]}" $who $pass
+            else
+                policy_read cybex "$r" "${c[0]}" $((CPORT + 2)) "${c[2]}" $who $pass
+                policy_read foundation "$r" "${f[0]}" $((CPORT + 1)) "${f[2]}" $who $pass
+            fi
+        done
+    done
+    kill "${POLICY_PIDS[@]}" 2>/dev/null; wait "${POLICY_PIDS[@]}" 2>/dev/null; POLICY_PIDS=()
+    rm -rf "${f[1]}" "${c[1]}"
+    # Per round, this build's throughput over the foundation's: the median of these paired ratios.
+    "$PY" - "$RES" "$RUNS" <<'PY'
+import collections, json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if ':policy_' in l][-8 * int(sys.argv[2]):]
+by = collections.defaultdict(dict)
+for row in rows:
+    server, what = row["label"].split(":", 1)
+    by[(what, row["run"])][server] = row.get("objects_per_s", row.get("server_cpu_s"))
+for what in sorted({w for w, _ in by}):
+    pairs = [v for (w, _), v in sorted(by.items()) if w == what and len(v) == 2]
+    ratio = statistics.median(p["cybex"] / p["foundation"] for p in pairs)
+    f = statistics.median(p["foundation"] for p in pairs)
+    c = statistics.median(p["cybex"] for p in pairs)
+    cost = (1 - ratio) * 100 if "paginate" in what else (ratio - 1) * 100
+    print(json.dumps({"label": "policy:" + what, "rounds": len(pairs), "foundation_median": f, "cybex_median": c,
+                      "median_paired_ratio": round(ratio, 4), "policy_cost_percent": round(cost, 1)}))
+PY
 }
 
 for ph in $PHASES; do case $ph in
-policy)   # the sharing policy's cost over TAXII: the foundation's binary and this one, alternating
+policy)   # the sharing policy's cost over TAXII: the foundation's binary and this one, side by side
     [ -x "${BASELINE_CYBEX:-}" ] || { echo "policy: set BASELINE_CYBEX to a release build of the foundation (BENCHMARKS.md)" >&2; exit 1; }
-    for r in $(seq 1 "$RUNS"); do
-        policy_run foundation "$BASELINE_CYBEX" "$r"
-        policy_run cybex "$BUILT_CYBEX" "$r"
-    done ;;
+    policy_phase ;;
 ingest)   # 5,000 objects in bundles of 1,000 and of 100
     for s in $SERVERS; do for bs in 1000 100; do for r in $(seq 1 "$RUNS"); do
         start $s
