@@ -116,6 +116,82 @@ struct RESTPolicyTests {
         #expect(exports.count == 2 && exports.contains { $0.detail.contains("for isp; redaction peers: 1 redacted") })
     }
 
+    /// `POST /retention/run` and `POST /erasures`, the REST forms of `cybex retention run` and
+    /// `cybex erase`: a dry run lists and removes nothing, the run removes exactly that, bad input
+    /// changes nothing, only administrators may, and the erased identifier is in no audit entry.
+    @Test func retentionRunAndErasure() async throws {
+        let node = try await TAXIITestNode.makeREST()
+        let analyst = try await node.store.user(named: "analyst")!
+        let principal = Principal(user: analyst, organisation: try await node.store.organisation(id: analyst.organisationID)!)
+        let victim = "victim@hospital.example"
+        let email = #"{"type":"email-addr","spec_version":"2.1","id":"email-addr--0b4d7c2a-3c7e-5f8e-9a1b-2c3d4e5f6a7b","value":"\#(victim)"}"#
+        let expired = String(Fixture.indicator(1).dropLast()) + #","valid_until":"2026-01-02T00:00:00Z"}"#
+        let naming = Fixture.indicator(3).replacingOccurrences(of: "ipv4-addr:value = '10.0.0.3'", with: "email-addr:value = '\(victim)'")
+        let body = Array(#"{"objects":["#.utf8) + Array([email, expired, Fixture.indicator(2), naming].joined(separator: ",").utf8) + Array("]}".utf8)
+        let report = try await CollectionService(store: node.store).add(body, as: .envelope, to: node.collectionID, by: principal)
+        #expect(report.rejected.isEmpty, "\(report.rejected)")
+        @Sendable func stored() async throws -> Set<String> {
+            Set(try await node.store.objects(in: node.collectionID, matching: ObjectQuery(versions: .all, limit: 100)).records.map(\.id))
+        }
+        let all = try await stored()
+        #expect(all.count == 4)
+        try await node.application().test(.live) { client in
+            let root = TAXIITestNode.rest("root")
+            let policy = #"{"name":"expired-indicators","types":["indicator"],"expire_grace_days":0}"#
+            #expect(try await client.call(.post, "/api/v1/retention-policies", root, json: policy).status == .created)
+
+            let dry = try await client.call(.post, "/api/v1/retention/run", root, json: #"{"dry_run":true}"#)
+            #expect(dry.status == .ok, "\(dry.text)")
+            #expect(dry.json["dry_run"] as? Bool == true && dry.json["removed"] as? Int == 1)
+            let outcome = (dry.json["outcomes"] as? [[String: Any]])?.first ?? [:]
+            #expect(outcome["policy"] as? String == "expired-indicators" && outcome["collection"] as? String == node.collectionID)
+            let listed = (outcome["versions"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            #expect(listed == ["indicator--" + Fixture.uuid(1)])
+            #expect(try await stored() == all)
+
+            for (json, field) in [(#"{"dry_run":"yes"}"#, "dry_run"), (#"{"now":true}"#, "now")] {
+                let refused = try await client.call(.post, "/api/v1/retention/run", root, json: json)
+                #expect(refused.status == .badRequest && refused.json.errorField == field, "\(json)")
+            }
+            #expect(try await client.call(.post, "/api/v1/retention/run?dry_run=true", root).status == .badRequest)
+            #expect(try await client.call(.post, "/api/v1/retention/run", TAXIITestNode.rest("analyst")).status == .forbidden)
+            #expect(try await stored() == all)
+
+            // No body: the real run, as `cybex retention run`; counts only.
+            let run = try await client.call(.post, "/api/v1/retention/run", root)
+            #expect(run.status == .ok && run.json["dry_run"] as? Bool == false && run.json["removed"] as? Int == 1, "\(run.text)")
+            #expect((run.json["outcomes"] as? [[String: Any]])?.first?["versions"] == nil)
+            #expect(try await stored() == all.subtracting(["indicator--" + Fixture.uuid(1)]))
+            let again = try await client.call(.post, "/api/v1/retention/run", root, json: "{}")
+            #expect(again.json["removed"] as? Int == 0 && (again.json["outcomes"] as? [Any])?.isEmpty == true)
+
+            // Erasure: the e-mail address and the indicator whose pattern names it, every version.
+            let tied: Set<String> = ["email-addr--0b4d7c2a-3c7e-5f8e-9a1b-2c3d4e5f6a7b", "indicator--" + Fixture.uuid(3)]
+            let preview = try await client.call(.post, "/api/v1/erasures", root, json: #"{"identifier":"VICTIM@hospital.example","dry_run":true}"#)
+            #expect(preview.status == .ok, "\(preview.text)")
+            let versions = preview.json["versions"] as? [[String: Any]] ?? []
+            #expect(Set(versions.compactMap { $0["id"] as? String }) == tied && preview.json["collections"] as? Int == 1)
+            #expect(versions.allSatisfy { $0["collection"] as? String == node.collectionID })
+            #expect(versions.contains { $0["version"] is NSNull } && versions.contains { $0["version"] is String })
+            for (json, field) in [(#"{"identifier":"ab"}"#, "identifier"), (#"{}"#, "identifier"), (#"{"identifier":"x@y.z","why":1}"#, "why")] {
+                let refused = try await client.call(.post, "/api/v1/erasures", root, json: json)
+                #expect(refused.status == .badRequest && refused.json.errorField == field, "\(json)")
+            }
+            #expect(try await client.call(.post, "/api/v1/erasures", root).status == .badRequest)
+            #expect(
+                try await client.call(.post, "/api/v1/erasures", TAXIITestNode.rest("analyst"), json: #"{"identifier":"\#(victim)"}"#).status
+                    == .forbidden)
+            #expect(try await stored().isSuperset(of: tied))
+            let erased = try await client.call(.post, "/api/v1/erasures", root, json: #"{"identifier":"\#(victim)"}"#)
+            #expect(erased.status == .ok && erased.json["removed"] as? Int == 2 && erased.json["dry_run"] as? Bool == false)
+            #expect(try await stored() == ["indicator--" + Fixture.uuid(2)])
+        }
+        let events = try await node.store.auditEvents(limit: 100)
+        #expect(events.filter { $0.action == "retention.apply" }.count == 1)
+        #expect(events.filter { $0.action == "data.erase" }.map(\.target) == ["sha256:" + Secrets.sha256Hex(victim)])
+        #expect(!events.contains { "\($0.target) \($0.detail)".lowercased().contains(victim) })
+    }
+
     @Test func tokenScopesApplyToTheRESTAPI() async throws {
         let node = try await TAXIITestNode.makeREST()
         let admin = Administration(store: node.store, hasher: TAXIITestNode.hasher, actor: "test")

@@ -196,11 +196,7 @@ extension StoreContractTests {
     @Test(arguments: Backend.enabled)
     func migrationChainsEntriesWrittenBeforeTheChain(backend: Backend) async throws {
         try await backend.withDatabase { database in
-            let firstStep = backend == .sqlite ? SQLiteSchema.migrations[0] : PostgresSchema.migrations[0]
-            try await database.execute(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            for statement in firstStep.statements { try await database.execute(statement) }
-            try await database.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)")
+            try await database.applyMigrations { $0 == 1 }
             // Version-1 rows, with the gaps a PostgreSQL identity sequence leaves after a rollback.
             let overriding = backend == .postgres ? "OVERRIDING SYSTEM VALUE" : ""
             let events = Self.auditEvents(3)

@@ -123,15 +123,9 @@ extension StoreContractTests {
     @Test(arguments: Backend.enabled)
     func migrationAppliesEveryStepNotYetRecorded(backend: Backend) async throws {
         try await backend.withDatabase { database in
-            let steps = backend == .sqlite ? SQLiteSchema.migrations : PostgresSchema.migrations
+            let steps = database.migrationSteps
             #expect([3, 4, 5, 6].allSatisfy(steps.map(\.version).contains))
-            try await database.execute(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            for step in steps where [1, 2, 5].contains(step.version) {
-                for statement in step.statements { try await database.execute(statement) }
-                try await database.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(step.version), 0)")
-            }
+            try await database.applyMigrations { [1, 2, 5].contains($0) }
             try await database.withStore { store in
                 #expect(try await store.schemaVersion() == steps.last!.version)
                 let org = Fixture.organisation("cert")

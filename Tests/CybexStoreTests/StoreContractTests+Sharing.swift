@@ -215,14 +215,8 @@ extension StoreContractTests {
     @Test(arguments: Backend.enabled)
     func migrationFromSchemaTwoKeepsOrganisations(backend: Backend) async throws {
         try await backend.withDatabase { database in
-            let steps = backend == .sqlite ? SQLiteSchema.migrations : PostgresSchema.migrations
-            try await database.execute(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            for step in steps where step.version <= 2 {
-                for statement in step.statements { try await database.execute(statement) }
-                try await database.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(step.version), 0)")
-            }
+            let steps = database.migrationSteps
+            try await database.applyMigrations { $0 <= 2 }
             try await database.execute("INSERT INTO organisations (id, name, created_at) VALUES ('o1', 'cert', 5)")
             try await database.execute("INSERT INTO organisations (id, name, created_at) VALUES ('o2', 'isp', 6)")
             try await database.withStore { store in

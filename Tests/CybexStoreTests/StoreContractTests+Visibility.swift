@@ -154,14 +154,8 @@ extension StoreContractTests {
     @Test(arguments: Backend.enabled)
     func migrationMarksGranularlyMarkedVersionsFromTheirJSON(backend: Backend) async throws {
         try await backend.withDatabase { database in
-            let steps = backend == .sqlite ? SQLiteSchema.migrations : PostgresSchema.migrations
-            try await database.execute(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            for step in steps where step.version < 8 {
-                for statement in step.statements { try await database.execute(statement) }
-                try await database.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(step.version), 0)")
-            }
+            let steps = database.migrationSteps
+            try await database.applyMigrations { $0 < 8 }
             try await database.execute(
                 "INSERT INTO collections (id, title, description, alias, created_at) VALUES ('c1', 'c', '', NULL, 1)")
             let objects = [

@@ -78,6 +78,21 @@ struct TestDatabase: Sendable {
         }
     }
 
+    /// This backend's migration steps.
+    var migrationSteps: [(version: Int, statements: [String])] {
+        backend == .sqlite ? SQLiteSchema.migrations : PostgresSchema.migrations
+    }
+
+    /// Brings the database to an older schema: applies (and records) only the steps `included`
+    /// selects, as a node of an earlier release (or of another branch) would have.
+    func applyMigrations(where included: (Int) -> Bool) async throws {
+        try await execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        for step in migrationSteps where included(step.version) {
+            for statement in step.statements { try await execute(statement) }
+            try await execute("INSERT INTO schema_migrations (version, applied_at) VALUES (\(step.version), 0)")
+        }
+    }
+
     /// Runs one SQL statement directly on the database, bypassing the store's API.
     func execute(_ sql: String) async throws {
         switch backend {

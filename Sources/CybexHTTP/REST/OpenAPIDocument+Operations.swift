@@ -97,6 +97,16 @@ extension OpenAPIDocument {
             method: "DELETE", path: "/retention-policies/{name}", id: "deleteRetentionPolicy", tag: "policies",
             summary: "Remove a retention policy (administrators)", success: (204, "Removed", nil), errors: [403, 404]),
         Operation(
+            method: "POST", path: "/retention/run", id: "runRetention", tag: "policies",
+            summary: "Apply every retention policy now, as `cybex retention run` (administrators; audited per collection)",
+            body: ref("RetentionRun"), bodyRequired: false,
+            success: (200, "What was removed (or would be, on a dry run)", ref("RetentionRunResult")), errors: [403, 413, 415]),
+        Operation(
+            method: "POST", path: "/erasures", id: "erase", tag: "policies",
+            summary: "Erase every version of every object tied to one person's identifier, as `cybex erase` (administrators; audited by the identifier's SHA-256)",
+            body: ref("ErasureRequest"), success: (200, "What was removed (or would be, on a dry run)", ref("ErasureResult")),
+            errors: [403, 413, 415]),
+        Operation(
             method: "GET", path: "/redaction-policies", id: "listRedactionPolicies", tag: "policies",
             summary: "Redaction policies per destination (administrators; never the keys)",
             success: (200, "The policies", ref("RedactionPolicyList")), errors: [403]),

@@ -15,6 +15,8 @@ enum OpenAPIDocument {
         var query: [(name: String, description: String, schema: JSONValue)] = []
         /// The request body's schema (`application/json`), if any.
         var body: JSONValue? = nil
+        /// Whether the body must be sent (an action whose fields are all optional takes none).
+        var bodyRequired = true
         /// The success status and its response schema (nil: no body).
         var success: (status: Int, description: String, schema: JSONValue?)
         /// Error statuses besides 400 and 401 (every operation can answer those: unknown query
@@ -80,7 +82,7 @@ enum OpenAPIDocument {
         if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
         if let body = operation.body {
             members.append(
-                ("requestBody", .object([("required", .bool(true)), ("content", .object([("application/json", .object([("schema", body)]))]))])))
+                ("requestBody", .object([("required", .bool(operation.bodyRequired)), ("content", .object([("application/json", .object([("schema", body)]))]))])))
         }
         var responses: [(key: String, value: JSONValue)] = []
         var success: [(key: String, value: JSONValue)] = [("description", .string(operation.success.description))]
@@ -285,6 +287,50 @@ enum OpenAPIDocument {
                     ], required: ["id", "name", "types", "levels", "purge_after_days", "expire_grace_days", "created_at"])
             ),
             ("RetentionPolicyList", list("retention_policies", of: "RetentionPolicy")),
+            (
+                "RemovedVersion",
+                object(
+                    [
+                        ("collection", described(string, "the collection it was removed from (erasure)")), ("id", string),
+                        ("version", described(nullableDateTime, "null for an object that is not versioned")),
+                    ], required: ["id", "version"])
+            ),
+            (
+                "RetentionRun",
+                object([("dry_run", described(boolean, "only report what would be removed (default false)"))], required: [])
+            ),
+            (
+                "RetentionRunResult",
+                object(
+                    [
+                        ("dry_run", boolean), ("removed", described(integer, "object versions removed (or that would be)")),
+                        (
+                            "outcomes",
+                            array(
+                                object(
+                                    [
+                                        ("policy", string), ("collection", string), ("removed", integer),
+                                        ("versions", described(array(ref("RemovedVersion")), "each version, on a dry run only")),
+                                    ], required: ["policy", "collection", "removed"]))
+                        ),
+                    ], required: ["dry_run", "removed", "outcomes"])
+            ),
+            (
+                "ErasureRequest",
+                object(
+                    [
+                        ("identifier", described(string, "the person's identifier (an e-mail address, account name, address…), 3 to 1,000 characters")),
+                        ("dry_run", described(boolean, "only report what would be removed (default false)")),
+                    ], required: ["identifier"])
+            ),
+            (
+                "ErasureResult",
+                object(
+                    [
+                        ("dry_run", boolean), ("removed", integer), ("collections", integer),
+                        ("versions", array(ref("RemovedVersion"))),
+                    ], required: ["dry_run", "removed", "collections", "versions"])
+            ),
             (
                 "RetentionPolicyCreate",
                 object(

@@ -16,12 +16,19 @@ struct RESTBody {
     /// bytes (checked before reading when the length is declared), 400 unless it is a JSON object
     /// whose keys are all in `allowed`.
     static func read(_ request: Request, maxLength: Int, allowed: Set<String>) async throws -> RESTBody {
-        guard isJSON(request.headers[.contentType]) else {
-            throw RESTError(.unsupportedMediaType, code: "unsupported-media-type", "send the request body as application/json")
+        guard let body = try await read(request, maxLength: maxLength, allowed: allowed, optional: false) else {
+            throw RESTError(.badRequest, code: "invalid-json", "the request body must be a JSON object")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxLength {
-            throw tooLarge(maxLength)
-        }
+        return body
+    }
+
+    /// As ``read(_:maxLength:allowed:)``; when `optional`, an empty body (of any media type, or none) is nil.
+    static func read(_ request: Request, maxLength: Int, allowed: Set<String>, optional: Bool) async throws -> RESTBody? {
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        if optional, declared == 0 || (declared == nil && request.headers[.contentType] == nil) { return nil }
+        // A required body's media type is checked before anything is read.
+        if !optional, !isJSON(request.headers[.contentType]) { throw unsupportedMediaType }
+        if let declared, declared > maxLength { throw tooLarge(maxLength) }
         var request = request
         let buffer: ByteBuffer
         do {
@@ -31,6 +38,8 @@ struct RESTBody {
         } catch is NIOTooManyBytesError {
             throw tooLarge(maxLength)
         }
+        if optional, buffer.readableBytes == 0 { return nil }
+        guard isJSON(request.headers[.contentType]) else { throw unsupportedMediaType }
         let value: JSONValue
         do {
             value = try JSONReader.parse(buffer.readableBytesView)
@@ -51,6 +60,9 @@ struct RESTBody {
         let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
         return mediaType == "application/json"
     }
+
+    static let unsupportedMediaType = RESTError(
+        .unsupportedMediaType, code: "unsupported-media-type", "send the request body as application/json")
 
     static func tooLarge(_ maxLength: Int) -> RESTError {
         RESTError(.contentTooLarge, code: "too-large", "the request body exceeds \(maxLength) bytes")

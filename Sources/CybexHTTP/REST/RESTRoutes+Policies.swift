@@ -5,15 +5,75 @@ import CybexStore
 import Hummingbird
 
 /// Retention and redaction policies over REST (administrators), the same use cases as
-/// `cybex retention` and `cybex redaction`: every change audited, keys never returned.
+/// `cybex retention` and `cybex redaction`: every change audited, keys never returned. Also the
+/// lifecycle actions of `cybex retention run` and `cybex erase`.
 extension RESTRoutes {
     func registerPolicies(on group: RouterGroup<Context>) {
+        group.post("retention/run") { request, context in try await runRetention(request, context) }
+        group.post("erasures") { request, context in try await erase(request, context) }
         group.get("retention-policies") { request, context in try await listRetentionPolicies(request, context) }
         group.post("retention-policies") { request, context in try await createRetentionPolicy(request, context) }
         group.delete("retention-policies/:name") { request, context in try await deleteRetentionPolicy(request, context) }
         group.get("redaction-policies") { request, context in try await listRedactionPolicies(request, context) }
         group.post("redaction-policies") { request, context in try await createRedactionPolicy(request, context) }
         group.delete("redaction-policies/:name") { request, context in try await deleteRedactionPolicy(request, context) }
+    }
+
+    /// Applies every retention policy now, as `cybex retention run` does; `{"dry_run": true}` only
+    /// reports, and then lists each version that would go.
+    func runRetention(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try requireAdmin(context)
+        _ = try RESTQuery(request, allowed: [])
+        let body = try await readOptionalBody(request, allowed: ["dry_run"])
+        let dryRun = try body?.optionalBool("dry_run") ?? false
+        let outcomes = try await DataLifecycle(store: store, actor: principal.user.username).applyRetention(dryRun: dryRun)
+        let listed: [JSONValue] = outcomes.map { outcome in
+            var members: [(String, JSONValue)] = [
+                ("policy", .string(outcome.policy.name)), ("collection", .string(outcome.collectionID)),
+                ("removed", .number(String(outcome.removed.count))),
+            ]
+            if dryRun { members.append(("versions", .array(outcome.removed.map { Self.removedVersion($0, collection: false) }))) }
+            return .object(members)
+        }
+        return json(
+            .object([
+                ("dry_run", .bool(dryRun)), ("removed", .number(String(outcomes.reduce(0) { $0 + $1.removed.count }))),
+                ("outcomes", .array(listed)),
+            ]))
+    }
+
+    /// Erases everything tied to one person's identifier, as `cybex erase` does. The identifier
+    /// travels in the body, never in the URL, so that no access log records it; the audit log keeps
+    /// only its SHA-256.
+    func erase(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try requireAdmin(context)
+        _ = try RESTQuery(request, allowed: [])
+        let body = try await readBody(request, allowed: ["identifier", "dry_run"])
+        let dryRun = try body.optionalBool("dry_run") ?? false
+        let removed: [RemovedVersion]
+        do {
+            removed = try await DataLifecycle(store: store, actor: principal.user.username)
+                .erase(identifier: try body.string("identifier"), dryRun: dryRun)
+        } catch let error as EngineError where error.code == .invalidArgument {
+            throw RESTError.invalid("identifier", error.message)
+        }
+        return json(
+            .object([
+                ("dry_run", .bool(dryRun)), ("removed", .number(String(removed.count))),
+                ("collections", .number(String(Set(removed.map(\.collectionID)).count))),
+                ("versions", .array(removed.map { Self.removedVersion($0, collection: true) })),
+            ]))
+    }
+
+    /// One removed object version: its id, its version (null for an unversioned object) and, when
+    /// asked, its collection.
+    static func removedVersion(_ version: RemovedVersion, collection: Bool) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("id", .string(version.id)),
+            ("version", version.version == unversionedKey ? .null : .string(STIXTimestamp.format(microseconds: version.version))),
+        ]
+        if collection { members.insert(("collection", .string(version.collectionID)), at: 0) }
+        return .object(members)
     }
 
     func listRetentionPolicies(_ request: Request, _ context: Context) async throws -> Response {

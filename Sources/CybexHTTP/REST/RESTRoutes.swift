@@ -275,6 +275,12 @@ struct RESTRoutes: Sendable {
         try await RESTBody.read(request, maxLength: configuration.maxContentLength, allowed: allowed)
     }
 
+    /// The body of an action whose fields are all optional: nil when the request sends none (an
+    /// empty body), else read as ``readBody(_:allowed:)``.
+    func readOptionalBody(_ request: Request, allowed: Set<String>) async throws -> RESTBody? {
+        try await RESTBody.read(request, maxLength: configuration.maxContentLength, allowed: allowed, optional: true)
+    }
+
     func ownOrganisation(_ principal: Principal) async throws -> Organisation {
         try await store.organisation(id: principal.organisation.id) ?? principal.organisation
     }
