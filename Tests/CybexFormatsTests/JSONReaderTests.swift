@@ -205,4 +205,29 @@ import Testing
             try JSONReader.parseObject(Array(#"{"objects":[],"objects":[]}"#.utf8), capturingArray: "objects")
         }
     }
+
+    /// The scan shows each element once, keeps only its range, and refuses exactly what the
+    /// full read refuses (an invalid element anywhere refuses the whole document).
+    @Test func scanShowsEachElementAndKeepsOnlyItsRange() throws {
+        let text = #"{"type": "bundle", "objects": [ {"a": 1}, [2] ,"s"], "id": "x"}"#
+        let bytes = Array(text.utf8)
+        var seen: [JSONValue] = []
+        let top = try JSONReader.scanObject(bytes, capturingArray: "objects") { value, range in
+            seen.append(value)
+            #expect((try? JSONReader.parse(bytes[range])) == value)
+        }
+        #expect(top.arrayPresent && top.members.map { $0.key } == ["type", "id"])
+        #expect(seen == [.object([("a", .number("1"))]), .array([.number("2")]), .string("s")])
+        #expect(top.ranges.map { String(decoding: bytes[$0], as: UTF8.self) } == [#"{"a": 1}"#, "[2]", "\"s\""])
+        for invalid in [#"{"objects":[{"a":1,"a":2}]}"#, #"{"objects":[{"a":1},]}"#, #"{"objects":[1] "x"}"#, #"{"objects":[[[[1]]]]}"#] {
+            var limits = JSONLimits.default
+            limits.maxDepth = 4
+            #expect(throws: JSONError.self, "\(invalid)") {
+                try JSONReader.scanObject(Array(invalid.utf8), capturingArray: "objects", limits: limits) { _, _ in }
+            }
+            #expect(throws: JSONError.self, "\(invalid)") {
+                try JSONReader.parseObject(Array(invalid.utf8), capturingArray: "objects", limits: limits)
+            }
+        }
+    }
 }

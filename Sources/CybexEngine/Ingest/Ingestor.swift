@@ -77,12 +77,15 @@ public struct Ingestor: Sendable {
                 document.decode(0..<document.count).map(markings.resolve), into: collection, owner: owner)
         }
         let queue = ObjectBatchQueue()
-        let decodedChunks = Mutex<[[DecodedObject]]>([])
+        // Only what the report needs of each object is kept, not the records (their JSON,
+        // observables and edges go to the store and are let go).
+        let items = Mutex<[IngestItem]>([])
         DispatchQueue.global(qos: .userInitiated).async {
             var start = 0
             while start < document.count {
                 let chunk = document.decode(start..<min(start + chunkSize, document.count)).map(markings.resolve)
-                decodedChunks.withLock { $0.append(chunk) }
+                let chunkItems = chunk.map(Self.item)
+                items.withLock { $0 += chunkItems }
                 var records: [STIXObjectRecord] = []
                 records.reserveCapacity(chunk.count)
                 for case .valid(let record) in chunk { records.append(record) }
@@ -93,8 +96,7 @@ public struct Ingestor: Sendable {
             queue.finish()
         }
         let outcomes = try await store.addObjects(from: queue, to: collection.id, owner: owner)
-        let decoded = decodedChunks.withLock { $0.flatMap { $0 } }
-        return report(decoded, outcomes)
+        return report(items.withLock { $0 }, outcomes)
     }
 
     /// Stores already decoded objects (see ``STIXBundleDecoder``) and reports on each.
@@ -103,24 +105,27 @@ public struct Ingestor: Sendable {
         records.reserveCapacity(decoded.count)
         for case .valid(let record) in decoded { records.append(record) }
         let outcomes = records.isEmpty ? [] : try await store.addObjects(records, to: collection.id, owner: owner)
-        return report(decoded, outcomes)
+        return report(decoded.map(Self.item), outcomes)
     }
 
-    /// Pairs decoded objects with the store's outcomes for the valid ones (same order).
-    func report(_ decoded: [DecodedObject], _ outcomes: [AddOutcome]) -> IngestReport {
-        var items: [IngestItem] = []
-        items.reserveCapacity(decoded.count)
-        var recordPositions: [Int] = []
-        for (position, object) in decoded.enumerated() {
-            switch object {
-            case .valid(let record):
-                recordPositions.append(position)
-                items.append(IngestItem(id: record.id, version: record.versionText, outcome: .added))
-            case .invalid(let id, let version, let violations):
-                let message = violations.map(\.detail).joined(separator: "; ")
-                items.append(IngestItem(id: id, version: version, outcome: .rejected(message)))
-            }
+    /// The report's entry for a decoded object before it is stored: `added` for a valid one (the
+    /// store's outcome replaces it), `rejected` with every violation for an invalid one.
+    static func item(_ decoded: DecodedObject) -> IngestItem {
+        switch decoded {
+        case .valid(let record):
+            return IngestItem(id: record.id, version: record.versionText, outcome: .added)
+        case .invalid(let id, let version, let violations):
+            return IngestItem(id: id, version: version, outcome: .rejected(violations.map(\.detail).joined(separator: "; ")))
         }
+    }
+
+    /// Completes the entries of decoded objects with the store's outcomes for the valid ones
+    /// (same order: every entry still `added` is a valid object).
+    func report(_ decoded: [IngestItem], _ outcomes: [AddOutcome]) -> IngestReport {
+        var items = decoded
+        var recordPositions: [Int] = []
+        recordPositions.reserveCapacity(outcomes.count)
+        for (position, item) in items.enumerated() where item.outcome == .added { recordPositions.append(position) }
         for (index, outcome) in outcomes.enumerated() {
             let position = recordPositions[index]
             switch outcome {

@@ -49,6 +49,14 @@ public struct JSONObjectWithRawArray: Sendable {
     public var elements: [(value: JSONValue, range: Range<Int>)]
 }
 
+/// As ``JSONObjectWithRawArray``, keeping only the byte ranges of the captured array's elements:
+/// each element was read (and so is valid JSON within the limits) and shown to the caller once.
+public struct JSONObjectWithRawRanges: Sendable {
+    public var members: [(key: String, value: JSONValue)]
+    public var arrayPresent: Bool
+    public var ranges: [Range<Int>]
+}
+
 /// A strict RFC 8259 JSON reader over UTF-8 bytes, with limits on depth, string size and value count.
 ///
 /// It rejects duplicate object keys, invalid UTF-8, unescaped control characters and trailing data.
@@ -72,9 +80,31 @@ public enum JSONReader {
         try withBytes(bytes) { (buffer: UnsafeBufferPointer<UInt8>) throws(JSONError) -> JSONObjectWithRawArray in
             var scanner = JSONScanner(buffer: buffer, limits: limits)
             scanner.skipWhitespace()
-            let result = try scanner.readTopObject(capturing: arrayKey)
+            var elements: [(value: JSONValue, range: Range<Int>)] = []
+            var result = try scanner.readTopObject(capturing: arrayKey) { elements.append(($0, $1)) }
             try scanner.expectEnd()
+            result.elements = elements
             return result
+        }
+    }
+
+    /// As ``parseObject(_:capturingArray:limits:)``, but each element of the captured array is
+    /// handed to `each` as it is read and then let go: only its byte range is kept. For documents
+    /// too large to hold every element's value at once (a bundle of a million objects).
+    public static func scanObject(
+        _ bytes: some Sequence<UInt8>, capturingArray arrayKey: String, limits: JSONLimits = .default,
+        each: (JSONValue, Range<Int>) -> Void
+    ) throws(JSONError) -> JSONObjectWithRawRanges {
+        try withBytes(bytes) { (buffer: UnsafeBufferPointer<UInt8>) throws(JSONError) -> JSONObjectWithRawRanges in
+            var scanner = JSONScanner(buffer: buffer, limits: limits)
+            scanner.skipWhitespace()
+            var ranges: [Range<Int>] = []
+            let top = try scanner.readTopObject(capturing: arrayKey) { value, range in
+                ranges.append(range)
+                each(value, range)
+            }
+            try scanner.expectEnd()
+            return JSONObjectWithRawRanges(members: top.members, arrayPresent: top.arrayPresent, ranges: ranges)
         }
     }
 
@@ -250,7 +280,11 @@ struct JSONScanner {
         }
     }
 
-    mutating func readTopObject(capturing arrayKey: String) throws(JSONError) -> JSONObjectWithRawArray {
+    /// Reads the top object; the captured array's elements go to `element` (with their ranges),
+    /// not into the result.
+    mutating func readTopObject(
+        capturing arrayKey: String, element: (JSONValue, Range<Int>) -> Void
+    ) throws(JSONError) -> JSONObjectWithRawArray {
         guard index < buffer.count, buffer[index] == UInt8(ascii: "{") else { throw unexpected(expected: "an object") }
         try countValue()
         index += 1
@@ -275,7 +309,7 @@ struct JSONScanner {
             if key == arrayKey, index < buffer.count, buffer[index] == UInt8(ascii: "[") {
                 result.arrayPresent = true
                 try countValue()
-                result.elements = try readRawArray()
+                try readRawArray(element)
             } else {
                 result.members.append((key, try readValue(depth: 1)))
             }
@@ -290,19 +324,18 @@ struct JSONScanner {
         }
     }
 
-    mutating func readRawArray() throws(JSONError) -> [(value: JSONValue, range: Range<Int>)] {
+    mutating func readRawArray(_ element: (JSONValue, Range<Int>) -> Void) throws(JSONError) {
         index += 1  // [
-        var elements: [(value: JSONValue, range: Range<Int>)] = []
         skipWhitespace()
         if index < buffer.count, buffer[index] == UInt8(ascii: "]") {
             index += 1
-            return elements
+            return
         }
         while true {
             skipWhitespace()
             let start = index
             let value = try readValue(depth: 2)
-            elements.append((value, start..<index))
+            element(value, start..<index)
             skipWhitespace()
             guard index < buffer.count else { throw fail(.unexpectedEnd, "unterminated array") }
             if buffer[index] == UInt8(ascii: ",") {
@@ -310,7 +343,7 @@ struct JSONScanner {
                 continue
             }
             try expect(UInt8(ascii: "]"), "',' or ']'")
-            return elements
+            return
         }
     }
 

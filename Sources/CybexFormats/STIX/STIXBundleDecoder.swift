@@ -61,36 +61,46 @@ public enum STIXBundleDecoder {
     public static func parse(_ bytes: [UInt8], as container: Container, limits: Limits = Limits()) throws(STIXDocumentError)
         -> ParsedDocument
     {
-        let top: JSONObjectWithRawArray
+        // The whole document is read (so invalid JSON anywhere refuses it before anything is
+        // stored), but each object's value is let go once its marking ids are noted: objects are
+        // read again, a chunk at a time, when they are validated.
+        var markings = ParsedDocument.Markings()
+        let top: JSONObjectWithRawRanges
         do {
-            top = try JSONReader.parseObject(bytes, capturingArray: "objects", limits: limits.json)
+            var position = 0
+            top = try JSONReader.scanObject(bytes, capturingArray: "objects", limits: limits.json) { value, _ in
+                markings.note(value, at: position)
+                position += 1
+            }
         } catch {
             throw STIXDocumentError(.invalidJSON, error.description)
         }
-        try checkContainer(top, container)
-        if top.elements.count > limits.maxObjects {
-            throw STIXDocumentError(.tooManyObjects, "the document holds \(top.elements.count) objects; at most \(limits.maxObjects) are accepted at once")
+        try checkContainer(members: top.members, arrayPresent: top.arrayPresent, container)
+        if top.ranges.count > limits.maxObjects {
+            throw STIXDocumentError(.tooManyObjects, "the document holds \(top.ranges.count) objects; at most \(limits.maxObjects) are accepted at once")
         }
-        return ParsedDocument(bytes: bytes, elements: top.elements)
+        return ParsedDocument(bytes: bytes, ranges: top.ranges, limits: limits.json, markings: markings)
     }
 
-    static func checkContainer(_ top: JSONObjectWithRawArray, _ container: Container) throws(STIXDocumentError) {
-        let type = top.members.first(where: { $0.key == "type" })?.value
+    static func checkContainer(
+        members: [(key: String, value: JSONValue)], arrayPresent: Bool, _ container: Container
+    ) throws(STIXDocumentError) {
+        let type = members.first(where: { $0.key == "type" })?.value
         switch container {
         case .bundle:
             guard type == .string("bundle") else {
                 throw STIXDocumentError(.notABundle, "a STIX bundle must have \"type\": \"bundle\"")
             }
-            guard let id = top.members.first(where: { $0.key == "id" })?.value.stringValue,
+            guard let id = members.first(where: { $0.key == "id" })?.value.stringValue,
                 let identifier = STIXIdentifier(id), identifier.type == "bundle"
             else {
                 throw STIXDocumentError(.notABundle, "a STIX bundle must have an \"id\" of the form bundle--<uuid>")
             }
-            if top.members.contains(where: { $0.key == "objects" }) && !top.arrayPresent {
+            if members.contains(where: { $0.key == "objects" }) && !arrayPresent {
                 throw STIXDocumentError(.notABundle, "the bundle's \"objects\" must be a list")
             }
         case .envelope:
-            if top.members.contains(where: { $0.key == "objects" }) && !top.arrayPresent {
+            if members.contains(where: { $0.key == "objects" }) && !arrayPresent {
                 throw STIXDocumentError(.notAnEnvelope, "the envelope's \"objects\" must be a list")
             }
             if type == .string("bundle") {
@@ -149,33 +159,29 @@ public enum STIXBundleDecoder {
     }
 }
 
-/// A bundle or envelope whose JSON was read and whose objects are yet to be validated.
+/// A bundle or envelope whose JSON was read and whose objects are yet to be validated. It keeps
+/// the bytes and each object's byte range, not the objects' values: a chunk of objects is read
+/// again when it is validated, so a bundle of a million objects never has a million values alive.
 public struct ParsedDocument: Sendable {
     let bytes: [UInt8]
-    let elements: [(value: JSONValue, range: Range<Int>)]
+    let ranges: [Range<Int>]
+    let limits: JSONLimits
+    let markings: Markings
 
-    /// How many objects the document holds.
-    public var count: Int { elements.count }
-
-    /// Validates the document's marking definitions (only those) and builds their records, by id.
-    public func decodeMarkingDefinitions() -> [String: DecodedObject] {
-        let positions = elements.indices.filter { elements[$0].value["type"]?.stringValue == "marking-definition" }
-        var result: [String: DecodedObject] = [:]
-        for position in positions {
-            guard let id = elements[position].value["id"]?.stringValue else { continue }
-            result[id] = decode(position..<(position + 1))[0]
-        }
-        return result
-    }
-
-    /// Every marking-definition id the document's objects reference (object and granular markings)
-    /// and every marking-definition id it defines, read without validating anything.
-    public func markingIDs() -> (referenced: Set<String>, defined: Set<String>) {
+    /// The marking ids of the document's objects, noted while it was read.
+    struct Markings: Sendable {
+        /// Marking-definition ids the objects reference (object and granular markings).
         var referenced: Set<String> = []
+        /// Marking-definition ids the document defines.
         var defined: Set<String> = []
-        for element in elements {
-            let value = element.value
-            if value["type"]?.stringValue == "marking-definition", let id = value["id"]?.stringValue { defined.insert(id) }
+        /// The positions of the marking definitions among the objects.
+        var definitionPositions: [Int] = []
+
+        mutating func note(_ value: JSONValue, at position: Int) {
+            if value["type"]?.stringValue == "marking-definition" {
+                definitionPositions.append(position)
+                if let id = value["id"]?.stringValue { defined.insert(id) }
+            }
             for ref in value["object_marking_refs"]?.arrayValue ?? [] {
                 if let id = ref.stringValue { referenced.insert(id) }
             }
@@ -183,15 +189,48 @@ public struct ParsedDocument: Sendable {
                 if let id = marking["marking_ref"]?.stringValue { referenced.insert(id) }
             }
         }
-        return (referenced, defined)
+    }
+
+    /// How many objects the document holds.
+    public var count: Int { ranges.count }
+
+    /// Validates the document's marking definitions (only those) and builds their records, by id.
+    public func decodeMarkingDefinitions() -> [String: DecodedObject] {
+        var result: [String: DecodedObject] = [:]
+        for position in markings.definitionPositions {
+            guard let value = value(at: position), let id = value["id"]?.stringValue else { continue }
+            result[id] = decode(value, at: position)
+        }
+        return result
+    }
+
+    /// Every marking-definition id the document's objects reference (object and granular markings)
+    /// and every marking-definition id it defines, read without validating anything.
+    public func markingIDs() -> (referenced: Set<String>, defined: Set<String>) {
+        (markings.referenced, markings.defined)
     }
 
     /// Validates the objects at `positions` and builds their records, in order.
     public func decode(_ positions: Range<Int>) -> [DecodedObject] {
-        bytes.withUnsafeBufferPointer { buffer in
-            elements[positions].map { element in
-                STIXBundleDecoder.decodeObject(element.value, raw: UnsafeBufferPointer(rebasing: buffer[element.range]))
+        positions.map { position in
+            guard let value = value(at: position) else {
+                // Read once already, within the same limits: cannot happen, but never crash on it.
+                return .invalid(
+                    id: nil, version: nil,
+                    violations: [STIXViolation(objectID: nil, property: nil, rule: "invalid-json", message: "the object cannot be read again")])
             }
+            return decode(value, at: position)
+        }
+    }
+
+    /// The value of the object at `position`, read again from its bytes.
+    func value(at position: Int) -> JSONValue? {
+        try? JSONReader.parse(bytes[ranges[position]], limits: limits)
+    }
+
+    func decode(_ value: JSONValue, at position: Int) -> DecodedObject {
+        bytes.withUnsafeBufferPointer { buffer in
+            STIXBundleDecoder.decodeObject(value, raw: UnsafeBufferPointer(rebasing: buffer[ranges[position]]))
         }
     }
 }
