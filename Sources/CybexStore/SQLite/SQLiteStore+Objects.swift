@@ -30,7 +30,9 @@ extension SQLiteStore {
         }
     }
 
-    /// Writes every batch `nextBatch` gives, in the caller's transaction.
+    /// Writes every batch `nextBatch` gives, in the caller's transaction. Each batch's outcomes
+    /// are decided by ``ObjectBatchPlan`` (the rules both backends share) from the stored versions
+    /// of its ids, then its new object rows and collection members are written.
     static func add(
         to collectionID: String, owner: String, _ db: Database, nextBatch: () -> [STIXObjectRecord]?
     ) throws
@@ -39,8 +41,6 @@ extension SQLiteStore {
         var outcomes: [AddOutcome] = []
         let last = try Int64.fetchOne(db, sql: "SELECT last FROM clock WHERE id = 1") ?? 0
         var next = max(Clock.nowMicroseconds(), last + 1)
-        let inCollection = try db.cachedStatement(
-            sql: "SELECT 1 FROM collection_objects WHERE collection_id = ? AND id = ? AND version = ?")
         let insertObject = try SQLiteBulkStatement(
             db,
             sql: """
@@ -64,86 +64,73 @@ extension SQLiteStore {
         )
 
         while let objects = nextBatch() {
-            var known = try Self.existingVersions(of: objects, db)
-            for object in objects {
-                let key = object.versionKey ?? unversionedKey
-                let existing = known[object.id] ?? []
-                let pk: Int64
-                var newVersion = false
-                if let same = existing.first(where: { $0.version == key }) {
-                    pk = same.pk
-                    if try Bool.fetchOne(inCollection, arguments: [collectionID, object.id, key]) != nil {
-                        outcomes.append(.duplicate)
-                        continue
-                    }
-                } else {
-                    if let reason = VersionRules.conflict(of: object, with: existing) {
-                        outcomes.append(.rejected(reason: reason))
-                        continue
-                    }
-                    newVersion = !existing.isEmpty
-                    insertObject.bind(1, object.id)
-                    insertObject.bind(2, object.type)
-                    insertObject.bind(3, object.specVersion)
-                    insertObject.bind(4, key)
-                    insertObject.bind(5, object.versionText)
-                    insertObject.bind(6, object.created)
-                    insertObject.bind(7, object.modified)
-                    insertObject.bind(8, object.revoked)
-                    insertObject.bind(9, object.createdByRef)
-                    insertObject.bind(10, owner)
-                    insertObject.bind(11, object.tlp?.rawValue)
-                    insertObject.bind(12, object.validUntil)
-                    insertObject.bind(13, blob: object.json)
-                    insertObject.bind(14, object.granularMarkingRefs.isEmpty ? 0 : 1)
-                    try insertObject.step(db)
-                    pk = db.lastInsertedRowID
-                    known[object.id, default: []].append(
-                        ExistingVersion(
-                            pk: pk, version: key, revoked: object.revoked, createdByRef: object.createdByRef,
-                            created: object.created))
-                    for observable in object.observables {
-                        insertObservable.bind(1, observable.kind.rawValue)
-                        insertObservable.bind(2, observable.value)
-                        insertObservable.bind(3, pk)
-                        try insertObservable.step(db)
-                    }
-                    for recipient in object.recipients {
-                        insertRecipient.bind(1, pk)
-                        insertRecipient.bind(2, recipient)
-                        try insertRecipient.step(db)
-                    }
-                    for edge in object.edges {
-                        insertEdge.bind(1, edge.sourceRef)
-                        insertEdge.bind(2, edge.targetRef)
-                        insertEdge.bind(3, edge.type)
-                        insertEdge.bind(4, pk)
-                        try insertEdge.step(db)
-                    }
+            var plan = ObjectBatchPlan(objects: objects, firstDateAdded: next)
+            try Self.loadStoredVersions(of: objects, in: collectionID, into: &plan, db)
+            plan.decide()
+            var pks: [Int64] = []
+            pks.reserveCapacity(plan.newObjects.count)
+            for index in plan.newObjects {
+                let object = objects[index]
+                insertObject.bind(1, object.id)
+                insertObject.bind(2, object.type)
+                insertObject.bind(3, object.specVersion)
+                insertObject.bind(4, object.versionKey ?? unversionedKey)
+                insertObject.bind(5, object.versionText)
+                insertObject.bind(6, object.created)
+                insertObject.bind(7, object.modified)
+                insertObject.bind(8, object.revoked)
+                insertObject.bind(9, object.createdByRef)
+                insertObject.bind(10, owner)
+                insertObject.bind(11, object.tlp?.rawValue)
+                insertObject.bind(12, object.validUntil)
+                insertObject.bind(13, blob: object.json)
+                insertObject.bind(14, object.granularMarkingRefs.isEmpty ? 0 : 1)
+                try insertObject.step(db)
+                let pk = db.lastInsertedRowID
+                pks.append(pk)
+                for observable in object.observables {
+                    insertObservable.bind(1, observable.kind.rawValue)
+                    insertObservable.bind(2, observable.value)
+                    insertObservable.bind(3, pk)
+                    try insertObservable.step(db)
                 }
-                let dateAdded = next
-                next += 1
+                for recipient in object.recipients {
+                    insertRecipient.bind(1, pk)
+                    insertRecipient.bind(2, recipient)
+                    try insertRecipient.step(db)
+                }
+                for edge in object.edges {
+                    insertEdge.bind(1, edge.sourceRef)
+                    insertEdge.bind(2, edge.targetRef)
+                    insertEdge.bind(3, edge.type)
+                    insertEdge.bind(4, pk)
+                    try insertEdge.step(db)
+                }
+            }
+            for member in plan.members {
+                let object = objects[member.objectIndex]
                 insertMember.bind(1, collectionID)
-                insertMember.bind(2, dateAdded)
-                insertMember.bind(3, pk)
+                insertMember.bind(2, member.dateAdded)
+                insertMember.bind(3, member.pk < 0 ? pks[Int(-member.pk - 1)] : member.pk)
                 insertMember.bind(4, object.id)
                 insertMember.bind(5, object.type)
-                insertMember.bind(6, key)
-                insertMember.bind(7, key == unversionedKey ? dateAdded : key)
+                insertMember.bind(6, member.key)
+                insertMember.bind(7, member.key == unversionedKey ? member.dateAdded : member.key)
                 insertMember.bind(8, object.specVersion)
                 try insertMember.step(db)
-                outcomes.append(.added(dateAdded: dateAdded, newVersion: newVersion))
             }
+            outcomes += plan.outcomes
+            next = plan.nextDateAdded
         }
         try db.execute(sql: "UPDATE clock SET last = ? WHERE id = 1", arguments: [next - 1])
         return outcomes
     }
 
-    /// The stored versions of every id among `objects`, read in chunks of 500 ids.
-    static func existingVersions(of objects: [STIXObjectRecord], _ db: Database) throws -> [String:
-        [ExistingVersion]]
-    {
-        var result: [String: [ExistingVersion]] = [:]
+    /// Loads into `plan` the stored versions of every id among `objects`, with whether each is in
+    /// the collection, read in chunks of 500 ids.
+    static func loadStoredVersions(
+        of objects: [STIXObjectRecord], in collectionID: String, into plan: inout ObjectBatchPlan, _ db: Database
+    ) throws {
         let ids = Array(Set(objects.map(\.id)))
         var start = 0
         while start < ids.count {
@@ -151,17 +138,18 @@ extension SQLiteStore {
             start += 500
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
             let statement = try db.cachedStatement(
-                sql:
-                    "SELECT id, pk, version, revoked, created_by_ref, created FROM objects WHERE id IN (\(placeholders)) ORDER BY version"
-            )
-            let rows = try Row.fetchCursor(statement, arguments: StatementArguments(Array(chunk)))
+                sql: """
+                    SELECT o.id, o.pk, o.version, o.revoked, o.created_by_ref, o.created,
+                        EXISTS (SELECT 1 FROM collection_objects m WHERE m.collection_id = ? AND m.id = o.id AND m.version = o.version)
+                    FROM objects o WHERE o.id IN (\(placeholders)) ORDER BY o.version
+                    """)
+            let rows = try Row.fetchCursor(statement, arguments: StatementArguments([collectionID] + Array(chunk)))
             while let row = try rows.next() {
-                result[row[0], default: []].append(
-                    ExistingVersion(
-                        pk: row[1], version: row[2], revoked: row[3], createdByRef: row[4], created: row[5]))
+                plan.load(
+                    ExistingVersion(pk: row[1], version: row[2], revoked: row[3], createdByRef: row[4], created: row[5]),
+                    id: row[0], inCollection: row[6])
             }
         }
-        return result
     }
 
     public func objects(in collectionID: String, matching query: ObjectQuery) async throws

@@ -1,10 +1,10 @@
 import CybexCore
 
-/// What ``PostgresStore/addObjects(_:to:owner:)`` does with one batch, decided in memory from the
-/// versions already stored, with the per-object rules of ``SQLiteStore``: in order, each object is
-/// a duplicate (this version is already in the collection), an addition of a version the store
-/// holds elsewhere, a rejection by ``VersionRules``, or a new object row. Objects earlier in the
-/// batch count as stored for the ones after them.
+/// What adding one batch of objects does, decided in memory from the versions already stored: the
+/// rules both backends write by. In order, each object is a duplicate (this version is already in
+/// the collection), an addition of a version the store holds elsewhere, a rejection by
+/// ``VersionRules``, or a new object row. Objects earlier in the batch count as stored for the ones
+/// after them. The backend then writes ``newObjects`` and ``members``.
 struct ObjectBatchPlan: Sendable {
     /// One row of `collection_objects` to write.
     struct Member: Sendable {
