@@ -215,9 +215,26 @@ public final class PostgresStore: Store {
             Self.user(from:))
     }
 
+    /// One round trip: every signed-in request runs it.
     public func userWithOrganisation(named username: String) async throws -> (User, Organisation?)? {
-        guard let user = try await user(named: username) else { return nil }
-        return (user, try await organisation(id: user.organisationID))
+        let query: PostgresQuery = """
+            SELECT u.id, u.username, u.organisation_id, u.role, u.password_hash, u.disabled, u.created_at,
+                o.id, o.name, o.created_at, o.parent_id, o.default_tlp
+            FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.username = \(username)
+            """
+        guard let row = try await rows(query).first else { return nil }
+        let cells = row.makeRandomAccess()
+        let user = User(
+            id: try cells[0].decode(String.self), username: try cells[1].decode(String.self),
+            organisationID: try cells[2].decode(String.self), role: Role(rawValue: try cells[3].decode(String.self)) ?? .reader,
+            passwordHash: try cells[4].decode(String.self), disabled: try cells[5].decode(Bool.self),
+            createdAt: try cells[6].decode(Int64.self))
+        guard let organisationID = try cells[7].decode(String?.self) else { return (user, nil) }
+        let organisation = Organisation(
+            id: organisationID, name: try cells[8].decode(String.self), createdAt: try cells[9].decode(Int64.self),
+            parentID: try cells[10].decode(String?.self),
+            defaultTLP: try cells[11].decode(String?.self).flatMap(TLPLevel.init(rawValue:)))
+        return (user, organisation)
     }
 
     public func users() async throws -> [User] {
