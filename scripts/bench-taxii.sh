@@ -11,6 +11,8 @@
 # sharing policy: BASELINE_CYBEX=<release binary of the foundation> against this tree's, both serving at
 # once, RUNS rounds of paired reads (prints the median of the paired ratios). Results: JSON lines in
 # $BENCH_WORK/results/side-by-side.jsonl (label "<server>:<measurement>"), medians printed at the end.
+# BENCH_POSTGRES=postgres://… (a role that may create databases) runs Cybex on a fresh PostgreSQL
+# database per start instead of SQLite (labels cybex-postgres; needs psql).
 # Everything talks to 127.0.0.1 only; every loop is bounded by count and time.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,20 +40,32 @@ emit() {  # emit LABEL RUN -- command...
     echo "$line" | "$PY" -c "import json,sys; d=json.loads(sys.stdin.read()); d['label']='$label'; d['run']=$run; print(json.dumps(d))" | tee -a "$RES"
 }
 
-CYBEX_PID=""; CYBEX_DATA=""
+# With BENCH_POSTGRES=postgres://user:pass@host:port/db (a role that may create databases), Cybex's
+# store is a fresh PostgreSQL database on that server for each start instead of SQLite; results are
+# then labelled cybex-postgres. The `million` and `policy` phases always use SQLite.
+BENCH_POSTGRES="${BENCH_POSTGRES:-}"
+CYBEX_LABEL=cybex; [ -n "$BENCH_POSTGRES" ] && CYBEX_LABEL=cybex-postgres
+CYBEX_PID=""; CYBEX_DATA=""; CYBEX_DB=""
+store_args() { if [ -n "$CYBEX_DB" ]; then echo "--database ${BENCH_POSTGRES%/*}/$CYBEX_DB"; else echo "--data $CYBEX_DATA"; fi; }
 cybex_start() {  # a fresh store each time, user bench/bench-pass, one read/write collection
     CYBEX_DATA="$(mktemp -d "$BENCH_WORK/run/cybex.XXXX")"
-    "$CYBEX" user add bench --org admin --role admin --data "$CYBEX_DATA" <<<"bench-pass" >/dev/null 2>&1 || {
-        "$CYBEX" org add admin --data "$CYBEX_DATA" >/dev/null
-        "$CYBEX" user add bench --org admin --role admin --data "$CYBEX_DATA" <<<"bench-pass" >/dev/null
-    }
-    "$CYBEX" collection add bench --read admin --write admin --data "$CYBEX_DATA" >/dev/null
-    "$CYBEX" serve --data "$CYBEX_DATA" --host 127.0.0.1 --port "$CPORT" --log-level warning >/dev/null 2>"$BENCH_WORK/run/cybex.log" &
+    if [ -n "$BENCH_POSTGRES" ]; then
+        CYBEX_DB="cybex_bench_$(basename "$CYBEX_DATA" | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
+        psql -q "$BENCH_POSTGRES" -c "CREATE DATABASE $CYBEX_DB" >/dev/null || { echo "cannot create database $CYBEX_DB" >&2; exit 1; }
+    fi
+    local store; store="$(store_args)"
+    "$CYBEX" org add admin $store >/dev/null
+    "$CYBEX" user add bench --org admin --role admin $store <<<"bench-pass" >/dev/null
+    "$CYBEX" collection add bench --read admin --write admin $store >/dev/null
+    "$CYBEX" serve $store --host 127.0.0.1 --port "$CPORT" --log-level warning >/dev/null 2>"$BENCH_WORK/run/cybex.log" &
     CYBEX_PID=$!
     for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$CPORT/healthz" && return 0; sleep 0.1; done
     echo "cybex did not come up" >&2; cat "$BENCH_WORK/run/cybex.log" >&2; exit 1
 }
-cybex_stop() { [ -n "$CYBEX_PID" ] && kill "$CYBEX_PID" 2>/dev/null && wait "$CYBEX_PID" 2>/dev/null; CYBEX_PID=""; rm -rf "$CYBEX_DATA"; }
+cybex_stop() {
+    [ -n "$CYBEX_PID" ] && kill "$CYBEX_PID" 2>/dev/null && wait "$CYBEX_PID" 2>/dev/null; CYBEX_PID=""; rm -rf "$CYBEX_DATA"
+    if [ -n "$CYBEX_DB" ]; then psql -q "$BENCH_POSTGRES" -c "DROP DATABASE IF EXISTS $CYBEX_DB" >/dev/null; CYBEX_DB=""; fi
+}
 medallion_start() { BENCH_WORK="$BENCH_WORK" "$HARNESS/server_ctl.sh" start "$MPORT" >/dev/null; }
 medallion_stop() { BENCH_WORK="$BENCH_WORK" "$HARNESS/server_ctl.sh" stop >/dev/null 2>&1; }
 trap 'cybex_stop; medallion_stop; [ ${#POLICY_PIDS[@]} -gt 0 ] && kill "${POLICY_PIDS[@]}" 2>/dev/null' EXIT
@@ -59,6 +73,7 @@ trap 'cybex_stop; medallion_stop; [ ${#POLICY_PIDS[@]} -gt 0 ] && kill "${POLICY
 # server NAME → start/stop/pid/harness args
 start() { if [ "$1" = cybex ]; then cybex_start; else medallion_start; fi; }
 stop() { if [ "$1" = cybex ]; then cybex_stop; else medallion_stop; fi; }
+label() { if [ "$1" = cybex ]; then echo "$CYBEX_LABEL"; else echo "$1"; fi; }
 pid() { if [ "$1" = cybex ]; then echo "$CYBEX_PID"; else cat "$BENCH_WORK/run/medallion.pid"; fi; }
 args() {
     if [ "$1" = cybex ]; then echo "--base http://127.0.0.1:$CPORT/taxii2 --api-root cybex --user bench --password bench-pass --tmpdir $BENCH_WORK/run"
@@ -145,7 +160,7 @@ policy)   # the sharing policy's cost over TAXII: the foundation's binary and th
 ingest)   # 5,000 objects in bundles of 1,000 and of 100
     for s in $SERVERS; do for bs in 1000 100; do for r in $(seq 1 "$RUNS"); do
         start $s
-        emit "$s:ingest_bs${bs}_5000" "$r" -- "$PY" "$H" $(args $s) --time-limit 300 ingest --corpus "$CORPUS" --bundle-size "$bs" --max-objects 5000
+        emit "$(label $s):ingest_bs${bs}_5000" "$r" -- "$PY" "$H" $(args $s) --time-limit 300 ingest --corpus "$CORPUS" --bundle-size "$bs" --max-objects 5000
         stop $s
     done; done; done ;;
 reads)    # match[type]=indicator with added_after, 500 and 1,000 objects stored
@@ -153,14 +168,14 @@ reads)    # match[type]=indicator with added_after, 500 and 1,000 objects stored
         start $s
         ing="$("$PY" "$H" $(args $s) ingest --corpus "$CORPUS" --bundle-size 100 --max-objects $n)"
         aa="$(echo "$ing" | "$PY" -c 'import json,sys;print(json.load(sys.stdin)["mid_request_timestamp"])')"
-        emit "$s:filter_type_added_after_N$n" "$r" -- "$PY" "$H" $(args $s) --time-limit 90 filter --match-type indicator --added-after "$aa" --requests 20
+        emit "$(label $s):filter_type_added_after_N$n" "$r" -- "$PY" "$H" $(args $s) --time-limit 90 filter --match-type indicator --added-after "$aa" --requests 20
         stop $s
     done; done; done ;;
 paginate) # limit=1000 over 1,000 and 2,000 objects
     for s in $SERVERS; do for n in 1000 2000; do for r in $(seq 1 "$RUNS"); do
         start $s
         "$PY" "$H" $(args $s) ingest --corpus "$CORPUS" --bundle-size 1000 --max-objects $n >/dev/null
-        emit "$s:paginate_limit1000_N$n" "$r" -- "$PY" "$H" $(args $s) --time-limit 400 paginate --limit 1000
+        emit "$(label $s):paginate_limit1000_N$n" "$r" -- "$PY" "$H" $(args $s) --time-limit 400 paginate --limit 1000
         stop $s
     done; done; done ;;
 load)     # wrk, 16 connections x 20 s, 500 objects stored
@@ -169,27 +184,28 @@ load)     # wrk, 16 connections x 20 s, 500 objects stored
         start $s
         "$PY" "$H" $(args $s) ingest --corpus "$CORPUS" --bundle-size 1000 --max-objects 500 >/dev/null
         root=$([ $s = cybex ] && echo / || echo /taxii2/)   # cybex's base URL already ends in /taxii2
-        emit "$s:load_discovery_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "$root" --connections 16 --duration 20
-        emit "$s:load_get_object_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "{collection}/objects/$oid/" --connections 16 --duration 20
-        emit "$s:load_filter_page_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "{collection}/objects/?match[type]=indicator&limit=100" --connections 16 --duration 20
-        emit "$s:rss_after_load_N500" "$r" -- "$PY" "$H" rss --pid "$(pid $s)"
+        emit "$(label $s):load_discovery_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "$root" --connections 16 --duration 20
+        emit "$(label $s):load_get_object_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "{collection}/objects/$oid/" --connections 16 --duration 20
+        emit "$(label $s):load_filter_page_N500" "$r" -- "$PY" "$H" $(args $s) --req-timeout 30 load --path "{collection}/objects/?match[type]=indicator&limit=100" --connections 16 --duration 20
+        emit "$(label $s):rss_after_load_N500" "$r" -- "$PY" "$H" rss --pid "$(pid $s)"
         stop $s
     done; done ;;
 big)      # Cybex alone: the whole 100k corpus over TAXII, then reads at that size
     for r in $(seq 1 "$RUNS"); do
         cybex_start
-        emit "cybex:ingest_bs1000_100k" "$r" -- "$PY" "$H" $(args cybex) --time-limit 300 ingest --corpus "$CORPUS" --bundle-size 1000
-        emit "cybex:paginate_limit1000_100k" "$r" -- "$PY" "$H" $(args cybex) --time-limit 300 paginate --limit 1000
-        emit "cybex:filter_type_added_after_100k" "$r" -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --requests 50
-        emit "cybex:filter_type_limit100_100k" "$r" -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --limit 100 --requests 50
-        emit "cybex:load_filter_page_100k" "$r" -- "$PY" "$H" $(args cybex) --req-timeout 30 load --path "{collection}/objects/?match[type]=indicator&limit=100" --connections 16 --duration 10
-        emit "cybex:rss_after_100k" "$r" -- "$PY" "$H" rss --pid "$CYBEX_PID"
+        emit "$CYBEX_LABEL:ingest_bs1000_100k" "$r" -- "$PY" "$H" $(args cybex) --time-limit 300 ingest --corpus "$CORPUS" --bundle-size 1000
+        emit "$CYBEX_LABEL:paginate_limit1000_100k" "$r" -- "$PY" "$H" $(args cybex) --time-limit 300 paginate --limit 1000
+        emit "$CYBEX_LABEL:filter_type_added_after_100k" "$r" -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --requests 50
+        emit "$CYBEX_LABEL:filter_type_limit100_100k" "$r" -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --limit 100 --requests 50
+        emit "$CYBEX_LABEL:load_filter_page_100k" "$r" -- "$PY" "$H" $(args cybex) --req-timeout 30 load --path "{collection}/objects/?match[type]=indicator&limit=100" --connections 16 --duration 10
+        emit "$CYBEX_LABEL:rss_after_100k" "$r" -- "$PY" "$H" rss --pid "$CYBEX_PID"
         cybex_stop
     done ;;
 million)  # Cybex alone: 1,000,000 objects imported, then served: paginated read and memory
     BIG="$BENCH_WORK/data/synthetic-1m.json"
     [ -f "$BIG" ] || "$ROOT/.build/release/Benchmarks" generate --objects 1000000 --out "$BIG" 2>/dev/null || {
         (cd "$ROOT" && swift build -c release --product Benchmarks >/dev/null) && "$ROOT/.build/release/Benchmarks" generate --objects 1000000 --out "$BIG"; }
+    postgres="$BENCH_POSTGRES"; BENCH_POSTGRES=""   # the import is measured on SQLite
     cybex_start; kill "$CYBEX_PID"; wait "$CYBEX_PID" 2>/dev/null
     coll="$("$CYBEX" collection list --data "$CYBEX_DATA" | cut -f1 | head -1)"
     /usr/bin/time -f '{"test": "import_1m", "wall_s": %e, "max_rss_kib": %M}' "$CYBEX" import "$BIG" --collection "$coll" --data "$CYBEX_DATA" >/dev/null 2>"$BENCH_WORK/run/import.time"
@@ -200,7 +216,7 @@ million)  # Cybex alone: 1,000,000 objects imported, then served: paginated read
     emit "cybex:paginate_limit1000_1m" 1 -- "$PY" "$H" $(args cybex) --time-limit 300 paginate --limit 1000
     emit "cybex:filter_type_limit100_1m" 1 -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --limit 100 --requests 50
     emit "cybex:rss_after_1m" 1 -- "$PY" "$H" rss --pid "$CYBEX_PID"
-    cybex_stop ;;
+    cybex_stop; BENCH_POSTGRES="$postgres" ;;
 *) echo "unknown phase $ph" >&2 ;;
 esac; done
 
