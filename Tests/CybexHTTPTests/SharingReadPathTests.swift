@@ -14,8 +14,9 @@ import Testing
 
 /// The sharing policy on every read path, over real HTTP: random organisation graphs, sharing
 /// groups, collections and objects with random TLP markings and TLP:RED recipients, read by every
-/// organisation through TAXII (objects, manifest, versions, object by id) and the REST API
-/// (objects, object by id, count) and counted through the engine, compared with an independent statement of SECURITY.md's rules.
+/// organisation through TAXII (objects, manifest, versions, object by id, the match[id] and
+/// match[type] filters) and the REST API (objects, type filter, object by id, count), counted
+/// through the engine and exported, compared with an independent statement of SECURITY.md's rules.
 @Suite("Sharing policy on the read paths")
 struct SharingReadPathTests {
     @Test(arguments: [UInt64(0x5EED_0001), 0x5EED_0002])
@@ -352,8 +353,26 @@ struct World {
         let restCount = try await client.execute(uri: restBase + "count", method: .get, headers: restHeaders).json["count"] as? Int
         #expect(restCount == visible.count, "REST count, viewer org\(viewer)")
 
-        // Object by id and its versions, for a sample of ids (visible or not).
+        // Search as the node offers it today: TAXII's match[id] and match[type] filters and the REST
+        // type filter. Their statements are built per request (lists from the request), apart
+        // from the paging reads above.
         let ids = Array(Set(c.versions.map(\.id))).sorted()
+        let sample = Set(ids.shuffled(using: &random).prefix(6))
+        #expect(
+            try await page(client, base + "objects/?match[version]=all&match[id]=" + sample.sorted().joined(separator: ","), headers, list: "objects")
+                == visible.filter { sample.contains($0.id) }, "match[id], viewer org\(viewer)")
+        let indicators = last.filter { $0.id.hasPrefix("indicator--") }
+        #expect(
+            try await page(client, base + "objects/?match[type]=indicator", headers, list: "objects") == indicators,
+            "match[type], viewer org\(viewer)")
+        #expect(
+            try await page(client, base + "manifest/?match[type]=marking-definition&match[version]=all", headers, list: "objects")
+                == visible.filter { $0.id.hasPrefix("marking-definition--") }, "manifest match[type], viewer org\(viewer)")
+        #expect(
+            try await restPage(client, restBase + "objects?type=indicator&limit=9", restHeaders) == indicators,
+            "REST type filter, viewer org\(viewer)")
+
+        // Object by id and its versions, for a sample of ids (visible or not).
         for id in ids.shuffled(using: &random).prefix(25) {
             let expected = Set((byID[id] ?? []))
             let response = try await client.execute(uri: base + "objects/\(id)/?match[version]=all", method: .get, headers: headers)
