@@ -154,6 +154,11 @@ struct RESTPolicyTests {
                 #expect(refused.status == .badRequest && refused.json.errorField == field, "\(json)")
             }
             #expect(try await client.call(.post, "/api/v1/retention/run?dry_run=true", root).status == .badRequest)
+            // A dry run sent as something other than JSON is refused, never run as a real one.
+            var plain = root
+            plain[.contentType] = "text/plain"
+            #expect(
+                try await client.call(.post, "/api/v1/retention/run", plain, json: #"{"dry_run":true}"#).status == .unsupportedMediaType)
             #expect(try await client.call(.post, "/api/v1/retention/run", TAXIITestNode.rest("analyst")).status == .forbidden)
             #expect(try await stored() == all)
 

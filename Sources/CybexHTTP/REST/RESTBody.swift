@@ -22,10 +22,12 @@ struct RESTBody {
         return body
     }
 
-    /// As ``read(_:maxLength:allowed:)``; when `optional`, an empty body (of any media type, or none) is nil.
+    /// As ``read(_:maxLength:allowed:)``; when `optional`, an empty body (of any media type, or none)
+    /// is nil. A body that is not empty must still be JSON: an action never runs with its fields
+    /// silently dropped (a `{"dry_run": true}` sent without a media type is refused, not ignored).
     static func read(_ request: Request, maxLength: Int, allowed: Set<String>, optional: Bool) async throws -> RESTBody? {
         let declared = request.headers[.contentLength].flatMap(Int.init)
-        if optional, declared == 0 || (declared == nil && request.headers[.contentType] == nil) { return nil }
+        if optional, declared == 0 { return nil }
         // A required body's media type is checked before anything is read.
         if !optional, !isJSON(request.headers[.contentType]) { throw unsupportedMediaType }
         if let declared, declared > maxLength { throw tooLarge(maxLength) }
