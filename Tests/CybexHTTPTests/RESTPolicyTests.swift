@@ -194,6 +194,7 @@ struct RESTPolicyTests {
         let events = try await node.store.auditEvents(limit: 100)
         #expect(events.filter { $0.action == "retention.apply" }.count == 1)
         #expect(events.filter { $0.action == "data.erase" }.map(\.target) == ["sha256:" + Secrets.sha256Hex(victim)])
+        #expect(events.filter { $0.action == "data.erase.dry-run" }.map(\.detail) == ["2 object versions would be removed from 1 collections"])
         #expect(!events.contains { "\($0.target) \($0.detail)".lowercased().contains(victim) })
     }
 

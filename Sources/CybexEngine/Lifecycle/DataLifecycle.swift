@@ -107,18 +107,19 @@ public struct DataLifecycle: Sendable {
 
     /// Erases, from every collection, every version of the objects tied to `identifier` (one of
     /// their versions has an observable with that value, or the text anywhere, case-insensitive); with
-    /// `dryRun`, only reports them. The audit log records a SHA-256 of the identifier, not the identifier.
+    /// `dryRun`, only reports them. The audit log records a SHA-256 of the identifier, not the
+    /// identifier, for a dry run too (`data.erase.dry-run`): looking a person up across every
+    /// collection is itself a read to account for.
     public func erase(identifier: String, dryRun: Bool) async throws -> [RemovedVersion] {
         let identifier = identifier.trimmingCharacters(in: .whitespacesAndNewlines)
         guard identifier.count >= 3, identifier.count <= 1000 else {
             throw EngineError(.invalidArgument, "an identifier to erase must be 3 to 1000 characters")
         }
         let removed = try await store.eraseObjects(containing: identifier, dryRun: dryRun)
-        if !dryRun {
-            try await audit(
-                "data.erase", target: "sha256:" + Secrets.sha256Hex(identifier.lowercased()),
-                detail: "\(removed.count) object versions removed from \(Set(removed.map(\.collectionID)).count) collections")
-        }
+        let collections = Set(removed.map(\.collectionID)).count
+        try await audit(
+            dryRun ? "data.erase.dry-run" : "data.erase", target: "sha256:" + Secrets.sha256Hex(identifier.lowercased()),
+            detail: "\(removed.count) object versions \(dryRun ? "would be removed" : "removed") from \(collections) collections")
         return removed
     }
 
