@@ -93,7 +93,9 @@ enum SQLFilter {
         } else if scope.ownerDefaults.isEmpty {
             fallback = literal(SharingPolicy.defaultLevel)
         } else {
-            let cases = scope.ownerDefaults.sorted { $0.key < $1.key }.map { "WHEN \(next(.text($0.key))) THEN \(literal($0.value))" }
+            let cases = scope.ownerDefaults.sorted { $0.key < $1.key }.map {
+                "WHEN \(next(.text($0.key))) THEN \(literal($0.value))"
+            }
             fallback = "CASE \(o).owner_org \(cases.joined(separator: " ")) ELSE \(literal(SharingPolicy.defaultLevel)) END"
         }
         let owns = scope.viewer.map { "CASE WHEN \(o).owner_org = \(next(.text($0))) THEN 1 ELSE 0 END" } ?? "0"

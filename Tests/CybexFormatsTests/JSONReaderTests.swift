@@ -219,7 +219,9 @@ import Testing
         #expect(top.arrayPresent && top.members.map { $0.key } == ["type", "id"])
         #expect(seen == [.object([("a", .number("1"))]), .array([.number("2")]), .string("s")])
         #expect(top.ranges.map { String(decoding: bytes[$0], as: UTF8.self) } == [#"{"a": 1}"#, "[2]", "\"s\""])
-        for invalid in [#"{"objects":[{"a":1,"a":2}]}"#, #"{"objects":[{"a":1},]}"#, #"{"objects":[1] "x"}"#, #"{"objects":[[[[1]]]]}"#] {
+        for invalid in [
+            #"{"objects":[{"a":1,"a":2}]}"#, #"{"objects":[{"a":1},]}"#, #"{"objects":[1] "x"}"#, #"{"objects":[[[[1]]]]}"#,
+        ] {
             var limits = JSONLimits.default
             limits.maxDepth = 4
             #expect(throws: JSONError.self, "\(invalid)") {

@@ -26,8 +26,10 @@ struct RESTPolicyTests {
             let list = try await client.call(.get, "/api/v1/retention-policies", root)
             #expect((list.json["retention_policies"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["old-green"])
             for (body, status) in [
-                (#"{"name":"x"}"#, HTTPResponse.Status.badRequest), (#"{"name":"x","levels":["purple"],"purge_after_days":3}"#, .badRequest),
-                (#"{"name":"x","purge_after_days":"soon"}"#, .badRequest), (#"{"name":"old-green","purge_after_days":3}"#, .conflict),
+                (#"{"name":"x"}"#, HTTPResponse.Status.badRequest),
+                (#"{"name":"x","levels":["purple"],"purge_after_days":3}"#, .badRequest),
+                (#"{"name":"x","purge_after_days":"soon"}"#, .badRequest),
+                (#"{"name":"old-green","purge_after_days":3}"#, .conflict),
             ] {
                 #expect(try await client.call(.post, "/api/v1/retention-policies", root, json: body).status == status, "\(body)")
             }
@@ -45,7 +47,8 @@ struct RESTPolicyTests {
         let node = try await TAXIITestNode.makeREST()
         try await node.application().test(.live) { client in
             let root = TAXIITestNode.rest("root")
-            let document = #"{"name":"peers","destination":"peer","rules":[{"rule":"pseudonymise-email-addresses"},{"rule":"strip-url-queries"}]}"#
+            let document =
+                #"{"name":"peers","destination":"peer","rules":[{"rule":"pseudonymise-email-addresses"},{"rule":"strip-url-queries"}]}"#
             let created = try await client.call(.post, "/api/v1/redaction-policies", root, json: document)
             #expect(created.status == .created, "\(created.text)")
             #expect(created.json["destination"] as? String == "peer")
@@ -54,10 +57,12 @@ struct RESTPolicyTests {
             let policies = listed.json["redaction_policies"] as? [[String: Any]] ?? []
             #expect(policies.count == 1 && policies[0]["key"] == nil && (policies[0]["rules"] as? [Any])?.count == 2)
             for body in [
-                #"{"name":"x","destination":"moon","rules":[]}"#, #"{"name":"x","destination":"peer","rules":[{"rule":"shred"}]}"#,
+                #"{"name":"x","destination":"moon","rules":[]}"#,
+                #"{"name":"x","destination":"peer","rules":[{"rule":"shred"}]}"#,
                 #"{"name":"x","destination":"peer","rules":[],"key":"mine"}"#,
             ] {
-                #expect(try await client.call(.post, "/api/v1/redaction-policies", root, json: body).status == .badRequest, "\(body)")
+                #expect(
+                    try await client.call(.post, "/api/v1/redaction-policies", root, json: body).status == .badRequest, "\(body)")
             }
             #expect(try await client.call(.post, "/api/v1/redaction-policies", root, json: document).status == .conflict)
             #expect(
@@ -76,9 +81,12 @@ struct RESTPolicyTests {
         let analyst = try await node.store.user(named: "analyst")!
         let principal = Principal(user: analyst, organisation: try await node.store.organisation(id: analyst.organisationID)!)
         let red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
-        let email = #"{"type":"email-addr","spec_version":"2.1","id":"email-addr--0b4d7c2a-3c7e-5f8e-9a1b-2c3d4e5f6a7b","value":"victim@hospital.example"}"#
+        let email =
+            #"{"type":"email-addr","spec_version":"2.1","id":"email-addr--0b4d7c2a-3c7e-5f8e-9a1b-2c3d4e5f6a7b","value":"victim@hospital.example"}"#
         let secret = String(Fixture.indicator(2).dropLast()) + #","object_marking_refs":["\#(red)"]}"#
-        let body = Array(#"{"objects":["#.utf8) + Array([email, Fixture.indicator(1), secret].joined(separator: ",").utf8) + Array("]}".utf8)
+        let body =
+            Array(#"{"objects":["#.utf8) + Array([email, Fixture.indicator(1), secret].joined(separator: ",").utf8)
+            + Array("]}".utf8)
         let report = try await CollectionService(store: node.store).add(body, as: .envelope, to: node.collectionID, by: principal)
         #expect(report.rejected.isEmpty, "\(report.rejected)")
         try await node.application().test(.live) { client in
@@ -104,7 +112,8 @@ struct RESTPolicyTests {
             #expect(try await client.call(.get, base + "redaction-preview?policy=peers&limit=1", root).json["sent"] as? Int == 1)
 
             for (uri, status) in [
-                (base + "redaction-preview", HTTPResponse.Status.badRequest), (base + "redaction-preview?policy=nope", .badRequest),
+                (base + "redaction-preview", HTTPResponse.Status.badRequest),
+                (base + "redaction-preview?policy=nope", .badRequest),
                 (base + "export?for=nobody", .badRequest), (base + "export?colour=red", .badRequest),
                 ("/api/v1/collections/no-such/export", .notFound),
             ] {
@@ -124,14 +133,20 @@ struct RESTPolicyTests {
         let analyst = try await node.store.user(named: "analyst")!
         let principal = Principal(user: analyst, organisation: try await node.store.organisation(id: analyst.organisationID)!)
         let victim = "victim@hospital.example"
-        let email = #"{"type":"email-addr","spec_version":"2.1","id":"email-addr--0b4d7c2a-3c7e-5f8e-9a1b-2c3d4e5f6a7b","value":"\#(victim)"}"#
+        let email =
+            #"{"type":"email-addr","spec_version":"2.1","id":"email-addr--0b4d7c2a-3c7e-5f8e-9a1b-2c3d4e5f6a7b","value":"\#(victim)"}"#
         let expired = String(Fixture.indicator(1).dropLast()) + #","valid_until":"2026-01-02T00:00:00Z"}"#
-        let naming = Fixture.indicator(3).replacingOccurrences(of: "ipv4-addr:value = '10.0.0.3'", with: "email-addr:value = '\(victim)'")
-        let body = Array(#"{"objects":["#.utf8) + Array([email, expired, Fixture.indicator(2), naming].joined(separator: ",").utf8) + Array("]}".utf8)
+        let naming = Fixture.indicator(3).replacingOccurrences(
+            of: "ipv4-addr:value = '10.0.0.3'", with: "email-addr:value = '\(victim)'")
+        let body =
+            Array(#"{"objects":["#.utf8) + Array([email, expired, Fixture.indicator(2), naming].joined(separator: ",").utf8)
+            + Array("]}".utf8)
         let report = try await CollectionService(store: node.store).add(body, as: .envelope, to: node.collectionID, by: principal)
         #expect(report.rejected.isEmpty, "\(report.rejected)")
         @Sendable func stored() async throws -> Set<String> {
-            Set(try await node.store.objects(in: node.collectionID, matching: ObjectQuery(versions: .all, limit: 100)).records.map(\.id))
+            Set(
+                try await node.store.objects(in: node.collectionID, matching: ObjectQuery(versions: .all, limit: 100)).records
+                    .map(\.id))
         }
         let all = try await stored()
         #expect(all.count == 4)
@@ -158,7 +173,8 @@ struct RESTPolicyTests {
             var plain = root
             plain[.contentType] = "text/plain"
             #expect(
-                try await client.call(.post, "/api/v1/retention/run", plain, json: #"{"dry_run":true}"#).status == .unsupportedMediaType)
+                try await client.call(.post, "/api/v1/retention/run", plain, json: #"{"dry_run":true}"#).status
+                    == .unsupportedMediaType)
             #expect(try await client.call(.post, "/api/v1/retention/run", TAXIITestNode.rest("analyst")).status == .forbidden)
             #expect(try await stored() == all)
 
@@ -172,19 +188,24 @@ struct RESTPolicyTests {
 
             // Erasure: the e-mail address and the indicator whose pattern names it, every version.
             let tied: Set<String> = ["email-addr--0b4d7c2a-3c7e-5f8e-9a1b-2c3d4e5f6a7b", "indicator--" + Fixture.uuid(3)]
-            let preview = try await client.call(.post, "/api/v1/erasures", root, json: #"{"identifier":"VICTIM@hospital.example","dry_run":true}"#)
+            let preview = try await client.call(
+                .post, "/api/v1/erasures", root, json: #"{"identifier":"VICTIM@hospital.example","dry_run":true}"#)
             #expect(preview.status == .ok, "\(preview.text)")
             let versions = preview.json["versions"] as? [[String: Any]] ?? []
             #expect(Set(versions.compactMap { $0["id"] as? String }) == tied && preview.json["collections"] as? Int == 1)
             #expect(versions.allSatisfy { $0["collection"] as? String == node.collectionID })
             #expect(versions.contains { $0["version"] is NSNull } && versions.contains { $0["version"] is String })
-            for (json, field) in [(#"{"identifier":"ab"}"#, "identifier"), (#"{}"#, "identifier"), (#"{"identifier":"x@y.z","why":1}"#, "why")] {
+            for (json, field) in [
+                (#"{"identifier":"ab"}"#, "identifier"), (#"{}"#, "identifier"), (#"{"identifier":"x@y.z","why":1}"#, "why"),
+            ] {
                 let refused = try await client.call(.post, "/api/v1/erasures", root, json: json)
                 #expect(refused.status == .badRequest && refused.json.errorField == field, "\(json)")
             }
             #expect(try await client.call(.post, "/api/v1/erasures", root).status == .badRequest)
             #expect(
-                try await client.call(.post, "/api/v1/erasures", TAXIITestNode.rest("analyst"), json: #"{"identifier":"\#(victim)"}"#).status
+                try await client.call(
+                    .post, "/api/v1/erasures", TAXIITestNode.rest("analyst"), json: #"{"identifier":"\#(victim)"}"#
+                ).status
                     == .forbidden)
             #expect(try await stored().isSuperset(of: tied))
             let erased = try await client.call(.post, "/api/v1/erasures", root, json: #"{"identifier":"\#(victim)"}"#)
@@ -194,7 +215,10 @@ struct RESTPolicyTests {
         let events = try await node.store.auditEvents(limit: 100)
         #expect(events.filter { $0.action == "retention.apply" }.count == 1)
         #expect(events.filter { $0.action == "data.erase" }.map(\.target) == ["sha256:" + Secrets.sha256Hex(victim)])
-        #expect(events.filter { $0.action == "data.erase.dry-run" }.map(\.detail) == ["2 object versions would be removed from 1 collections"])
+        #expect(
+            events.filter { $0.action == "data.erase.dry-run" }.map(\.detail) == [
+                "2 object versions would be removed from 1 collections"
+            ])
         #expect(!events.contains { "\($0.target) \($0.detail)".lowercased().contains(victim) })
     }
 
@@ -207,7 +231,8 @@ struct RESTPolicyTests {
             let denied = try await client.call(.get, "/api/v1/organisations", TAXIITestNode.bearer(taxiiOnly))
             #expect(denied.status == .forbidden && denied.json.errorCode == "insufficient-scope")
             #expect(try await client.call(.get, "/api/v1/organisations", TAXIITestNode.bearer(readOnly)).status == .ok)
-            let write = try await client.call(.post, "/api/v1/organisations", TAXIITestNode.bearer(readOnly), json: #"{"name":"x"}"#)
+            let write = try await client.call(
+                .post, "/api/v1/organisations", TAXIITestNode.bearer(readOnly), json: #"{"name":"x"}"#)
             #expect(write.status == .forbidden && write.json.errorCode == "insufficient-scope")
         }
         #expect(try await node.store.organisation(named: "x") == nil)

@@ -3,13 +3,13 @@ import CybexEngine
 import CybexFormats
 import CybexHTTP
 import CybexStore
+import CybexTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import CybexTestSupport
 import Testing
 
 /// The sharing policy on every read path, over real HTTP: random organisation graphs, sharing
@@ -44,7 +44,6 @@ struct SharingReadPathTests {
         #expect(cases >= 50_000)
     }
 }
-
 
 /// One random node and what each organisation should see of it.
 struct World {
@@ -154,10 +153,12 @@ struct World {
         var principals: [Principal] = []
         for org in organisations {
             let user = try await store.user(named: "user\(organisations.firstIndex { $0.id == org.id }!)")!
-            principals.append(Principal(user: User(
-                id: user.id, username: user.username, organisationID: user.organisationID, role: .admin,
-                passwordHash: user.passwordHash, createdAt: user.createdAt),
-                organisation: try await store.organisation(id: org.id)!))
+            principals.append(
+                Principal(
+                    user: User(
+                        id: user.id, username: user.username, organisationID: user.organisationID, role: .admin,
+                        passwordHash: user.passwordHash, createdAt: user.createdAt),
+                    organisation: try await store.organisation(id: org.id)!))
         }
         var serial = 0
         for c in collections.indices {
@@ -198,7 +199,8 @@ struct World {
                                 recipients: recipients))
                         refs.append(markingID)
                     }
-                    let refList = refs.isEmpty ? "" : #","object_marking_refs":["# + refs.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+                    let refList =
+                        refs.isEmpty ? "" : #","object_marking_refs":["# + refs.map { "\"\($0)\"" }.joined(separator: ",") + "]"
                     var granular: TLPLevel?
                     var granularJSON = ""
                     if Int.random(in: 0..<4, using: &random) == 0 {
@@ -302,7 +304,8 @@ struct World {
         #expect(restStatus == access, "REST, viewer org\(viewer), collection \(c.id)")
         guard access == 200 else { return c.versions.count }
 
-        let visible = Set(c.versions.filter { expectedVisible($0, in: c, to: viewer) }.map { Key(id: $0.id, version: $0.version) })
+        let visible = Set(
+            c.versions.filter { expectedVisible($0, in: c, to: viewer) }.map { Key(id: $0.id, version: $0.version) })
         let byID = Dictionary(grouping: visible, by: \.id)
         let last = Set(byID.values.map { $0.max()! })
         let first = Set(byID.values.map { $0.min()! })
@@ -311,7 +314,9 @@ struct World {
         #expect(all == visible, "all versions, viewer org\(viewer): \(all.symmetricDifference(visible).sorted().prefix(3))")
         // Granular markings: the description is there exactly when the viewer may see its level.
         for version in c.versions {
-            guard let granular = version.granular, let body = bodies[Key(id: version.id, version: version.version)] else { continue }
+            guard let granular = version.granular, let body = bodies[Key(id: version.id, version: version.version)] else {
+                continue
+            }
             let level = version.marking ?? c.defaultTLP ?? organisations[version.owner].defaultTLP ?? .amber
             let expected =
                 version.owner == viewer || granular <= level
@@ -338,7 +343,8 @@ struct World {
         let export = BundleExport(
             store: store, collection: record, scope: try await service.scope(of: record, for: principal.viewer), redactor: nil)
         _ = try await export.write(to: { bytes += $0 })
-        let exported = (try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["objects"] as? [[String: Any]] ?? []
+        let exported =
+            (try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["objects"] as? [[String: Any]] ?? []
         let exportedKeys = Set(
             exported.compactMap { entry -> Key? in
                 guard let id = entry["id"] as? String, let text = (entry["modified"] ?? entry["created"]) as? String,
@@ -349,8 +355,10 @@ struct World {
         #expect(exportedKeys == visible, "export for org\(viewer)")
 
         // The REST API: newest visible versions (paged with its cursor) and the count.
-        #expect(try await restPage(client, restBase + "objects?limit=7", restHeaders) == last, "REST objects, viewer org\(viewer)")
-        let restCount = try await client.execute(uri: restBase + "count", method: .get, headers: restHeaders).json["count"] as? Int
+        #expect(
+            try await restPage(client, restBase + "objects?limit=7", restHeaders) == last, "REST objects, viewer org\(viewer)")
+        let restCount =
+            try await client.execute(uri: restBase + "count", method: .get, headers: restHeaders).json["count"] as? Int
         #expect(restCount == visible.count, "REST count, viewer org\(viewer)")
 
         // Search as the node offers it today: TAXII's match[id] and match[type] filters and the REST
@@ -359,7 +367,9 @@ struct World {
         let ids = Array(Set(c.versions.map(\.id))).sorted()
         let sample = Set(ids.shuffled(using: &random).prefix(6))
         #expect(
-            try await page(client, base + "objects/?match[version]=all&match[id]=" + sample.sorted().joined(separator: ","), headers, list: "objects")
+            try await page(
+                client, base + "objects/?match[version]=all&match[id]=" + sample.sorted().joined(separator: ","), headers,
+                list: "objects")
                 == visible.filter { sample.contains($0.id) }, "match[id], viewer org\(viewer)")
         let indicators = last.filter { $0.id.hasPrefix("indicator--") }
         #expect(
@@ -375,7 +385,8 @@ struct World {
         // Object by id and its versions, for a sample of ids (visible or not).
         for id in ids.shuffled(using: &random).prefix(25) {
             let expected = Set((byID[id] ?? []))
-            let response = try await client.execute(uri: base + "objects/\(id)/?match[version]=all", method: .get, headers: headers)
+            let response = try await client.execute(
+                uri: base + "objects/\(id)/?match[version]=all", method: .get, headers: headers)
             if expected.isEmpty {
                 #expect(response.status.code == 404, "object \(id) for org\(viewer)")
             } else {
@@ -392,7 +403,9 @@ struct World {
             if let newest = expected.max() {
                 let text = (restObject.json["modified"] ?? restObject.json["created"]) as? String
                 #expect(restObject.json["id"] as? String == id, "REST object \(id) for org\(viewer)")
-                #expect(text.flatMap(STIXTimestamp.init(parsing:))?.microseconds == newest.version, "REST object \(id) for org\(viewer)")
+                #expect(
+                    text.flatMap(STIXTimestamp.init(parsing:))?.microseconds == newest.version,
+                    "REST object \(id) for org\(viewer)")
             } else {
                 #expect(restObject.status.code == 404, "REST object \(id) for org\(viewer)")
             }
@@ -420,7 +433,8 @@ struct World {
         var result: Set<Key> = []
         var after: String?
         repeat {
-            let response = try await client.execute(uri: uri + (after.map { "&after=\($0)" } ?? ""), method: .get, headers: headers)
+            let response = try await client.execute(
+                uri: uri + (after.map { "&after=\($0)" } ?? ""), method: .get, headers: headers)
             #expect(response.status == .ok, "\(uri): \(response.status)")
             guard response.status == .ok else { return result }
             result.formUnion(keys(response, list: "objects"))

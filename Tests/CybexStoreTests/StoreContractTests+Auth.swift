@@ -67,7 +67,7 @@ extension StoreContractTests {
             let left = try await store.authFailureCounters(keys: ["account:old", "account:locked", "address:192.0.2.1"])
             #expect(left.map(\.key) == ["account:locked"])
             #expect(try await store.removeAuthFailureCounters(quietSince: 1_000) == 1)
-                        // Removing an absent counter is not an error, and leaves nothing behind.
+            // Removing an absent counter is not an error, and leaves nothing behind.
             try await store.updateAuthFailureCounter(key: "account:nobody") { _ in nil }
             #expect(try await store.authFailureCounters(keys: ["account:nobody"]).isEmpty)
         }

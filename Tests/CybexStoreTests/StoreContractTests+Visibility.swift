@@ -1,6 +1,6 @@
 import CybexCore
-import Foundation
 import CybexTestSupport
+import Foundation
 import Testing
 
 @testable import CybexStore
@@ -44,13 +44,17 @@ extension StoreContractTests {
 
                 var expected: [String: [Int64]] = [:]
                 for (id, versions) in labels {
-                    let visible = versions.filter { scope.allows(marking: $0.marking, owner: $0.owner, recipients: $0.recipients) }
+                    let visible = versions.filter {
+                        scope.allows(marking: $0.marking, owner: $0.owner, recipients: $0.recipients)
+                    }
                     if !visible.isEmpty { expected[id] = visible.map(\.version).sorted() }
                     cases += versions.count
                 }
                 func read(_ versions: VersionSelector) async throws -> [String: [Int64]] {
                     let page = try await store.objects(
-                        in: collection.id, matching: ObjectQuery(versions: versions, limit: 10_000, withContent: Bool.random(using: &random), scope: scope))
+                        in: collection.id,
+                        matching: ObjectQuery(
+                            versions: versions, limit: 10_000, withContent: Bool.random(using: &random), scope: scope))
                     return Dictionary(grouping: page.records, by: \.id).mapValues { $0.map(\.version).sorted() }
                 }
                 #expect(try await read(.all) == expected)
@@ -77,7 +81,8 @@ extension StoreContractTests {
     func collectionSharingSettingsAndMarkingDefinitionsRoundTrip(backend: Backend) async throws {
         try await backend.withStore { store in
             let orgs = try await Self.organisations(["cert", "isp"], in: store)
-            let group = SharingGroup(id: UUID().uuidString.lowercased(), name: "region", members: [orgs["isp"]!.id], createdAt: Fixture.base)
+            let group = SharingGroup(
+                id: UUID().uuidString.lowercased(), name: "region", members: [orgs["isp"]!.id], createdAt: Fixture.base)
             try await store.createSharingGroup(group)
             var collection = Fixture.collection()
             collection.readers = [orgs["cert"]!.id]
@@ -138,7 +143,8 @@ extension StoreContractTests {
             for withContent in [true, false] {
                 let page = try await store.objects(
                     in: collection.id, matching: ObjectQuery(versions: .all, withContent: withContent, scope: scope))
-                let labels = Dictionary(uniqueKeysWithValues: page.records.map { ($0.id, ($0.level, $0.viewerOwns, $0.granularMarked)) })
+                let labels = Dictionary(
+                    uniqueKeysWithValues: page.records.map { ($0.id, ($0.level, $0.viewerOwns, $0.granularMarked)) })
                 #expect(labels.count == 3)
                 #expect(labels[granular.id].map { $0 == (.amber, true, true) } == true)
                 #expect(labels[marked.id].map { $0 == (.red, true, false) } == true)
@@ -159,10 +165,15 @@ extension StoreContractTests {
             try await database.execute(
                 "INSERT INTO collections (id, title, description, alias, created_at) VALUES ('c1', 'c', '', NULL, 1)")
             let objects = [
-                ("indicator--00000000-0000-4000-8000-000000000001",
-                 #"{"type":"indicator","granular_markings":[{"marking_ref":"marking-definition--x","selectors":["name"]}]}"#),
+                (
+                    "indicator--00000000-0000-4000-8000-000000000001",
+                    #"{"type":"indicator","granular_markings":[{"marking_ref":"marking-definition--x","selectors":["name"]}]}"#
+                ),
                 ("indicator--00000000-0000-4000-8000-000000000002", #"{"type":"indicator","name":"granular_markings"}"#),
-                ("indicator--00000000-0000-4000-8000-000000000003", #"{"type":"indicator","name":"granular","object_marking_refs":[]}"#),
+                (
+                    "indicator--00000000-0000-4000-8000-000000000003",
+                    #"{"type":"indicator","name":"granular","object_marking_refs":[]}"#
+                ),
             ]
             for (n, (id, json)) in objects.enumerated() {
                 let bytes = backend == .sqlite ? "CAST('\(json)' AS BLOB)" : "convert_to('\(json)', 'UTF8')"
@@ -179,7 +190,8 @@ extension StoreContractTests {
             }
             try await database.withStore { store in
                 #expect(try await store.schemaVersion() == steps.last!.version)
-                let scope = ReadScope(viewer: nil, levels: Set(TLPLevel.allCases), recipientLevels: [], collectionDefault: nil, ownerDefaults: [:])
+                let scope = ReadScope(
+                    viewer: nil, levels: Set(TLPLevel.allCases), recipientLevels: [], collectionDefault: nil, ownerDefaults: [:])
                 let page = try await store.objects(in: "c1", matching: ObjectQuery(versions: .all, scope: scope))
                 #expect(page.records.map(\.granularMarked) == [true, true, false])
             }

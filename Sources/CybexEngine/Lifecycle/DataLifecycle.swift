@@ -75,7 +75,8 @@ public struct DataLifecycle: Sendable {
         let collections = try await store.collections()
         for policy in try await store.retentionPolicies() {
             for collection in collections {
-                let levels = policy.levels.isEmpty
+                let levels =
+                    policy.levels.isEmpty
                     ? nil
                     : ReadScope(
                         viewer: nil, levels: Set(policy.levels), recipientLevels: [], collectionDefault: collection.defaultTLP,
@@ -98,7 +99,8 @@ public struct DataLifecycle: Sendable {
                 outcomes.append(Outcome(policy: policy, collectionID: collection.id, removed: removed))
                 if !dryRun {
                     try await audit(
-                        "retention.apply", target: collection.id, detail: "\(policy.name): \(removed.count) object versions removed")
+                        "retention.apply", target: collection.id,
+                        detail: "\(policy.name): \(removed.count) object versions removed")
                 }
             }
         }
@@ -139,6 +141,7 @@ public struct DataLifecycle: Sendable {
     }
 
     func audit(_ action: String, target: String, detail: String) async throws {
-        try await store.appendAudit(AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
+        try await store.appendAudit(
+            AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
     }
 }

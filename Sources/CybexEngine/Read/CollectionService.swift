@@ -62,7 +62,8 @@ public struct CollectionService: Sendable {
     /// One page of the objects `principal` may see (the sharing policy applies; objects it may not
     /// see are absent, and `last`/`first` are the newest/oldest visible versions); `forbidden`
     /// without read access.
-    public func objects(in collectionID: String, matching query: ObjectQuery, for principal: Principal) async throws -> ObjectPage {
+    public func objects(in collectionID: String, matching query: ObjectQuery, for principal: Principal) async throws -> ObjectPage
+    {
         let view = try await collection(id: collectionID, for: principal)
         guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
         var scoped = query
@@ -88,7 +89,9 @@ public struct CollectionService: Sendable {
         var withheld: [Int] = []
         for index in result.records.indices where result.records[index].granularMarked && !result.records[index].viewerOwns {
             let level = result.records[index].level ?? SharingPolicy.defaultLevel
-            if let bytes = GranularRedaction.redact(result.records[index].json, allowed: { $0 <= level || scope.levels.contains($0) }) {
+            if let bytes = GranularRedaction.redact(
+                result.records[index].json, allowed: { $0 <= level || scope.levels.contains($0) })
+            {
                 result.records[index].json = bytes
             } else {
                 withheld.append(index)
@@ -134,7 +137,10 @@ public struct CollectionService: Sendable {
         let view = try await collection(id: collectionID, for: principal)
         guard view.canWrite else { throw EngineError(.forbidden, "you may not add objects to collection '\(collectionID)'") }
         let report = try await ingestor.ingest(bytes, as: container, into: view.collection, owner: principal.organisation.id)
-        try await audit(principal, "objects.add", collectionID, "\(report.added) added, \(report.newVersions) new versions, \(report.duplicates) duplicates, \(report.rejected.count) rejected")
+        try await audit(
+            principal, "objects.add", collectionID,
+            "\(report.added) added, \(report.newVersions) new versions, \(report.duplicates) duplicates, \(report.rejected.count) rejected"
+        )
         return report
     }
 
@@ -155,6 +161,7 @@ public struct CollectionService: Sendable {
 
     func audit(_ principal: Principal, _ action: String, _ target: String, _ detail: String) async throws {
         try await store.appendAudit(
-            AuditEvent(time: Clock.nowMicroseconds(), actor: principal.user.username, action: action, target: target, detail: detail))
+            AuditEvent(
+                time: Clock.nowMicroseconds(), actor: principal.user.username, action: action, target: target, detail: detail))
     }
 }

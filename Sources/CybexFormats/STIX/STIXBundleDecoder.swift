@@ -77,7 +77,9 @@ public enum STIXBundleDecoder {
         }
         try checkContainer(members: top.members, arrayPresent: top.arrayPresent, container)
         if top.ranges.count > limits.maxObjects {
-            throw STIXDocumentError(.tooManyObjects, "the document holds \(top.ranges.count) objects; at most \(limits.maxObjects) are accepted at once")
+            throw STIXDocumentError(
+                .tooManyObjects,
+                "the document holds \(top.ranges.count) objects; at most \(limits.maxObjects) are accepted at once")
         }
         return ParsedDocument(bytes: bytes, ranges: top.ranges, limits: limits.json, markings: markings)
     }
@@ -217,7 +219,10 @@ public struct ParsedDocument: Sendable {
                 // Read once already, within the same limits: cannot happen, but never crash on it.
                 return .invalid(
                     id: nil, version: nil,
-                    violations: [STIXViolation(objectID: nil, property: nil, rule: "invalid-json", message: "the object cannot be read again")])
+                    violations: [
+                        STIXViolation(
+                            objectID: nil, property: nil, rule: "invalid-json", message: "the object cannot be read again")
+                    ])
             }
             return decode(value, at: position)
         }

@@ -70,7 +70,8 @@ extension OpenAPIDocument {
             success: (200, "The sharing group", ref("SharingGroup")), errors: [403, 404]),
         Operation(
             method: "GET", path: "/collections/{id}/export", id: "exportCollection", tag: "collections",
-            summary: "The collection as one STIX 2.1 bundle, as `cybex export` writes it (administrators): with `for`, only what that organisation may see; with `redaction`, through that stored policy",
+            summary:
+                "The collection as one STIX 2.1 bundle, as `cybex export` writes it (administrators): with `for`, only what that organisation may see; with `redaction`, through that stored policy",
             query: [
                 ("for", "the destination organisation (name or id)", string),
                 ("redaction", "a stored redaction policy's name", string),
@@ -81,7 +82,8 @@ extension OpenAPIDocument {
             summary: "Exactly what the export through a redaction policy would send, with each object's outcome (administrators)",
             query: [
                 ("policy", "the stored redaction policy's name (required)", string),
-                ("for", "the destination organisation (name or id)", string), ("limit", "at most this many objects (default 100)", limit),
+                ("for", "the destination organisation (name or id)", string),
+                ("limit", "at most this many objects (default 100)", limit),
             ],
             success: (200, "The preview", ref("RedactionPreview")), errors: [403, 404]),
         Operation(
@@ -103,7 +105,8 @@ extension OpenAPIDocument {
             success: (200, "What was removed (or would be, on a dry run)", ref("RetentionRunResult")), errors: [403, 413, 415]),
         Operation(
             method: "POST", path: "/erasures", id: "erase", tag: "policies",
-            summary: "Erase every version of every object tied to one person's identifier, as `cybex erase` (administrators; audited by the identifier's SHA-256)",
+            summary:
+                "Erase every version of every object tied to one person's identifier, as `cybex erase` (administrators; audited by the identifier's SHA-256)",
             body: ref("ErasureRequest"), success: (200, "What was removed (or would be, on a dry run)", ref("ErasureResult")),
             errors: [403, 413, 415]),
         Operation(

@@ -55,7 +55,13 @@ enum OpenAPIDocument {
             ),
             ("servers", .array([.object([("url", .string("/api/v1"))])])),
             ("security", .array([.object([("basic", .array([]))]), .object([("bearer", .array([]))])])),
-            ("tags", .array(["organisations", "users", "tokens", "sharing-groups", "collections", "policies", "audit"].map { .object([("name", .string($0))]) })),
+            (
+                "tags",
+                .array(
+                    ["organisations", "users", "tokens", "sharing-groups", "collections", "policies", "audit"].map {
+                        .object([("name", .string($0))])
+                    })
+            ),
             ("paths", .object(paths)),
             ("components", components()),
         ])
@@ -82,7 +88,13 @@ enum OpenAPIDocument {
         if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
         if let body = operation.body {
             members.append(
-                ("requestBody", .object([("required", .bool(operation.bodyRequired)), ("content", .object([("application/json", .object([("schema", body)]))]))])))
+                (
+                    "requestBody",
+                    .object([
+                        ("required", .bool(operation.bodyRequired)),
+                        ("content", .object([("application/json", .object([("schema", body)]))])),
+                    ])
+                ))
         }
         var responses: [(key: String, value: JSONValue)] = []
         var success: [(key: String, value: JSONValue)] = [("description", .string(operation.success.description))]
@@ -205,7 +217,10 @@ enum OpenAPIDocument {
                         (
                             "error",
                             object(
-                                [("code", string), ("message", string), ("field", described(string, "the input field at fault"))],
+                                [
+                                    ("code", string), ("message", string),
+                                    ("field", described(string, "the input field at fault")),
+                                ],
                                 required: ["code", "message"])
                         )
                     ], required: ["error"])
@@ -249,7 +264,10 @@ enum OpenAPIDocument {
                     [
                         ("username", string), ("organisation", described(string, "an organisation's name or id")),
                         ("role", ref("Role")),
-                        ("password", .object([("type", .string("string")), ("minLength", .number(String(8))), ("writeOnly", .bool(true))])),
+                        (
+                            "password",
+                            .object([("type", .string("string")), ("minLength", .number(String(8))), ("writeOnly", .bool(true))])
+                        ),
                     ], required: ["username", "organisation", "role", "password"])
             ),
             ("Token", object(tokenProperties, required: tokenRequired)),
@@ -319,7 +337,12 @@ enum OpenAPIDocument {
                 "ErasureRequest",
                 object(
                     [
-                        ("identifier", described(string, "the person's identifier (an e-mail address, account name, address…), 3 to 1,000 characters")),
+                        (
+                            "identifier",
+                            described(
+                                string,
+                                "the person's identifier (an e-mail address, account name, address…), 3 to 1,000 characters")
+                        ),
                         ("dry_run", described(boolean, "only report what would be removed (default false)")),
                     ], required: ["identifier"])
             ),
@@ -368,7 +391,13 @@ enum OpenAPIDocument {
                                 object(
                                     [
                                         ("id", string),
-                                        ("outcome", .object([("type", .string("string")), ("enum", .array(["unchanged", "redacted", "withheld"].map(JSONValue.string)))])),
+                                        (
+                                            "outcome",
+                                            .object([
+                                                ("type", .string("string")),
+                                                ("enum", .array(["unchanged", "redacted", "withheld"].map(JSONValue.string))),
+                                            ])
+                                        ),
                                     ], required: ["id", "outcome"]))
                         ),
                         ("sent", integer), ("redacted", integer), ("withheld", integer),
@@ -400,7 +429,8 @@ enum OpenAPIDocument {
                         ("title", string), ("description", string),
                         ("read", described(array(string), "organisation names or ids that may read")),
                         ("write", described(array(string), "organisation names or ids that may write")),
-                        ("default_tlp", tlp), ("sharing_group", described(string, "a sharing group's name or id narrowing the audience")),
+                        ("default_tlp", tlp),
+                        ("sharing_group", described(string, "a sharing group's name or id narrowing the audience")),
                         ("public", described(boolean, "serve its TLP:CLEAR objects to anyone")),
                     ], required: ["title"])
             ),
@@ -426,7 +456,10 @@ enum OpenAPIDocument {
                 "ObjectsAdd",
                 object(
                     [
-                        ("objects", .object([("type", .string("array")), ("items", ref("STIXObject")), ("minItems", .number("1"))])),
+                        (
+                            "objects",
+                            .object([("type", .string("array")), ("items", ref("STIXObject")), ("minItems", .number("1"))])
+                        ),
                         (
                             "recipients",
                             described(
@@ -444,7 +477,13 @@ enum OpenAPIDocument {
                 object(
                     [
                         ("id", nullableString), ("version", nullableString),
-                        ("outcome", .object([("type", .string("string")), ("enum", .array(["added", "new-version", "duplicate", "rejected"].map(JSONValue.string)))])),
+                        (
+                            "outcome",
+                            .object([
+                                ("type", .string("string")),
+                                ("enum", .array(["added", "new-version", "duplicate", "rejected"].map(JSONValue.string))),
+                            ])
+                        ),
                         ("reason", string),
                     ], required: ["id", "version", "outcome"])
             ),
@@ -452,7 +491,10 @@ enum OpenAPIDocument {
                 "IngestReport",
                 object(
                     [
-                        ("distribution_marking", described(nullableString, "the id of the distribution marking created for `recipients`")),
+                        (
+                            "distribution_marking",
+                            described(nullableString, "the id of the distribution marking created for `recipients`")
+                        ),
                         ("total", integer), ("added", integer), ("new_versions", integer), ("duplicates", integer),
                         ("rejected", integer), ("results", array(ref("IngestResult"))),
                     ], required: ["distribution_marking", "total", "added", "new_versions", "duplicates", "rejected", "results"])
@@ -470,7 +512,18 @@ enum OpenAPIDocument {
                 object(
                     [
                         ("intact", boolean), ("entries", integer), ("head_hash", string),
-                        ("failure", .object([("oneOf", .array([.object([("type", .string("null"))]), object([("seq", integer), ("reason", string)], required: ["seq", "reason"])]))])),
+                        (
+                            "failure",
+                            .object([
+                                (
+                                    "oneOf",
+                                    .array([
+                                        .object([("type", .string("null"))]),
+                                        object([("seq", integer), ("reason", string)], required: ["seq", "reason"]),
+                                    ])
+                                )
+                            ])
+                        ),
                     ], required: ["intact", "entries", "head_hash", "failure"])
             ),
         ]

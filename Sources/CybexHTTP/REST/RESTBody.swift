@@ -52,7 +52,8 @@ struct RESTBody {
             throw RESTError(.badRequest, code: "invalid-json", "the request body must be a JSON object, not \(value.kindName)")
         }
         for member in members where !allowed.contains(member.key) {
-            throw RESTError.invalid(member.key, "unknown field '\(member.key)'; this endpoint takes \(allowed.sorted().joined(separator: ", "))")
+            throw RESTError.invalid(
+                member.key, "unknown field '\(member.key)'; this endpoint takes \(allowed.sorted().joined(separator: ", "))")
         }
         return RESTBody(members: members, bytes: Array(buffer: buffer))
     }
@@ -118,7 +119,8 @@ struct RESTBody {
             guard values.count <= maxCount else { throw RESTError.invalid(key, "'\(key)' takes at most \(maxCount) values") }
             return try values.enumerated().map { index, value in
                 guard let text = value.stringValue, !text.isEmpty, text.count <= 200 else {
-                    throw RESTError.invalid("\(key)[\(index)]", "each entry of '\(key)' must be a non-empty string of at most 200 characters")
+                    throw RESTError.invalid(
+                        "\(key)[\(index)]", "each entry of '\(key)' must be a non-empty string of at most 200 characters")
                 }
                 return text
             }

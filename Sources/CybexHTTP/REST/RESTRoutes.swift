@@ -134,7 +134,8 @@ struct RESTRoutes: Sendable {
         }
         let password = try body.string("password")
         guard password.count >= Administration.minimumPasswordLength else {
-            throw RESTError.invalid("password", "the password must be at least \(Administration.minimumPasswordLength) characters")
+            throw RESTError.invalid(
+                "password", "the password must be at least \(Administration.minimumPasswordLength) characters")
         }
         let user = try await administration(principal).addUser(
             username: username, organisation: organisation, role: role, password: password)
@@ -165,7 +166,8 @@ struct RESTRoutes: Sendable {
         let tokens = try await store.tokens(userID: principal.isAdmin ? nil : principal.user.id)
         let usernames = Dictionary(try await store.users().map { ($0.id, $0.username) }, uniquingKeysWith: { a, _ in a })
         let now = Clock.nowMicroseconds()
-        return json(.object([("tokens", .array(tokens.map { RESTResources.token($0, username: usernames[$0.userID], now: now) }))]))
+        return json(
+            .object([("tokens", .array(tokens.map { RESTResources.token($0, username: usernames[$0.userID], now: now) }))]))
     }
 
     func createToken(_ request: Request, _ context: Context) async throws -> Response {
@@ -189,7 +191,8 @@ struct RESTRoutes: Sendable {
             throw RESTError.invalid("username", "no user named '\(username)'")
         }
         let (token, secret) = try await administration(principal).createToken(username: username, expiresAt: expiresAt)
-        return json(RESTResources.token(token, username: username, now: Clock.nowMicroseconds(), secret: secret), status: .created)
+        return json(
+            RESTResources.token(token, username: username, now: Clock.nowMicroseconds(), secret: secret), status: .created)
     }
 
     func revokeToken(_ request: Request, _ context: Context) async throws -> Response {

@@ -230,7 +230,7 @@ enum PostgresSchema {
                     purge_after_days BIGINT,
                     expire_grace_days BIGINT,
                     created_at BIGINT NOT NULL)
-                """,
+                """
             ]
         ),
         (
@@ -245,7 +245,7 @@ enum PostgresSchema {
                     document TEXT NOT NULL,
                     key BYTEA NOT NULL,
                     created_at BIGINT NOT NULL)
-                """,
+                """
             ]
         ),
         (

@@ -172,7 +172,8 @@ extension PostgresStore {
                 return "$\(binds.count)"
             }
         }
-        let columns = "m.date_added, m.id, m.taxii_version, m.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
+        let columns =
+            "m.date_added, m.id, m.taxii_version, m.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
         // LIMIT of a negative number is no limit in SQLite, LIMIT NULL in PostgreSQL.
         let limit = query.limit + 1
         binds.append(limit < 0 ? nil : limit)

@@ -208,7 +208,7 @@ enum SQLiteSchema {
                     purge_after_days INTEGER,
                     expire_grace_days INTEGER,
                     created_at INTEGER NOT NULL)
-                """,
+                """
             ]
         ),
         (
@@ -223,7 +223,7 @@ enum SQLiteSchema {
                     document TEXT NOT NULL,
                     key BLOB NOT NULL,
                     created_at INTEGER NOT NULL)
-                """,
+                """
             ]
         ),
         (

@@ -164,7 +164,8 @@ extension SQLiteStore {
                     return "?"
                 }
             }
-            let columns = "m.date_added, m.id, m.taxii_version, m.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
+            let columns =
+                "m.date_added, m.id, m.taxii_version, m.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
             arguments += [collectionID, query.addedAfter ?? Int64.min]
             let joined = query.withContent || query.scope != nil
             let filter = SQLFilter.build(
@@ -195,7 +196,8 @@ extension SQLiteStore {
                     specVersion: Self.text(row, 3), json: query.withContent ? Self.bytes(row, jsonColumn) : [])
                 if scoped {
                     let rank = Int(sqlite3_column_int64(row, 4))
-                    record.level = sqlite3_column_type(row, 4) == SQLITE_NULL || !TLPLevel.allCases.indices.contains(rank)
+                    record.level =
+                        sqlite3_column_type(row, 4) == SQLITE_NULL || !TLPLevel.allCases.indices.contains(rank)
                         ? nil : TLPLevel.allCases[rank]
                     record.viewerOwns = sqlite3_column_int64(row, 5) != 0
                     record.granularMarked = sqlite3_column_int64(row, 6) != 0
@@ -276,7 +278,8 @@ extension SQLiteStore {
     @inline(__always)
     static func text(_ statement: SQLiteStatement, _ index: Int32) -> String {
         guard let start = sqlite3_column_text(statement, index) else { return "" }
-        return String(decoding: UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
+        return String(
+            decoding: UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
     }
 
     /// The bytes of blob column `index` of the current row (empty for NULL).

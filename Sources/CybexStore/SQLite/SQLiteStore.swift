@@ -53,11 +53,14 @@ public final class SQLiteStore: Store {
 
     public func migrate() async throws {
         try await pool.write { db in
-            try db.execute(sql: "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            try db.execute(
+                sql: "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
             let current = try Self.currentVersion(db)
             let newest = SQLiteSchema.migrations.last?.version ?? 0
             if current > newest {
-                throw StoreError(.schemaTooNew, "the database is at schema version \(current), newer than this cybex (\(newest)); upgrade cybex")
+                throw StoreError(
+                    .schemaTooNew,
+                    "the database is at schema version \(current), newer than this cybex (\(newest)); upgrade cybex")
             }
             // Every step not yet recorded, in order: numbers may have gaps, and a step numbered
             // below the newest applied one (merged from another branch) still runs.
@@ -187,8 +190,10 @@ public final class SQLiteStore: Store {
 
     public func token(secretHash: String) async throws -> APIToken? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE secret_hash = ?", arguments: [secretHash])
-                .map(Self.token(from:))
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE secret_hash = ?", arguments: [secretHash]
+            )
+            .map(Self.token(from:))
         }
     }
 
@@ -196,10 +201,12 @@ public final class SQLiteStore: Store {
         try await read { db in
             if let userID {
                 return try Row.fetchAll(
-                    db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE user_id = ? ORDER BY created_at", arguments: [userID]
+                    db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE user_id = ? ORDER BY created_at",
+                    arguments: [userID]
                 ).map(Self.token(from:))
             }
-            return try Row.fetchAll(db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens ORDER BY created_at").map(Self.token(from:))
+            return try Row.fetchAll(db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens ORDER BY created_at").map(
+                Self.token(from:))
         }
     }
 
@@ -226,7 +233,8 @@ public final class SQLiteStore: Store {
                 ])
             for org in Set(collection.readers).union(collection.writers) {
                 try db.execute(
-                    sql: "INSERT INTO collection_access (collection_id, organisation_id, can_read, can_write) VALUES (?, ?, ?, ?)",
+                    sql:
+                        "INSERT INTO collection_access (collection_id, organisation_id, can_read, can_write) VALUES (?, ?, ?, ?)",
                     arguments: [collection.id, org, collection.readers.contains(org), collection.writers.contains(org)])
             }
         }
@@ -234,8 +242,9 @@ public final class SQLiteStore: Store {
 
     public func collection(id: String) async throws -> CollectionRecord? {
         try await read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "\(Self.collectionColumns) WHERE id = ?", arguments: [id])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "\(Self.collectionColumns) WHERE id = ?", arguments: [id])
             else { return nil }
             return try Self.collection(from: row, db)
         }
@@ -244,7 +253,8 @@ public final class SQLiteStore: Store {
     public func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)? {
         try await read { db in
             // Every collection request runs these: prepared once per connection.
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id])
+            else {
                 return nil
             }
             return (try Self.collection(from: row, db), try Self.sharingDirectory(db))
@@ -269,7 +279,9 @@ public final class SQLiteStore: Store {
             defaultTLP: defaultTLP.flatMap(TLPLevel.init(rawValue:)), sharingGroupID: row[6], isPublic: row[7])
         for access in try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT organisation_id, can_read, can_write FROM collection_access WHERE collection_id = ? ORDER BY organisation_id"),
+                sql:
+                    "SELECT organisation_id, can_read, can_write FROM collection_access WHERE collection_id = ? ORDER BY organisation_id"
+            ),
             arguments: [id])
         {
             if access[1] as Bool { record.readers.append(access[0]) }
@@ -290,7 +302,9 @@ public final class SQLiteStore: Store {
 
     public func status(id: String) async throws -> StoredStatus? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, user_id, created_at, json FROM statuses WHERE id = ?", arguments: [id])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, user_id, created_at, json FROM statuses WHERE id = ?", arguments: [id])
             else { return nil }
             return StoredStatus(id: row[0], userID: row[1], createdAt: row[2], json: [UInt8](row[3] as Data))
         }
