@@ -178,7 +178,7 @@ extension SQLiteStore {
                 ORDER BY m.date_added LIMIT ?
                 """
             var records: [StoredObjectVersion] = []
-            records.reserveCapacity(min(query.limit, 1_000))
+            records.reserveCapacity(max(0, min(query.limit, 1_000)))
             // Paging reads have one text per shape of scope and are prepared once per connection; a
             // read with lists from the request (ids, types, versions) may have any text, so it is not kept.
             let listed = query.ids != nil || query.types != nil || query.specVersions != nil || !query.versions.versions.isEmpty
