@@ -251,4 +251,32 @@ extension StoreContractTests {
             #expect(again.allSatisfy { $0 == .duplicate })
         }
     }
+
+    /// PostgreSQL only: a large batch into tables the planner has not counted (or that have at least
+    /// doubled since) refreshes the statistics, so that paging reads walk the index from the first
+    /// read on; smaller batches leave them to autovacuum.
+    @Test func postgresRefreshesStatisticsAfterLargeBatches() async throws {
+        guard Backend.enabled.contains(.postgres) else { return }
+        try await Backend.postgres.withStore { store in
+            let postgres = try #require(store as? PostgresStore)
+            func counted() async throws -> Double { try await postgres.plannerRowCount() }
+            // Autovacuum would analyze on its own schedule and make the counts below a race.
+            for table in ["collection_objects", "objects"] {
+                try await postgres.execute(unsafeSQL: "ALTER TABLE \(table) SET (autovacuum_enabled = false)")
+            }
+            let collection = Fixture.collection()
+            try await store.createCollection(collection)
+            func batch(_ range: Range<Int>) -> [STIXObjectRecord] {
+                range.map { Fixture.sdo("indicator--00000000-0000-4000-8000-\(String(format: "%012d", $0))", modified: Fixture.base) }
+            }
+            _ = try await store.addObjects(batch(0..<999), to: collection.id, owner: "org-a")
+            #expect(try await counted() < 999, "a batch below 1,000 leaves the statistics alone")
+            _ = try await store.addObjects(batch(999..<2_000), to: collection.id, owner: "org-a")
+            #expect(try await counted() == 2_000)
+            _ = try await store.addObjects(batch(2_000..<3_500), to: collection.id, owner: "org-a")
+            #expect(try await counted() == 2_000, "1,500 added to 2,000 counted: not yet doubled")
+            _ = try await store.addObjects(batch(3_500..<5_500), to: collection.id, owner: "org-a")
+            #expect(try await counted() == 5_500)
+        }
+    }
 }

@@ -11,9 +11,45 @@ extension PostgresStore {
     /// that commits later with a smaller date. The batch costs a fixed number of round trips: one
     /// query reads every stored version of the batch's ids with its membership in the collection,
     /// the outcomes are decided in memory, then new primary keys are drawn from the sequence and the
-    /// rows go in by `COPY … FROM STDIN`.
+    /// rows go in by `COPY … FROM STDIN`. A large batch may then refresh the planner's statistics
+    /// (``refreshStatisticsAfterAdding(_:)``).
     public func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String) async throws
         -> [AddOutcome]
+    {
+        let outcomes = try await addObjectsInOneTransaction(objects, to: collectionID, owner: owner)
+        await refreshStatisticsAfterAdding(outcomes.count { if case .added = $0 { true } else { false } })
+        return outcomes
+    }
+
+    /// The smallest batch after which the statistics are looked at.
+    static let statisticsBatch = 1_000
+
+    /// Runs `ANALYZE` on the object tables when `added` rows (a large batch) are at least as many as
+    /// the planner last counted in `collection_objects`, or it never counted them. Without
+    /// statistics PostgreSQL takes a paging read by date added for a few rows and reads and sorts
+    /// every row after the cursor instead of walking the index: measured, 207 ms instead of 14 ms per
+    /// 1,000-object page at 100k objects, until autovacuum's first `ANALYZE` (up to a minute
+    /// later). The check is one catalog read per large batch; the `ANALYZE` runs each time the
+    /// table doubles. The objects are committed by then, so a failure here is logged, never thrown.
+    func refreshStatisticsAfterAdding(_ added: Int) async {
+        guard added >= Self.statisticsBatch else { return }
+        do {
+            let counted = try await plannerRowCount()
+            guard counted < 0 || Double(added) >= counted else { return }
+            _ = try await rows("ANALYZE collection_objects, objects")
+        } catch {
+            logger.warning("cannot refresh the planner's statistics", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// How many rows of `collection_objects` the planner last counted; negative when it never did.
+    func plannerRowCount() async throws -> Double {
+        try await rows("SELECT reltuples::float8 FROM pg_class WHERE oid = 'collection_objects'::regclass").first?
+            .decode(Double.self) ?? -1
+    }
+
+    private func addObjectsInOneTransaction(_ objects: [STIXObjectRecord], to collectionID: String, owner: String)
+        async throws -> [AddOutcome]
     {
         try await transaction { connection in
             let last =
