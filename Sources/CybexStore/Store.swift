@@ -150,6 +150,8 @@ public protocol Store: Sendable {
     /// Up to `limit` entries with `seq` greater than `after`, ascending, with their chain hashes
     /// (for exports that an outside verifier re-hashes).
     func auditEntries(after seq: Int64, limit: Int) async throws -> [AuditEntry]
+    /// The entries `query` selects, newest first, at most `query.limit` (every one with a negative limit).
+    func auditEntries(matching query: AuditQuery) async throws -> [AuditEntry]
 }
 
 extension Store {

@@ -220,4 +220,48 @@ extension StoreContractTests {
             }
         }
     }
+
+    /// Searching the audit log: each condition alone and together, action families, time bounds,
+    /// and paging back with `before`, against the same filter applied in Swift.
+    @Test(arguments: Backend.enabled)
+    func auditSearchSelectsExactlyTheMatchingEntries(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let actors = ["ana", "ben", "cli"]
+            let actions = ["auth.login", "auth.failure", "objects.read", "objects.add", "authority.change"]
+            let events = (0..<120).map { n in
+                AuditEvent(
+                    time: Fixture.base + Int64(n) * 1_000, actor: actors[n % 3], action: actions[n % 5],
+                    target: "collection-\(n % 4)", detail: "event \(n)")
+            }
+            try await store.appendAudit(events)
+            func expected(_ keep: (AuditEvent) -> Bool) -> [String] { events.filter(keep).reversed().map(\.detail) }
+            func found(_ query: AuditQuery) async throws -> [String] {
+                try await store.auditEntries(matching: query).map(\.event.detail)
+            }
+            #expect(try await found(AuditQuery(limit: -1)) == expected { _ in true })
+            #expect(try await found(AuditQuery(actor: "ben", limit: -1)) == expected { $0.actor == "ben" })
+            #expect(try await found(AuditQuery(action: "objects.read", limit: -1)) == expected { $0.action == "objects.read" })
+            // A family: `auth.*` is auth.login and auth.failure, not authority.change.
+            #expect(try await found(AuditQuery(action: "auth.*", limit: -1)) == expected { $0.action.hasPrefix("auth.") })
+            #expect(try await found(AuditQuery(target: "collection-3", limit: -1)) == expected { $0.target == "collection-3" })
+            let since = Fixture.base + 30_000
+            let until = Fixture.base + 90_000
+            #expect(
+                try await found(AuditQuery(actor: "ana", action: "auth.*", since: since, until: until, limit: -1))
+                    == expected { $0.actor == "ana" && $0.action.hasPrefix("auth.") && $0.time >= since && $0.time < until })
+            #expect(try await found(AuditQuery(actor: "nobody", limit: -1)).isEmpty)
+            // Paging back: pages of 7 with `before` the oldest seq of the page before, all of them once.
+            var pages: [String] = []
+            var before: Int64? = nil
+            while true {
+                let page = try await store.auditEntries(matching: AuditQuery(action: "objects.*", before: before, limit: 7))
+                pages += page.map(\.event.detail)
+                guard page.count == 7 else { break }
+                before = page.last!.seq
+            }
+            #expect(pages == expected { $0.action.hasPrefix("objects.") })
+            // Hostile text is a value, never SQL.
+            #expect(try await found(AuditQuery(actor: "ana' OR '1'='1", action: "%.*", target: "x\\", limit: -1)).isEmpty)
+        }
+    }
 }

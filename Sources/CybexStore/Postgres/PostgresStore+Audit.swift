@@ -73,6 +73,20 @@ extension PostgresStore {
                 """))
     }
 
+    public func auditEntries(matching query: AuditQuery) async throws -> [AuditEntry] {
+        var binds = PostgresBindings()
+        let conditions = query.conditions(placeholder: { "$\($0)" }, bind: { binds.append($0) })
+        // A negative limit means no limit, as in SQLite; PostgreSQL spells that LIMIT NULL.
+        binds.append(query.limit < 0 ? nil : query.limit)
+        return try await Self.auditEntries(
+            rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT seq, time, actor, action, target, detail, prev_hash, hash FROM audit_log
+                        WHERE 1 = 1\(conditions) ORDER BY seq DESC LIMIT $\(binds.count)
+                        """, binds: binds)))
+    }
+
     // MARK: Helpers
 
     static func auditHead(_ connection: PostgresConnection, logger: Logger, forUpdate: Bool) async throws -> AuditHead {

@@ -44,6 +44,26 @@ extension SQLiteStore {
         try await read { db in try Self.auditEntries(after: seq, through: .max, limit: limit, db) }
     }
 
+    public func auditEntries(matching query: AuditQuery) async throws -> [AuditEntry] {
+        try await read { db in
+            var arguments: StatementArguments = []
+            let conditions = query.conditions(placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+            arguments += [query.limit]
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, time, actor, action, target, detail, prev_hash, hash FROM audit_log
+                    WHERE 1 = 1\(conditions) ORDER BY seq DESC LIMIT ?
+                    """,
+                arguments: arguments
+            ).map {
+                AuditEntry(
+                    seq: $0[0], event: AuditEvent(time: $0[1], actor: $0[2], action: $0[3], target: $0[4], detail: $0[5]),
+                    prevHash: $0[6], hash: $0[7])
+            }
+        }
+    }
+
     // MARK: Helpers
 
     static func auditHead(_ db: Database) throws -> AuditHead {
