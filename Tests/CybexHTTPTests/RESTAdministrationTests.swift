@@ -228,7 +228,33 @@ struct RESTAdministrationTests {
             #expect(events.first?["action"] as? String != nil)
             let bad = try await client.call(.get, "/api/v1/audit?limit=none", TAXIITestNode.rest("root"))
             #expect(bad.status == .badRequest && bad.json.errorField == "limit")
-            #expect(try await client.call(.get, "/api/v1/audit?since=x", TAXIITestNode.rest("root")).status == .badRequest)
+            let badSince = try await client.call(.get, "/api/v1/audit?since=x", TAXIITestNode.rest("root"))
+            #expect(badSince.status == .badRequest && badSince.json.errorField == "since")
+            #expect(try await client.call(.get, "/api/v1/audit?before=0", TAXIITestNode.rest("root")).json.errorField == "before")
+
+            // Searching: an action family, an actor, a time range; paging back with `next`/`before`.
+            func search(_ uri: String) async throws -> (events: [[String: Any]], next: Int?) {
+                let response = try await client.call(.get, uri, TAXIITestNode.rest("root"))
+                #expect(response.status == .ok, "\(uri): \(response.text)")
+                return (response.json["events"] as? [[String: Any]] ?? [], response.json["next"] as? Int)
+            }
+            let all = try await search("/api/v1/audit?limit=10000").events
+            let users = try await search("/api/v1/audit?action=user.*&limit=10000").events
+            #expect(!users.isEmpty && users.allSatisfy { ($0["action"] as? String)?.hasPrefix("user.") == true })
+            #expect(users.count == all.count { ($0["action"] as? String)?.hasPrefix("user.") == true })
+            #expect(try await search("/api/v1/audit?actor=nobody").events.isEmpty)
+            #expect(try await search("/api/v1/audit?since=2999-01-01T00:00:00Z").events.isEmpty)
+            #expect(try await search("/api/v1/audit?until=2000-01-01T00:00:00Z").events.isEmpty)
+            var paged: [Int] = []
+            var uri = "/api/v1/audit?limit=2"
+            while true {
+                let page = try await search(uri)
+                paged += page.events.compactMap { $0["seq"] as? Int }
+                guard let next = page.next else { break }
+                #expect(next == paged.last)
+                uri = "/api/v1/audit?limit=2&before=\(next)"
+            }
+            #expect(paged == all.compactMap { $0["seq"] as? Int } && paged == paged.sorted(by: >))
             let verified = try await client.call(.get, "/api/v1/audit/verify", TAXIITestNode.rest("root"))
             #expect(verified.json["intact"] as? Bool == true)
             #expect((verified.json["entries"] as? Int ?? 0) > 5)

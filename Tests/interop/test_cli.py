@@ -344,6 +344,15 @@ def test_audit_list_and_verify_detect_an_edited_row(tmp_path: Path):
         assert r[1] == "cli"
     assert rows[1][4].startswith("Feed\\twith a tab\\nand a line break"), f"escaped detail: {rows[1][4]!r}"
     assert len(cli_ok(["audit", "list", "--limit", "2"], data).splitlines()) == 2
+    # Searching: an action, a family, an actor, a time range; a bad time is a usage error.
+    assert [ln.split("\t")[2] for ln in cli_ok(["audit", "list", "--action", "user.create"], data).splitlines()] == ["user.create"]
+    families = [ln.split("\t")[2] for ln in cli_ok(["audit", "list", "--action", "collection.*"], data).splitlines()]
+    assert families == ["collection.create"], families
+    assert cli_ok(["audit", "list", "--actor", "nobody"], data) == ""
+    assert len(cli_ok(["audit", "list", "--since", "2000-01-01T00:00:00Z", "--until", "2999-01-01T00:00:00Z"], data).splitlines()) == 4
+    assert cli_ok(["audit", "list", "--since", "2999-01-01T00:00:00Z"], data) == ""
+    r = cli(["audit", "list", "--since", "yesterday"], data)
+    assert r.returncode == 2 and "--since must be an RFC 3339" in r.stderr, r.stderr
 
     assert cli_ok(["audit", "verify"], data).strip() == "audit log intact: 4 entries"
 

@@ -156,8 +156,16 @@ extension OpenAPIDocument {
             success: (200, "The count", ref("Count")), errors: [403, 404]),
         Operation(
             method: "GET", path: "/audit", id: "listAuditEvents", tag: "audit",
-            summary: "The newest audit log entries, newest first (administrators)",
-            query: [("limit", "most entries (default 100, at most 10000)", limit)],
+            summary: "Audit log entries, newest first, searched by actor, action, target and time (administrators)",
+            query: [
+                ("limit", "most entries (default 100, at most 10000)", limit),
+                ("actor", "exactly this actor", string),
+                ("action", "exactly this action, or a family such as `auth.*`", string),
+                ("target", "exactly this target", string),
+                ("since", "entries at or after this time (RFC 3339)", dateTime),
+                ("until", "entries before this time (RFC 3339)", dateTime),
+                ("before", "entries older than this sequence number (the `next` of the previous page)", limit),
+            ],
             success: (200, "The entries", ref("AuditLog")), errors: [400, 403]),
         Operation(
             method: "GET", path: "/audit/verify", id: "verifyAuditLog", tag: "audit",

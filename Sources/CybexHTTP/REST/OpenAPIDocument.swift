@@ -503,10 +503,20 @@ enum OpenAPIDocument {
             (
                 "AuditEvent",
                 object(
-                    [("time", dateTime), ("actor", string), ("action", string), ("target", string), ("detail", string)],
-                    required: ["time", "actor", "action", "target", "detail"])
+                    [
+                        ("seq", integer), ("time", dateTime), ("actor", string), ("action", string), ("target", string),
+                        ("detail", string),
+                    ],
+                    required: ["seq", "time", "actor", "action", "target", "detail"])
             ),
-            ("AuditLog", list("events", of: "AuditEvent")),
+            (
+                "AuditLog",
+                object(
+                    [
+                        ("events", array(ref("AuditEvent"))),
+                        ("next", described(integer, "present when the page is full: pass it as `before` for the older entries")),
+                    ], required: ["events"])
+            ),
             (
                 "AuditVerification",
                 object(

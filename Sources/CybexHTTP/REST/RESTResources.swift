@@ -133,8 +133,11 @@ enum RESTResources {
         ])
     }
 
-    static func auditEvent(_ event: AuditEvent) -> JSONValue {
-        .object([
+    /// An audit log entry: its sequence number and event.
+    static func auditEntry(_ entry: AuditEntry) -> JSONValue {
+        let event = entry.event
+        return .object([
+            ("seq", .number(String(entry.seq))),
             ("time", time(event.time)),
             ("actor", .string(event.actor)),
             ("action", .string(event.action)),

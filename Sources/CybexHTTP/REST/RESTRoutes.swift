@@ -248,12 +248,30 @@ struct RESTRoutes: Sendable {
 
     // MARK: Audit log
 
+    /// The audit log, newest first, searched by actor, action (or `family.*`), target and time;
+    /// `next` is the `before` of the following (older) page when this one is full.
     func auditLog(_ request: Request, _ context: Context) async throws -> Response {
         _ = try requireAdmin(context)
-        let parameters = try RESTQuery(request, allowed: ["limit"])
-        let limit = try parameters.limit(default: 100, max: Self.maxAuditLimit)
-        let events = try await store.auditEvents(limit: limit)
-        return json(.object([("events", .array(events.map(RESTResources.auditEvent)))]))
+        let parameters = try RESTQuery(request, allowed: ["limit", "actor", "action", "target", "since", "until", "before"])
+        func time(_ key: String) throws -> Int64? {
+            guard let text = parameters[key] else { return nil }
+            guard let timestamp = STIXTimestamp(parsing: text) else {
+                throw RESTError.invalid(key, "'\(key)' must be an RFC 3339 UTC timestamp such as 2026-01-31T00:00:00Z")
+            }
+            return timestamp.microseconds
+        }
+        var before: Int64?
+        if let text = parameters["before"] {
+            guard let seq = Int64(text), seq > 0 else { throw RESTError.invalid("before", "'before' must be a positive sequence number") }
+            before = seq
+        }
+        let query = AuditQuery(
+            actor: parameters["actor"], action: parameters["action"], target: parameters["target"], since: try time("since"),
+            until: try time("until"), before: before, limit: try parameters.limit(default: 100, max: Self.maxAuditLimit))
+        let entries = try await store.auditEntries(matching: query)
+        var members: [(key: String, value: JSONValue)] = [("events", .array(entries.map(RESTResources.auditEntry)))]
+        if entries.count == query.limit, let oldest = entries.last { members.append(("next", .number(String(oldest.seq)))) }
+        return json(.object(members))
     }
 
     func verifyAudit(_ request: Request, _ context: Context) async throws -> Response {

@@ -15,13 +15,31 @@ struct AuditCommand: AsyncParsableCommand {
             discussion: "Tabs, line breaks and backslashes within a field are written as \\t, \\n, \\r and \\\\.")
         @OptionGroup var store: StoreOptions
         @Option(help: "How many events to list.") var limit: Int = 100
+        @Option(help: "Only this actor's events.") var actor: String?
+        @Option(help: "Only this action, or a family such as auth.* (quote it for the shell).") var action: String?
+        @Option(help: "Only events on this target.") var target: String?
+        @Option(help: "Only events at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).") var since: String?
+        @Option(help: "Only events before this time (RFC 3339).") var until: String?
 
         func validate() throws {
             if limit <= 0 { throw ValidationError("--limit must be a positive number") }
+            _ = try time(since, "--since")
+            _ = try time(until, "--until")
+        }
+
+        func time(_ text: String?, _ option: String) throws -> Int64? {
+            guard let text else { return nil }
+            guard let timestamp = STIXTimestamp(parsing: text) else {
+                throw ValidationError("\(option) must be an RFC 3339 UTC timestamp such as 2026-11-01T00:00:00Z")
+            }
+            return timestamp.microseconds
         }
 
         func run() async throws {
-            let events = try await store.withStore { try await $0.auditEvents(limit: limit) }
+            let query = AuditQuery(
+                actor: actor, action: action, target: target, since: try time(since, "--since"), until: try time(until, "--until"),
+                limit: limit)
+            let events = try await store.withStore { try await $0.auditEntries(matching: query) }.map(\.event)
             for event in events {
                 let fields = [
                     STIXTimestamp.format(microseconds: event.time), event.actor, event.action, event.target,
