@@ -108,7 +108,8 @@ let package = Package(
         .testTarget(
             name: "CybexStoreTests",
             dependencies: [
-                "CybexCore", "CybexFormats", "CybexStore", "CybexTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "CybexCore", "CybexFormats", "CybexStore", "CybexEngine", "CybexTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

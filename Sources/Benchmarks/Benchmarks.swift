@@ -83,8 +83,7 @@ struct Read: AsyncParsableCommand {
         let (store, folder) = try await freshStore(options.database)
         let collection = CollectionRecord(id: UUID().uuidString.lowercased(), title: "bench", createdAt: Clock.nowMicroseconds())
         try await store.createCollection(collection)
-        let decoded = try STIXBundleDecoder.decode(bytes, as: .bundle)
-        _ = try await Ingestor(store: store).store(decoded, into: collection, owner: "bench")
+        _ = try await Ingestor(store: store).ingest(bytes, as: .bundle, into: collection, owner: "bench")
         var rates: [Double] = []
         for run in 1...options.runs {
             let (count, seconds) = try await measure { () async throws -> Int in
@@ -136,8 +135,7 @@ struct Policy: AsyncParsableCommand {
         let collection = try await admin.addCollection(
             title: "bench", description: nil, readers: ["cert", "national"], writers: ["cert"])
         let cert = try await store.organisation(named: "cert")!
-        let decoded = try STIXBundleDecoder.decode(bytes, as: .bundle)
-        _ = try await Ingestor(store: store).store(decoded, into: collection, owner: cert.id)
+        _ = try await Ingestor(store: store).ingest(bytes, as: .bundle, into: collection, owner: cert.id)
         let service = CollectionService(store: store, readAudit: ReadAuditLog(store: store))  // as `cybex serve` does
         func principal(_ organisation: String) async throws -> Principal {
             let user = try await admin.addUser(

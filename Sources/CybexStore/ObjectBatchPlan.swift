@@ -1,9 +1,10 @@
 import CybexCore
 
-/// What adding one batch of objects does, decided in memory from the versions already stored: the
-/// rules both backends write by. In order, each object is a duplicate (this version is already in
-/// the collection), an addition of a version the store holds elsewhere, a rejection by
-/// ``VersionRules``, or a new object row. Objects earlier in the batch count as stored for the ones
+/// What adding one batch of objects does, decided in memory from the poster's own lineage of its
+/// ids and the other organisations' versions the poster sees in the collection: the rules both
+/// backends write by. In order, each object is a duplicate (this version is already in the
+/// collection), an addition of a version the store holds elsewhere, a rejection (``VersionRules``,
+/// or a version of an object another organisation posted), or a new object row. Objects earlier in the batch count as stored for the ones
 /// after them. The backend then writes ``newObjects`` and ``members``.
 struct ObjectBatchPlan: Sendable {
     /// One row of `collection_objects` to write.
@@ -37,6 +38,14 @@ struct ObjectBatchPlan: Sendable {
         self.nextDateAdded = firstDateAdded
     }
 
+    /// Versions of each id in the collection that other organisations posted and the poster may see.
+    private var foreign: [String: Set<Int64>] = [:]
+
+    /// Records a version of `id` in the collection that another organisation posted and the poster may see.
+    mutating func loadForeign(id: String, version: Int64) {
+        foreign[id, default: []].insert(version)
+    }
+
     /// Records a stored version of `id`; call in ascending version order per id.
     mutating func load(_ version: ExistingVersion, id: String, inCollection member: Bool) {
         stored[id, default: []].append(version)
@@ -50,6 +59,19 @@ struct ObjectBatchPlan: Sendable {
             let key = object.versionKey ?? unversionedKey
             let ref = VersionRef(id: object.id, version: key)
             let existing = stored[object.id] ?? []
+            if existing.isEmpty, object.versionKey != nil, let theirs = foreign[object.id] {
+                // Another organisation's object, which the poster sees in this collection: only its
+                // creator versions it. The very version it sees is already there.
+                if theirs.contains(key) {
+                    outcomes.append(.duplicate)
+                } else {
+                    outcomes.append(
+                        .rejected(
+                            reason: "object \(object.id) was posted to this collection by another organisation; only its "
+                                + "creator may version it (STIX 2.1 section 3.6): give your own object an id of its own"))
+                }
+                continue
+            }
             let pk: Int64
             var newVersion = false
             if let same = existing.first(where: { $0.version == key }) {

@@ -54,13 +54,3 @@ public final class ObjectBatchQueue: @unchecked Sendable {
         return batch
     }
 }
-
-extension Store {
-    /// Adds every batch of `queue` in one transaction. This default collects the batches first;
-    /// ``SQLiteStore`` writes each batch as it arrives.
-    public func addObjects(from queue: ObjectBatchQueue, to collectionID: String, owner: String) async throws -> [AddOutcome] {
-        var all: [STIXObjectRecord] = []
-        while let batch = queue.next() { all += batch }
-        return try await addObjects(all, to: collectionID, owner: owner)
-    }
-}

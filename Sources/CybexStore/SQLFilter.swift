@@ -36,13 +36,14 @@ enum SQLFilter {
                     alternatives.append(
                         """
                         NOT EXISTS (SELECT 1 FROM collection_objects x JOIN objects xo ON xo.pk = x.object_pk \
-                        WHERE x.id = m.id AND x.collection_id = m.collection_id AND x.version \(beyond) m.version AND \(visible))
+                        WHERE x.id = m.id AND x.collection_id = m.collection_id AND x.owner_org = m.owner_org \
+                        AND x.version \(beyond) m.version AND \(visible))
                         """)
                 } else {
                     alternatives.append(
                         """
                         m.version = (SELECT \(aggregate)(x.version) FROM collection_objects x \
-                        WHERE x.collection_id = m.collection_id AND x.id = m.id)
+                        WHERE x.collection_id = m.collection_id AND x.id = m.id AND x.owner_org = m.owner_org)
                         """)
                 }
             }
@@ -61,6 +62,11 @@ enum SQLFilter {
             }
         }
         return sql
+    }
+
+    /// The condition that limits a removal to one organisation's lineage, if it has an owner.
+    static func owned(by owner: String?, next: (SQLValue) -> String) -> String {
+        owner.map { " AND m.owner_org = \(next(.text($0)))" } ?? ""
     }
 
     /// The SQL form of ``ReadScope/allows(marking:owner:recipients:)`` over the `objects` row

@@ -85,25 +85,41 @@ public protocol Store: Sendable {
     // MARK: Objects
 
     /// Adds object versions to a collection in one transaction and says what became of each,
-    /// in the order given. `owner` is the organisation id recorded for objects new to the store.
-    func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String) async throws -> [AddOutcome]
-    /// Adds the batches that `queue` delivers, all in one transaction, as ``addObjects(_:to:owner:)``
-    /// does for one array; outcomes are in delivery order. A default implementation collects the
-    /// batches first.
-    func addObjects(from queue: ObjectBatchQueue, to collectionID: String, owner: String) async throws -> [AddOutcome]
+    /// in the order given. `owner` is the posting organisation: the objects are versions of its own
+    /// lineage of each id (unique by id, owner and version), and every outcome is decided from that
+    /// lineage alone, and from the other organisations' versions in the collection that `scope`
+    /// (what the poster may see of it; nil: everything) shows: a version of an object posted by
+    /// another organisation is a duplicate when it is one of those, and refused otherwise (only
+    /// the creator versions an object). Unversioned objects (SCOs) are each organisation's own
+    /// posting, whoever else posted the same id. `commit`, when given, is called
+    /// with the outcomes inside the transaction, and what it returns (the audit entries, the TAXII
+    /// status resource) is written in that same transaction: the objects, their audit and their
+    /// status commit together or not at all.
+    func addObjects(
+        _ objects: [STIXObjectRecord], to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
+    ) async throws -> [AddOutcome]
+    /// Adds the batches that `queue` delivers, all in one transaction, as
+    /// ``addObjects(_:to:owner:scope:commit:)`` does for one array; outcomes are in delivery order.
+    func addObjects(
+        from queue: ObjectBatchQueue, to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
+    ) async throws -> [AddOutcome]
     /// One page of a collection's object versions, ascending by date added; only those the
     /// query's ``ObjectQuery/scope`` allows, and `last`/`first` are the newest/oldest of those.
     func objects(in collectionID: String, matching query: ObjectQuery) async throws -> ObjectPage
     /// Removes the selected versions of one object from a collection, among those `scope` allows
-    /// (nil: all); returns how many were removed.
+    /// (nil: all) and, with an `owner`, only that organisation's lineage (first and last are then
+    /// that lineage's); returns how many were removed. `audit`, when given, is called with that
+    /// number inside the transaction and its entries are written with the removal.
     func deleteObject(
-        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?
+        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?,
+        owner: String?, audit: (@Sendable (Int) -> [AuditEvent])?
     ) async throws -> Int
     /// How many object versions the collection holds that `scope` allows (nil: all).
     func objectCount(in collectionID: String, scope: ReadScope?) async throws -> Int
-    /// The stored marking definitions among `ids`, each with the recipients it names (empty for a
-    /// marking definition that is not a distribution marking).
-    func markingDefinitions(ids: Set<String>) async throws -> [String: Set<String>]
+    /// The stored marking definitions among `ids` that `visibility` lets the poster reference
+    /// (nil: every one), each with the recipients it names (empty for a marking definition that is
+    /// not a distribution marking).
+    func markingDefinitions(ids: Set<String>, visibleTo visibility: MarkingVisibility?) async throws -> [String: Set<String>]
 
     // MARK: Data lifecycle
 
@@ -155,6 +171,25 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// Adds object versions with nothing else written in their transaction.
+    public func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String) async throws
+        -> [AddOutcome]
+    {
+        try await addObjects(objects, to: collectionID, owner: owner, scope: nil, commit: nil)
+    }
+
+    /// Adds the batches of `queue` with nothing else written in their transaction.
+    public func addObjects(from queue: ObjectBatchQueue, to collectionID: String, owner: String) async throws
+        -> [AddOutcome]
+    {
+        try await addObjects(from: queue, to: collectionID, owner: owner, scope: nil, commit: nil)
+    }
+
+    /// Every stored marking definition among `ids`, whoever posted it (the node's own maintenance).
+    public func markingDefinitions(ids: Set<String>) async throws -> [String: Set<String>] {
+        try await markingDefinitions(ids: ids, visibleTo: nil)
+    }
+
     /// How many object versions the collection holds.
     public func objectCount(in collectionID: String) async throws -> Int {
         try await objectCount(in: collectionID, scope: nil)
@@ -164,7 +199,51 @@ extension Store {
     public func deleteObject(id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?)
         async throws -> Int
     {
-        try await deleteObject(id: id, from: collectionID, versions: versions, specVersions: specVersions, scope: nil)
+        try await deleteObject(
+            id: id, from: collectionID, versions: versions, specVersions: specVersions, scope: nil, owner: nil, audit: nil)
+    }
+
+    /// Removes the selected versions of one object among those `scope` allows; returns how many were removed.
+    public func deleteObject(
+        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?
+    ) async throws -> Int {
+        try await deleteObject(
+            id: id, from: collectionID, versions: versions, specVersions: specVersions, scope: scope, owner: nil, audit: nil)
+    }
+}
+
+/// What is written in the transaction of an add, decided from its outcomes.
+public struct AddCommit: Sendable {
+    /// Audit entries, appended to the chain in the same transaction.
+    public var audit: [AuditEvent]
+    /// The TAXII status resource of the request, when it has one.
+    public var status: StoredStatus?
+
+    public init(audit: [AuditEvent], status: StoredStatus? = nil) {
+        self.audit = audit
+        self.status = status
+    }
+}
+
+/// Called inside an add's transaction with its outcomes (in the order the objects were given);
+/// what it returns is written before the transaction commits.
+public typealias AddCommitter = @Sendable ([AddOutcome]) throws -> AddCommit
+
+/// Which stored marking definitions a poster may reference: its own organisation's, wherever they
+/// are, and those it may see in the collection it posts to. A definition it may not see is answered
+/// as one never posted.
+public struct MarkingVisibility: Sendable, Hashable {
+    /// The posting organisation.
+    public var owner: String
+    /// The collection posted to.
+    public var collectionID: String
+    /// What the poster may see of that collection.
+    public var scope: ReadScope
+
+    public init(owner: String, collectionID: String, scope: ReadScope) {
+        self.owner = owner
+        self.collectionID = collectionID
+        self.scope = scope
     }
 }
 

@@ -146,8 +146,9 @@ struct World {
         return world
     }
 
-    /// Posts ~1,000 objects of up to three versions to each collection, each version by a random
-    /// writer with a random marking; TLP:RED versions mostly name recipients with a distribution marking.
+    /// Posts ~1,000 objects of up to three versions to each collection, each object by a random
+    /// writer (only an object's creator versions it) and each version with a random marking; TLP:RED
+    /// versions mostly name recipients with a distribution marking.
     mutating func populate(random: inout SeededGenerator) async throws {
         let service = CollectionService(store: store)
         var principals: [Principal] = []
@@ -164,10 +165,11 @@ struct World {
         for c in collections.indices {
             let count = 1000
             let versionCounts = (0..<count).map { _ in [1, 1, 1, 2, 2, 3].randomElement(using: &random)! }
+            let posters = (0..<count).map { _ in collections[c].writers.randomElement(using: &random)! }
             for round in 0..<3 {
                 var envelopes: [Int: [String]] = [:]
                 for n in 0..<count where versionCounts[n] > round {
-                    let poster = collections[c].writers.randomElement(using: &random)!
+                    let poster = posters[n]
                     let id = "indicator--" + Self.uuid(c * 100_000 + n)
                     let modified = Int64(1_767_225_600_000_000) + Int64(round) * 1_000_000
                     var refs: [String] = []

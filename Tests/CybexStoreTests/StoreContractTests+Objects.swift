@@ -204,7 +204,7 @@ extension StoreContractTests {
             #expect(read.records.first?.json == object.json)
             // The creator compared by the versioning rules is the one stored, byte for byte.
             let next = Fixture.sdo(id, modified: Fixture.base + 1, createdBy: "identity--" + awkward)
-            guard case .added(_, true) = try await store.addObjects([next], to: c.id, owner: Self.owner)[0] else {
+            guard case .added(_, true) = try await store.addObjects([next], to: c.id, owner: "owner\t\\N")[0] else {
                 Issue.record("the creator did not survive storage")
                 return
             }

@@ -31,6 +31,9 @@ public struct IngestItem: Sendable, Hashable {
     }
 }
 
+/// What to write in the transaction that stores a document's objects, decided from its report.
+public typealias IngestCommitter = @Sendable (IngestReport) -> AddCommit
+
 /// The outcome of ingesting one bundle or envelope.
 public struct IngestReport: Sendable {
     public var items: [IngestItem]
@@ -56,30 +59,51 @@ public struct Ingestor: Sendable {
         self.limits = limits
     }
 
-    /// Ingests `bytes` into `collection` on behalf of `owner` (the organisation id recorded as the
-    /// owner of objects new to the store). Throws only when the document as a whole is unusable.
+    /// Ingests `bytes` into `collection` on behalf of `owner`, the posting organisation. The
+    /// outcomes depend only on what the poster may see: its own lineage of each id, and what
+    /// `scope` (what it may see of the collection; nil: everything, the node's own imports) shows
+    /// of other organisations' objects and marking definitions. `commit` says what to write in the
+    /// objects' transaction (their audit entry, a status resource), from the report. Throws only
+    /// when the document as a whole is unusable.
     public func ingest(
-        _ bytes: [UInt8], as container: STIXBundleDecoder.Container, into collection: CollectionRecord, owner: String
+        _ bytes: [UInt8], as container: STIXBundleDecoder.Container, into collection: CollectionRecord, owner: String,
+        scope: ReadScope? = nil, commit: IngestCommitter? = nil
     ) async throws -> IngestReport {
         let document = try STIXBundleDecoder.parse(bytes, as: container, limits: limits)
-        return try await store(document, into: collection, owner: owner)
+        return try await store(document, into: collection, owner: owner, scope: scope, commit: commit)
     }
 
     /// Validates and stores a parsed document. Objects are validated in chunks on a separate
-    /// thread while the store writes the chunks before them, all in one transaction.
+    /// thread while the store writes the chunks before them, all in one transaction, which also
+    /// holds what `commit` returns for the report.
     public func store(
-        _ document: ParsedDocument, into collection: CollectionRecord, owner: String, progress: (@Sendable (Int) -> Void)? = nil
+        _ document: ParsedDocument, into collection: CollectionRecord, owner: String,
+        scope: ReadScope? = nil, progress: (@Sendable (Int) -> Void)? = nil, commit: IngestCommitter? = nil
     ) async throws -> IngestReport {
         let chunkSize = 500
-        let markings = try await MarkingResolver(document: document, store: store)
-        if document.count <= chunkSize {
-            return try await store(
-                document.decode(0..<document.count).map(markings.resolve), into: collection, owner: owner)
-        }
-        let queue = ObjectBatchQueue()
+        let visibility = scope.map { MarkingVisibility(owner: owner, collectionID: collection.id, scope: $0) }
+        let markings = try await MarkingResolver(document: document, store: store, visibility: visibility)
         // Only what the report needs of each object is kept, not the records (their JSON,
         // observables and edges go to the store and are let go).
         let items = Mutex<[IngestItem]>([])
+        let finished = Mutex<IngestReport?>(nil)
+        // Called in the store's transaction once every batch is written: the decoding side has
+        // recorded every item by then.
+        let committer: AddCommitter = { outcomes in
+            let report = Self.report(items.withLock { $0 }, outcomes)
+            finished.withLock { $0 = report }
+            return commit?(report) ?? AddCommit(audit: [])
+        }
+        if document.count <= chunkSize {
+            let decoded = document.decode(0..<document.count).map(markings.resolve)
+            items.withLock { $0 = decoded.map(Self.item) }
+            var records: [STIXObjectRecord] = []
+            records.reserveCapacity(decoded.count)
+            for case .valid(let record) in decoded { records.append(record) }
+            _ = try await store.addObjects(records, to: collection.id, owner: owner, scope: scope, commit: committer)
+            return finished.withLock { $0 } ?? IngestReport(items: [])
+        }
+        let queue = ObjectBatchQueue()
         DispatchQueue.global(qos: .userInitiated).async {
             var start = 0
             while start < document.count {
@@ -95,17 +119,8 @@ public struct Ingestor: Sendable {
             }
             queue.finish()
         }
-        let outcomes = try await store.addObjects(from: queue, to: collection.id, owner: owner)
-        return report(items.withLock { $0 }, outcomes)
-    }
-
-    /// Stores already decoded objects (see ``STIXBundleDecoder``) and reports on each.
-    public func store(_ decoded: [DecodedObject], into collection: CollectionRecord, owner: String) async throws -> IngestReport {
-        var records: [STIXObjectRecord] = []
-        records.reserveCapacity(decoded.count)
-        for case .valid(let record) in decoded { records.append(record) }
-        let outcomes = records.isEmpty ? [] : try await store.addObjects(records, to: collection.id, owner: owner)
-        return report(decoded.map(Self.item), outcomes)
+        _ = try await store.addObjects(from: queue, to: collection.id, owner: owner, scope: scope, commit: committer)
+        return finished.withLock { $0 } ?? IngestReport(items: [])
     }
 
     /// The report's entry for a decoded object before it is stored: `added` for a valid one (the
@@ -121,7 +136,7 @@ public struct Ingestor: Sendable {
 
     /// Completes the entries of decoded objects with the store's outcomes for the valid ones
     /// (same order: every entry still `added` is a valid object).
-    func report(_ decoded: [IngestItem], _ outcomes: [AddOutcome]) -> IngestReport {
+    static func report(_ decoded: [IngestItem], _ outcomes: [AddOutcome]) -> IngestReport {
         var items = decoded
         var recordPositions: [Int] = []
         recordPositions.reserveCapacity(outcomes.count)

@@ -19,8 +19,10 @@ public struct MarkingResolver: Sendable {
     /// Organisation ids by name and by id.
     var organisations: [String: String] = [:]
 
-    /// Reads what `document` references and defines, and looks the rest up in `store`.
-    public init(document: ParsedDocument, store: any Store) async throws {
+    /// Reads what `document` references and defines, and looks the rest up in `store` among the
+    /// definitions `visibility` lets the poster reference (nil: all of them): one it may not see is
+    /// answered as one never posted.
+    public init(document: ParsedDocument, store: any Store, visibility: MarkingVisibility? = nil) async throws {
         let (referenced, _) = document.markingIDs()
         let definitions = document.decodeMarkingDefinitions()
         let needsOrganisations = definitions.values.contains {
@@ -44,7 +46,9 @@ public struct MarkingResolver: Sendable {
         }
         let unresolved = referenced.filter { TLPLevel(markingDefinitionID: $0) == nil && definitions[$0] == nil }
         if !unresolved.isEmpty {
-            for (id, recipients) in try await store.markingDefinitions(ids: unresolved) { known[id] = recipients }
+            for (id, recipients) in try await store.markingDefinitions(ids: unresolved, visibleTo: visibility) {
+                known[id] = recipients
+            }
         }
     }
 

@@ -130,33 +130,73 @@ public struct CollectionService: Sendable {
         return try await store.objectCount(in: collectionID, scope: view.scope)
     }
 
-    /// Ingests a TAXII envelope or STIX bundle; `forbidden` without write access.
+    /// Ingests a TAXII envelope or STIX bundle as the principal's organisation; `forbidden` without
+    /// write access. Every outcome depends only on what that organisation may see: its own lineage
+    /// of each id, and the marking definitions it may reference (SECURITY.md, "Who may version,
+    /// delete, and what a post reveals"). The objects, their `objects.add` audit entry and the
+    /// status resource `status` makes from the report (TAXII's) commit in one transaction.
     public func add(
-        _ bytes: [UInt8], as container: STIXBundleDecoder.Container, to collectionID: String, by principal: Principal
+        _ bytes: [UInt8], as container: STIXBundleDecoder.Container, to collectionID: String, by principal: Principal,
+        status: (@Sendable (IngestReport) -> StoredStatus)? = nil
     ) async throws -> IngestReport {
         let view = try await collection(id: collectionID, for: principal)
         guard view.canWrite else { throw EngineError(.forbidden, "you may not add objects to collection '\(collectionID)'") }
-        let report = try await ingestor.ingest(bytes, as: container, into: view.collection, owner: principal.organisation.id)
-        try await audit(
-            principal, "objects.add", collectionID,
-            "\(report.added) added, \(report.newVersions) new versions, \(report.duplicates) duplicates, \(report.rejected.count) rejected"
-        )
-        return report
+        let owner = principal.organisation.id
+        let actor = principal.user.username
+        return try await ingestor.ingest(
+            bytes, as: container, into: view.collection, owner: owner, scope: view.scope
+        ) { report in
+            AddCommit(
+                audit: [
+                    AuditEvent(
+                        time: Clock.nowMicroseconds(), actor: actor, action: "objects.add", target: collectionID,
+                        detail: Self.summary(of: report))
+                ],
+                status: status?(report))
+        }
     }
 
-    /// Deletes the selected versions of one object; `notFound` when none matched.
+    /// The counts of a report, as its audit entry gives them.
+    public static func summary(of report: IngestReport) -> String {
+        "\(report.added) added, \(report.newVersions) new versions, \(report.duplicates) duplicates, \(report.rejected.count) rejected"
+    }
+
+    /// Deletes the selected versions of one object; `notFound` when none matched. A writer deletes
+    /// only its own organisation's postings (its lineage of the id): an object it may see but did
+    /// not post is `forbidden`, one it may not see is `notFound`, as if never posted. An
+    /// administrator deletes any organisation's postings, audited as such. The audit entry commits
+    /// with the removal.
     public func delete(
         objectID: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, by principal: Principal
     ) async throws -> Int {
         let view = try await collection(id: collectionID, for: principal)
         guard view.canRead else { throw EngineError(.forbidden, "you may not read collection '\(collectionID)'") }
         guard view.canWrite else { throw EngineError(.forbidden, "you may not delete objects from collection '\(collectionID)'") }
+        let administrator = principal.user.role == .admin
+        let owner = administrator ? nil : principal.organisation.id
+        let actor = principal.user.username
         let removed = try await store.deleteObject(
             id: objectID, from: collectionID, versions: versions, specVersions: specVersions,
-            scope: view.scope)
-        guard removed > 0 else { throw EngineError(.notFound, "no object '\(objectID)' in collection '\(collectionID)'") }
-        try await audit(principal, "objects.delete", collectionID, "\(objectID): \(removed) versions")
-        return removed
+            scope: administrator ? nil : view.scope, owner: owner
+        ) { removed in
+            guard removed > 0 else { return [] }
+            let detail = "\(objectID): \(removed) versions" + (administrator ? " (as administrator: any organisation's postings)" : "")
+            return [
+                AuditEvent(
+                    time: Clock.nowMicroseconds(), actor: actor, action: "objects.delete", target: collectionID, detail: detail)
+            ]
+        }
+        guard removed == 0 else { return removed }
+        if owner != nil {
+            let query = ObjectQuery(
+                ids: [objectID], versions: versions, specVersions: specVersions, limit: 1, withContent: false, scope: view.scope)
+            if !(try await store.objects(in: collectionID, matching: query).records.isEmpty) {
+                throw EngineError(
+                    .forbidden,
+                    "object '\(objectID)' was posted by another organisation: only its own organisation or an administrator may delete it")
+            }
+        }
+        throw EngineError(.notFound, "no object '\(objectID)' in collection '\(collectionID)'")
     }
 
     func audit(_ principal: Principal, _ action: String, _ target: String, _ detail: String) async throws {

@@ -163,18 +163,20 @@ struct TAXIIRoutes: Sendable {
             throw tooLarge()
         }
         let requested = Clock.nowMicroseconds()
-        let report = try await collections.add(Array(buffer: body), as: .envelope, to: collectionID, by: principal)
-        let stored = Clock.nowMicroseconds()
         let statusID = Secrets.uuid()
-        let statusJSON = JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested))
-        try await store.saveStatus(StoredStatus(id: statusID, userID: principal.user.id, createdAt: requested, json: statusJSON))
+        let userID = principal.user.id
+        // The status resource is written in the objects' transaction: both exist, or neither.
+        let report = try await collections.add(Array(buffer: body), as: .envelope, to: collectionID, by: principal) {
+            report in
+            StoredStatus(
+                id: statusID, userID: userID, createdAt: requested,
+                json: JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested)))
+        }
         context.logger.debug(
             "objects added",
-            metadata: [
-                "objects": "\(report.items.count)", "ingest_ms": "\((stored - requested) / 1000)",
-                "status_ms": "\((Clock.nowMicroseconds() - stored) / 1000)",
-            ])
-        return bytes(statusJSON, status: .accepted)
+            metadata: ["objects": "\(report.items.count)", "ingest_ms": "\((Clock.nowMicroseconds() - requested) / 1000)"])
+        return bytes(
+            JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested)), status: .accepted)
     }
 
     // MARK: Helpers

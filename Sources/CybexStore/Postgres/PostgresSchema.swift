@@ -258,5 +258,18 @@ enum PostgresSchema {
                 "UPDATE objects SET granular_marked = 1 WHERE position(convert_to('\"granular_markings\"', 'UTF8') IN json) > 0",
             ]
         ),
+        (
+            // Lineages: object rows unique by (id, owner, version), memberships carry the owner
+            // (see the SQLite step of the same number).
+            9,
+            [
+                "ALTER TABLE objects DROP CONSTRAINT objects_id_version_key",
+                "ALTER TABLE objects ADD CONSTRAINT objects_id_owner_version_key UNIQUE (id, owner_org, version)",
+                "ALTER TABLE collection_objects ADD COLUMN owner_org TEXT NOT NULL DEFAULT ''",
+                "UPDATE collection_objects m SET owner_org = o.owner_org FROM objects o WHERE o.pk = m.object_pk",
+                "DROP INDEX collection_objects_by_id",
+                "CREATE UNIQUE INDEX collection_objects_by_id ON collection_objects (collection_id, id, owner_org, version)",
+            ]
+        ),
     ]
 }

@@ -13,7 +13,12 @@ extension PostgresStore {
 
     public func appendAudit(_ events: [AuditEvent]) async throws {
         guard !events.isEmpty else { return }
-        try await transaction { connection in
+        try await transaction { connection in try await Self.appendAudit(events, on: connection, logger: logger) }
+    }
+
+    /// Appends `events` to the chain in the caller's transaction, holding the head row's lock to commit.
+    static func appendAudit(_ events: [AuditEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !events.isEmpty else { return }
             var head = try await Self.auditHead(connection, logger: logger, forUpdate: true)
             for event in events {
             let entry = AuditChain.entry(after: head, event)
@@ -30,7 +35,6 @@ extension PostgresStore {
                 """,
                 logger: logger)
             }
-        }
     }
 
     public func auditEvents(limit: Int) async throws -> [AuditEvent] {

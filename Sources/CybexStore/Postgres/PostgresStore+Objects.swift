@@ -13,12 +13,22 @@ extension PostgresStore {
     /// the outcomes are decided in memory, then new primary keys are drawn from the sequence and the
     /// rows go in by `COPY … FROM STDIN`. A large batch may then refresh the planner's statistics
     /// (``refreshStatisticsAfterAdding(_:)``).
-    public func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String) async throws
-        -> [AddOutcome]
-    {
-        let outcomes = try await addObjectsInOneTransaction(objects, to: collectionID, owner: owner)
+    public func addObjects(
+        _ objects: [STIXObjectRecord], to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
+    ) async throws -> [AddOutcome] {
+        let outcomes = try await addObjectsInOneTransaction(
+            objects, to: collectionID, owner: owner, scope: scope, commit: commit)
         await refreshStatisticsAfterAdding(outcomes.count { if case .added = $0 { true } else { false } })
         return outcomes
+    }
+
+    /// Collects the batches of `queue`, then adds them in one transaction.
+    public func addObjects(
+        from queue: ObjectBatchQueue, to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
+    ) async throws -> [AddOutcome] {
+        var all: [STIXObjectRecord] = []
+        while let batch = queue.next() { all += batch }
+        return try await addObjects(all, to: collectionID, owner: owner, scope: scope, commit: commit)
     }
 
     /// The smallest batch after which the statistics are looked at.
@@ -48,9 +58,9 @@ extension PostgresStore {
             .decode(Double.self) ?? -1
     }
 
-    private func addObjectsInOneTransaction(_ objects: [STIXObjectRecord], to collectionID: String, owner: String)
-        async throws -> [AddOutcome]
-    {
+    private func addObjectsInOneTransaction(
+        _ objects: [STIXObjectRecord], to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
+    ) async throws -> [AddOutcome] {
         try await transaction { connection in
             let last =
                 try await connection.query("SELECT last FROM clock WHERE id = 1 FOR UPDATE", logger: logger)
@@ -62,8 +72,9 @@ extension PostgresStore {
                     """
                     SELECT o.pk, o.id, o.version, o.revoked, o.created_by_ref, o.created,
                         EXISTS (SELECT 1 FROM collection_objects m
-                                WHERE m.collection_id = \(collectionID) AND m.id = o.id AND m.version = o.version)
-                    FROM objects o WHERE o.id = ANY(\(ids)) ORDER BY o.id, o.version
+                                WHERE m.collection_id = \(collectionID) AND m.id = o.id AND m.owner_org = o.owner_org
+                                AND m.version = o.version)
+                    FROM objects o WHERE o.id = ANY(\(ids)) AND o.owner_org = \(owner) ORDER BY o.id, o.version
                     """, logger: logger)
                 for try await (pk, id, version, revoked, createdByRef, created, member) in stored.decode(
                     (Int64, String, Int64, Bool, String?, Int64?, Bool).self)
@@ -72,6 +83,28 @@ extension PostgresStore {
                         ExistingVersion(
                             pk: pk, version: version, revoked: revoked, createdByRef: createdByRef, created: created),
                         id: id, inCollection: member)
+                }
+                // The other organisations' versions of these ids in the collection that the poster may see.
+                var binds = PostgresBindings()
+                binds.append(collectionID)
+                binds.append(ids)
+                binds.append(owner)
+                let visible =
+                    scope.map { scope in
+                        " AND " + SQLFilter.condition(scope, objects: "o") { value in
+                            binds.append(value)
+                            return "$\(binds.count)"
+                        }
+                    } ?? ""
+                let foreign = try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
+                            WHERE m.collection_id = $1 AND m.id = ANY($2) AND m.owner_org <> $3
+                            AND m.version <> \(unversionedKey)\(visible)
+                            """, binds: binds), logger: logger)
+                for try await (id, version) in foreign.decode((String, Int64).self) {
+                    plan.loadForeign(id: id, version: version)
                 }
             }
             plan.decide()
@@ -92,7 +125,7 @@ extension PostgresStore {
                     into: "collection_objects",
                     [
                         "collection_id", "date_added", "object_pk", "id", "type", "version", "taxii_version",
-                        "spec_version",
+                        "spec_version", "owner_org",
                     ],
                     plan.members, on: connection
                 ) { row, member in
@@ -105,9 +138,15 @@ extension PostgresStore {
                     row.integer(member.key)
                     row.integer(member.key == unversionedKey ? member.dateAdded : member.key)
                     row.text(object.specVersion)
+                    row.text(owner)
                 }
             }
             try await connection.query("UPDATE clock SET last = \(plan.nextDateAdded - 1) WHERE id = 1", logger: logger)
+            if let commit {
+                let written = try commit(plan.outcomes)
+                try await Self.appendAudit(written.audit, on: connection, logger: logger)
+                if let status = written.status { try await Self.saveStatus(status, on: connection, logger: logger) }
+            }
             return plan.outcomes
         }
     }
@@ -246,7 +285,8 @@ extension PostgresStore {
     /// ``addObjects(_:to:owner:)`` it holds the `clock` row lock, so that it never removes a version
     /// a concurrent add has just decided to reuse.
     public func deleteObject(
-        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?
+        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?,
+        owner: String?, audit: (@Sendable (Int) -> [AuditEvent])?
     ) async throws -> Int {
         if specVersions?.isEmpty == true { return 0 }
         return try await transaction { connection in
@@ -256,10 +296,15 @@ extension PostgresStore {
             binds.append(id)
             let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions, scope: scope)
             let filter = SQLFilter.build(query, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
+            let owned = SQLFilter.owned(by: owner) { value in
+                binds.append(value)
+                return "$\(binds.count)"
+            }
             let removed = try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
-                        DELETE FROM collection_objects AS m WHERE m.collection_id = $1 AND m.id = $2\(filter) RETURNING 1
+                        DELETE FROM collection_objects AS m WHERE m.collection_id = $1 AND m.id = $2\(filter)\(owned)
+                        RETURNING 1
                         """,
                     binds: binds),
                 logger: logger
@@ -280,6 +325,7 @@ extension PostgresStore {
                     try await connection.query(PostgresQuery(unsafeSQL: statement, binds: byID), logger: logger)
                 }
             }
+            if let audit { try await Self.appendAudit(audit(removed), on: connection, logger: logger) }
             return removed
         }
     }
@@ -293,13 +339,32 @@ extension PostgresStore {
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).first?.decode(Int.self) ?? 0
     }
 
-    public func markingDefinitions(ids: Set<String>) async throws -> [String: Set<String>] {
+    public func markingDefinitions(ids: Set<String>, visibleTo visibility: MarkingVisibility?) async throws
+        -> [String: Set<String>]
+    {
         guard !ids.isEmpty else { return [:] }
+        var binds = PostgresBindings()
+        binds.append(Array(ids))
+        var visible = ""
+        if let visibility {
+            // Its own, or one it may see in the collection it posts to.
+            binds.append(visibility.owner)
+            binds.append(visibility.collectionID)
+            let scoped = SQLFilter.condition(visibility.scope, objects: "o") { value in
+                binds.append(value)
+                return "$\(binds.count)"
+            }
+            visible = """
+                 AND (o.owner_org = $2 OR (EXISTS (SELECT 1 FROM collection_objects m
+                    WHERE m.object_pk = o.pk AND m.collection_id = $3) AND \(scoped)))
+                """
+        }
         let found = try await rows(
-            """
-            SELECT o.id, r.organisation_id FROM objects o LEFT JOIN object_recipients r ON r.object_pk = o.pk
-            WHERE o.type = 'marking-definition' AND o.id = ANY(\(Array(ids)))
-            """)
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT o.id, r.organisation_id FROM objects o LEFT JOIN object_recipients r ON r.object_pk = o.pk
+                    WHERE o.type = 'marking-definition' AND o.id = ANY($1)\(visible)
+                    """, binds: binds))
         var result: [String: Set<String>] = [:]
         for row in found {
             let (id, recipient) = try row.decode((String, String?).self)

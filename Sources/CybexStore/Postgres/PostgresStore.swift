@@ -372,13 +372,18 @@ public final class PostgresStore: Store {
     // MARK: Status
 
     public func saveStatus(_ status: StoredStatus) async throws {
-        _ = try await rows(
+        try await transaction { connection in try await Self.saveStatus(status, on: connection, logger: logger) }
+    }
+
+    /// Stores a status resource in the caller's transaction.
+    static func saveStatus(_ status: StoredStatus, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
             """
             INSERT INTO statuses (id, user_id, created_at, json)
             VALUES (\(status.id), \(status.userID), \(status.createdAt), \(ByteBuffer(bytes: status.json)))
             ON CONFLICT (id) DO UPDATE
                 SET user_id = EXCLUDED.user_id, created_at = EXCLUDED.created_at, json = EXCLUDED.json
-            """)
+            """, logger: logger)
     }
 
     public func status(id: String) async throws -> StoredStatus? {

@@ -236,5 +236,47 @@ enum SQLiteSchema {
                 "UPDATE objects SET granular_marked = 1 WHERE instr(json, CAST('\"granular_markings\"' AS BLOB)) > 0",
             ]
         ),
+        (
+            // Lineages (SECURITY.md, "Who may version, delete, and what a post reveals"): every
+            // organisation's postings of an id are versions of their own, so that a post by one
+            // organisation never versions, duplicates or reveals another's. Object rows are unique by
+            // (id, owner, version) instead of (id, version), and memberships carry the owner, so that
+            // the newest and oldest versions are chosen within one owner's lineage. SQLite cannot
+            // drop a table constraint: `objects` is copied into a table with the new one.
+            9,
+            [
+                """
+                CREATE TABLE objects_by_owner (
+                    pk INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    spec_version TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    version_text TEXT,
+                    created INTEGER,
+                    modified INTEGER,
+                    revoked INTEGER NOT NULL,
+                    created_by_ref TEXT,
+                    owner_org TEXT NOT NULL,
+                    tlp TEXT,
+                    valid_until INTEGER,
+                    json BLOB NOT NULL,
+                    granular_marked INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (id, owner_org, version))
+                """,
+                """
+                INSERT INTO objects_by_owner (pk, id, type, spec_version, version, version_text, created, modified,
+                    revoked, created_by_ref, owner_org, tlp, valid_until, json, granular_marked)
+                SELECT pk, id, type, spec_version, version, version_text, created, modified,
+                    revoked, created_by_ref, owner_org, tlp, valid_until, json, granular_marked FROM objects
+                """,
+                "DROP TABLE objects",
+                "ALTER TABLE objects_by_owner RENAME TO objects",
+                "ALTER TABLE collection_objects ADD COLUMN owner_org TEXT NOT NULL DEFAULT ''",
+                "UPDATE collection_objects SET owner_org = (SELECT o.owner_org FROM objects o WHERE o.pk = collection_objects.object_pk)",
+                "DROP INDEX collection_objects_by_id",
+                "CREATE UNIQUE INDEX collection_objects_by_id ON collection_objects (id, collection_id, owner_org, version)",
+            ]
+        ),
     ]
 }

@@ -8,15 +8,19 @@ extension SQLiteStore {
 
     public func appendAudit(_ events: [AuditEvent]) async throws {
         guard !events.isEmpty else { return }
-        try await write { db in
-            var head = try Self.auditHead(db)
-            for event in events {
-                let entry = AuditChain.entry(after: head, event)
-                try Self.insert(entry, db)
-                head = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
-            }
-            try Self.setAuditHead(head, db)
+        try await write { db in try Self.appendAudit(events, db) }
+    }
+
+    /// Appends `events` to the chain in the caller's transaction.
+    static func appendAudit(_ events: [AuditEvent], _ db: Database) throws {
+        guard !events.isEmpty else { return }
+        var head = try Self.auditHead(db)
+        for event in events {
+            let entry = AuditChain.entry(after: head, event)
+            try Self.insert(entry, db)
+            head = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
         }
+        try Self.setAuditHead(head, db)
     }
 
     public func auditEvents(limit: Int) async throws -> [AuditEvent] {

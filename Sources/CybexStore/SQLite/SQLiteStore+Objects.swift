@@ -4,25 +4,24 @@ import GRDB
 import GRDBSQLite
 
 extension SQLiteStore {
-    public func addObjects(_ objects: [STIXObjectRecord], to collectionID: String, owner: String)
-        async throws
-        -> [AddOutcome]
-    {
+    public func addObjects(
+        _ objects: [STIXObjectRecord], to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
+    ) async throws -> [AddOutcome] {
         try await write { db in
             var pending: [STIXObjectRecord]? = objects
-            return try Self.add(to: collectionID, owner: owner, db) {
+            return try Self.add(to: collectionID, owner: owner, scope: scope, commit: commit, db) {
                 defer { pending = nil }
                 return pending
             }
         }
     }
 
-    public func addObjects(from queue: ObjectBatchQueue, to collectionID: String, owner: String)
-        async throws -> [AddOutcome]
-    {
+    public func addObjects(
+        from queue: ObjectBatchQueue, to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
+    ) async throws -> [AddOutcome] {
         do {
             return try await write { db in
-                try Self.add(to: collectionID, owner: owner, db, nextBatch: queue.next)
+                try Self.add(to: collectionID, owner: owner, scope: scope, commit: commit, db, nextBatch: queue.next)
             }
         } catch {
             queue.cancel()
@@ -34,7 +33,8 @@ extension SQLiteStore {
     /// are decided by ``ObjectBatchPlan`` (the rules both backends share) from the stored versions
     /// of its ids, then its new object rows and collection members are written.
     static func add(
-        to collectionID: String, owner: String, _ db: Database, nextBatch: () -> [STIXObjectRecord]?
+        to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?, _ db: Database,
+        nextBatch: () -> [STIXObjectRecord]?
     ) throws
         -> [AddOutcome]
     {
@@ -51,8 +51,9 @@ extension SQLiteStore {
         let insertMember = try SQLiteBulkStatement(
             db,
             sql: """
-                INSERT INTO collection_objects (collection_id, date_added, object_pk, id, type, version, taxii_version, spec_version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO collection_objects (collection_id, date_added, object_pk, id, type, version, taxii_version,
+                    spec_version, owner_org)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insertObservable = try SQLiteBulkStatement(
             db, sql: "INSERT INTO observables (kind, value, object_pk) VALUES (?, ?, ?)")
@@ -65,7 +66,7 @@ extension SQLiteStore {
 
         while let objects = nextBatch() {
             var plan = ObjectBatchPlan(objects: objects, firstDateAdded: next)
-            try Self.loadStoredVersions(of: objects, in: collectionID, into: &plan, db)
+            try Self.loadStoredVersions(of: objects, owner: owner, scope: scope, in: collectionID, into: &plan, db)
             plan.decide()
             var pks: [Int64] = []
             pks.reserveCapacity(plan.newObjects.count)
@@ -117,19 +118,28 @@ extension SQLiteStore {
                 insertMember.bind(6, member.key)
                 insertMember.bind(7, member.key == unversionedKey ? member.dateAdded : member.key)
                 insertMember.bind(8, object.specVersion)
+                insertMember.bind(9, owner)
                 try insertMember.step(db)
             }
             outcomes += plan.outcomes
             next = plan.nextDateAdded
         }
         try db.execute(sql: "UPDATE clock SET last = ? WHERE id = 1", arguments: [next - 1])
+        if let commit {
+            let written = try commit(outcomes)
+            try Self.appendAudit(written.audit, db)
+            if let status = written.status { try Self.saveStatus(status, db) }
+        }
         return outcomes
     }
 
-    /// Loads into `plan` the stored versions of every id among `objects`, with whether each is in
-    /// the collection, read in chunks of 500 ids.
+    /// Loads into `plan` the versions `owner` has stored of every id among `objects` (its own
+    /// lineage), with whether each is in the collection, and the other organisations' versions of
+    /// those ids in the collection that `scope` shows the poster (nothing it may not see plays a
+    /// part), read in chunks of 500 ids.
     static func loadStoredVersions(
-        of objects: [STIXObjectRecord], in collectionID: String, into plan: inout ObjectBatchPlan, _ db: Database
+        of objects: [STIXObjectRecord], owner: String, scope: ReadScope?, in collectionID: String,
+        into plan: inout ObjectBatchPlan, _ db: Database
     ) throws {
         let ids = Array(Set(objects.map(\.id)))
         var start = 0
@@ -140,15 +150,31 @@ extension SQLiteStore {
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT o.id, o.pk, o.version, o.revoked, o.created_by_ref, o.created,
-                        EXISTS (SELECT 1 FROM collection_objects m WHERE m.collection_id = ? AND m.id = o.id AND m.version = o.version)
-                    FROM objects o WHERE o.id IN (\(placeholders)) ORDER BY o.version
+                        EXISTS (SELECT 1 FROM collection_objects m
+                                WHERE m.id = o.id AND m.collection_id = ? AND m.owner_org = o.owner_org AND m.version = o.version)
+                    FROM objects o WHERE o.id IN (\(placeholders)) AND o.owner_org = ? ORDER BY o.version
                     """)
-            let rows = try Row.fetchCursor(statement, arguments: StatementArguments([collectionID] + Array(chunk)))
+            let rows = try Row.fetchCursor(statement, arguments: StatementArguments([collectionID] + Array(chunk) + [owner]))
             while let row = try rows.next() {
                 plan.load(
                     ExistingVersion(pk: row[1], version: row[2], revoked: row[3], createdByRef: row[4], created: row[5]),
                     id: row[0], inCollection: row[6])
             }
+            var arguments = StatementArguments([collectionID] + Array(chunk) + [owner])
+            let visible =
+                scope.map { scope in
+                    " AND " + SQLFilter.condition(scope, objects: "o") { value in
+                        arguments += [value.databaseValue]
+                        return "?"
+                    }
+                } ?? ""
+            let foreign = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
+                    WHERE m.collection_id = ? AND m.id IN (\(placeholders)) AND m.owner_org <> ? AND m.version <> \(unversionedKey)\(visible)
+                    """, arguments: arguments)
+            while let row = try foreign.next() { plan.loadForeign(id: row[0], version: row[1]) }
         }
     }
 
@@ -209,15 +235,20 @@ extension SQLiteStore {
     }
 
     public func deleteObject(
-        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?
+        id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?,
+        owner: String?, audit: (@Sendable (Int) -> [AuditEvent])?
     ) async throws -> Int {
         try await write { db in
             var arguments: StatementArguments = [collectionID, id]
             let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions, scope: scope)
-            let filter = SQLFilter.build(
-                query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+            let bind: (SQLValue) -> String = {
+                arguments += [$0.databaseValue]
+                return "?"
+            }
+            let filter = SQLFilter.build(query, placeholder: { _ in "?" }, bind: { _ = bind($0) })
+            let owned = SQLFilter.owned(by: owner, next: bind)
             try db.execute(
-                sql: "DELETE FROM collection_objects AS m WHERE m.collection_id = ? AND m.id = ?\(filter)",
+                sql: "DELETE FROM collection_objects AS m WHERE m.collection_id = ? AND m.id = ?\(filter)\(owned)",
                 arguments: arguments)
             let removed = db.changesCount
             if removed > 0 {
@@ -231,6 +262,7 @@ extension SQLiteStore {
                     sql: "DELETE FROM relationships WHERE object_pk IN (\(orphans))", arguments: [id, id])
                 try db.execute(sql: "DELETE FROM objects WHERE pk IN (\(orphans))", arguments: [id, id])
             }
+            if let audit { try Self.appendAudit(audit(removed), db) }
             return removed
         }
     }
@@ -247,7 +279,9 @@ extension SQLiteStore {
         }
     }
 
-    public func markingDefinitions(ids: Set<String>) async throws -> [String: Set<String>] {
+    public func markingDefinitions(ids: Set<String>, visibleTo visibility: MarkingVisibility?) async throws
+        -> [String: Set<String>]
+    {
         try await read { db in
             var result: [String: Set<String>] = [:]
             let all = Array(ids)
@@ -256,13 +290,27 @@ extension SQLiteStore {
                 let chunk = Array(all[start..<min(start + 500, all.count)])
                 start += 500
                 let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                var arguments = StatementArguments(chunk)
+                var visible = ""
+                if let visibility {
+                    // Its own, or one it may see in the collection it posts to.
+                    arguments += [visibility.owner, visibility.collectionID]
+                    let scoped = SQLFilter.condition(visibility.scope, objects: "o") { value in
+                        arguments += [value.databaseValue]
+                        return "?"
+                    }
+                    visible = """
+                         AND (o.owner_org = ? OR (EXISTS (SELECT 1 FROM collection_objects m
+                            WHERE m.object_pk = o.pk AND m.collection_id = ?) AND \(scoped)))
+                        """
+                }
                 let rows = try Row.fetchCursor(
                     db,
                     sql: """
                         SELECT o.id, r.organisation_id FROM objects o LEFT JOIN object_recipients r ON r.object_pk = o.pk
-                        WHERE o.type = 'marking-definition' AND o.id IN (\(placeholders))
+                        WHERE o.type = 'marking-definition' AND o.id IN (\(placeholders))\(visible)
                         """,
-                    arguments: StatementArguments(chunk))
+                    arguments: arguments)
                 while let row = try rows.next() {
                     let recipient: String? = row[1]
                     result[row[0], default: []].formUnion(recipient.map { [$0] } ?? [])

@@ -293,11 +293,14 @@ public final class SQLiteStore: Store {
     // MARK: Status
 
     public func saveStatus(_ status: StoredStatus) async throws {
-        try await write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO statuses (id, user_id, created_at, json) VALUES (?, ?, ?, ?)",
-                arguments: [status.id, status.userID, status.createdAt, Data(status.json)])
-        }
+        try await write { db in try Self.saveStatus(status, db) }
+    }
+
+    /// Stores a status resource in the caller's transaction.
+    static func saveStatus(_ status: StoredStatus, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO statuses (id, user_id, created_at, json) VALUES (?, ?, ?, ?)",
+            arguments: [status.id, status.userID, status.createdAt, Data(status.json)])
     }
 
     public func status(id: String) async throws -> StoredStatus? {

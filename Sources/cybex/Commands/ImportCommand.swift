@@ -50,6 +50,7 @@ struct ImportCommand: AsyncParsableCommand {
                     failedFiles += 1
                 }
             }
+            // Each file's objects committed with an `objects.import` entry of their own; this one sums up the run.
             try await store.appendAudit(
                 AuditEvent(time: Clock.nowMicroseconds(), actor: "cli", action: "objects.import", target: target.id,
                     detail: "\(files.count - failedFiles) of \(files.count) files imported"))
@@ -70,9 +71,20 @@ struct ImportCommand: AsyncParsableCommand {
             throw CommandFailure(message: "\(file): \(error.message)")
         }
         let total = document.count
-        let report = try await ingestor.store(document, into: target, owner: owner) { done in
-            Terminal.progress("\(file): validated \(done) of \(total) objects, writing in one transaction…")
-        }
+        let collectionID = target.id
+        let report = try await ingestor.store(
+            document, into: target, owner: owner,
+            progress: { done in
+                Terminal.progress("\(file): validated \(done) of \(total) objects, writing in one transaction…")
+            },
+            // The file's objects and their audit entry commit together.
+            commit: { report in
+                AddCommit(audit: [
+                    AuditEvent(
+                        time: Clock.nowMicroseconds(), actor: "cli", action: "objects.import", target: collectionID,
+                        detail: "\(file): " + CollectionService.summary(of: report))
+                ])
+            })
         Terminal.endProgress()
         let seconds = Date().timeIntervalSince(started)
         print(
