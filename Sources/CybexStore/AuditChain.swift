@@ -1,3 +1,4 @@
+import CybexCore
 import Crypto
 
 /// The hash chain that makes the audit log tamper-evident, shared by both stores.
@@ -49,11 +50,29 @@ public enum AuditChain {
         return bytes
     }
 
-    /// The entry that follows `head`.
-    static func entry(after head: AuditHead, _ event: AuditEvent) -> AuditEntry {
+    /// The entry that follows `head`, its text made storable first (``storable(_:)``): the entry
+    /// the store writes is exactly the one hashed.
+    /// `asStored`: the event's text is already stored and is hashed as it is (migration 2 chaining
+    /// existing rows).
+    static func entry(after head: AuditHead, _ event: AuditEvent, asStored: Bool = false) -> AuditEntry {
         let seq = head.seq + 1
+        let event = asStored ? event : storable(event)
         return AuditEntry(
             seq: seq, event: event, prevHash: head.hash, hash: hash(previous: head.hash, seq: seq, event: event))
+    }
+
+    /// `event` with every control character of its text other than tab and line breaks written as
+    /// `\uXXXX` (``ControlCharacters/escaped(_:allowing:)``). Both stores keep such text whole (a NUL
+    /// would be cut short by SQLite's C string binding and refused by PostgreSQL), so the text hashed
+    /// and the text stored are the same bytes, and an actor such as `"u1\u{0}x"` can never be
+    /// recorded as `"u1"`.
+    public static func storable(_ event: AuditEvent) -> AuditEvent {
+        var event = event
+        event.actor = ControlCharacters.escaped(event.actor, allowing: ControlCharacters.layout)
+        event.action = ControlCharacters.escaped(event.action, allowing: ControlCharacters.layout)
+        event.target = ControlCharacters.escaped(event.target, allowing: ControlCharacters.layout)
+        event.detail = ControlCharacters.escaped(event.detail, allowing: ControlCharacters.layout)
+        return event
     }
 
     /// Checks the stored chain: reads `head` (with the highest stored `seq`, in one snapshot),
@@ -66,42 +85,62 @@ public enum AuditChain {
     ) async throws -> AuditVerification {
         let through = head?.seq ?? highestSeq ?? 0
         var previous = AuditHead.genesis
+        var breaks: [AuditChainBreak] = []
+        // What the first break leaves intact: the entries before it and the hash of the last of them.
+        var intact: (entries: Int, headHash: String)?
         var count = 0
         var after = Int64.min
+        func record(_ found: AuditChainBreak) {
+            if intact == nil { intact = (count, previous.hash) }
+            breaks.append(found)
+        }
         while true {
             let entries = try await page(after, through, pageSize)
             for entry in entries {
-                if let reason = check(entry, after: previous) {
-                    return AuditVerification(
-                        entries: count, headHash: previous.hash,
-                        failure: AuditChainBreak(seq: previous.seq + 1, reason: reason))
+                // Every break is reported: after one, checking goes on from the entry as stored.
+                for reason in problems(entry, after: previous) {
+                    record(AuditChainBreak(seq: reason.isGap ? previous.seq + 1 : entry.seq, reason: reason))
                 }
-                count += 1
+                if intact == nil { count += 1 }
                 previous = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
                 after = entry.seq
             }
             if entries.count < pageSize { break }
         }
-        func broken(_ seq: Int64, _ reason: AuditChainBreak.Reason) -> AuditVerification {
-            // The entries before the first broken seq verified (seq runs 1, 2, 3… up to there).
-            AuditVerification(
-                entries: Int(seq) - 1, headHash: previous.hash, failure: AuditChainBreak(seq: seq, reason: reason))
+        if let head {
+            if previous.seq < head.seq {
+                record(AuditChainBreak(seq: previous.seq + 1, reason: .truncated(headSeq: head.seq)))
+            } else if previous.hash != head.hash {
+                record(AuditChainBreak(seq: head.seq, reason: .headMismatch))
+            }
+            if let highestSeq, highestSeq > head.seq {
+                record(AuditChainBreak(seq: head.seq + 1, reason: .beyondHead))
+            }
+        } else {
+            record(AuditChainBreak(seq: previous.seq + 1, reason: .headMissing))
         }
-        guard let head else { return broken(previous.seq + 1, .headMissing) }
-        if previous.seq < head.seq { return broken(previous.seq + 1, .truncated(headSeq: head.seq)) }
-        if previous.hash != head.hash { return broken(head.seq, .headMismatch) }
-        if let highestSeq, highestSeq > head.seq { return broken(head.seq + 1, .beyondHead) }
-        return AuditVerification(entries: count, headHash: head.hash, failure: nil)
+        guard let intact, let first = breaks.first else {
+            return AuditVerification(entries: count, headHash: head?.hash ?? previous.hash, failure: nil)
+        }
+        // The entries before the first broken seq verified (seq runs 1, 2, 3… up to there).
+        return AuditVerification(
+            entries: min(intact.entries, Int(first.seq) - 1), headHash: intact.headHash, failure: first, failures: breaks)
     }
 
-    /// Why `entry` does not follow `previous`, or nil when it does.
-    static func check(_ entry: AuditEntry, after previous: AuditHead) -> AuditChainBreak.Reason? {
-        if entry.seq != previous.seq + 1 { return .gap(found: entry.seq) }
-        if entry.prevHash != previous.hash { return .prevHashMismatch }
-        if entry.hash != hash(previous: entry.prevHash ?? "", seq: entry.seq, event: entry.event) {
-            return .hashMismatch
+    /// Everything wrong with `entry` following `previous`: a gap before it (then its `prev_hash`
+    /// cannot be judged), a `prev_hash` that is not the previous entry's hash, a hash its fields do
+    /// not give.
+    static func problems(_ entry: AuditEntry, after previous: AuditHead) -> [AuditChainBreak.Reason] {
+        var reasons: [AuditChainBreak.Reason] = []
+        if entry.seq != previous.seq + 1 {
+            reasons.append(.gap(found: entry.seq))
+        } else if entry.prevHash != previous.hash {
+            reasons.append(.prevHashMismatch)
         }
-        return nil
+        if entry.hash != hash(previous: entry.prevHash ?? "", seq: entry.seq, event: entry.event) {
+            reasons.append(.hashMismatch)
+        }
+        return reasons
     }
 
     private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
@@ -155,14 +194,18 @@ public struct AuditVerification: Sendable, Hashable {
     public var headHash: String
     /// The first break in the chain; nil when the log is intact.
     public var failure: AuditChainBreak?
+    /// Every break found, in `seq` order (the first is ``failure``): verification goes on after a
+    /// break, so a later edit is reported even when an earlier entry is already broken.
+    public var failures: [AuditChainBreak]
 
     /// Whether the whole log verified.
     public var isIntact: Bool { failure == nil }
 
-    public init(entries: Int, headHash: String, failure: AuditChainBreak?) {
+    public init(entries: Int, headHash: String, failure: AuditChainBreak?, failures: [AuditChainBreak]? = nil) {
         self.entries = entries
         self.headHash = headHash
         self.failure = failure
+        self.failures = failures ?? (failure.map { [$0] } ?? [])
     }
 }
 
@@ -185,6 +228,12 @@ public struct AuditChainBreak: Sendable, Hashable, CustomStringConvertible {
         case beyondHead
         /// The `audit_head` record itself is missing.
         case headMissing
+
+        /// Whether this is a missing entry (reported at the missing `seq`).
+        var isGap: Bool {
+            if case .gap = self { return true }
+            return false
+        }
     }
 
     /// The first `seq` that does not verify.

@@ -395,6 +395,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case conflict
         case notFound = "not-found"
+        /// Text the store cannot keep whole (a NUL character): refused, never truncated.
+        case invalidArgument = "invalid-argument"
         case invalidConfiguration = "invalid-configuration"
         case backend
         case schemaTooNew = "schema-too-new"

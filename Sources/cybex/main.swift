@@ -1,4 +1,5 @@
 import ArgumentParser
+import CybexCore
 import Foundation
 
 /// Runs a command's async `run()` (an opened existential picks the async overload).
@@ -8,6 +9,19 @@ func runAsync<Command: AsyncParsableCommand>(_ command: Command) async throws {
 }
 
 // Exit codes are part of the command-line contract: 0 success, 1 failure, 2 usage error.
+
+// No argument passes with a control character other than tab and line breaks (C0, DEL, C1): names
+// and identifiers typed here must never reach the store or the audit log with one (SECURITY.md).
+for (index, argument) in CommandLine.arguments.enumerated().dropFirst() {
+    if let scalar = ControlCharacters.first(in: argument, allowing: ControlCharacters.layout) {
+        Terminal.error(
+            "argument \(index) contains the control character U+\(String(scalar.value, radix: 16, uppercase: true)); "
+                + "control characters are not allowed")
+        FileHandle.standardError.write(Data("Run 'cybex help' for usage.\n".utf8))
+        exit(2)
+    }
+}
+
 do {
     var command = try await CybexCommand.asyncParseAsRoot()
     if let asyncCommand = command as? any AsyncParsableCommand {

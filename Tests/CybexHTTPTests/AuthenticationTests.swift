@@ -51,7 +51,8 @@ struct AuthenticationTests {
             (Self.bearer(expired), "Expired API token", "expired-token"),
             (Self.bearer(revoked), "Revoked API token", "revoked-token"),
             (Self.bearer(disabled), "Account disabled", "account-disabled"),
-            (TAXIITestNode.basic("stranger"), "Account disabled", "account-disabled"),
+            // A disabled account's right password is answered as a wrong one (issue 13, finding 8c).
+            (TAXIITestNode.basic("stranger"), "Invalid credentials", "invalid-credentials"),
             (TAXIITestNode.basic("analyst", "wrong"), "Invalid credentials", "invalid-credentials"),
             (TAXIITestNode.basic("nobody", "wrong"), "Invalid credentials", "invalid-credentials"),
             ([.authorization: "Basic !!!", .accept: "application/taxii+json;version=2.1"], "Malformed credentials", "malformed-credentials"),

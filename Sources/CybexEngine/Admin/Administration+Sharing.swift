@@ -8,9 +8,7 @@ extension Administration {
     /// - Throws: ``EngineError`` `.invalidArgument` for a bad name, `.conflict` when the name is taken.
     public func addSharingGroup(name: String) async throws -> SharingGroup {
         let name = try Self.validName(name, of: "a sharing group")
-        if try await sharingGroup(named: name) != nil {
-            throw EngineError(.conflict, "sharing group '\(name)' already exists")
-        }
+        try Self.refuseLookAlike(name, of: "sharing group", among: try await store.sharingGroups().map(\.name))
         let group = SharingGroup(id: Secrets.uuid(), name: name, createdAt: Clock.nowMicroseconds())
         try await store.createSharingGroup(group)
         try await audit("sharing-group.create", target: group.id, detail: name)
@@ -49,6 +47,8 @@ extension Administration {
     /// - Throws: ``EngineError`` `.notFound` for unknown names; a ``StoreError`` `.conflict` when the
     ///   new parent would make a cycle.
     public func updateOrganisation(name: String, parent: String??, defaultTLP: TLPLevel??) async throws -> Organisation {
+        try Self.requireNoControlCharacters(name, "name")
+        try Self.requireNoControlCharacters(parent ?? nil, "parent")
         guard var organisation = try await store.organisation(named: name) else {
             throw EngineError(.notFound, "no organisation named '\(name)'")
         }
@@ -74,6 +74,8 @@ extension Administration {
     }
 
     private func resolve(group: String, organisation: String) async throws -> (SharingGroup, Organisation) {
+        try Self.requireNoControlCharacters(group, "sharing group")
+        try Self.requireNoControlCharacters(organisation, "organisation")
         guard let found = try await sharingGroup(named: group) else {
             throw EngineError(.notFound, "no sharing group named '\(group)'")
         }

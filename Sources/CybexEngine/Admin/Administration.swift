@@ -42,9 +42,8 @@ public struct Administration: Sendable {
         -> Organisation
     {
         let name = try Self.validName(name, of: "an organisation")
-        if try await store.organisation(named: name) != nil {
-            throw EngineError(.conflict, "organisation '\(name)' already exists")
-        }
+        try Self.requireNoControlCharacters(parent, "parent")
+        try Self.refuseLookAlike(name, of: "organisation", among: try await store.organisations().map(\.name))
         var parentID: String?
         if let parent {
             guard let found = try await store.organisation(named: parent) else {
@@ -65,6 +64,7 @@ public struct Administration: Sendable {
     /// `name` trimmed, when it is 1 to 200 printable characters; else an `.invalidArgument` error
     /// naming `what` ("an organisation", "a sharing group").
     static func validName(_ name: String, of what: String) throws -> String {
+        try requireNoControlCharacters(name, "name")
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 200,
             !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
@@ -75,6 +75,9 @@ public struct Administration: Sendable {
     }
 
     public func addUser(username: String, organisation organisationName: String, role: Role, password: String) async throws -> User {
+        try Self.requireNoControlCharacters(username, "username")
+        try Self.requireNoControlCharacters(password, "password")
+        try Self.requireNoControlCharacters(organisationName, "organisation")
         guard Self.isValidUsername(username) else {
             throw EngineError(.invalidArgument, "a username must be 1 to 64 characters of letters, digits, '.', '_', '-' and '@'")
         }
@@ -84,9 +87,7 @@ public struct Administration: Sendable {
         guard let organisation = try await store.organisation(named: organisationName) else {
             throw EngineError(.notFound, "no organisation named '\(organisationName)'")
         }
-        if try await store.user(named: username) != nil {
-            throw EngineError(.conflict, "user '\(username)' already exists")
-        }
+        try Self.refuseLookAlike(username, of: "user", among: try await store.users().map(\.username))
         let user = User(
             id: Secrets.uuid(), username: username, organisationID: organisation.id, role: role,
             passwordHash: hasher.hash(password), createdAt: Clock.nowMicroseconds())
@@ -98,17 +99,38 @@ public struct Administration: Sendable {
     /// Creates an API token for `username` and returns its secret (only its hash is stored).
     /// `scopes` limits what the token reaches (empty: everything the user's role allows); a scope
     /// the role cannot use is refused with `.invalidArgument`, and nothing is stored.
-    public func createToken(username: String, expiresAt: Int64? = nil, scopes: [TokenScope] = []) async throws
-        -> (token: APIToken, secret: String)
-    {
+    ///
+    /// `within` is the scopes of the token the caller is using (nil for a password login or a
+    /// token without scopes): a token only mints tokens with a subset of its own scopes, so a scope
+    /// outside them is refused with `.forbidden` (and an empty `scopes` means `within`, limited to
+    /// what the user's role allows). Nothing is stored then either.
+    public func createToken(
+        username: String, expiresAt: Int64? = nil, scopes: [TokenScope] = [], within callerScopes: [TokenScope]? = nil
+    ) async throws -> (token: APIToken, secret: String) {
+        try Self.requireNoControlCharacters(username, "username")
         guard let user = try await store.user(named: username) else {
             throw EngineError(.notFound, "no user named '\(username)'")
         }
-        let scopes = Array(Set(scopes)).sorted()
         let allowed = TokenScope.allowed(for: user.role)
+        var scopes = Array(Set(scopes)).sorted()
+        if let callerScopes, scopes.isEmpty {
+            scopes = Array(Set(callerScopes).intersection(allowed)).sorted()
+        }
         if let excess = scopes.first(where: { !allowed.contains($0) }) {
             throw EngineError(
                 .invalidArgument, "the scope \(excess.rawValue) exceeds the role \(user.role.rawValue) of '\(username)'")
+        }
+        if let callerScopes, scopes.isEmpty {
+            throw EngineError(
+                .forbidden,
+                "the token in use (\(TokenScope.encode(callerScopes))) has no scope the role \(user.role.rawValue) of "
+                    + "'\(username)' can use: a token only creates tokens with some of its own scopes")
+        }
+        if let callerScopes, let excess = scopes.first(where: { !callerScopes.contains($0) }) {
+            throw EngineError(
+                .forbidden,
+                "the scope \(excess.rawValue) exceeds the scopes of the token in use (\(TokenScope.encode(callerScopes))): "
+                    + "a token only creates tokens with some of its own scopes")
         }
         let secret = Authenticator.tokenPrefix + Secrets.random(bytes: 32)
         let token = APIToken(
@@ -122,6 +144,7 @@ public struct Administration: Sendable {
 
     /// Disables or re-enables a user; a disabled user's password and tokens stop working at once.
     public func setDisabled(username: String, _ disabled: Bool) async throws -> User {
+        try Self.requireNoControlCharacters(username, "username")
         guard var user = try await store.user(named: username) else {
             throw EngineError(.notFound, "no user named '\(username)'")
         }
@@ -133,6 +156,7 @@ public struct Administration: Sendable {
 
     /// Revokes an API token by its id (as `cybex token list` shows it).
     public func revokeToken(id: String) async throws {
+        try Self.requireNoControlCharacters(id, "token id")
         guard try await store.revokeToken(id: id, at: Clock.nowMicroseconds()) else {
             throw EngineError(.notFound, "no active API token with id '\(id)'")
         }
@@ -145,6 +169,13 @@ public struct Administration: Sendable {
         title: String, description: String?, readers: [String], writers: [String], defaultTLP: TLPLevel? = nil,
         sharingGroup: String? = nil, isPublic: Bool = false
     ) async throws -> CollectionRecord {
+        // Titles and descriptions are free text: tabs and line breaks pass, other control characters do not.
+        try Self.requireNoControlCharacters(title, "title", allowing: ControlCharacters.layout)
+        try Self.requireNoControlCharacters(description, "description", allowing: ControlCharacters.layout)
+        for (index, name) in (readers + writers).enumerated() {
+            try Self.requireNoControlCharacters(name, index < readers.count ? "read" : "write")
+        }
+        try Self.requireNoControlCharacters(sharingGroup, "sharing group")
         let title = title.trimmingCharacters(in: .whitespaces)
         guard !title.isEmpty, title.count <= 500 else {
             throw EngineError(.invalidArgument, "a collection title must be 1 to 500 characters")
@@ -159,6 +190,7 @@ public struct Administration: Sendable {
             }
             return ids
         }
+        try Self.refuseLookAlike(title, of: "collection", among: try await store.collections().map(\.title))
         var groupID: String?
         if let sharingGroup {
             guard let group = try await store.sharingGroups().first(where: { $0.name == sharingGroup }) else {
@@ -180,6 +212,7 @@ public struct Administration: Sendable {
     }
 
     public func collection(id: String) async throws -> CollectionRecord {
+        try Self.requireNoControlCharacters(id, "collection id")
         guard let collection = try await store.collection(id: id) else {
             throw EngineError(.notFound, "no collection with id '\(id)'")
         }
@@ -188,6 +221,31 @@ public struct Administration: Sendable {
 
     func audit(_ action: String, target: String, detail: String) async throws {
         try await store.appendAudit(AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
+    }
+
+    /// Throws `.invalidArgument` naming `field` when `text` holds a control character other than
+    /// those in `allowing` (see ``ControlCharacters``): a name, username, password or identifier a
+    /// person typed is never passed on with one (a NUL would be cut at by SQLite or bcrypt).
+    static func requireNoControlCharacters(_ text: String?, _ field: String, allowing: Set<Unicode.Scalar> = []) throws {
+        guard let text else { return }
+        do {
+            try ControlCharacters.refuse(in: text, field: field, allowing: allowing)
+        } catch {
+            throw EngineError(.invalidArgument, error.description)
+        }
+    }
+
+    /// Throws `.conflict` when `name` is taken, or reads like a name in `existing` (the same
+    /// ``NameKey``: case, compatibility forms, white space, Cyrillic or Greek look-alike letters).
+    static func refuseLookAlike(_ name: String, of kind: String, among existing: [String]) throws {
+        if existing.contains(name) { throw EngineError(.conflict, "\(kind) '\(name)' already exists") }
+        let key = NameKey.make(name)
+        if let similar = existing.first(where: { NameKey.make($0) == key }) {
+            throw EngineError(
+                .conflict,
+                "\(kind) '\(ControlCharacters.escaped(name))' reads like the existing \(kind) '\(similar)' "
+                    + "(names are compared without case, compatibility forms, extra white space or look-alike letters)")
+        }
     }
 
     static func isValidUsername(_ name: String) -> Bool {

@@ -4,8 +4,9 @@ import Crypto
 import Foundation
 import Synchronization
 
-/// Why a credential was refused. Messages are deliberately the same for an unknown user and a
-/// wrong password.
+/// Why a credential was refused. Messages are deliberately the same for an unknown user, a wrong
+/// password, a disabled account's right password and a username or password holding a control
+/// character; ``reason`` and ``account`` keep the truth for the audit log, never for the client.
 public struct AuthenticationError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case missing
@@ -22,11 +23,26 @@ public struct AuthenticationError: Error, Sendable, Equatable, CustomStringConve
     public var message: String
     /// For `.throttled`: whole seconds until the lockout ends.
     public var retryAfterSeconds: Int64?
+    /// The account a Basic credential named, as typed (control characters written as `\uXXXX`);
+    /// for the audit log only.
+    public var account: String?
+    /// The real reason when ``message`` is deliberately vague (`unknown account`, `wrong password`,
+    /// `account disabled`…); for the audit log only.
+    public var reason: String?
 
-    public init(_ code: Code, _ message: String, retryAfterSeconds: Int64? = nil) {
+    public init(
+        _ code: Code, _ message: String, retryAfterSeconds: Int64? = nil, account: String? = nil, reason: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
+        self.account = account
+        self.reason = reason
+    }
+
+    /// The one answer to every refused username and password that is not malformed or throttled.
+    static func invalidCredentials(account: String, reason: String) -> AuthenticationError {
+        AuthenticationError(.invalid, "invalid username or password", account: account, reason: reason)
     }
 
     public var description: String { message }
@@ -77,16 +93,40 @@ public final class Authenticator: Sendable {
     /// The principal for a username and password. `address` is the client's IP address (the TCP
     /// peer), nil when unknown; failures count against it and against the account.
     public func authenticate(username: String, password: String, address: String? = nil) async throws -> Principal {
+        let addressKeys = address.map { [LoginThrottlePolicy.addressKey($0)] } ?? []
+        // A control character (a NUL above all) is refused before any lookup: SQLite and bcrypt
+        // would see only the text before a NUL, so `u1\0x` would sign in as `u1`. Answered, and
+        // counted against the address, as a wrong password is.
+        if let field = ControlCharacters.contains(in: username) ? "username" : ControlCharacters.contains(in: password) ? "password" : nil {
+            let account = ControlCharacters.escaped(username)
+            do {
+                _ = try await checkNotThrottled(addressKeys)
+            } catch var error as AuthenticationError {
+                error.account = account
+                throw error
+            }
+            _ = hasher.verify("not a password", against: dummyHash)  // the cost of a password check
+            try await recordFailure(addressKeys)
+            throw AuthenticationError.invalidCredentials(account: account, reason: "the \(field) contains a control character")
+        }
         // A credential verified within the cache lifetime (and the password unchanged since) is not
         // a guess: it goes by without the throttle, so a lockout an attacker causes does not lock
         // out the people already signed in — and costs no counter read per request.
         let account = try await store.userWithOrganisation(named: username)
-        if let (user, organisation) = account, isCached(username: username, password: password, user: user) {
+        if let (user, organisation) = account, !user.disabled,
+            isCached(username: username, password: password, user: user)
+        {
             return try principal(for: user, in: organisation)
         }
         let accountKey = LoginThrottlePolicy.accountKey(username)
-        let keys = [accountKey] + (address.map { [LoginThrottlePolicy.addressKey($0)] } ?? [])
-        let counters = try await checkNotThrottled(keys)
+        let keys = [accountKey] + addressKeys
+        let counters: [AuthFailureCounter]
+        do {
+            counters = try await checkNotThrottled(keys)
+        } catch var error as AuthenticationError {
+            error.account = username
+            throw error
+        }
         do {
             let principal = try verify(username: username, password: password, account: account)
             if counters.contains(where: { $0.key == accountKey }) {
@@ -99,9 +139,11 @@ public final class Authenticator: Sendable {
                     time: Clock.nowMicroseconds(), actor: username, action: "auth.login", target: "password",
                     detail: address.map { "from \($0)" } ?? ""))
             return principal
-        } catch let error as AuthenticationError where error.code == .invalid {
+        } catch let error as AuthenticationError where error.code == .invalid || error.code == .disabled {
+            // A disabled account's right password is answered, and counted, as a wrong one: the
+            // answer never confirms a password. The audit entry keeps the real reason.
             try await recordFailure(keys)
-            throw error
+            throw AuthenticationError.invalidCredentials(account: username, reason: error.reason ?? error.message)
         }
     }
 
@@ -110,10 +152,13 @@ public final class Authenticator: Sendable {
     func verify(username: String, password: String, account: (User, Organisation?)?) throws -> Principal {
         guard let (user, organisation) = account else {
             _ = hasher.verify(password, against: dummyHash)  // same cost whether or not the user exists
-            throw AuthenticationError(.invalid, "invalid username or password")
+            throw AuthenticationError.invalidCredentials(account: username, reason: "unknown account")
         }
         guard hasher.verify(password, against: user.passwordHash) else {
-            throw AuthenticationError(.invalid, "invalid username or password")
+            throw AuthenticationError.invalidCredentials(account: username, reason: "wrong password")
+        }
+        guard !user.disabled else {
+            throw AuthenticationError.invalidCredentials(account: username, reason: "account disabled (the password was right)")
         }
         let key = cacheEntryKey(username: username, password: password)
         verified.withLock { entries in

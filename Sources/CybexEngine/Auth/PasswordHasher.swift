@@ -13,7 +13,10 @@ public struct PasswordHasher: Sendable {
         Bcrypt.hash(password, cost: cost)
     }
 
+    /// Whether `password` matches `hash`. A password holding a NUL never matches: bcrypt reads a C
+    /// string and would check only the text before it.
     public func verify(_ password: String, against hash: String) -> Bool {
-        Bcrypt.verify(password, hash: hash)
+        guard !password.utf8.contains(0) else { return false }
+        return Bcrypt.verify(password, hash: hash)
     }
 }

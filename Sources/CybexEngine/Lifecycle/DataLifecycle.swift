@@ -23,6 +23,7 @@ public struct DataLifecycle: Sendable {
     public func addPolicy(
         name: String, types: [String], levels: [TLPLevel], purgeAfterDays: Int?, expireGraceDays: Int?
     ) async throws -> RetentionPolicy {
+        try Administration.requireNoControlCharacters(name, "name")
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else {
             throw EngineError(.invalidArgument, "a retention policy name must be 1 to 100 characters")
@@ -53,6 +54,7 @@ public struct DataLifecycle: Sendable {
 
     /// Removes the retention policy named `name`.
     public func removePolicy(named name: String) async throws {
+        try Administration.requireNoControlCharacters(name, "name")
         guard try await store.deleteRetentionPolicy(named: name) else {
             throw EngineError(.notFound, "no retention policy named '\(name)'")
         }
@@ -113,6 +115,7 @@ public struct DataLifecycle: Sendable {
     /// identifier, for a dry run too (`data.erase.dry-run`): looking a person up across every
     /// collection is itself a read to account for.
     public func erase(identifier: String, dryRun: Bool) async throws -> [RemovedVersion] {
+        try Administration.requireNoControlCharacters(identifier, "identifier")
         let identifier = identifier.trimmingCharacters(in: .whitespacesAndNewlines)
         guard identifier.count >= 3, identifier.count <= 1000 else {
             throw EngineError(.invalidArgument, "an identifier to erase must be 3 to 1000 characters")

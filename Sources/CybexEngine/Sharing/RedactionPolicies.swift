@@ -20,6 +20,9 @@ public struct RedactionPolicies: Sendable {
             _ = try JSONReader.parse(document)  // strict JSON first: duplicate keys, depth, size
             policy = try JSONDecoder().decode(RedactionPolicy.self, from: Data(document))
             try policy.validate()
+            try Administration.requireNoControlCharacters(policy.name, "name")
+        } catch let error as EngineError {
+            throw error
         } catch let error as RedactionPolicyError {
             throw EngineError(.invalidArgument, "\(error)")
         } catch {
@@ -43,6 +46,7 @@ public struct RedactionPolicies: Sendable {
     }
 
     public func remove(named name: String) async throws {
+        try Administration.requireNoControlCharacters(name, "name")
         guard try await store.deleteRedactionPolicy(named: name) else {
             throw EngineError(.notFound, "no redaction policy named '\(name)'")
         }

@@ -12,7 +12,13 @@ import Logging
 /// unknown, expired or revoked token, disabled account; a wrong password and an unknown user read
 /// the same); while the account or the client address is locked out after repeated failures
 /// (``LoginThrottlePolicy``), 429 with `Retry-After`, without checking the credential. Every
-/// refusal is written to the audit log (`auth.failure`, `auth.throttled`).
+/// refusal is written to the audit log (`auth.failure`, `auth.throttled`), naming the account a
+/// Basic credential tried and the real reason (a disabled account's right password is answered
+/// exactly as a wrong one, and audited as what it was).
+///
+/// Every authenticated request answered 403 (a role, a scope, a right the caller lacks) is
+/// audited too, as `access.denied` with the caller, the path and the route: through the batched
+/// ``ReadAuditLog`` when the server has one, else directly.
 ///
 /// The client address is the TCP peer's; `X-Forwarded-For` is read only when the peer is one of
 /// `trustedProxies` (``ClientAddress``).
@@ -23,6 +29,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     var trustedProxies: Set<String> = []
     /// Serve TAXII GET/HEAD requests without credentials as ``Principal/anonymous``.
     var anonymousReads = false
+    /// Writes `access.denied` entries in batches behind the response; nil: written before answering.
+    var readAudit: ReadAuditLog? = nil
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
@@ -50,17 +58,49 @@ struct AuthenticationMiddleware: RouterMiddleware {
         do {
             context.principal = try await authenticate(header, address: address, scheme: &scheme)
         } catch let error as AuthenticationError {
-            let from = address.map { " from \($0)" } ?? ""
             try? await store.appendAudit(
                 AuditEvent(
                     time: Clock.nowMicroseconds(), actor: "anonymous",
                     action: error.code == .throttled ? "auth.throttled" : "auth.failure",
-                    target: request.uri.path, detail: "\(error.code.rawValue): \(error.message)\(from)"))
+                    target: request.uri.path, detail: Self.auditDetail(error, address: address)))
             context.logger.notice("authentication failed", metadata: ["reason": "\(error.code.rawValue)"])
             throw Self.refusal(error, scheme: scheme)
         }
-        context.logger[metadataKey: "user"] = "\(context.principal!.user.username)"
-        return try await next(request, context)
+        let principal = context.principal!
+        context.logger[metadataKey: "user"] = "\(principal.user.username)"
+        do {
+            return try await next(request, context)
+        } catch {
+            if let message = Self.forbiddenMessage(error) {
+                let event = AuditEvent(
+                    time: Clock.nowMicroseconds(), actor: principal.user.username, action: "access.denied",
+                    target: request.uri.path,
+                    detail: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path): \(message)")
+                if let readAudit { readAudit.record(event) } else { try? await store.appendAudit(event) }
+            }
+            throw error
+        }
+    }
+
+    /// The audit detail of a refused credential: the code and the answer given, then the account
+    /// tried and the real reason when the answer hides them, then the client address.
+    static func auditDetail(_ error: AuthenticationError, address: String?) -> String {
+        var detail = "\(error.code.rawValue): \(error.message)"
+        if let account = error.account { detail += "; account '\(account)'" }
+        if let reason = error.reason { detail += " (\(reason))" }
+        if let address { detail += " from \(address)" }
+        return detail
+    }
+
+    /// The message of an error answered 403 (an authorisation refusal); nil for any other error.
+    static func forbiddenMessage(_ error: any Error) -> String? {
+        switch error {
+        case let error as RESTError where error.status == .forbidden: error.message
+        case let error as TAXIIError where error.status == .forbidden: error.errorDescription ?? error.title
+        case let error as EngineError where error.code == .forbidden: error.message
+        case let error as any HTTPResponseError where error.status == .forbidden: "\(error)"
+        default: nil
+        }
     }
 
     func authenticate(_ header: String, address: String?, scheme: inout Scheme) async throws -> Principal {

@@ -7,7 +7,11 @@ extension OpenAPIDocument {
     static let tokenProperties: [(String, JSONValue)] = [
         ("id", string), ("user", string), ("username", nullableString), ("created_at", dateTime),
         ("expires_at", nullableDateTime), ("revoked_at", nullableDateTime), ("active", boolean),
+        ("scopes", described(array(scope), "the token's scopes; empty: everything the user's role allows")),
     ]
+    static let scope: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(TokenScope.allCases.map { .string($0.rawValue) })),
+    ])
     static let tokenRequired = ["id", "user", "created_at", "expires_at", "revoked_at", "active"]
 
     static func schemas() -> [(key: String, value: JSONValue)] {
@@ -80,6 +84,14 @@ extension OpenAPIDocument {
                     [
                         ("username", described(string, "whose token (administrators only for other users); default: the caller")),
                         ("expires_at", described(dateTime, "when it stops working; default: never")),
+                        (
+                            "scopes",
+                            described(
+                                array(scope),
+                                "what the token may be used for (at least one); default: the calling token's own scopes, "
+                                    + "or everything the role allows for a password sign-in. A scope the calling token "
+                                    + "lacks is refused with 403")
+                        ),
                     ], required: [])
             ),
             (
@@ -336,7 +348,13 @@ extension OpenAPIDocument {
                                 )
                             ])
                         ),
-                    ], required: ["intact", "entries", "head_hash", "failure"])
+                        (
+                            "failures",
+                            described(
+                                array(object([("seq", integer), ("reason", string)], required: ["seq", "reason"])),
+                                "every broken entry, in seq order (the first is `failure`); empty when intact")
+                        ),
+                    ], required: ["intact", "entries", "head_hash", "failure", "failures"])
             ),
         ]
     }

@@ -78,19 +78,33 @@ struct RESTBody {
     /// Whether `key` is present (null included).
     func has(_ key: String) -> Bool { self[key] != nil }
 
-    /// A required string.
-    func string(_ key: String) throws -> String {
-        guard let value = try optionalString(key) else { throw RESTError.invalid(key, "'\(key)' is required") }
+    /// A required string. Like every string accessor, it refuses control characters (C0 with NUL,
+    /// DEL, C1; ``ControlCharacters``) other than those in `allowing`, with 400 naming the field: a
+    /// NUL would otherwise reach SQLite or bcrypt, which stop at it.
+    func string(_ key: String, allowing: Set<Unicode.Scalar> = []) throws -> String {
+        guard let value = try optionalString(key, allowing: allowing) else {
+            throw RESTError.invalid(key, "'\(key)' is required")
+        }
         return value
     }
 
     /// A string, or nil when absent or null.
-    func optionalString(_ key: String) throws -> String? {
+    func optionalString(_ key: String, allowing: Set<Unicode.Scalar> = []) throws -> String? {
         switch self[key] {
         case nil, .null?: return nil
-        case .string(let text)?: return text
+        case .string(let text)?: return try Self.checked(text, field: key, allowing: allowing)
         case let value?: throw RESTError.invalid(key, "'\(key)' must be a string, not \(value.kindName)")
         }
+    }
+
+    /// `text` when it holds no control character other than those in `allowing`; else 400 naming `field`.
+    static func checked(_ text: String, field: String, allowing: Set<Unicode.Scalar> = []) throws -> String {
+        do {
+            try ControlCharacters.refuse(in: text, field: field, allowing: allowing)
+        } catch {
+            throw RESTError.invalid(field, error.description)
+        }
+        return text
     }
 
     /// nil when absent (leave unchanged), `.some(nil)` for null (clear), else the string.
@@ -98,7 +112,7 @@ struct RESTBody {
         switch self[key] {
         case nil: return .none
         case .null?: return .some(nil)
-        case .string(let text)?: return .some(text)
+        case .string(let text)?: return .some(try Self.checked(text, field: key))
         case let value?: throw RESTError.invalid(key, "'\(key)' must be a string or null, not \(value.kindName)")
         }
     }
@@ -122,7 +136,7 @@ struct RESTBody {
                     throw RESTError.invalid(
                         "\(key)[\(index)]", "each entry of '\(key)' must be a non-empty string of at most 200 characters")
                 }
-                return text
+                return try Self.checked(text, field: "\(key)[\(index)]")
             }
         case let value?: throw RESTError.invalid(key, "'\(key)' must be a list of strings, not \(value.kindName)")
         }

@@ -7,6 +7,11 @@ struct RESTQuery {
 
     init(_ request: Request, allowed: Set<String>) throws {
         values = try TAXIIQuery.parameters(request.uri.query)
+        // A value a person typed never goes on with a control character (a NUL would be cut at).
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            _ = try RESTBody.checked(key, field: key)
+            _ = try RESTBody.checked(value, field: key)
+        }
         for key in values.keys.sorted() where !allowed.contains(key) {
             throw RESTError.invalid(
                 key,

@@ -48,6 +48,8 @@ enum RESTResources {
             ("expires_at", token.expiresAt.map(time) ?? .null),
             ("revoked_at", token.revokedAt.map(time) ?? .null),
             ("active", .bool(token.isUsable(at: now))),
+            // Empty: everything the user's role allows.
+            ("scopes", .array(token.scopes.map { .string($0.rawValue) })),
         ]
         if let secret { members.append(("secret", .string(secret))) }
         return .object(members)
@@ -158,6 +160,10 @@ enum RESTResources {
         } else {
             members.append(("failure", .null))
         }
+        let failures = result.failures.map { failure -> JSONValue in
+            .object([("seq", .number(String(failure.seq))), ("reason", .string(failure.description))])
+        }
+        members.append(("failures", .array(failures)))
         return .object(members)
     }
 }

@@ -32,8 +32,9 @@ extension RESTRoutes {
         let principal = try requireAdmin(context)
         let body = try await readBody(
             request, allowed: ["title", "description", "read", "write", "default_tlp", "sharing_group", "public"])
-        let title = try body.string("title")
-        let description = try body.optionalString("description")
+        // Free text: tabs and line breaks pass (as on the command line), other control characters do not.
+        let title = try body.string("title", allowing: ControlCharacters.layout)
+        let description = try body.optionalString("description", allowing: ControlCharacters.layout)
         var readers: [String] = []
         for (index, reference) in (try body.stringList("read") ?? []).enumerated() {
             readers.append(try await organisationName(reference, field: "read[\(index)]"))

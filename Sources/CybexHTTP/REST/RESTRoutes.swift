@@ -170,9 +170,12 @@ struct RESTRoutes: Sendable {
             .object([("tokens", .array(tokens.map { RESTResources.token($0, username: usernames[$0.userID], now: now) }))]))
     }
 
+    /// Creates a token. `scopes` (scope names) limits it; without them it gets the caller's own
+    /// scopes when the caller signed in with a token, else everything the role allows. A token never
+    /// creates a token with a scope it lacks itself: 403, audited as `access.denied`.
     func createToken(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let body = try await readBody(request, allowed: ["username", "expires_at"])
+        let body = try await readBody(request, allowed: ["username", "expires_at", "scopes"])
         let username = try body.optionalString("username") ?? principal.user.username
         guard username == principal.user.username || principal.isAdmin else {
             throw RESTError.forbidden("only administrators create tokens for other users")
@@ -187,10 +190,25 @@ struct RESTRoutes: Sendable {
             }
             expiresAt = timestamp.microseconds
         }
+        var scopes: [TokenScope] = []
+        if let names = try body.stringList("scopes", maxCount: TokenScope.allCases.count * 4) {
+            guard !names.isEmpty else {
+                throw RESTError.invalid("scopes", "'scopes' names at least one scope; leave it out for the default")
+            }
+            for (index, name) in names.enumerated() {
+                guard let scope = TokenScope(rawValue: name) else {
+                    throw RESTError.invalid(
+                        "scopes[\(index)]",
+                        "unknown token scope '\(name)' (known: \(TokenScope.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                scopes.append(scope)
+            }
+        }
         guard try await store.user(named: username) != nil else {
             throw RESTError.invalid("username", "no user named '\(username)'")
         }
-        let (token, secret) = try await administration(principal).createToken(username: username, expiresAt: expiresAt)
+        let (token, secret) = try await administration(principal).createToken(
+            username: username, expiresAt: expiresAt, scopes: scopes, within: principal.scopes)
         return json(
             RESTResources.token(token, username: username, now: Clock.nowMicroseconds(), secret: secret), status: .created)
     }

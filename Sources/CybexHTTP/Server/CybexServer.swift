@@ -49,7 +49,7 @@ public enum CybexServer {
         let authenticator = Authenticator(store: store, hasher: passwordHasher, throttle: configuration.loginThrottle)
         let authentication = AuthenticationMiddleware(
             authenticator: authenticator, store: store, trustedProxies: Set(configuration.trustedProxies),
-            anonymousReads: configuration.anonymousReads)
+            anonymousReads: configuration.anonymousReads, readAudit: readAudit)
 
         router.group("metrics").add(middleware: authentication).get { _, context in
             let principal = try context.requirePrincipal()

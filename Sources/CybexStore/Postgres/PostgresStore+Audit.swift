@@ -21,7 +21,9 @@ extension PostgresStore {
         guard !events.isEmpty else { return }
             var head = try await Self.auditHead(connection, logger: logger, forUpdate: true)
             for event in events {
+            // The entry's text, as made storable and hashed: never `event`'s own.
             let entry = AuditChain.entry(after: head, event)
+            let event = entry.event
             head = AuditHead(seq: entry.seq, hash: entry.hash ?? "")
             try await connection.query(
                 """
@@ -78,6 +80,8 @@ extension PostgresStore {
     }
 
     public func auditEntries(matching query: AuditQuery) async throws -> [AuditEntry] {
+        // No stored entry holds a NUL (AuditChain escapes it): a search for one finds nothing.
+        guard [query.actor, query.action, query.target].allSatisfy({ $0.map(StoredText.isStorable) ?? true }) else { return [] }
         var binds = PostgresBindings()
         let conditions = query.conditions(placeholder: { "$\($0)" }, bind: { binds.append($0) })
         // A negative limit means no limit, as in SQLite; PostgreSQL spells that LIMIT NULL.
@@ -130,7 +134,7 @@ extension PostgresStore {
                     logger: logger
                 ).collect())
             for old in entries {
-                let entry = AuditChain.entry(after: head, old.event)
+                let entry = AuditChain.entry(after: head, old.event, asStored: true)
                 try await connection.query(
                     """
                     UPDATE audit_log SET seq = \(entry.seq), prev_hash = \(entry.prevHash), hash = \(entry.hash)

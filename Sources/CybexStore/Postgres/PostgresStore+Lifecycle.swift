@@ -3,6 +3,7 @@ import PostgresNIO
 
 extension PostgresStore {
     public func createRetentionPolicy(_ policy: RetentionPolicy) async throws {
+        try StoredText.require([(policy.id, "retention policy id"), (policy.name, "retention policy name")] + policy.types.map { ($0, "object type") })
         _ = try await rows(
             """
             INSERT INTO retention_policies (id, name, types, levels, purge_after_days, expire_grace_days, created_at)
@@ -29,7 +30,8 @@ extension PostgresStore {
     }
 
     public func deleteRetentionPolicy(named name: String) async throws -> Bool {
-        !(try await rows("DELETE FROM retention_policies WHERE name = \(name) RETURNING 1")).isEmpty
+        guard StoredText.isStorable(name) else { return false }
+        return !(try await rows("DELETE FROM retention_policies WHERE name = \(name) RETURNING 1")).isEmpty
     }
 
     /// Like ``addObjects(_:to:owner:)`` and ``deleteObject(id:from:versions:specVersions:scope:)``,
@@ -65,7 +67,8 @@ extension PostgresStore {
     }
 
     public func eraseObjects(containing identifier: String, dryRun: Bool) async throws -> [RemovedVersion] {
-        try await transaction { connection in
+        try StoredText.require(identifier, "identifier")
+        return try await transaction { connection in
             try await connection.query("SELECT last FROM clock WHERE id = 1 FOR UPDATE", logger: logger)
             let needle = identifier.lowercased()
             let escaped = SQLFilter.jsonEscaped(needle)
@@ -115,6 +118,7 @@ extension PostgresStore {
 
 extension PostgresStore {
     public func createRedactionPolicy(_ policy: StoredRedactionPolicy) async throws {
+        try StoredText.require([(policy.id, "redaction policy id"), (policy.name, "redaction policy name")])
         _ = try await rows(
             """
             INSERT INTO redaction_policies (id, name, destination, document, key, created_at)
@@ -136,6 +140,7 @@ extension PostgresStore {
     }
 
     public func deleteRedactionPolicy(named name: String) async throws -> Bool {
-        !(try await rows("DELETE FROM redaction_policies WHERE name = \(name) RETURNING 1")).isEmpty
+        guard StoredText.isStorable(name) else { return false }
+        return !(try await rows("DELETE FROM redaction_policies WHERE name = \(name) RETURNING 1")).isEmpty
     }
 }

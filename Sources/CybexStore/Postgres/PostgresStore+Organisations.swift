@@ -18,6 +18,7 @@ extension PostgresStore {
     }
 
     public func createOrganisation(_ organisation: Organisation) async throws {
+        try StoredText.require([(organisation.id, "organisation id"), (organisation.name, "organisation name"), (organisation.parentID, "parent id")])
         try OrganisationGraph.checkParent(organisation.parentID, of: organisation.id, parents: [:])
         _ = try await rows(
             """
@@ -28,12 +29,14 @@ extension PostgresStore {
     }
 
     public func organisation(id: String) async throws -> Organisation? {
-        try await rows("SELECT \(unescaped: Self.organisationColumns) FROM organisations WHERE id = \(id)").first.map(
+        guard StoredText.isStorable(id) else { return nil }
+        return try await rows("SELECT \(unescaped: Self.organisationColumns) FROM organisations WHERE id = \(id)").first.map(
             Self.organisation(from:))
     }
 
     public func organisation(named name: String) async throws -> Organisation? {
-        try await rows("SELECT \(unescaped: Self.organisationColumns) FROM organisations WHERE name = \(name)").first.map(
+        guard StoredText.isStorable(name) else { return nil }
+        return try await rows("SELECT \(unescaped: Self.organisationColumns) FROM organisations WHERE name = \(name)").first.map(
             Self.organisation(from:))
     }
 
@@ -72,6 +75,7 @@ extension PostgresStore {
     // MARK: Sharing groups
 
     public func createSharingGroup(_ group: SharingGroup) async throws {
+        try StoredText.require([(group.id, "sharing group id"), (group.name, "sharing group name")] + group.members.map { ($0, "member id") })
         try await transaction { connection in
             try await connection.query(
                 """

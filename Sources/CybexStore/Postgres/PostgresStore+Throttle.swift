@@ -18,6 +18,8 @@ extension PostgresStore {
     }
 
     public func authFailureCounters(keys: [String]) async throws -> [AuthFailureCounter] {
+        // No stored key holds a NUL (updates refuse one): looking one up would match a truncation.
+        let keys = keys.filter(StoredText.isStorable)
         guard !keys.isEmpty else { return [] }
         return try await rows(
             #"""
@@ -31,7 +33,8 @@ extension PostgresStore {
     public func updateAuthFailureCounter(
         key: String, _ update: @escaping @Sendable (AuthFailureCounter?) -> AuthFailureCounter?
     ) async throws -> AuthFailureCounter? {
-        try await transaction { connection in
+        try StoredText.require(key, "counter key")
+        return try await transaction { connection in
             try await connection.query(
                 """
                 INSERT INTO auth_failures (\(unescaped: Self.counterColumns)) VALUES (\(key), 0, 0, 0, NULL)

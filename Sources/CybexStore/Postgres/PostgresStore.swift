@@ -198,6 +198,7 @@ public final class PostgresStore: Store {
     }
 
     public func createUser(_ user: User) async throws {
+        try StoredText.require([(user.id, "user id"), (user.username, "username"), (user.organisationID, "organisation id"), (user.passwordHash, "password hash")])
         _ = try await rows(
             """
             INSERT INTO users (\(unescaped: Self.userColumns))
@@ -207,16 +208,19 @@ public final class PostgresStore: Store {
     }
 
     public func user(id: String) async throws -> User? {
-        try await rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(id)").first.map(Self.user(from:))
+        guard StoredText.isStorable(id) else { return nil }
+        return try await rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(id)").first.map(Self.user(from:))
     }
 
     public func user(named username: String) async throws -> User? {
-        try await rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE username = \(username)").first.map(
+        guard StoredText.isStorable(username) else { return nil }
+        return try await rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE username = \(username)").first.map(
             Self.user(from:))
     }
 
     /// One round trip: every signed-in request runs it.
     public func userWithOrganisation(named username: String) async throws -> (User, Organisation?)? {
+        guard StoredText.isStorable(username) else { return nil }
         let query: PostgresQuery = """
             SELECT u.id, u.username, u.organisation_id, u.role, u.password_hash, u.disabled, u.created_at,
                 o.id, o.name, o.created_at, o.parent_id, o.default_tlp
@@ -301,6 +305,7 @@ public final class PostgresStore: Store {
     // MARK: Collections
 
     public func createCollection(_ collection: CollectionRecord) async throws {
+        try StoredText.require([(collection.id, "collection id"), (collection.title, "collection title"), (collection.description, "collection description"), (collection.alias, "collection alias")])
         try await transaction { connection in
             try await connection.query(
                 """
@@ -330,12 +335,14 @@ public final class PostgresStore: Store {
         """#
 
     public func collection(id: String) async throws -> CollectionRecord? {
+        guard StoredText.isStorable(id) else { return nil }
         let query: PostgresQuery =
             #"\#(unescaped: Self.collectionSelect) WHERE c.id = \#(id) ORDER BY a.organisation_id COLLATE "C""#
         return try await Self.collections(from: rows(query)).first
     }
 
     public func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)? {
+        guard StoredText.isStorable(id) else { return nil }
         async let directory = sharingDirectory()
         guard let record = try await collection(id: id) else { return nil }
         return (record, try await directory)

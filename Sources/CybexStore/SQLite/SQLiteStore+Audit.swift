@@ -1,6 +1,11 @@
+import Foundation
 import GRDB
 
 /// The audit log and its hash chain (``AuditChain``) on SQLite. The one writer serialises appends.
+///
+/// Entries are written with their text bound at its exact byte length (``SQLiteBulkStatement``,
+/// not GRDB's C-string binding) and read back for verification as the stored bytes
+/// (`CAST(… AS BLOB)`), so the chain is checked over exactly what is stored.
 extension SQLiteStore {
     public func appendAudit(_ event: AuditEvent) async throws {
         try await appendAudit([event])
@@ -49,7 +54,9 @@ extension SQLiteStore {
     }
 
     public func auditEntries(matching query: AuditQuery) async throws -> [AuditEntry] {
-        try await read { db in
+        // No stored entry holds a NUL (AuditChain escapes it): a search for one finds nothing.
+        guard [query.actor, query.action, query.target].allSatisfy({ $0.map(StoredText.isStorable) ?? true }) else { return [] }
+        return try await read { db in
             var arguments: StatementArguments = []
             let conditions = query.conditions(placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
             arguments += [query.limit]
@@ -83,31 +90,47 @@ extension SQLiteStore {
 
     static func insert(_ entry: AuditEntry, _ db: Database) throws {
         let event = entry.event
-        try db.execute(
+        let statement = try SQLiteBulkStatement(
+            db,
             sql: """
                 INSERT INTO audit_log (seq, time, actor, action, target, detail, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                entry.seq, event.time, event.actor, event.action, event.target, event.detail, entry.prevHash,
-                entry.hash,
-            ])
+                """)
+        statement.bind(1, entry.seq)
+        statement.bind(2, event.time)
+        statement.bind(3, event.actor)
+        statement.bind(4, event.action)
+        statement.bind(5, event.target)
+        statement.bind(6, event.detail)
+        statement.bind(7, entry.prevHash)
+        statement.bind(8, entry.hash)
+        try statement.step(db)
     }
 
-    /// Entries with `after < seq <= through`, ascending, at most `limit`.
+    /// The columns of an entry with its text as the stored bytes, for ``auditEntry(from:)``.
+    static let exactAuditColumns = """
+        seq, time, CAST(actor AS BLOB), CAST(action AS BLOB), CAST(target AS BLOB), CAST(detail AS BLOB), prev_hash, hash
+        """
+
+    /// An entry read with ``exactAuditColumns``: text decoded from every stored byte (GRDB would stop
+    /// at a NUL), so verification hashes exactly what is stored.
+    static func auditEntry(from row: Row) -> AuditEntry {
+        func text(_ index: Int) -> String { String(decoding: (row[index] as Data?) ?? Data(), as: UTF8.self) }
+        return AuditEntry(
+            seq: row[0], event: AuditEvent(time: row[1], actor: text(2), action: text(3), target: text(4), detail: text(5)),
+            prevHash: row[6], hash: row[7])
+    }
+
+    /// Entries with `after < seq <= through`, ascending, at most `limit`, their text exactly as stored.
     static func auditEntries(after: Int64, through: Int64, limit: Int, _ db: Database) throws -> [AuditEntry] {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT seq, time, actor, action, target, detail, prev_hash, hash FROM audit_log
+                SELECT \(exactAuditColumns) FROM audit_log
                 WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?
                 """,
             arguments: [after, through, limit]
-        ).map {
-            AuditEntry(
-                seq: $0[0], event: AuditEvent(time: $0[1], actor: $0[2], action: $0[3], target: $0[4], detail: $0[5]),
-                prevHash: $0[6], hash: $0[7])
-        }
+        ).map(auditEntry(from:))
     }
 
     /// Migration 2: chains the entries written before the chain existed, in `seq` order,
@@ -118,7 +141,7 @@ extension SQLiteStore {
         while true {
             let entries = try auditEntries(after: after, through: .max, limit: AuditChain.pageSize, db)
             for old in entries {
-                let entry = AuditChain.entry(after: head, old.event)
+                let entry = AuditChain.entry(after: head, old.event, asStored: true)
                 try db.execute(
                     sql: "UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                     arguments: [entry.seq, entry.prevHash, entry.hash, old.seq])

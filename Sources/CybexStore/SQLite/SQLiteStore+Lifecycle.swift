@@ -4,6 +4,7 @@ import GRDB
 
 extension SQLiteStore {
     public func createRetentionPolicy(_ policy: RetentionPolicy) async throws {
+        try StoredText.require([(policy.id, "retention policy id"), (policy.name, "retention policy name")] + policy.types.map { ($0, "object type") })
         try await write { db in
             try db.execute(
                 sql: """
@@ -35,7 +36,8 @@ extension SQLiteStore {
     }
 
     public func deleteRetentionPolicy(named name: String) async throws -> Bool {
-        try await write { db in
+        guard StoredText.isStorable(name) else { return false }
+        return try await write { db in
             try db.execute(sql: "DELETE FROM retention_policies WHERE name = ?", arguments: [name])
             return db.changesCount > 0
         }
@@ -67,7 +69,8 @@ extension SQLiteStore {
     }
 
     public func eraseObjects(containing identifier: String, dryRun: Bool) async throws -> [RemovedVersion] {
-        try await write { db in
+        try StoredText.require(identifier, "identifier")
+        return try await write { db in
             let needle = identifier.lowercased()
             // Every version of every object one of whose versions has an observable with the value,
             // or the text anywhere in its stored JSON, raw or as JSON escapes it.
@@ -110,6 +113,7 @@ extension SQLiteStore {
 
 extension SQLiteStore {
     public func createRedactionPolicy(_ policy: StoredRedactionPolicy) async throws {
+        try StoredText.require([(policy.id, "redaction policy id"), (policy.name, "redaction policy name")])
         try await write { db in
             try db.execute(
                 sql: """
@@ -133,7 +137,8 @@ extension SQLiteStore {
     }
 
     public func deleteRedactionPolicy(named name: String) async throws -> Bool {
-        try await write { db in
+        guard StoredText.isStorable(name) else { return false }
+        return try await write { db in
             try db.execute(sql: "DELETE FROM redaction_policies WHERE name = ?", arguments: [name])
             return db.changesCount > 0
         }

@@ -13,6 +13,7 @@ extension SQLiteStore {
     }
 
     public func createOrganisation(_ organisation: Organisation) async throws {
+        try StoredText.require([(organisation.id, "organisation id"), (organisation.name, "organisation name"), (organisation.parentID, "parent id")])
         try await write { db in
             try OrganisationGraph.checkParent(organisation.parentID, of: organisation.id, parents: [:])
             try db.execute(
@@ -25,14 +26,16 @@ extension SQLiteStore {
     }
 
     public func organisation(id: String) async throws -> Organisation? {
-        try await read { db in
+        guard StoredText.isStorable(id) else { return nil }
+        return try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE id = ?", arguments: [id])
                 .map(Self.organisation(from:))
         }
     }
 
     public func organisation(named name: String) async throws -> Organisation? {
-        try await read { db in
+        guard StoredText.isStorable(name) else { return nil }
+        return try await read { db in
             try Row.fetchOne(
                 db, sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE name = ?", arguments: [name]
             ).map(Self.organisation(from:))
@@ -68,6 +71,7 @@ extension SQLiteStore {
     // MARK: Sharing groups
 
     public func createSharingGroup(_ group: SharingGroup) async throws {
+        try StoredText.require([(group.id, "sharing group id"), (group.name, "sharing group name")] + group.members.map { ($0, "member id") })
         try await write { db in
             try db.execute(
                 sql: "INSERT INTO sharing_groups (id, name, created_at) VALUES (?, ?, ?)",

@@ -11,6 +11,8 @@ extension SQLiteStore {
     }
 
     public func authFailureCounters(keys: [String]) async throws -> [AuthFailureCounter] {
+        // No stored key holds a NUL (updates refuse one): looking one up would match a truncation.
+        let keys = keys.filter(StoredText.isStorable)
         guard !keys.isEmpty else { return [] }
         return try await read { db in
             let marks = Array(repeating: "?", count: keys.count).joined(separator: ", ")
@@ -25,7 +27,8 @@ extension SQLiteStore {
     public func updateAuthFailureCounter(
         key: String, _ update: @escaping @Sendable (AuthFailureCounter?) -> AuthFailureCounter?
     ) async throws -> AuthFailureCounter? {
-        try await write { db in
+        try StoredText.require(key, "counter key")
+        return try await write { db in
             let current = try Row.fetchOne(
                 db, sql: "SELECT \(Self.counterColumns) FROM auth_failures WHERE key = ?", arguments: [key]
             ).map(Self.counter(from:))

@@ -104,6 +104,7 @@ public final class SQLiteStore: Store {
     }
 
     public func createUser(_ user: User) async throws {
+        try StoredText.require([(user.id, "user id"), (user.username, "username"), (user.organisationID, "organisation id"), (user.passwordHash, "password hash")])
         try await write { db in
             try db.execute(
                 sql: "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -115,20 +116,23 @@ public final class SQLiteStore: Store {
     }
 
     public func user(id: String) async throws -> User? {
-        try await read { db in
+        guard StoredText.isStorable(id) else { return nil }
+        return try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
         }
     }
 
     public func user(named username: String) async throws -> User? {
-        try await read { db in
+        guard StoredText.isStorable(username) else { return nil }
+        return try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?", arguments: [username])
                 .map(Self.user(from:))
         }
     }
 
     public func userWithOrganisation(named username: String) async throws -> (User, Organisation?)? {
-        try await read { db in
+        guard StoredText.isStorable(username) else { return nil }
+        return try await read { db in
             // Every signed-in request runs these: prepared once per connection.
             guard
                 let user = try Row.fetchOne(
@@ -221,6 +225,7 @@ public final class SQLiteStore: Store {
     // MARK: Collections
 
     public func createCollection(_ collection: CollectionRecord) async throws {
+        try StoredText.require([(collection.id, "collection id"), (collection.title, "collection title"), (collection.description, "collection description"), (collection.alias, "collection alias")])
         try await write { db in
             try db.execute(
                 sql: """
@@ -241,7 +246,8 @@ public final class SQLiteStore: Store {
     }
 
     public func collection(id: String) async throws -> CollectionRecord? {
-        try await read { db in
+        guard StoredText.isStorable(id) else { return nil }
+        return try await read { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "\(Self.collectionColumns) WHERE id = ?", arguments: [id])
@@ -251,7 +257,8 @@ public final class SQLiteStore: Store {
     }
 
     public func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)? {
-        try await read { db in
+        guard StoredText.isStorable(id) else { return nil }
+        return try await read { db in
             // Every collection request runs these: prepared once per connection.
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id])
             else {

@@ -67,7 +67,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the audit log's hash chain: exit 0 when intact, 1 naming the first tampered entry.",
+            abstract: "Check the audit log's hash chain: exit 0 when intact, 1 listing every tampered entry.",
             discussion: """
                 With --expect-head, also exit 1 unless the chain holds an entry with that hash at or before \
                 its head: a hash recorded outside the database earlier (from 'cybex audit export' or the \
@@ -98,7 +98,10 @@ struct AuditCommand: AsyncParsableCommand {
                 return (result, nil)
             }
             if let failure = result.failure {
-                throw CommandFailure(message: "audit log tampered at entry \(failure.seq): \(failure)")
+                // Every broken entry on standard output, one a line; the first on standard error.
+                for broken in result.failures { print("broken entry \(broken.seq): \(broken)") }
+                let more = result.failures.count > 1 ? " (\(result.failures.count) broken entries, listed on standard output)" : ""
+                throw CommandFailure(message: "audit log tampered at entry \(failure.seq): \(failure)\(more)")
             }
             if let expectHead {
                 guard let found else {
