@@ -117,7 +117,7 @@ let package = Package(
             name: "CybexHTTPTests",
             dependencies: [
                 "CybexCore", "CybexFormats", "CybexStore", "CybexEngine", "CybexHTTP", "CybexTestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -11,7 +11,7 @@ import Logging
 @main
 struct Benchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Benchmarks", abstract: "Cybex benchmarks.", subcommands: [Ingest.self, Read.self, Policy.self, Generate.self])
+        commandName: "Benchmarks", abstract: "Cybex benchmarks.", subcommands: [Ingest.self, Read.self, Policy.self, Generate.self, Probe.self])
 }
 
 struct CorpusOptions: ParsableArguments {
