@@ -11,7 +11,8 @@ import Logging
 @main
 struct Benchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Benchmarks", abstract: "Cybex benchmarks.", subcommands: [Ingest.self, Read.self, Policy.self, Generate.self, Probe.self])
+        commandName: "Benchmarks", abstract: "Cybex benchmarks.",
+        subcommands: [Ingest.self, Read.self, Policy.self, Generate.self, Probe.self])
 }
 
 struct CorpusOptions: ParsableArguments {
@@ -48,28 +49,38 @@ struct Ingest: AsyncParsableCommand {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: options.corpus)))
         let document = try STIXBundleDecoder.parse(bytes, as: .bundle)
         let (_, validateSeconds) = await measure { document.decode(0..<document.count) }
-        print(String(format: "validation alone (one thread): %.3f s, %.0f objects/s", validateSeconds, Double(document.count) / validateSeconds))
+        print(
+            String(
+                format: "validation alone (one thread): %.3f s, %.0f objects/s", validateSeconds,
+                Double(document.count) / validateSeconds))
         var decodeRates: [Double] = []
         var storeRates: [Double] = []
         var totalRates: [Double] = []
         for run in 1...options.runs {
             let (store, folder) = try await freshStore(options.database)
-            let collection = CollectionRecord(id: UUID().uuidString.lowercased(), title: "bench", createdAt: Clock.nowMicroseconds())
+            let collection = CollectionRecord(
+                id: UUID().uuidString.lowercased(), title: "bench", createdAt: Clock.nowMicroseconds())
             try await store.createCollection(collection)
             let (document, parseSeconds) = try await measure { try STIXBundleDecoder.parse(bytes, as: .bundle) }
             let ingestor = Ingestor(store: store)
-            let (report, storeSeconds) = try await measure { try await ingestor.store(document, into: collection, owner: "bench") }
+            let (report, storeSeconds) = try await measure {
+                try await ingestor.store(document, into: collection, owner: "bench")
+            }
             let n = Double(report.items.count)
             decodeRates.append(n / parseSeconds)
             storeRates.append(n / storeSeconds)
             totalRates.append(n / (parseSeconds + storeSeconds))
-            print(String(format: "run %d: %d objects, parse %.3f s, validate+store (overlapped) %.3f s, %.0f objects/s", run,
-                report.items.count, parseSeconds, storeSeconds, n / (parseSeconds + storeSeconds)))
+            print(
+                String(
+                    format: "run %d: %d objects, parse %.3f s, validate+store (overlapped) %.3f s, %.0f objects/s", run,
+                    report.items.count, parseSeconds, storeSeconds, n / (parseSeconds + storeSeconds)))
             try await store.close()
             try? FileManager.default.removeItem(atPath: folder)
         }
-        print(String(format: "median: JSON parse %.0f objects/s, validate+store %.0f objects/s, total %.0f objects/s",
-            median(decodeRates), median(storeRates), median(totalRates)))
+        print(
+            String(
+                format: "median: JSON parse %.0f objects/s, validate+store %.0f objects/s, total %.0f objects/s",
+                median(decodeRates), median(storeRates), median(totalRates)))
     }
 }
 
@@ -97,7 +108,9 @@ struct Read: AsyncParsableCommand {
                 }
             }
             rates.append(Double(count) / seconds)
-            print(String(format: "run %d: paged %d objects in %.3f s (%.0f objects/s)", run, count, seconds, Double(count) / seconds))
+            print(
+                String(
+                    format: "run %d: paged %d objects in %.3f s (%.0f objects/s)", run, count, seconds, Double(count) / seconds))
         }
         var latencies: [Double] = []
         for _ in 0..<50 {
@@ -106,8 +119,10 @@ struct Read: AsyncParsableCommand {
             }
             latencies.append(seconds * 1000)
         }
-        print(String(format: "median: paginated read %.0f objects/s; filtered read (match[type]=indicator, limit 100) %.2f ms",
-            median(rates), median(latencies)))
+        print(
+            String(
+                format: "median: paginated read %.0f objects/s; filtered read (match[type]=indicator, limit 100) %.2f ms",
+                median(rates), median(latencies)))
         try await store.close()
         try? FileManager.default.removeItem(atPath: folder)
     }
@@ -148,11 +163,14 @@ struct Policy: AsyncParsableCommand {
         let readerScope = try await service.collection(id: collection.id, for: reader).scope
         let paths: [(String, Reader)] = [
             ("store, no policy", { try await store.objects(in: collection.id, matching: $0) }),
-            ("store, reader's scope (SQL only)", {
-                var query = $0
-                query.scope = readerScope
-                return try await store.objects(in: collection.id, matching: query)
-            }),
+            (
+                "store, reader's scope (SQL only)",
+                {
+                    var query = $0
+                    query.scope = readerScope
+                    return try await store.objects(in: collection.id, matching: query)
+                }
+            ),
             ("audience reader", { try await service.objects(in: collection.id, matching: $0, for: reader) }),
             ("constituent", { try await service.objects(in: collection.id, matching: $0, for: constituent) }),
         ]
@@ -172,13 +190,19 @@ struct Policy: AsyncParsableCommand {
                 }
                 rates[index].append(Double(count) / seconds)
                 counts[index] = count
-                print(String(format: "run %d, %@: %d objects in %.3f s (%.0f objects/s)", run, name, count, seconds, Double(count) / seconds))
+                print(
+                    String(
+                        format: "run %d, %@: %d objects in %.3f s (%.0f objects/s)", run, name, count, seconds,
+                        Double(count) / seconds))
             }
         }
         let baseline = median(rates[0])
         for (index, (name, _)) in paths.enumerated() {
             let rate = median(rates[index])
-            print(String(format: "median %@: %.0f objects/s (%d objects), cost %.1f%%", name, rate, counts[index], (1 - rate / baseline) * 100))
+            print(
+                String(
+                    format: "median %@: %.0f objects/s (%d objects), cost %.1f%%", name, rate, counts[index],
+                    (1 - rate / baseline) * 100))
         }
         try await store.close()
         try? FileManager.default.removeItem(atPath: folder)

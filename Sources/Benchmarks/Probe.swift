@@ -57,7 +57,9 @@ struct Probe: AsyncParsableCommand {
             // Alternate their order, so that neither kind always follows the other.
             let hiddenBody = envelope([indicator(target, red: false)])
             let freshBody = envelope([indicator(0x4000_0000 + i, red: false)])
-            for (body, isHidden) in i % 2 == 0 ? [(hiddenBody, true), (freshBody, false)] : [(freshBody, false), (hiddenBody, true)] {
+            for (body, isHidden) in i % 2 == 0
+                ? [(hiddenBody, true), (freshBody, false)] : [(freshBody, false), (hiddenBody, true)]
+            {
                 let (_, seconds) = try await measure {
                     try await service.add(body, as: .envelope, to: collection.id, by: peer)
                 }
@@ -67,7 +69,10 @@ struct Probe: AsyncParsableCommand {
         func p90(_ values: [Double]) -> Double { values.sorted()[values.count * 9 / 10] }
         print(String(format: "hidden id:      median %.0f µs, p90 %.0f µs (%d posts)", median(hidden), p90(hidden), hidden.count))
         print(String(format: "never posted:   median %.0f µs, p90 %.0f µs (%d posts)", median(fresh), p90(fresh), fresh.count))
-        print(String(format: "ratio hidden/never posted: median %.3f, p90 %.3f", median(hidden) / median(fresh), p90(hidden) / p90(fresh)))
+        print(
+            String(
+                format: "ratio hidden/never posted: median %.3f, p90 %.3f", median(hidden) / median(fresh),
+                p90(hidden) / p90(fresh)))
         try await store.close()
         try? FileManager.default.removeItem(atPath: folder)
     }

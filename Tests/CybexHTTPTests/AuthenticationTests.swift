@@ -55,7 +55,10 @@ struct AuthenticationTests {
             (TAXIITestNode.basic("stranger"), "Invalid credentials", "invalid-credentials"),
             (TAXIITestNode.basic("analyst", "wrong"), "Invalid credentials", "invalid-credentials"),
             (TAXIITestNode.basic("nobody", "wrong"), "Invalid credentials", "invalid-credentials"),
-            ([.authorization: "Basic !!!", .accept: "application/taxii+json;version=2.1"], "Malformed credentials", "malformed-credentials"),
+            (
+                [.authorization: "Basic !!!", .accept: "application/taxii+json;version=2.1"], "Malformed credentials",
+                "malformed-credentials"
+            ),
         ]
         try await node.application().test(.live) { client in
             var descriptions: [String: String] = [:]
@@ -102,7 +105,8 @@ struct AuthenticationTests {
             // The password verified a moment ago still works (no lockout of people signed in) …
             #expect(try await status(TAXIITestNode.basic("analyst")) == .ok)
             // … while every guess is refused unchecked.
-            try await client.execute(uri: path, method: .get, headers: TAXIITestNode.basic("analyst", "another guess")) { response in
+            try await client.execute(uri: path, method: .get, headers: TAXIITestNode.basic("analyst", "another guess")) {
+                response in
                 #expect(response.status == .tooManyRequests)
                 let seconds = Int(response.headers[.retryAfter] ?? "") ?? 0
                 #expect(seconds > 0 && seconds <= 60)

@@ -42,7 +42,8 @@ struct ControlCharacterAuthTests {
         #expect(events.filter { $0.action == "auth.login" }.map(\.actor) == ["analyst"], "only the real sign-in")
         let failures = events.filter { $0.action == "auth.failure" }
         #expect(failures.contains { $0.detail.contains("account 'analyst\\u0000x'") && $0.detail.contains("control character") })
-        #expect(failures.contains { $0.detail.contains("account 'analyst'") && $0.detail.contains("password contains a control") })
+        #expect(
+            failures.contains { $0.detail.contains("account 'analyst'") && $0.detail.contains("password contains a control") })
         #expect(failures.allSatisfy { !$0.detail.utf8.contains(0) && !$0.actor.utf8.contains(0) })
         let verification = try await node.store.verifyAuditChain()
         #expect(verification.isIntact, "\(String(describing: verification.failure))")
@@ -53,7 +54,9 @@ struct ControlCharacterAuthTests {
         let node = try await TAXIITestNode.makeREST()
         let root = TAXIITestNode.rest("root")
         try await node.application().test(.live) { client in
-            let red = Fixture.indicator(1).dropLast() + #","object_marking_refs":["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"]}"#
+            let red =
+                Fixture.indicator(1).dropLast()
+                + #","object_marking_refs":["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"]}"#
             let post = try await client.call(
                 .post, "/api/v1/collections/\(node.collectionID)/objects", TAXIITestNode.rest("analyst"),
                 json: #"{"objects": [\#(red)], "recipients": ["isp\u0000XYZ"]}"#)
@@ -67,8 +70,14 @@ struct ControlCharacterAuthTests {
                 ("/api/v1/organisations", #"{"name": "ISP\u0085Two"}"#, "name"),
                 ("/api/v1/organisations", #"{"name": "Two", "parent": "cert\u0000x"}"#, "parent"),
                 ("/api/v1/sharing-groups", #"{"name": "region\u007f"}"#, "name"),
-                ("/api/v1/users", #"{"username": "eve\u0000", "organisation": "cert", "role": "reader", "password": "long enough"}"#, "username"),
-                ("/api/v1/users", #"{"username": "eve", "organisation": "cert", "role": "reader", "password": "long\u0000enough"}"#, "password"),
+                (
+                    "/api/v1/users",
+                    #"{"username": "eve\u0000", "organisation": "cert", "role": "reader", "password": "long enough"}"#, "username"
+                ),
+                (
+                    "/api/v1/users",
+                    #"{"username": "eve", "organisation": "cert", "role": "reader", "password": "long\u0000enough"}"#, "password"
+                ),
                 ("/api/v1/collections", #"{"title": "Feed\u0000", "read": [], "write": []}"#, "title"),
                 ("/api/v1/collections", #"{"title": "Feed", "read": ["cert\u0000x"], "write": []}"#, "read[0]"),
                 ("/api/v1/tokens", #"{"username": "analyst\u0000x"}"#, "username"),

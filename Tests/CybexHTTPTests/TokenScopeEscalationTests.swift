@@ -84,7 +84,8 @@ struct TokenScopeEscalationTests {
                 try await client.call(.post, "/api/v1/users/x/disable", TAXIITestNode.rest("reader"), json: "{}").status
                     == .forbidden)
             try await client.execute(
-                uri: node.objectsPath, method: .post, headers: Self.taxii(readOnly), body: Fixture.envelope([Fixture.indicator(2)])
+                uri: node.objectsPath, method: .post, headers: Self.taxii(readOnly),
+                body: Fixture.envelope([Fixture.indicator(2)])
             ) { #expect($0.status == .forbidden) }
             try await client.execute(uri: "/metrics", method: .get, headers: TAXIITestNode.basic("analyst")) {
                 #expect($0.status == .forbidden)
@@ -94,7 +95,9 @@ struct TokenScopeEscalationTests {
         #expect(denied.map(\.actor) == ["analyst", "reader", "analyst", "analyst"])
         #expect(denied.map(\.target) == ["/api/v1/audit", "/api/v1/users/x/disable", node.objectsPath, "/metrics"])
         #expect(denied.first?.detail.hasPrefix("GET /api/v1/audit: ") == true)
-        #expect(denied.dropFirst().first.map { $0.detail.hasPrefix("POST /api/v1/users/") && $0.detail.contains("/disable: ") } == true)
+        #expect(
+            denied.dropFirst().first.map { $0.detail.hasPrefix("POST /api/v1/users/") && $0.detail.contains("/disable: ") }
+                == true)
         #expect(Array(denied)[2].detail.contains("taxii:write"))
         #expect(try await node.store.verifyAuditChain().isIntact)
     }

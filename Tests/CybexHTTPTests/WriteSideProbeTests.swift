@@ -37,7 +37,8 @@ struct WriteSideProbeTests {
         _ id: String, modified: String = "2026-01-01T00:00:00.000Z", pattern: String = "[ipv4-addr:value = '198.51.100.1']",
         markings: [String] = [], revoked: Bool = false
     ) -> String {
-        let refs = markings.isEmpty ? "" : #","object_marking_refs":["# + markings.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        let refs =
+            markings.isEmpty ? "" : #","object_marking_refs":["# + markings.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         return """
             {"type":"indicator","spec_version":"2.1","id":"\(id)","created":"2026-01-01T00:00:00.000Z","modified":"\(modified)",\
             "name":"probe","pattern":"\(pattern)","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"\
@@ -131,7 +132,8 @@ struct WriteSideProbeTests {
             let delete = try await client.execute(
                 uri: base + "objects/\(strict)/", method: .delete, headers: TAXIITestNode.basic("prober"))
             #expect(delete.status == .forbidden)
-            let read = try await client.execute(uri: base + "objects/\(strict)/", method: .get, headers: TAXIITestNode.basic("reader"))
+            let read = try await client.execute(
+                uri: base + "objects/\(strict)/", method: .get, headers: TAXIITestNode.basic("reader"))
             #expect(read.status == .ok)
         }
     }
@@ -153,7 +155,10 @@ struct WriteSideProbeTests {
             #expect(!(200..<300).contains(response.status.code), "the post failed: \(response.status)")
         }
         let rows = try await node.store.pool.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects") ?? -1, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM statuses") ?? -1)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects") ?? -1,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM statuses") ?? -1
+            )
         }
         #expect(rows.0 == 0, "no object without its audit entry")
         #expect(rows.1 == 0, "no status without its objects")

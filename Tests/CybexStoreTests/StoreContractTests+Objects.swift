@@ -19,7 +19,8 @@ extension StoreContractTests {
             #expect(outcomes.count == 3)
             for outcome in outcomes {
                 guard case .added(_, let newVersion) = outcome else {
-                    Issue.record("expected added, got \(outcome)"); continue
+                    Issue.record("expected added, got \(outcome)")
+                    continue
                 }
                 #expect(!newVersion)
             }
@@ -267,7 +268,9 @@ extension StoreContractTests {
             let collection = Fixture.collection()
             try await store.createCollection(collection)
             func batch(_ range: Range<Int>) -> [STIXObjectRecord] {
-                range.map { Fixture.sdo("indicator--00000000-0000-4000-8000-\(String(format: "%012d", $0))", modified: Fixture.base) }
+                range.map {
+                    Fixture.sdo("indicator--00000000-0000-4000-8000-\(String(format: "%012d", $0))", modified: Fixture.base)
+                }
             }
             _ = try await store.addObjects(batch(0..<999), to: collection.id, owner: "org-a")
             #expect(try await counted() < 999, "a batch below 1,000 leaves the statistics alone")

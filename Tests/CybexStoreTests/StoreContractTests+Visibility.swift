@@ -28,7 +28,8 @@ extension StoreContractTests {
                     var record = Fixture.sdo(id, modified: Fixture.base + Int64(v))
                     record.tlp = levels.randomElement(using: &random)!
                     record.recipients = orgs.filter { _ in Bool.random(using: &random) }
-                    let blind = ReadScope(viewer: owner, levels: [], recipientLevels: [], collectionDefault: nil, ownerDefaults: [:])
+                    let blind = ReadScope(
+                        viewer: owner, levels: [], recipientLevels: [], collectionDefault: nil, ownerDefaults: [:])
                     _ = try await store.addObjects([record], to: collection.id, owner: owner, scope: blind, commit: nil)
                     labels[id, default: []].append((Fixture.base + Int64(v), owner, record.tlp, Set(record.recipients)))
                 }

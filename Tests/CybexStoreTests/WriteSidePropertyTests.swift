@@ -138,7 +138,11 @@ struct WriteModel {
 
     func canRead(_ o: Int, _ c: Int) -> Bool {
         admins.contains(o) || readers[c].contains(o)
-            || TLPLevel.allCases.contains { visible(Stored(id: "", owner: -1, created: 0, revoked: false, marking: $0, recipients: [], dateAdded: 0), in: c, to: o) }
+            || TLPLevel.allCases.contains {
+                visible(
+                    Stored(id: "", owner: -1, created: 0, revoked: false, marking: $0, recipients: [], dateAdded: 0), in: c, to: o
+                )
+            }
     }
 
     mutating func apply(_ operation: WriteOperation) -> WriteAnswer {
@@ -268,7 +272,8 @@ struct WriteWorld {
             _ = try await admin.addOrganisation(name: "org\(n)", parent: parent.map { "org\($0)" })
             let role: Role = n == organisations - 1 ? .admin : .analyst
             if role == .admin { admins.insert(n) }
-            let user = try await admin.addUser(username: "user\(n)", organisation: "org\(n)", role: role, password: "a long password")
+            let user = try await admin.addUser(
+                username: "user\(n)", organisation: "org\(n)", role: role, password: "a long password")
             principals.append(Principal(user: user, organisation: try await store.organisation(id: user.organisationID)!))
             if Int.random(in: 0..<3, using: &random) == 0 {
                 try await admin.addMember(group: "circle", organisation: "org\(n)")
@@ -339,10 +344,12 @@ struct WriteWorld {
                     }
                 }
                 refs += distributions
-                let refList = refs.isEmpty ? "" : #","object_marking_refs":["# + refs.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+                let refList =
+                    refs.isEmpty ? "" : #","object_marking_refs":["# + refs.map { "\"\($0)\"" }.joined(separator: ",") + "]"
                 if Int.random(in: 0..<5, using: &random) == 0 {
                     let value = "192.0.2.\(Int.random(in: 1...12, using: &random))"
-                    let id = DeterministicID.identifier(for: .object([("type", .string("ipv4-addr")), ("value", .string(value))]))!
+                    let id = DeterministicID.identifier(
+                        for: .object([("type", .string("ipv4-addr")), ("value", .string(value))]))!
                     objects.append(
                         ModelObject(
                             id: id, version: nil, created: 0, revoked: false, marking: marking, distributions: distributions,
@@ -380,7 +387,8 @@ struct WriteWorld {
                 return .deleted(
                     try await service.delete(objectID: id, from: collectionID, versions: .all, specVersions: nil, by: principal))
             }
-            let body = Array(#"{"objects":["#.utf8) + Array(operation.objects.map(\.json).joined(separator: ",").utf8)
+            let body =
+                Array(#"{"objects":["#.utf8) + Array(operation.objects.map(\.json).joined(separator: ",").utf8)
                 + Array("]}".utf8)
             let report = try await service.add(body, as: .envelope, to: collectionID, by: principal)
             return .posted(report.items.map(Self.kind))

@@ -78,7 +78,8 @@ struct WriteSideTests {
         _ id: String, created: String = "2026-01-01T00:00:00.000Z", modified: String = "2026-01-01T00:00:00.000Z",
         pattern: String = "[ipv4-addr:value = '198.51.100.1']", markings: [String] = [], revoked: Bool = false
     ) -> String {
-        let refs = markings.isEmpty ? "" : #","object_marking_refs":["# + markings.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        let refs =
+            markings.isEmpty ? "" : #","object_marking_refs":["# + markings.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         return """
             {"type":"indicator","spec_version":"2.1","id":"\(id)","created":"\(created)","modified":"\(modified)",\
             "name":"probe","pattern":"\(pattern)","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"\
@@ -88,7 +89,8 @@ struct WriteSideTests {
 
     static func ipv4(_ value: String, markings: [String] = []) -> (id: String, json: String) {
         let id = DeterministicID.identifier(for: .object([("type", .string("ipv4-addr")), ("value", .string(value))]))!
-        let refs = markings.isEmpty ? "" : #","object_marking_refs":["# + markings.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        let refs =
+            markings.isEmpty ? "" : #","object_marking_refs":["# + markings.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         return (id, #"{"type":"ipv4-addr","spec_version":"2.1","id":"\#(id)","value":"\#(value)"\#(refs)}"#)
     }
 
@@ -174,8 +176,11 @@ struct WriteSideTests {
             #expect(shapes.count >= 4, "\(shapes)")
             // cert's objects are untouched, and partner still reads cert's versions.
             for reader in [node.cert, node.partner] {
-                let original = try await node.read(hidden, by: reader, versions: .all).filter { $0.content.contains("198.51.100.200") }
-                #expect(original.count == 1 && original.allSatisfy { !$0.revoked }, "\(reader.user.username) keeps cert's version")
+                let original = try await node.read(hidden, by: reader, versions: .all).filter {
+                    $0.content.contains("198.51.100.200")
+                }
+                #expect(
+                    original.count == 1 && original.allSatisfy { !$0.revoked }, "\(reader.user.username) keeps cert's version")
             }
             #expect(try await node.read(address.id, by: node.partner).count == 1)
         }
@@ -304,7 +309,8 @@ struct WriteSideTests {
             for statement in Self.failingAuditTrigger(backend) { try await database.execute(statement) }
             try await database.withStore { store async throws in
                 let service = CollectionService(store: store)
-                let body = Array(#"{"objects":["#.utf8) + Array(Self.indicator("indicator--" + Self.uuid(31)).utf8) + Array("]}".utf8)
+                let body =
+                    Array(#"{"objects":["#.utf8) + Array(Self.indicator("indicator--" + Self.uuid(31)).utf8) + Array("]}".utf8)
                 var failed = false
                 do {
                     _ = try await service.add(body, as: .envelope, to: collectionID, by: principal) { _ in
@@ -320,7 +326,8 @@ struct WriteSideTests {
             try await database.execute(Self.dropFailingAuditTrigger(backend))
             try await database.withStore { store in
                 let service = CollectionService(store: store)
-                let body = Array(#"{"objects":["#.utf8) + Array(Self.indicator("indicator--" + Self.uuid(31)).utf8) + Array("]}".utf8)
+                let body =
+                    Array(#"{"objects":["#.utf8) + Array(Self.indicator("indicator--" + Self.uuid(31)).utf8) + Array("]}".utf8)
                 let report = try await service.add(body, as: .envelope, to: collectionID, by: principal) { _ in
                     StoredStatus(id: statusID, userID: principal.user.id, createdAt: 0, json: Array("{}".utf8))
                 }

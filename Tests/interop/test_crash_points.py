@@ -1,15 +1,17 @@
 """kill -9 at many points of a TAXII POST and of `cybex import`: the objects, their audit entry and
 (for TAXII) the status resource exist together or not at all; `cybex audit verify` passes.
 
-For each backend (SQLite, PostgreSQL) and path (TAXII POST, `cybex import`) one store is set up, an
-uninterrupted run is timed (CALIBRATION_RUNS of them, the longest counts as the duration D), then
-CYBEX_CRASH_POINTS trials (default 20) each send one fresh envelope/bundle (POINT_OBJECTS indicators
-with seeded random ids plus the 3 invalid objects of ``corpus.INVALID_CRASH_OBJECTS``) and kill -9 the
-server (TAXII) or the import process at a point drawn from [0, SPAN x D]: stratified (one point in
-each of N equal slices, jittered by a ``random.Random`` seeded with the parametrization, shuffled), so
-kills land just after the start, throughout parsing and validation, around the commit and after the
-end. A run that ends before its point is killed as soon as it ends (the store is the same as at the
-later point, and the trial is quicker).
+For each backend (SQLite, PostgreSQL) and path (TAXII POST, `cybex import`) one store is set up and
+the duration D of an uninterrupted run is measured: the longest of a warm-up run and CALIBRATION_RUNS
+runs that each follow a run killed mid-way (the first run after a kill is slower, ~30% on SQLite,
+and every trial follows a kill; on a loaded machine runs vary by up to 2x, and too short a D would
+put every kill before the commit). Then CYBEX_CRASH_POINTS trials (default 20) each send one fresh
+envelope/bundle (POINT_OBJECTS indicators with seeded random ids, plus the 3 invalid objects of
+``corpus.INVALID_CRASH_OBJECTS``) and kill -9 the server (TAXII) or the import process at a point of
+[0, SPAN x D]: one point in each of N equal slices, jittered by a ``random.Random`` seeded with the
+parametrization, shuffled; so kills land just after the start, throughout reading, validation and
+writing, around the commit and after the end. A run that finishes before its point is not waited
+on: the idle server is killed at once (the store is what it would be at the later point).
 
 After each kill (PostgreSQL: once no backend of the killed process is left, so a COMMIT already sent
 has either happened or never will), the store is read directly and compared with its state before
@@ -21,7 +23,8 @@ len(S) added and 3 rejected, and (TAXII) exactly one new status row listing S as
 3 invalid objects as failures, which the restarted server then serves. A run acknowledged before
 the kill (202, or import exit 0) must have stored everything. `cybex audit verify` passes after
 every trial; SQLite passes `PRAGMA quick_check`. A one-line summary per parametrization says how
-many kills landed before the commit (nothing stored) and after it (everything stored); both occur.
+many kills landed before the commit (nothing stored) and after it (everything stored); both occur
+(the "after" side is asserted from 10 points on: the last ~23% of the slices lie past the end).
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from conftest import TAXII_MT, CybexServer, _clean_env, cli, cli_ok, psql, requi
 CRASH_POINTS = int(os.environ.get("CYBEX_CRASH_POINTS", "20"))   # kills per parametrization
 # valid indicators per envelope/bundle: about 1-2 s per uninterrupted run of the debug build on 2 cores
 POINT_OBJECTS = {"sqlite": 3000, "postgresql": 2000}
-CALIBRATION_RUNS = 2          # uninterrupted runs timed before the kills; the longest is the duration
+CALIBRATION_RUNS = 3          # timed uninterrupted runs after a warm-up, each after a kill; the longest run is D
 SPAN = 1.3                    # kill points are drawn from [0, SPAN x duration]
 USER, PASSWORD = "crash-analyst", "crash-points-secret-1"
 ORG = "crashorg"
@@ -100,7 +103,8 @@ class StoreReader:
         deadline = time.monotonic() + 60
         while True:
             out = psql(self.database, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                                      f"'{db}' AND pid <> pg_backend_pid()", db="postgres")
+                                      f"'{db}' AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                       db="postgres")
             if int(out.strip() or "0") == 0:
                 return
             assert time.monotonic() < deadline, f"backends of database {db} still alive 60 s after the kill"
@@ -363,12 +367,17 @@ def test_kill_9_at_random_points_leaves_objects_audit_and_status_together(
             runner.after_check(status_id, len(valid_ids) if stored else 0, what)
             return elapsed, stored, acknowledged
 
+        warm_up, stored, _ = trial("warm-up", None)
+        assert stored
         durations = []
         for k in range(CALIBRATION_RUNS):
+            # A run right after a kill mid-write is slower (SQLite: ~30%) than one after a clean run, and
+            # every kill trial follows a kill: time the uninterrupted runs under the same condition.
+            trial(f"calibration-{k}-killed", 0.7 * warm_up)
             elapsed, stored, _ = trial(f"calibration-{k}", None)
             assert stored
             durations.append(elapsed)
-        duration = max(durations)
+        duration = max(warm_up, *durations)
         points = kill_points(rng, CRASH_POINTS, duration)
         for i, point in enumerate(points):
             _elapsed, stored, acknowledged = trial(f"kill-{i:02d}", point)
@@ -378,10 +387,11 @@ def test_kill_9_at_random_points_leaves_objects_audit_and_status_together(
         runner.close()
     took = time.monotonic() - started
     line = (f"{backend}/{path}: {CRASH_POINTS} kills over [0, {SPAN * duration:.2f}]s (uninterrupted "
-            f"{', '.join(f'{d:.2f}' for d in durations)}s): {tally['before']} before the commit (nothing stored), "
+            f"{warm_up:.2f} warm-up, {', '.join(f'{d:.2f}' for d in durations)}s): {tally['before']} before the commit (nothing stored), "
             f"{tally['between'] + tally['after']} after it (everything stored; {tally['between']} of them before "
             f"the run had answered); {took:.0f}s")
     with capsys.disabled():
         print("\n" + line)
     assert tally["before"] > 0, f"no kill landed before the commit: {line}"
-    assert tally["between"] + tally["after"] > 0, f"no kill landed after the commit: {line}"
+    if CRASH_POINTS >= 10:  # with fewer points only one or two slices lie past the end: timing noise decides
+        assert tally["between"] + tally["after"] > 0, f"no kill landed after the commit: {line}"

@@ -74,7 +74,9 @@ public struct Administration: Sendable {
         return name
     }
 
-    public func addUser(username: String, organisation organisationName: String, role: Role, password: String) async throws -> User {
+    public func addUser(username: String, organisation organisationName: String, role: Role, password: String) async throws
+        -> User
+    {
         try Self.requireNoControlCharacters(username, "username")
         try Self.requireNoControlCharacters(password, "password")
         try Self.requireNoControlCharacters(organisationName, "organisation")
@@ -220,7 +222,8 @@ public struct Administration: Sendable {
     }
 
     func audit(_ action: String, target: String, detail: String) async throws {
-        try await store.appendAudit(AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
+        try await store.appendAudit(
+            AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
     }
 
     /// Throws `.invalidArgument` naming `field` when `text` holds a control character other than

@@ -1,6 +1,6 @@
+import Crypto
 public import CybexCore
 public import CybexStore
-import Crypto
 import Foundation
 import Synchronization
 
@@ -97,7 +97,9 @@ public final class Authenticator: Sendable {
         // A control character (a NUL above all) is refused before any lookup: SQLite and bcrypt
         // would see only the text before a NUL, so `u1\0x` would sign in as `u1`. Answered, and
         // counted against the address, as a wrong password is.
-        if let field = ControlCharacters.contains(in: username) ? "username" : ControlCharacters.contains(in: password) ? "password" : nil {
+        if let field = ControlCharacters.contains(in: username)
+            ? "username" : ControlCharacters.contains(in: password) ? "password" : nil
+        {
             let account = ControlCharacters.escaped(username)
             do {
                 _ = try await checkNotThrottled(addressKeys)

@@ -56,14 +56,17 @@ public struct MarkingResolver: Sendable {
     public func resolve(_ decoded: DecodedObject) -> DecodedObject {
         guard case .valid(var record) = decoded else { return decoded }
         var v = STIXViolations(objectID: record.id)
-        for (property, refs) in [("object_marking_refs", record.objectMarkingRefs), ("granular_markings", record.granularMarkingRefs)] {
+        for (property, refs) in [
+            ("object_marking_refs", record.objectMarkingRefs), ("granular_markings", record.granularMarkingRefs),
+        ] {
             for ref in refs where TLPLevel(markingDefinitionID: ref) == nil && known[ref] == nil {
                 if let reason = refused[ref] {
                     v.add(property, "unknown-marking", "marking definition '\(ref)' was refused: \(reason)")
                 } else {
                     v.add(
                         property, "unknown-marking",
-                        "unknown marking definition '\(ref)': post it before, or in the same envelope as, the objects that reference it")
+                        "unknown marking definition '\(ref)': post it before, or in the same envelope as, the objects that reference it"
+                    )
                 }
             }
         }
@@ -93,7 +96,8 @@ public struct MarkingResolver: Sendable {
                     [],
                     STIXViolation(
                         objectID: record.id, property: "extensions.\(DistributionMarking.extensionID).recipients",
-                        rule: "unknown-recipient", message: "unknown recipient '\(name)': name an organisation of this node"))
+                        rule: "unknown-recipient", message: "unknown recipient '\(name)': name an organisation of this node")
+                )
             }
             ids.insert(id)
         }

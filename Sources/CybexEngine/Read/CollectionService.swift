@@ -180,7 +180,8 @@ public struct CollectionService: Sendable {
             scope: administrator ? nil : view.scope, owner: owner
         ) { removed in
             guard removed > 0 else { return [] }
-            let detail = "\(objectID): \(removed) versions" + (administrator ? " (as administrator: any organisation's postings)" : "")
+            let detail =
+                "\(objectID): \(removed) versions" + (administrator ? " (as administrator: any organisation's postings)" : "")
             return [
                 AuditEvent(
                     time: Clock.nowMicroseconds(), actor: actor, action: "objects.delete", target: collectionID, detail: detail)
@@ -193,7 +194,8 @@ public struct CollectionService: Sendable {
             if !(try await store.objects(in: collectionID, matching: query).records.isEmpty) {
                 throw EngineError(
                     .forbidden,
-                    "object '\(objectID)' was posted by another organisation: only its own organisation or an administrator may delete it")
+                    "object '\(objectID)' was posted by another organisation: only its own organisation or an administrator may delete it"
+                )
             }
         }
         throw EngineError(.notFound, "no object '\(objectID)' in collection '\(collectionID)'")

@@ -31,7 +31,8 @@ public struct RedactionPolicies: Sendable {
         var generator = SystemRandomNumberGenerator()
         let stored = StoredRedactionPolicy(
             id: Secrets.uuid(), name: policy.name, destination: policy.destination.rawValue,
-            document: String(decoding: document, as: UTF8.self), key: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) },
+            document: String(decoding: document, as: UTF8.self),
+            key: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) },
             createdAt: Clock.nowMicroseconds())
         do {
             try await store.createRedactionPolicy(stored)

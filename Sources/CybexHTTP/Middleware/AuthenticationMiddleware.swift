@@ -1,8 +1,8 @@
-import HTTPTypes
 import CybexCore
 import CybexEngine
 import CybexStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -40,7 +40,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         case other
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         guard let header = request.headers[.authorization] else {
             if anonymousReads, request.method == .get || request.method == .head, request.uri.path.hasPrefix("/taxii2/") {
                 var context = context

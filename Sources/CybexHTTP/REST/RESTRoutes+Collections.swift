@@ -1,8 +1,8 @@
 import CybexCore
 import CybexEngine
 import CybexFormats
-import Foundation
 import CybexStore
+import Foundation
 import Hummingbird
 
 /// Collections and their objects over REST. Every object read goes through
@@ -72,7 +72,8 @@ extension RESTRoutes {
     func objects(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         let parameters = try RESTQuery(request, allowed: ["type", "limit", "after"])
-        var query = ObjectQuery(limit: try parameters.limit(default: configuration.defaultPageSize, max: configuration.maxPageSize))
+        var query = ObjectQuery(
+            limit: try parameters.limit(default: configuration.defaultPageSize, max: configuration.maxPageSize))
         if let types = parameters["type"] {
             let list = types.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !list.isEmpty, list.count <= TAXIIQuery.maxListValues else {

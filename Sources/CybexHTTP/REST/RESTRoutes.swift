@@ -280,7 +280,9 @@ struct RESTRoutes: Sendable {
         }
         var before: Int64?
         if let text = parameters["before"] {
-            guard let seq = Int64(text), seq > 0 else { throw RESTError.invalid("before", "'before' must be a positive sequence number") }
+            guard let seq = Int64(text), seq > 0 else {
+                throw RESTError.invalid("before", "'before' must be a positive sequence number")
+            }
             before = seq
         }
         let query = AuditQuery(

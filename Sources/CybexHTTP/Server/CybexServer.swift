@@ -1,7 +1,7 @@
 import CybexCore
 public import CybexEngine
-public import CybexStore
 import CybexFormats
+public import CybexStore
 public import Hummingbird
 import HummingbirdTLS
 public import Logging
@@ -26,7 +26,9 @@ public enum CybexServer {
             address: .hostname(configuration.host, port: configuration.port), serverName: "cybex")
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             let tls = try TLSSettings.server(certificatePath: certificate, keyPath: key)
-            return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: appConfiguration, logger: logger)
+            return Application(
+                router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: appConfiguration, logger: logger
+            )
         }
         return Application(router: router, configuration: appConfiguration, logger: logger)
     }
@@ -43,7 +45,9 @@ public enum CybexServer {
 
         router.get("/healthz") { _, _ in
             _ = try await store.schemaVersion()
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
 
         let authenticator = Authenticator(store: store, hasher: passwordHasher, throttle: configuration.loginThrottle)
@@ -59,7 +63,8 @@ public enum CybexServer {
             }
             let body = metrics?.emitToBuffer() ?? []
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
 
         let taxii = router.group("taxii2").add(middleware: authentication)
@@ -72,7 +77,8 @@ public enum CybexServer {
         // The OpenAPI document describes the API and holds no data: served without credentials.
         let openAPI = JSONWriter.bytes(OpenAPIDocument.document())
         router.get("/api/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
         }
         let rest = router.group("api/v1").add(middleware: authentication)
             .add(middleware: ScopeMiddleware(read: .apiRead, write: .apiWrite))

@@ -25,7 +25,9 @@ struct TAXIIRoutes: Sendable {
         group.get(":apiRoot/collections/:collectionID/manifest") { request, context in try await manifest(request, context) }
         group.get(":apiRoot/collections/:collectionID/objects") { request, context in try await getObjects(request, context) }
         group.post(":apiRoot/collections/:collectionID/objects") { request, context in try await addObjects(request, context) }
-        group.get(":apiRoot/collections/:collectionID/objects/:objectID") { request, context in try await getObject(request, context) }
+        group.get(":apiRoot/collections/:collectionID/objects/:objectID") { request, context in
+            try await getObject(request, context)
+        }
         group.delete(":apiRoot/collections/:collectionID/objects/:objectID") { request, context in
             try await deleteObject(request, context)
         }
@@ -39,30 +41,33 @@ struct TAXIIRoutes: Sendable {
     func discovery(_ request: Request, _ context: Context) throws -> Response {
         _ = try context.requirePrincipal()
         let root = baseURL(request) + "/taxii2/\(configuration.apiRoot)/"
-        return json(.object([
-            ("title", .string("Cybex TAXII 2.1 server")),
-            ("description", .string("Cybersecurity information exchange (ITU-T X.1500) for incident response teams")),
-            ("default", .string(root)),
-            ("api_roots", .array([.string(root)])),
-        ]))
+        return json(
+            .object([
+                ("title", .string("Cybex TAXII 2.1 server")),
+                ("description", .string("Cybersecurity information exchange (ITU-T X.1500) for incident response teams")),
+                ("default", .string(root)),
+                ("api_roots", .array([.string(root)])),
+            ]))
     }
 
     func apiRootInformation(_ request: Request, _ context: Context) throws -> Response {
         _ = try context.requirePrincipal()
         try checkAPIRoot(context)
-        return json(.object([
-            ("title", .string("Cybex")),
-            ("description", .string("STIX 2.1 collections of this Cybex node")),
-            ("versions", .array([.string(TAXIIMediaType.taxii)])),
-            ("max_content_length", .number(String(configuration.maxContentLength))),
-        ]))
+        return json(
+            .object([
+                ("title", .string("Cybex")),
+                ("description", .string("STIX 2.1 collections of this Cybex node")),
+                ("versions", .array([.string(TAXIIMediaType.taxii)])),
+                ("max_content_length", .number(String(configuration.maxContentLength))),
+            ]))
     }
 
     func status(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         try checkAPIRoot(context)
         let id = try context.parameters.require("statusID")
-        guard let status = try await store.status(id: id), status.userID == principal.user.id || principal.user.role == .admin else {
+        guard let status = try await store.status(id: id), status.userID == principal.user.id || principal.user.role == .admin
+        else {
             throw TAXIIError.notFound("no status resource with id '\(id)'")
         }
         return bytes(status.json)
@@ -112,7 +117,8 @@ struct TAXIIRoutes: Sendable {
     }
 
     func versions(_ request: Request, _ context: Context) async throws -> Response {
-        var (principal, collectionID, parsed) = try readRequest(request, context, allowed: ["match[spec_version]", "added_after"])
+        var (principal, collectionID, parsed) = try readRequest(
+            request, context, allowed: ["match[spec_version]", "added_after"])
         let objectID = try context.parameters.require("objectID")
         parsed.query.ids = [objectID]
         parsed.query.versions = .all
@@ -184,7 +190,8 @@ struct TAXIIRoutes: Sendable {
     func tooLarge() -> TAXIIError {
         TAXIIError(
             .contentTooLarge, title: "Payload too large",
-            description: "the request body exceeds max_content_length (\(configuration.maxContentLength) bytes)", code: "too-large")
+            description: "the request body exceeds max_content_length (\(configuration.maxContentLength) bytes)",
+            code: "too-large")
     }
 
     func readRequest(_ request: Request, _ context: Context, allowed: Set<String>) throws -> (Principal, String, TAXIIQuery) {

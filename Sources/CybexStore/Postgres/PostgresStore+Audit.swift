@@ -19,8 +19,8 @@ extension PostgresStore {
     /// Appends `events` to the chain in the caller's transaction, holding the head row's lock to commit.
     static func appendAudit(_ events: [AuditEvent], on connection: PostgresConnection, logger: Logger) async throws {
         guard !events.isEmpty else { return }
-            var head = try await Self.auditHead(connection, logger: logger, forUpdate: true)
-            for event in events {
+        var head = try await Self.auditHead(connection, logger: logger, forUpdate: true)
+        for event in events {
             // The entry's text, as made storable and hashed: never `event`'s own.
             let entry = AuditChain.entry(after: head, event)
             let event = entry.event
@@ -36,7 +36,7 @@ extension PostgresStore {
                 UPDATE audit_head SET seq = added.seq, hash = added.hash FROM added WHERE audit_head.id = 1
                 """,
                 logger: logger)
-            }
+        }
     }
 
     public func auditEvents(limit: Int) async throws -> [AuditEvent] {

@@ -3,7 +3,9 @@ import PostgresNIO
 
 extension PostgresStore {
     public func createRetentionPolicy(_ policy: RetentionPolicy) async throws {
-        try StoredText.require([(policy.id, "retention policy id"), (policy.name, "retention policy name")] + policy.types.map { ($0, "object type") })
+        try StoredText.require(
+            [(policy.id, "retention policy id"), (policy.name, "retention policy name")]
+                + policy.types.map { ($0, "object type") })
         _ = try await rows(
             """
             INSERT INTO retention_policies (id, name, types, levels, purge_after_days, expire_grace_days, created_at)

@@ -91,10 +91,11 @@ extension PostgresStore {
                 binds.append(owner)
                 let visible =
                     scope.map { scope in
-                        " AND " + SQLFilter.condition(scope, objects: "o") { value in
-                            binds.append(value)
-                            return "$\(binds.count)"
-                        }
+                        " AND "
+                            + SQLFilter.condition(scope, objects: "o") { value in
+                                binds.append(value)
+                                return "$\(binds.count)"
+                            }
                     } ?? ""
                 let foreign = try await connection.query(
                     PostgresQuery(

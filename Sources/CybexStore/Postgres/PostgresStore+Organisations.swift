@@ -18,7 +18,9 @@ extension PostgresStore {
     }
 
     public func createOrganisation(_ organisation: Organisation) async throws {
-        try StoredText.require([(organisation.id, "organisation id"), (organisation.name, "organisation name"), (organisation.parentID, "parent id")])
+        try StoredText.require([
+            (organisation.id, "organisation id"), (organisation.name, "organisation name"), (organisation.parentID, "parent id"),
+        ])
         try OrganisationGraph.checkParent(organisation.parentID, of: organisation.id, parents: [:])
         _ = try await rows(
             """
@@ -75,7 +77,8 @@ extension PostgresStore {
     // MARK: Sharing groups
 
     public func createSharingGroup(_ group: SharingGroup) async throws {
-        try StoredText.require([(group.id, "sharing group id"), (group.name, "sharing group name")] + group.members.map { ($0, "member id") })
+        try StoredText.require(
+            [(group.id, "sharing group id"), (group.name, "sharing group name")] + group.members.map { ($0, "member id") })
         try await transaction { connection in
             try await connection.query(
                 """

@@ -198,7 +198,10 @@ public final class PostgresStore: Store {
     }
 
     public func createUser(_ user: User) async throws {
-        try StoredText.require([(user.id, "user id"), (user.username, "username"), (user.organisationID, "organisation id"), (user.passwordHash, "password hash")])
+        try StoredText.require([
+            (user.id, "user id"), (user.username, "username"), (user.organisationID, "organisation id"),
+            (user.passwordHash, "password hash"),
+        ])
         _ = try await rows(
             """
             INSERT INTO users (\(unescaped: Self.userColumns))
@@ -305,7 +308,10 @@ public final class PostgresStore: Store {
     // MARK: Collections
 
     public func createCollection(_ collection: CollectionRecord) async throws {
-        try StoredText.require([(collection.id, "collection id"), (collection.title, "collection title"), (collection.description, "collection description"), (collection.alias, "collection alias")])
+        try StoredText.require([
+            (collection.id, "collection id"), (collection.title, "collection title"),
+            (collection.description, "collection description"), (collection.alias, "collection alias"),
+        ])
         try await transaction { connection in
             try await connection.query(
                 """

@@ -4,7 +4,9 @@ import GRDB
 
 extension SQLiteStore {
     public func createRetentionPolicy(_ policy: RetentionPolicy) async throws {
-        try StoredText.require([(policy.id, "retention policy id"), (policy.name, "retention policy name")] + policy.types.map { ($0, "object type") })
+        try StoredText.require(
+            [(policy.id, "retention policy id"), (policy.name, "retention policy name")]
+                + policy.types.map { ($0, "object type") })
         try await write { db in
             try db.execute(
                 sql: """

@@ -163,10 +163,11 @@ extension SQLiteStore {
             var arguments = StatementArguments([collectionID] + Array(chunk) + [owner])
             let visible =
                 scope.map { scope in
-                    " AND " + SQLFilter.condition(scope, objects: "o") { value in
-                        arguments += [value.databaseValue]
-                        return "?"
-                    }
+                    " AND "
+                        + SQLFilter.condition(scope, objects: "o") { value in
+                            arguments += [value.databaseValue]
+                            return "?"
+                        }
                 } ?? ""
             let foreign = try Row.fetchCursor(
                 db,

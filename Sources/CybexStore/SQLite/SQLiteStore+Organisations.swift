@@ -13,7 +13,9 @@ extension SQLiteStore {
     }
 
     public func createOrganisation(_ organisation: Organisation) async throws {
-        try StoredText.require([(organisation.id, "organisation id"), (organisation.name, "organisation name"), (organisation.parentID, "parent id")])
+        try StoredText.require([
+            (organisation.id, "organisation id"), (organisation.name, "organisation name"), (organisation.parentID, "parent id"),
+        ])
         try await write { db in
             try OrganisationGraph.checkParent(organisation.parentID, of: organisation.id, parents: [:])
             try db.execute(
@@ -71,7 +73,8 @@ extension SQLiteStore {
     // MARK: Sharing groups
 
     public func createSharingGroup(_ group: SharingGroup) async throws {
-        try StoredText.require([(group.id, "sharing group id"), (group.name, "sharing group name")] + group.members.map { ($0, "member id") })
+        try StoredText.require(
+            [(group.id, "sharing group id"), (group.name, "sharing group name")] + group.members.map { ($0, "member id") })
         try await write { db in
             try db.execute(
                 sql: "INSERT INTO sharing_groups (id, name, created_at) VALUES (?, ?, ?)",

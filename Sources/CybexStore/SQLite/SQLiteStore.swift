@@ -104,7 +104,10 @@ public final class SQLiteStore: Store {
     }
 
     public func createUser(_ user: User) async throws {
-        try StoredText.require([(user.id, "user id"), (user.username, "username"), (user.organisationID, "organisation id"), (user.passwordHash, "password hash")])
+        try StoredText.require([
+            (user.id, "user id"), (user.username, "username"), (user.organisationID, "organisation id"),
+            (user.passwordHash, "password hash"),
+        ])
         try await write { db in
             try db.execute(
                 sql: "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -225,7 +228,10 @@ public final class SQLiteStore: Store {
     // MARK: Collections
 
     public func createCollection(_ collection: CollectionRecord) async throws {
-        try StoredText.require([(collection.id, "collection id"), (collection.title, "collection title"), (collection.description, "collection description"), (collection.alias, "collection alias")])
+        try StoredText.require([
+            (collection.id, "collection id"), (collection.title, "collection title"),
+            (collection.description, "collection description"), (collection.alias, "collection alias"),
+        ])
         try await write { db in
             try db.execute(
                 sql: """

@@ -37,7 +37,8 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let query = AuditQuery(
-                actor: actor, action: action, target: target, since: try time(since, "--since"), until: try time(until, "--until"),
+                actor: actor, action: action, target: target, since: try time(since, "--since"),
+                until: try time(until, "--until"),
                 limit: limit)
             let events = try await store.withStore { try await $0.auditEntries(matching: query) }.map(\.event)
             for event in events {
@@ -100,7 +101,8 @@ struct AuditCommand: AsyncParsableCommand {
             if let failure = result.failure {
                 // Every broken entry on standard output, one a line; the first on standard error.
                 for broken in result.failures { print("broken entry \(broken.seq): \(broken)") }
-                let more = result.failures.count > 1 ? " (\(result.failures.count) broken entries, listed on standard output)" : ""
+                let more =
+                    result.failures.count > 1 ? " (\(result.failures.count) broken entries, listed on standard output)" : ""
                 throw CommandFailure(message: "audit log tampered at entry \(failure.seq): \(failure)\(more)")
             }
             if let expectHead {

@@ -52,7 +52,8 @@ struct ImportCommand: AsyncParsableCommand {
             }
             // Each file's objects committed with an `objects.import` entry of their own; this one sums up the run.
             try await store.appendAudit(
-                AuditEvent(time: Clock.nowMicroseconds(), actor: "cli", action: "objects.import", target: target.id,
+                AuditEvent(
+                    time: Clock.nowMicroseconds(), actor: "cli", action: "objects.import", target: target.id,
                     detail: "\(files.count - failedFiles) of \(files.count) files imported"))
             // Each failed file already has its error line; the exit code says the run failed.
             if failedFiles > 0 { throw ExitCode(1) }
