@@ -209,3 +209,49 @@ extension StoreContractTests {
         }
     }
 }
+
+extension StoreContractTests {
+    /// Migration 9 gives every membership its owner, so versions stored before it keep their history
+    /// per organisation: a node upgraded with objects in place reads them as it did, and each owner's
+    /// lineage goes on from its own versions.
+    @Test(arguments: Backend.enabled)
+    func migrationGivesStoredVersionsTheirOwnersLineage(backend: Backend) async throws {
+        try await backend.withDatabase { database in
+            try await database.applyMigrations { $0 < 9 }
+            try await database.execute(
+                "INSERT INTO collections (id, title, description, alias, created_at) VALUES ('c1', 'c', '', NULL, 1)")
+            let id = "indicator--00000000-0000-4000-8000-000000000009"
+            // Two versions of one object by org-a, stored before lineages existed.
+            for version in [1, 2] {
+                let record = Fixture.sdo(id, modified: Fixture.base + Int64(version))
+                let hex = record.json.map { String(format: "%02x", $0) }.joined()
+                let bytes = backend == .sqlite ? "X'\(hex)'" : "'\\x\(hex)'::bytea"
+                try await database.execute(
+                    """
+                    INSERT INTO objects (id, type, spec_version, version, created, modified, revoked, created_by_ref, owner_org, json)
+                    VALUES ('\(id)', 'indicator', '2.1', \(Fixture.base + Int64(version)), \(Fixture.base),
+                        \(Fixture.base + Int64(version)), \(backend == .sqlite ? "0" : "FALSE"), '\(record.createdByRef ?? "")',
+                        'org-a', \(bytes))
+                    """)
+                try await database.execute(
+                    """
+                    INSERT INTO collection_objects (collection_id, date_added, object_pk, id, type, version, taxii_version, spec_version)
+                    SELECT 'c1', \(version), pk, id, type, version, version, '2.1' FROM objects WHERE version = \(Fixture.base + Int64(version))
+                    """)
+            }
+            try await database.withStore { store in
+                let last = try await store.objects(in: "c1", matching: ObjectQuery(ids: [id]))
+                #expect(last.records.map(\.version) == [Fixture.base + 2])
+                // org-a's lineage goes on; org-b's post of the same id is a lineage of its own.
+                let next = Fixture.sdo(id, modified: Fixture.base + 3)
+                #expect(try await store.addObjects([next], to: "c1", owner: "org-a").compactMap(Fixture.dateAdded).count == 1)
+                let blind = ReadScope(viewer: "org-b", levels: [], recipientLevels: [], collectionDefault: nil, ownerDefaults: [:])
+                let outcome = try await store.addObjects(
+                    [Fixture.sdo(id, modified: Fixture.base + 2)], to: "c1", owner: "org-b", scope: blind, commit: nil)
+                #expect(outcome == [.added(dateAdded: Fixture.dateAdded(outcome[0]) ?? 0, newVersion: false)])
+                let newest = try await store.objects(in: "c1", matching: ObjectQuery(ids: [id]))
+                #expect(newest.records.map(\.version).sorted() == [Fixture.base + 2, Fixture.base + 3])
+            }
+        }
+    }
+}
