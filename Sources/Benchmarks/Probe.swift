@@ -18,6 +18,8 @@ struct Probe: AsyncParsableCommand {
     @Option(help: "postgres://… to measure PostgreSQL; default a fresh SQLite file.") var database: String?
     @Option(help: "How many hidden objects cert stores first.") var stored = 100_000
     @Option(help: "How many posts of each kind.") var posts = 2_000
+    @Option(help: "What is probed: sdo (indicators, known ids) or sco (IPv4 addresses, ids derived from the value).")
+    var kind = "sdo"
 
     func run() async throws {
         let (store, folder) = try await freshStore(database)
@@ -34,6 +36,11 @@ struct Probe: AsyncParsableCommand {
         let service = CollectionService(store: store)
         func indicator(_ n: Int, red: Bool) -> String {
             let marking = red ? #","object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]"# : ""
+            if kind == "sco" {
+                let value = "10.\(n >> 16 & 255).\(n >> 8 & 255).\(n & 255)"
+                let id = DeterministicID.identifier(for: .object([("type", .string("ipv4-addr")), ("value", .string(value))]))!
+                return #"{"type":"ipv4-addr","spec_version":"2.1","id":"\#(id)","value":"\#(value)"\#(marking)}"#
+            }
             return """
                 {"type":"indicator","spec_version":"2.1","id":"indicator--\(String(format: "%08x", n))-9dad-41d1-80b4-00c04fd430c8",\
                 "created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"n",\
@@ -56,7 +63,7 @@ struct Probe: AsyncParsableCommand {
         for (i, target) in targets.enumerated() {
             // Alternate their order, so that neither kind always follows the other.
             let hiddenBody = envelope([indicator(target, red: false)])
-            let freshBody = envelope([indicator(0x4000_0000 + i, red: false)])
+            let freshBody = envelope([indicator(0x40_0000 + i, red: false)])
             for (body, isHidden) in i % 2 == 0
                 ? [(hiddenBody, true), (freshBody, false)] : [(freshBody, false), (hiddenBody, true)]
             {

@@ -46,6 +46,9 @@ struct ObjectBatchPlan: Sendable {
         foreign[id, default: []].insert(version)
     }
 
+    /// Whether the poster's lineage of `id` has a stored version (as loaded so far).
+    func holds(_ id: String) -> Bool { stored[id] != nil }
+
     /// Records a stored version of `id`; call in ascending version order per id.
     mutating func load(_ version: ExistingVersion, id: String, inCollection member: Bool) {
         stored[id, default: []].append(version)

@@ -84,28 +84,32 @@ extension PostgresStore {
                             pk: pk, version: version, revoked: revoked, createdByRef: createdByRef, created: created),
                         id: id, inCollection: member)
                 }
-                // The other organisations' versions of these ids in the collection that the poster may see.
-                var binds = PostgresBindings()
-                binds.append(collectionID)
-                binds.append(ids)
-                binds.append(owner)
-                let visible =
-                    scope.map { scope in
-                        " AND "
-                            + SQLFilter.condition(scope, objects: "o") { value in
-                                binds.append(value)
-                                return "$\(binds.count)"
-                            }
-                    } ?? ""
-                let foreign = try await connection.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            SELECT m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
-                            WHERE m.collection_id = $1 AND m.id = ANY($2) AND m.owner_org <> $3
-                            AND m.version <> \(unversionedKey)\(visible)
-                            """, binds: binds), logger: logger)
-                for try await (id, version) in foreign.decode((String, Int64).self) {
-                    plan.loadForeign(id: id, version: version)
+                // The other organisations' versions in the collection that the poster may see, of the
+                // versioned objects it holds no lineage of (see the SQLite store).
+                let unowned = Array(Set(objects.lazy.filter { $0.versionKey != nil && !plan.holds($0.id) }.map(\.id)))
+                if !unowned.isEmpty {
+                    var binds = PostgresBindings()
+                    binds.append(collectionID)
+                    binds.append(unowned)
+                    binds.append(owner)
+                    let visible =
+                        scope.map { scope in
+                            " AND "
+                                + SQLFilter.condition(scope, objects: "o") { value in
+                                    binds.append(value)
+                                    return "$\(binds.count)"
+                                }
+                        } ?? ""
+                    let foreign = try await connection.query(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                SELECT m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
+                                WHERE m.collection_id = $1 AND m.id = ANY($2) AND m.owner_org <> $3
+                                AND m.version <> \(unversionedKey)\(visible)
+                                """, binds: binds), logger: logger)
+                    for try await (id, version) in foreign.decode((String, Int64).self) {
+                        plan.loadForeign(id: id, version: version)
+                    }
                 }
             }
             plan.decide()
@@ -357,7 +361,7 @@ extension PostgresStore {
             }
             visible = """
                  AND (o.owner_org = $2 OR (EXISTS (SELECT 1 FROM collection_objects m
-                    WHERE m.object_pk = o.pk AND m.collection_id = $3) AND \(scoped)))
+                    WHERE m.collection_id = $3 AND m.id = o.id AND m.object_pk = o.pk) AND \(scoped)))
                 """
         }
         let found = try await rows(

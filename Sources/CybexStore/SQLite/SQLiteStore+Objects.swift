@@ -160,6 +160,17 @@ extension SQLiteStore {
                     ExistingVersion(pk: row[1], version: row[2], revoked: row[3], createdByRef: row[4], created: row[5]),
                     id: row[0], inCollection: row[6])
             }
+        }
+        // Other organisations' versions matter only for versioned objects the poster has no lineage
+        // of: an id it already holds is decided from its own versions, and costs no look beyond them.
+        var owned: Set<String> = []
+        for object in objects where plan.holds(object.id) { owned.insert(object.id) }
+        let unowned = Array(Set(objects.lazy.filter { $0.versionKey != nil && !owned.contains($0.id) }.map(\.id)))
+        start = 0
+        while start < unowned.count {
+            let chunk = unowned[start..<min(start + 500, unowned.count)]
+            start += 500
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
             var arguments = StatementArguments([collectionID] + Array(chunk) + [owner])
             let visible =
                 scope.map { scope in
@@ -169,10 +180,13 @@ extension SQLiteStore {
                             return "?"
                         }
                 } ?? ""
+            // INDEXED BY: without statistics SQLite walks the whole collection by its primary key
+            // (collection_id) here; measured, a one-object post took 16 ms at 100k objects stored.
             let foreign = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
+                    SELECT m.id, m.version FROM collection_objects m INDEXED BY collection_objects_by_id
+                    JOIN objects o ON o.pk = m.object_pk
                     WHERE m.collection_id = ? AND m.id IN (\(placeholders)) AND m.owner_org <> ? AND m.version <> \(unversionedKey)\(visible)
                     """, arguments: arguments)
             while let row = try foreign.next() { plan.loadForeign(id: row[0], version: row[1]) }
@@ -301,8 +315,8 @@ extension SQLiteStore {
                         return "?"
                     }
                     visible = """
-                         AND (o.owner_org = ? OR (EXISTS (SELECT 1 FROM collection_objects m
-                            WHERE m.object_pk = o.pk AND m.collection_id = ?) AND \(scoped)))
+                         AND (o.owner_org = ? OR (EXISTS (SELECT 1 FROM collection_objects m INDEXED BY collection_objects_by_id
+                            WHERE m.id = o.id AND m.collection_id = ? AND m.object_pk = o.pk) AND \(scoped)))
                         """
                 }
                 let rows = try Row.fetchCursor(
