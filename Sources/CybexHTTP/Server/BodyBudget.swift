@@ -103,7 +103,7 @@ public final class BodyBudget: Sendable {
             state.usedByUser[reservation.user] = left > 0 ? left : nil
             state.releasedSinceTrim += reservation.cost
             var trim = false
-            if state.used == 0, state.releasedSinceTrim >= Self.trimAfterBytes {
+            if policy.trimsAllocator, state.used == 0, state.releasedSinceTrim >= Self.trimAfterBytes {
                 state.releasedSinceTrim = 0
                 trim = true
             }

@@ -153,17 +153,16 @@ struct TAXIIRoutes: Sendable {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxContentLength {
             throw tooLarge()
         }
-        var request = request
-        let body: ByteBuffer
+        let body: [UInt8]
         do {
-            body = try await request.collectBody(upTo: configuration.maxContentLength)
+            body = try await RequestBytes.collect(request, upTo: configuration.maxContentLength)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge()
         } catch is NIOTooManyBytesError {
             throw tooLarge()
         }
         let requested = Clock.nowMicroseconds()
-        let report = try await collections.add(Array(buffer: body), as: .envelope, to: collectionID, by: principal)
+        let report = try await collections.add(body, as: .envelope, to: collectionID, by: principal)
         let stored = Clock.nowMicroseconds()
         let statusID = Secrets.uuid()
         let statusJSON = JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested))

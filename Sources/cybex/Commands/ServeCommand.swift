@@ -44,6 +44,10 @@ struct ServeCommand: AsyncParsableCommand {
     var bodyMemoryPerUserMib = BodyBudgetPolicy.standard.perUserBytes >> 20
     @Option(help: "Seconds a request body waits for room before it is refused with 503 or 429 and Retry-After.")
     var bodyWaitSeconds = 10
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Hand the allocator's free memory back to the system after large request bodies (glibc malloc_trim).")
+    var mallocTrim = true
     @Option(help: "Seconds a client has to send a request's headers.")
     var headerTimeoutSeconds = 10
     @Option(help: "Seconds a kept-alive connection may wait for its next request, or a body may stall.")
@@ -95,7 +99,8 @@ struct ServeCommand: AsyncParsableCommand {
                     accountThreshold: loginFailuresPerAccount, addressThreshold: loginFailuresPerAddress),
                 trustedProxies: trustedProxies, anonymousReads: anonymousPublic,
                 bodyBudget: BodyBudgetPolicy(
-                    totalBytes: bodyMemoryMib << 20, perUserBytes: bodyMemoryPerUserMib << 20, wait: .seconds(bodyWaitSeconds)),
+                    totalBytes: bodyMemoryMib << 20, perUserBytes: bodyMemoryPerUserMib << 20, wait: .seconds(bodyWaitSeconds),
+                    trimsAllocator: mallocTrim),
                 connectionLimits: ConnectionLimits(
                     headerTimeout: .seconds(headerTimeoutSeconds), idleTimeout: .seconds(idleTimeoutSeconds),
                     maxConnections: maxConnections))
