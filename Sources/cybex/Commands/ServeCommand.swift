@@ -48,6 +48,12 @@ struct ServeCommand: AsyncParsableCommand {
         inversion: .prefixedNo,
         help: "Hand the allocator's free memory back to the system after large request bodies (glibc malloc_trim).")
     var mallocTrim = true
+    @Option(
+        help: """
+            glibc malloc arenas at most (0: the C library's default, 8 per core); fewer arenas keep less memory \
+            after large posts (BENCHMARKS.md). MALLOC_ARENA_MAX in the environment takes precedence.
+            """)
+    var mallocArenas = 2
     @Option(help: "Seconds a client has to send a request's headers.")
     var headerTimeoutSeconds = 10
     @Option(help: "Seconds a kept-alive connection may wait for its next request, or a body may stall.")
@@ -75,12 +81,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--header-timeout-seconds and --idle-timeout-seconds must be at least 1")
         }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if mallocArenas < 0 { throw ValidationError("--malloc-arenas cannot be negative") }
         if let bad = trustedProxies.first(where: { !ClientAddress.isAddress($0) }) {
             throw ValidationError("--trusted-proxy '\(bad)' is not an IP address")
         }
     }
 
     func run() async throws {
+        // Before the server's threads start, so that they share the arenas (measured: BENCHMARKS.md).
+        if mallocArenas > 0, ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil {
+            AllocatorTrim.limitArenas(to: mallocArenas)
+        }
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
         var logger = Logger(label: "cybex")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
