@@ -7,15 +7,18 @@ struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write a synthetic STIX 2.1 bundle.")
     @Option(help: "How many objects.") var objects = 100_000
     @Option(help: "The output file.") var out: String
+    @Option(help: "The number of the first object: files with different ranges share no ids.") var first = 0
+    @Flag(help: "Write a TAXII envelope ({\"objects\": […]}) instead of a bundle.") var envelope = false
 
     func run() throws {
         guard FileManager.default.createFile(atPath: out, contents: nil) else { throw ValidationError("cannot create \(out)") }
         guard let handle = FileHandle(forWritingAtPath: out) else { throw ValidationError("cannot write \(out)") }
         defer { try? handle.close() }
-        handle.write(Data(#"{"type":"bundle","id":"bundle--4d2b1a07-0d0e-4c1f-9a3b-6f0e2d8c9b11","objects":["#.utf8))
+        let opening = envelope ? #"{"objects":["# : #"{"type":"bundle","id":"bundle--4d2b1a07-0d0e-4c1f-9a3b-6f0e2d8c9b11","objects":["#
+        handle.write(Data(opening.utf8))
         var chunk = ""
-        for n in 0..<objects {
-            if n > 0 { chunk += "," }
+        for n in first..<(first + objects) {
+            if n > first { chunk += "," }
             chunk += Self.object(n)
             if chunk.utf8.count > 1 << 20 {
                 handle.write(Data(chunk.utf8))

@@ -1,6 +1,7 @@
 import CybexEngine
 import CybexFormats
 import CybexStore
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -39,6 +40,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return TAXIIError(.conflict, title: "Conflict", description: error.message, code: error.code.rawValue)
         case let error as StoreError where error.code == .notFound:
             return TAXIIError(.notFound, title: "Not found", description: error.message, code: error.code.rawValue)
+        case let error as BodyBudgetError:
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(error.retryAfterSeconds)
+            let busy = error.code == .userBusy
+            return TAXIIError(
+                busy ? .tooManyRequests : .serviceUnavailable, title: busy ? "Too many uploads in progress" : "Server busy",
+                description: error.message, code: error.code.rawValue, headers: headers)
         case let error as STIXDocumentError:
             return TAXIIError(.badRequest, title: "Invalid TAXII envelope", description: error.message, code: error.code.rawValue)
         case let error as HTTPError:

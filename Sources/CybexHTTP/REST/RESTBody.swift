@@ -31,20 +31,19 @@ struct RESTBody {
         // A required body's media type is checked before anything is read.
         if !optional, !isJSON(request.headers[.contentType]) { throw unsupportedMediaType }
         if let declared, declared > maxLength { throw tooLarge(maxLength) }
-        var request = request
-        let buffer: ByteBuffer
+        let buffer: [UInt8]
         do {
-            buffer = try await request.collectBody(upTo: maxLength)
+            buffer = try await RequestBytes.collect(request, upTo: maxLength)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge(maxLength)
         } catch is NIOTooManyBytesError {
             throw tooLarge(maxLength)
         }
-        if optional, buffer.readableBytes == 0 { return nil }
+        if optional, buffer.isEmpty { return nil }
         guard isJSON(request.headers[.contentType]) else { throw unsupportedMediaType }
         let value: JSONValue
         do {
-            value = try JSONReader.parse(buffer.readableBytesView)
+            value = try JSONReader.parse(buffer)
         } catch {
             throw RESTError(.badRequest, code: "invalid-json", "the request body is not valid JSON: \(error.description)")
         }
@@ -55,7 +54,7 @@ struct RESTBody {
             throw RESTError.invalid(
                 member.key, "unknown field '\(member.key)'; this endpoint takes \(allowed.sorted().joined(separator: ", "))")
         }
-        return RESTBody(members: members, bytes: Array(buffer: buffer))
+        return RESTBody(members: members, bytes: buffer)
     }
 
     static func isJSON(_ contentType: String?) -> Bool {

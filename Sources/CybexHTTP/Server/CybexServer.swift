@@ -18,27 +18,30 @@ public enum CybexServer {
     public static func application(
         configuration: ServerConfiguration, store: any Store, logger: Logger,
         metrics: PrometheusCollectorRegistry? = nil, passwordHasher: PasswordHasher = PasswordHasher(),
-        readAudit: ReadAuditLog? = nil
+        readAudit: ReadAuditLog? = nil, bodyBudget: BodyBudget? = nil
     ) throws -> some ApplicationProtocol {
         let router = self.router(
-            configuration: configuration, store: store, metrics: metrics, passwordHasher: passwordHasher, readAudit: readAudit)
+            configuration: configuration, store: store, metrics: metrics, passwordHasher: passwordHasher, readAudit: readAudit,
+            bodyBudget: bodyBudget)
         let appConfiguration = ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "cybex")
+        var server = LimitedHTTP1Channel.builder(limits: configuration.connectionLimits)
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
-            let tls = try TLSSettings.server(certificatePath: certificate, keyPath: key)
-            return Application(
-                router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: appConfiguration, logger: logger
-            )
+            server = try .tls(server, tlsConfiguration: try TLSSettings.server(certificatePath: certificate, keyPath: key))
         }
-        return Application(router: router, configuration: appConfiguration, logger: logger)
+        return Application(router: router, server: server, configuration: appConfiguration, logger: logger)
     }
 
-    /// The router alone, for tests that drive it without a socket.
+    /// The router alone, for tests that drive it without a socket. HEAD is answered on every GET
+    /// route, as the GET with no body. `bodyBudget` bounds the memory of request bodies in flight;
+    /// nil makes one from `configuration.bodyBudget`.
     public static func router(
         configuration: ServerConfiguration, store: any Store, metrics: PrometheusCollectorRegistry?,
-        passwordHasher: PasswordHasher = PasswordHasher(), readAudit: ReadAuditLog? = nil
+        passwordHasher: PasswordHasher = PasswordHasher(), readAudit: ReadAuditLog? = nil, bodyBudget: BodyBudget? = nil
     ) -> Router<CybexRequestContext> {
-        let router = Router(context: CybexRequestContext.self)
+        let router = Router(context: CybexRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let budget = bodyBudget ?? BodyBudget(policy: configuration.bodyBudget)
+        router.add(middleware: ResponseHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
@@ -69,6 +72,9 @@ public enum CybexServer {
 
         let taxii = router.group("taxii2").add(middleware: authentication)
             .add(middleware: ScopeMiddleware(read: .taxiiRead, write: .taxiiWrite)).add(middleware: NegotiationMiddleware())
+            .add(
+                middleware: BodyBudgetMiddleware(
+                    budget: budget, costFactor: budget.policy.envelopeCostFactor, maxContentLength: configuration.maxContentLength))
         let limits = STIXBundleDecoder.Limits(maxObjects: 1_000_000)
         let collections = CollectionService(store: store, limits: limits, readAudit: readAudit)
         TAXIIRoutes(configuration: configuration, collections: collections, store: store)
@@ -82,6 +88,9 @@ public enum CybexServer {
         }
         let rest = router.group("api/v1").add(middleware: authentication)
             .add(middleware: ScopeMiddleware(read: .apiRead, write: .apiWrite))
+            .add(
+                middleware: BodyBudgetMiddleware(
+                    budget: budget, costFactor: budget.policy.jsonCostFactor, maxContentLength: configuration.maxContentLength))
         RESTRoutes(configuration: configuration, collections: collections, store: store, hasher: passwordHasher)
             .register(on: rest)
         return router

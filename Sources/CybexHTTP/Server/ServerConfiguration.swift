@@ -25,13 +25,19 @@ public struct ServerConfiguration: Sendable {
     /// Whether TAXII GET requests without credentials are served, as ``Principal/anonymous``: they
     /// see the public collections' TLP:CLEAR objects and nothing else (SECURITY.md).
     public var anonymousReads: Bool
+    /// The memory request bodies in flight may hold, server-wide and per user (SECURITY.md).
+    public var bodyBudget: BodyBudgetPolicy
+    /// Header and idle timeouts and the most open connections (SECURITY.md).
+    public var connectionLimits: ConnectionLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
         maxContentLength: Int = 64 << 20, apiRoot: String = "cybex", publicURL: String? = nil, defaultPageSize: Int = 1000,
         maxPageSize: Int = 10_000, loginThrottle: LoginThrottlePolicy = .standard, trustedProxies: [String] = [],
-        anonymousReads: Bool = false
+        anonymousReads: Bool = false, bodyBudget: BodyBudgetPolicy = .standard, connectionLimits: ConnectionLimits = .standard
     ) {
+        self.bodyBudget = bodyBudget
+        self.connectionLimits = connectionLimits
         self.anonymousReads = anonymousReads
         self.loginThrottle = loginThrottle
         self.trustedProxies = trustedProxies

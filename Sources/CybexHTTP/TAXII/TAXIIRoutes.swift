@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// The TAXII 2.1 endpoints (section 4 and 5 of the specification), all behind authentication.
 struct TAXIIRoutes: Sendable {
@@ -159,10 +160,9 @@ struct TAXIIRoutes: Sendable {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxContentLength {
             throw tooLarge()
         }
-        var request = request
-        let body: ByteBuffer
+        let body: [UInt8]
         do {
-            body = try await request.collectBody(upTo: configuration.maxContentLength)
+            body = try await RequestBytes.collect(request, upTo: configuration.maxContentLength)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge()
         } catch is NIOTooManyBytesError {
@@ -171,18 +171,18 @@ struct TAXIIRoutes: Sendable {
         let requested = Clock.nowMicroseconds()
         let statusID = Secrets.uuid()
         let userID = principal.user.id
-        // The status resource is written in the objects' transaction: both exist, or neither.
-        let report = try await collections.add(Array(buffer: body), as: .envelope, to: collectionID, by: principal) {
-            report in
-            StoredStatus(
-                id: statusID, userID: userID, createdAt: requested,
-                json: JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested)))
+        // The status resource is written in the objects' transaction: both exist, or neither. Its
+        // bytes are kept for the response rather than written twice (a large post's status is large).
+        let statusJSON = Mutex<[UInt8]>([])
+        let report = try await collections.add(body, as: .envelope, to: collectionID, by: principal) { report in
+            let json = JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested))
+            statusJSON.withLock { $0 = json }
+            return StoredStatus(id: statusID, userID: userID, createdAt: requested, json: json)
         }
         context.logger.debug(
             "objects added",
             metadata: ["objects": "\(report.items.count)", "ingest_ms": "\((Clock.nowMicroseconds() - requested) / 1000)"])
-        return bytes(
-            JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested)), status: .accepted)
+        return bytes(statusJSON.withLock { $0 }, status: .accepted)
     }
 
     // MARK: Helpers

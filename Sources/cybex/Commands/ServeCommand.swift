@@ -38,6 +38,28 @@ struct ServeCommand: AsyncParsableCommand {
     var anonymousPublic = false
     @Option(help: "Apply the retention policies every this many minutes (0: never; `cybex retention run` applies them by hand).")
     var retentionIntervalMinutes = 60
+    @Option(help: "Memory all request bodies in flight may hold, in MiB, processing included (SECURITY.md).")
+    var bodyMemoryMib = BodyBudgetPolicy.standard.totalBytes >> 20
+    @Option(help: "Memory the request bodies in flight of one user may hold, in MiB.")
+    var bodyMemoryPerUserMib = BodyBudgetPolicy.standard.perUserBytes >> 20
+    @Option(help: "Seconds a request body waits for room before it is refused with 503 or 429 and Retry-After.")
+    var bodyWaitSeconds = 10
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Hand the allocator's free memory back to the system after large request bodies (glibc malloc_trim).")
+    var mallocTrim = true
+    @Option(
+        help: """
+            glibc malloc arenas at most (0: the C library's default, 8 per core); fewer arenas keep less memory \
+            after large posts (BENCHMARKS.md). MALLOC_ARENA_MAX in the environment takes precedence.
+            """)
+    var mallocArenas = 2
+    @Option(help: "Seconds a client has to send a request's headers.")
+    var headerTimeoutSeconds = 10
+    @Option(help: "Seconds a kept-alive connection may wait for its next request, or a body may stall.")
+    var idleTimeoutSeconds = 30
+    @Option(help: "Open connections at most; more are closed as soon as they are accepted.")
+    var maxConnections = ConnectionLimits.standard.maxConnections
 
     func validate() throws {
         if retentionIntervalMinutes < 0 { throw ValidationError("--retention-interval-minutes cannot be negative") }
@@ -48,12 +70,28 @@ struct ServeCommand: AsyncParsableCommand {
         if loginFailuresPerAccount < 1 || loginFailuresPerAddress < 1 {
             throw ValidationError("--login-failures-per-account and --login-failures-per-address must be at least 1")
         }
+        if bodyMemoryMib < 1 || bodyMemoryPerUserMib < 1 {
+            throw ValidationError("--body-memory-mib and --body-memory-per-user-mib must be at least 1")
+        }
+        if bodyMemoryPerUserMib > bodyMemoryMib {
+            throw ValidationError("--body-memory-per-user-mib cannot exceed --body-memory-mib")
+        }
+        if bodyWaitSeconds < 0 { throw ValidationError("--body-wait-seconds cannot be negative") }
+        if headerTimeoutSeconds < 1 || idleTimeoutSeconds < 1 {
+            throw ValidationError("--header-timeout-seconds and --idle-timeout-seconds must be at least 1")
+        }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if mallocArenas < 0 { throw ValidationError("--malloc-arenas cannot be negative") }
         if let bad = trustedProxies.first(where: { !ClientAddress.isAddress($0) }) {
             throw ValidationError("--trusted-proxy '\(bad)' is not an IP address")
         }
     }
 
     func run() async throws {
+        // Before the server's threads start, so that they share the arenas (measured: BENCHMARKS.md).
+        if mallocArenas > 0, ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil {
+            AllocatorTrim.limitArenas(to: mallocArenas)
+        }
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
         var logger = Logger(label: "cybex")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -70,7 +108,13 @@ struct ServeCommand: AsyncParsableCommand {
                 publicURL: publicURL,
                 loginThrottle: LoginThrottlePolicy(
                     accountThreshold: loginFailuresPerAccount, addressThreshold: loginFailuresPerAddress),
-                trustedProxies: trustedProxies, anonymousReads: anonymousPublic)
+                trustedProxies: trustedProxies, anonymousReads: anonymousPublic,
+                bodyBudget: BodyBudgetPolicy(
+                    totalBytes: bodyMemoryMib << 20, perUserBytes: bodyMemoryPerUserMib << 20, wait: .seconds(bodyWaitSeconds),
+                    trimsAllocator: mallocTrim),
+                connectionLimits: ConnectionLimits(
+                    headerTimeout: .seconds(headerTimeoutSeconds), idleTimeout: .seconds(idleTimeoutSeconds),
+                    maxConnections: maxConnections))
             // Reads of TLP:AMBER and above are audited behind the response; flushed before exit.
             let readAudit = ReadAuditLog(store: store)
             let app: any ApplicationProtocol
