@@ -118,6 +118,13 @@ struct WriteSideProbeTests {
                 uri: base + "objects/\(red)/", method: .get, headers: TAXIITestNode.basic("analyst"))
             let objects = read.json["objects"] as? [[String: Any]] ?? []
             #expect(objects.contains { $0["pattern"] as? String == original && $0["revoked"] == nil })
+            // The REST object read gives cert's object, not the later blind posting beside it.
+            let collectionID = base.split(separator: "/").last.map(String.init) ?? ""
+            var headers = TAXIITestNode.basic("analyst")
+            headers[.accept] = "application/json"
+            let rest = try await client.execute(
+                uri: "/api/v1/collections/\(collectionID)/objects/\(red)", method: .get, headers: headers)
+            #expect(rest.json["pattern"] as? String == original)
         }
     }
 

@@ -92,7 +92,8 @@ extension RESTRoutes {
     }
 
     /// The newest version of one object the caller may see; 404 when there is none, exactly as
-    /// for an object that was never posted.
+    /// for an object that was never posted. Where several organisations posted the id (a lineage
+    /// each), it is the newest of the lineage added first: a later poster never replaces it.
     func object(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         _ = try RESTQuery(request, allowed: [])
