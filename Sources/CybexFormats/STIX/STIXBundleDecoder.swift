@@ -6,6 +6,7 @@ public struct STIXDocumentError: Error, Sendable, CustomStringConvertible {
         case invalidJSON = "invalid-json"
         case notABundle = "not-a-bundle"
         case notAnEnvelope = "not-an-envelope"
+        case notAnObject = "not-an-object"
         case tooManyObjects = "too-many-objects"
     }
 
@@ -32,9 +33,18 @@ public enum DecodedObject: Sendable {
 /// into validated records, one object at a time: an invalid object is reported and its valid
 /// neighbours are kept.
 public enum STIXBundleDecoder {
-    public enum Container: Sendable {
+    public enum Container: Sendable, Hashable {
+        /// A STIX bundle: `{"type":"bundle","id":…,"objects":[…]}`.
         case bundle
+        /// A TAXII envelope: `{"objects":[…]}` (a bundle is read the same way).
         case envelope
+        /// One STIX object on its own, as the specification's examples are written.
+        case object
+        /// JSON Lines: one STIX object per line; blank lines are skipped. A line that is not a JSON
+        /// object refuses the whole document, naming the line.
+        case jsonLines
+        /// A bundle, an envelope or one object, told apart by the document's top level.
+        case automatic
     }
 
     /// Bounds on what one document may hold.
@@ -64,6 +74,7 @@ public enum STIXBundleDecoder {
         // The whole document is read (so invalid JSON anywhere refuses it before anything is
         // stored), but each object's value is let go once its marking ids are noted: objects are
         // read again, a chunk at a time, when they are validated.
+        if container == .jsonLines { return try parseLines(bytes, limits: limits) }
         var markings = ParsedDocument.Markings()
         let top: JSONObjectWithRawRanges
         do {
@@ -75,7 +86,12 @@ public enum STIXBundleDecoder {
         } catch {
             throw STIXDocumentError(.invalidJSON, error.description)
         }
-        try checkContainer(members: top.members, arrayPresent: top.arrayPresent, container)
+        let kind = try checkContainer(members: top.members, arrayPresent: top.arrayPresent, container)
+        if kind == .object {
+            // The document is the object: its members were all read (no `objects` list was captured).
+            markings.note(.object(top.members), at: 0)
+            return ParsedDocument(bytes: bytes, ranges: [0..<bytes.count], limits: limits.json, markings: markings)
+        }
         if top.ranges.count > limits.maxObjects {
             throw STIXDocumentError(
                 .tooManyObjects,
@@ -84,11 +100,28 @@ public enum STIXBundleDecoder {
         return ParsedDocument(bytes: bytes, ranges: top.ranges, limits: limits.json, markings: markings)
     }
 
+    /// Checks the top level against `container` and says which container the document is.
     static func checkContainer(
         members: [(key: String, value: JSONValue)], arrayPresent: Bool, _ container: Container
-    ) throws(STIXDocumentError) {
+    ) throws(STIXDocumentError) -> Container {
         let type = members.first(where: { $0.key == "type" })?.value
         switch container {
+        case .automatic:
+            if type == .string("bundle") { return try checkContainer(members: members, arrayPresent: arrayPresent, .bundle) }
+            if type == nil, arrayPresent || members.contains(where: { $0.key == "objects" }) {
+                return try checkContainer(members: members, arrayPresent: arrayPresent, .envelope)
+            }
+            if type?.stringValue != nil { return try checkContainer(members: members, arrayPresent: arrayPresent, .object) }
+            throw STIXDocumentError(
+                .notABundle, "the document is neither a STIX bundle, a TAXII envelope nor a STIX object (no \"type\")")
+        case .object:
+            guard let name = type?.stringValue, name != "bundle", !arrayPresent else {
+                throw STIXDocumentError(
+                    .notAnObject, "a single STIX object must be a JSON object with a \"type\" other than \"bundle\"")
+            }
+            return .object
+        case .jsonLines:
+            return .jsonLines
         case .bundle:
             guard type == .string("bundle") else {
                 throw STIXDocumentError(.notABundle, "a STIX bundle must have \"type\": \"bundle\"")
@@ -107,9 +140,10 @@ public enum STIXBundleDecoder {
             }
             if type == .string("bundle") {
                 // A STIX bundle posted where TAXII 2.1 expects an envelope: the objects are read the same way.
-                return
+                return .envelope
             }
         }
+        return container
     }
 
     /// Validates one object and builds its record.

@@ -8,13 +8,17 @@ import Foundation
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import STIX 2.1 bundles into a collection.",
+        abstract: "Import STIX 2.1 documents into a collection.",
         discussion: """
-            Each file is one bundle and lands whole or not at all: its valid objects are committed in one \
-            transaction; invalid objects are rejected one by one and listed. Use - for standard input.
+            A file is a STIX bundle, a TAXII envelope, one STIX object, or JSON Lines (one object per line); \
+            --format says which, or it is told from the file (.jsonl and .ndjson are JSON Lines). Each file \
+            lands whole or not at all: its valid objects are committed in one transaction, with their audit \
+            entry; invalid objects are rejected one by one and listed; a line of JSON Lines that is not a \
+            JSON object refuses the whole file, naming the line. Use - for standard input.
             """)
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Bundle files (- for standard input).") var files: [String]
+    @Argument(help: "STIX files (- for standard input).") var files: [String]
+    @Option(help: "auto, bundle, envelope, object or jsonl.") var format: ImportFormat = .auto
     @Option(help: "The collection id.") var collection: String
     @Option(help: "The organisation recorded as owner of new objects (default: the node's own 'admin' organisation).")
     var owner: String?
@@ -67,7 +71,7 @@ struct ImportCommand: AsyncParsableCommand {
         Terminal.progress("\(file): decoding \(bytes.count / 1_048_576) MiB…")
         let document: ParsedDocument
         do {
-            document = try STIXBundleDecoder.parse(bytes, as: .bundle)
+            document = try STIXBundleDecoder.parse(bytes, as: format.container(for: file, bytes))
         } catch {
             throw CommandFailure(message: "\(file): \(error.message)")
         }
@@ -102,5 +106,34 @@ struct ImportCommand: AsyncParsableCommand {
             throw CommandFailure(message: "\(file): cannot read the file (missing or not readable)")
         }
         return [UInt8](data)
+    }
+}
+
+/// What `cybex import --format` names.
+enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
+    case auto, bundle, envelope, object, jsonl
+
+    /// The container to read `bytes` of `file` as. `auto` takes JSON Lines from the file's name
+    /// (`.jsonl`, `.ndjson`) or, for standard input and other names, from the content: several lines
+    /// whose first is a JSON object on its own; anything else is a bundle, an envelope or one object.
+    func container(for file: String, _ bytes: [UInt8]) -> STIXBundleDecoder.Container {
+        switch self {
+        case .bundle: return .bundle
+        case .envelope: return .envelope
+        case .object: return .object
+        case .jsonl: return .jsonLines
+        case .auto:
+            let name = file.lowercased()
+            if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") { return .jsonLines }
+            return Self.looksLikeJSONLines(bytes) ? .jsonLines : .automatic
+        }
+    }
+
+    /// Whether the first non-blank line is a complete JSON object and another non-blank line follows.
+    static func looksLikeJSONLines(_ bytes: [UInt8]) -> Bool {
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: true)
+            .filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
+        guard lines.count >= 2, case .object? = try? JSONReader.parse(lines[0]) else { return false }
+        return true
     }
 }
