@@ -1,3 +1,4 @@
+import CybexCore
 import CybexFormats
 import Foundation
 public import Logging
@@ -19,8 +20,11 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        // The time is formatted by hand and the line written with one write(2): a Foundation date
+        // formatter made per line and a `FileHandle` write cost as much as a small request itself.
+        let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
         var members: [(key: String, value: JSONValue)] = [
-            ("time", .string(ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds]))),
+            ("time", .string(STIXTimestamp.format(microseconds: now, fractionDigits: 3))),
             ("level", .string(event.level.rawValue)),
             ("label", .string(label)),
             ("message", .string(event.message.description)),
@@ -30,6 +34,18 @@ public struct JSONLogHandler: LogHandler {
         for key in merged.keys.sorted() { members.append((key, .string(merged[key]!.description))) }
         var line = JSONWriter.bytes(.object(members))
         line.append(0x0A)
-        FileHandle.standardError.write(Data(line))
+        line.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return  // standard error is gone: a log line is not worth failing for
+                }
+            }
+        }
     }
 }
