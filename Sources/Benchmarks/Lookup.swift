@@ -37,7 +37,8 @@ struct Lookup: AsyncParsableCommand {
         }
         let user = try await admin.addUser(username: "reader", organisation: "isp", role: .reader, password: "bench-password")
         let reader = Principal(user: user, organisation: try await store.organisation(named: "isp")!)
-        let service = CollectionService(store: store)
+        // Reads of TLP:AMBER are audited behind the response, as `cybex serve` does.
+        let service = CollectionService(store: store, readAudit: ReadAuditLog(store: store))
         var times: [Double] = []
         for _ in 0..<reads {
             let query = ObjectQuery(ids: [id(Int.random(in: 0..<stored))], limit: 10)
