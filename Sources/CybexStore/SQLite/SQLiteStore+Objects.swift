@@ -224,9 +224,12 @@ extension SQLiteStore {
                 """
             var records: [StoredObjectVersion] = []
             records.reserveCapacity(max(0, min(query.limit, 1_000)))
-            // Paging reads have one text per shape of scope and are prepared once per connection; a
-            // read with lists from the request (ids, types, versions) may have any text, so it is not kept.
-            let listed = query.ids != nil || query.types != nil || query.specVersions != nil || !query.versions.versions.isEmpty
+            // Paging reads, and reads of one object by id (TAXII `objects/{id}/`), have one text per
+            // shape of scope and are prepared once per connection; a read with longer lists from the
+            // request (ids, types, versions) may have any text, so it is not kept.
+            let listed =
+                (query.ids.map { $0.count != 1 } ?? false) || query.types != nil || query.specVersions != nil
+                || !query.versions.versions.isEmpty
             let statement = listed ? try db.makeStatement(sql: sql) : try db.cachedStatement(sql: sql)
             let cursor = try Row.fetchCursor(statement, arguments: arguments)
             // Columns are read straight from the SQLite statement: a page is up to thousands of rows,
