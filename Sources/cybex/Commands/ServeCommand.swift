@@ -93,6 +93,8 @@ struct ServeCommand: AsyncParsableCommand {
             AllocatorTrim.limitArenas(to: mallocArenas)
         }
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        // Request lines are written every 100 ms: write the last ones when the server stops.
+        defer { JSONLogHandler.flush() }
         var logger = Logger(label: "cybex")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let registry = PrometheusCollectorRegistry()
