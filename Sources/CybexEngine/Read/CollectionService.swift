@@ -200,10 +200,4 @@ public struct CollectionService: Sendable {
         }
         throw EngineError(.notFound, "no object '\(objectID)' in collection '\(collectionID)'")
     }
-
-    func audit(_ principal: Principal, _ action: String, _ target: String, _ detail: String) async throws {
-        try await store.appendAudit(
-            AuditEvent(
-                time: Clock.nowMicroseconds(), actor: principal.user.username, action: action, target: target, detail: detail))
-    }
 }
