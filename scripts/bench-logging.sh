@@ -4,10 +4,12 @@
 # standard error, to a file) and with --log-level warning, and measures both with wrk (2 threads,
 # 16 connections, DURATION seconds) in ROUNDS alternating rounds on GET /taxii2/ and a read by id.
 # Prints the requests/s of every round and the median ratio default/warning per path.
-#   BIN=.build/release/cybex ROUNDS=5 DURATION=8 scripts/bench-logging.sh
+# OBJECTS (default 1,000) indicators are imported first; the read by id asks for one of them.
+#   BIN=.build/release/cybex ROUNDS=5 DURATION=8 OBJECTS=1000000 scripts/bench-logging.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${BIN:-$ROOT/.build/release/cybex}"; ROUNDS="${ROUNDS:-5}"; DURATION="${DURATION:-8}"; PORT="${PORT:-5191}"
+OBJECTS="${OBJECTS:-1000}"
 command -v wrk >/dev/null || { echo "bench-logging.sh: needs wrk (apt-get install wrk)" >&2; exit 1; }
 WORK="$(mktemp -d)"; PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
@@ -15,12 +17,12 @@ trap cleanup EXIT
 "$BIN" org add cert --data "$WORK" >/dev/null
 "$BIN" user add reader --org cert --role reader --data "$WORK" <<<"bench-password-1" >/dev/null
 CID="$("$BIN" collection add bench --read cert --write cert --data "$WORK")"
-python3 - "$WORK/bundle.json" <<'PY'
+python3 - "$WORK/bundle.json" "$OBJECTS" <<'PY'
 import json, sys, uuid
 objs = [{"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.UUID(int=n, version=4)}",
          "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": f"i{n}",
          "pattern": "[ipv4-addr:value = '198.51.100.1']", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}
-        for n in range(1000)]
+        for n in range(int(sys.argv[2]))]
 json.dump({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objs}, open(sys.argv[1], "w"))
 PY
 "$BIN" import "$WORK/bundle.json" --collection "$CID" --data "$WORK" >/dev/null
