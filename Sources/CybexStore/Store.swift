@@ -390,24 +390,36 @@ public struct AuditEvent: Sendable, Hashable {
     }
 }
 
-/// A failure of the store, with a code tests can compare and a message people can read.
+/// A failure of the store, with a code tests can compare, a message people can read, and where it
+/// was raised (for logs). Codes are an extensible set of named values, compared by name.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case conflict
-        case notFound = "not-found"
+    /// What kind of failure, by name.
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let conflict = Code(rawValue: "conflict")
+        public static let notFound = Code(rawValue: "not-found")
         /// Text the store cannot keep whole (a NUL character): refused, never truncated.
-        case invalidArgument = "invalid-argument"
-        case invalidConfiguration = "invalid-configuration"
-        case backend
-        case schemaTooNew = "schema-too-new"
+        public static let invalidArgument = Code(rawValue: "invalid-argument")
+        public static let invalidConfiguration = Code(rawValue: "invalid-configuration")
+        public static let backend = Code(rawValue: "backend")
+        public static let schemaTooNew = Code(rawValue: "schema-too-new")
+
+        public var description: String { rawValue }
     }
 
     public var code: Code
     public var message: String
+    /// The source file (`#fileID`) and line that raised the error.
+    public var file: String
+    public var line: Int
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
         self.code = code
         self.message = message
+        self.file = file
+        self.line = line
     }
 
     public var description: String { message }

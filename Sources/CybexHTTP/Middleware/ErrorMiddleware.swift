@@ -10,7 +10,8 @@ import Logging
 /// elsewhere TAXII error resources (JSON with `title`, `description`, `error_code`,
 /// `http_status`). Unexpected errors are logged and answered with a generic 500.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         let isREST = request.uri.path.hasPrefix("/api/")
         do {
             return try await next(request, context)
@@ -30,11 +31,23 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as EngineError:
             switch error.code {
-            case .notFound: return TAXIIError(.notFound, title: "Not found", description: error.message, code: error.code.rawValue)
-            case .forbidden: return TAXIIError(.forbidden, title: "Forbidden", description: error.message, code: error.code.rawValue)
+            case .notFound:
+                return TAXIIError(.notFound, title: "Not found", description: error.message, code: error.code.rawValue)
+            case .forbidden:
+                return TAXIIError(.forbidden, title: "Forbidden", description: error.message, code: error.code.rawValue)
             case .conflict: return TAXIIError(.conflict, title: "Conflict", description: error.message, code: error.code.rawValue)
-            case .tooLarge: return TAXIIError(.contentTooLarge, title: "Payload too large", description: error.message, code: error.code.rawValue)
-            case .invalidArgument: return TAXIIError(.badRequest, title: "Bad request", description: error.message, code: error.code.rawValue)
+            case .tooLarge:
+                return TAXIIError(
+                    .contentTooLarge, title: "Payload too large", description: error.message, code: error.code.rawValue)
+            case .invalidArgument:
+                return TAXIIError(.badRequest, title: "Bad request", description: error.message, code: error.code.rawValue)
+            default:
+                // A code no answer is defined for: a fault of the server, logged with where it was raised.
+                context.logger.error(
+                    "request failed", metadata: ["error": "\(error.code): \(error.message)", "at": "\(error.location)"])
+                return TAXIIError(
+                    .internalServerError, title: "Internal server error",
+                    description: "the server could not complete the request; the error was logged")
             }
         case let error as StoreError where error.code == .conflict:
             return TAXIIError(.conflict, title: "Conflict", description: error.message, code: error.code.rawValue)
@@ -50,21 +63,25 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as STIXDocumentError:
             return TAXIIError(.badRequest, title: "Invalid TAXII envelope", description: error.message, code: error.code.rawValue)
         case let error as HTTPError:
-            let title: String = switch error.status {
-            case .notFound: "Not found"
-            case .contentTooLarge: "Payload too large"
-            case .methodNotAllowed: "Method not allowed"
-            default: error.status.reasonPhrase
-            }
-            let description: String = switch error.status {
-            case .notFound: "no such resource"
-            case .contentTooLarge: "the request body is larger than the server accepts (see max_content_length)"
-            default: error.body ?? error.status.reasonPhrase
-            }
+            let title: String =
+                switch error.status {
+                case .notFound: "Not found"
+                case .contentTooLarge: "Payload too large"
+                case .methodNotAllowed: "Method not allowed"
+                default: error.status.reasonPhrase
+                }
+            let description: String =
+                switch error.status {
+                case .notFound: "no such resource"
+                case .contentTooLarge: "the request body is larger than the server accepts (see max_content_length)"
+                default: error.body ?? error.status.reasonPhrase
+                }
             return TAXIIError(error.status, title: title, description: description, headers: error.headers)
         default:
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
-            return TAXIIError(.internalServerError, title: "Internal server error", description: "the server could not complete the request; the error was logged")
+            return TAXIIError(
+                .internalServerError, title: "Internal server error",
+                description: "the server could not complete the request; the error was logged")
         }
     }
 }
