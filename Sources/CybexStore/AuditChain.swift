@@ -1,5 +1,5 @@
 import Crypto
-import CybexCore
+public import CybexCore
 
 /// The hash chain that makes the audit log tamper-evident, shared by both stores.
 ///

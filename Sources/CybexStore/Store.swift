@@ -114,6 +114,10 @@ public protocol Store: Sendable {
         id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?,
         owner: String?, audit: (@Sendable (Int) -> [AuditEvent])?
     ) async throws -> Int
+    /// One page of the object versions found in any of the search's collections, each under its
+    /// own scope (as ``objects(in:matching:)`` reads one of them), ascending by date added, in one
+    /// snapshot: what a viewer may see anywhere, filtered by ids, types, observables and time.
+    func search(_ search: ObjectSearch) async throws -> SearchPage
     /// How many object versions the collection holds that `scope` allows (nil: all).
     func objectCount(in collectionID: String, scope: ReadScope?) async throws -> Int
     /// The stored marking definitions among `ids` that `visibility` lets the poster reference
@@ -229,166 +233,9 @@ public struct AddCommit: Sendable {
 /// what it returns is written before the transaction commits.
 public typealias AddCommitter = @Sendable ([AddOutcome]) throws -> AddCommit
 
-/// Which stored marking definitions a poster may reference: its own organisation's, wherever they
-/// are, and those it may see in the collection it posts to. A definition it may not see is answered
-/// as one never posted.
-public struct MarkingVisibility: Sendable, Hashable {
-    /// The posting organisation.
-    public var owner: String
-    /// The collection posted to.
-    public var collectionID: String
-    /// What the poster may see of that collection.
-    public var scope: ReadScope
-
-    public init(owner: String, collectionID: String, scope: ReadScope) {
-        self.owner = owner
-        self.collectionID = collectionID
-        self.scope = scope
-    }
-}
-
-/// Which versions of a collection a removal (retention) selects: all conditions hold.
-public struct RemovalSelection: Sendable, Hashable {
-    /// Object types; nil for any.
-    public var types: [String]?
-    /// Only versions at these TLP levels: a scope whose ``ReadScope/levels`` are the levels, with the
-    /// collection's and owners' defaults (no viewer); nil for any level.
-    public var levels: ReadScope?
-    /// Only versions added before this time (microseconds).
-    public var addedBefore: Int64?
-    /// Only versions whose `valid_until` is before this time (microseconds).
-    public var validUntilBefore: Int64?
-
-    public init(types: [String]? = nil, levels: ReadScope? = nil, addedBefore: Int64? = nil, validUntilBefore: Int64? = nil) {
-        self.types = types
-        self.levels = levels
-        self.addedBefore = addedBefore
-        self.validUntilBefore = validUntilBefore
-    }
-}
-
 /// The version key stored for objects that are not versioned (SCOs): they are unique by id alone,
 /// and their TAXII version is the date they were added.
 public let unversionedKey = Int64.min
-
-/// What became of one object given to ``Store/addObjects(_:to:owner:)``.
-public enum AddOutcome: Sendable, Hashable {
-    /// Stored as a new object, or as a new version (`newVersion`) of an object the store already had.
-    case added(dateAdded: Int64, newVersion: Bool)
-    /// This id and version were already in the collection; nothing changed.
-    case duplicate
-    /// Refused; nothing of this object was stored.
-    case rejected(reason: String)
-}
-
-/// Which versions of each object a query selects (TAXII `match[version]`). Several may be combined.
-public struct VersionSelector: Sendable, Hashable {
-    public var first: Bool
-    public var last: Bool
-    public var all: Bool
-    /// Exact versions, microseconds.
-    public var versions: [Int64]
-
-    public init(first: Bool = false, last: Bool = false, all: Bool = false, versions: [Int64] = []) {
-        self.first = first
-        self.last = last
-        self.all = all
-        self.versions = versions
-    }
-
-    /// The TAXII default: the newest version of each object.
-    public static let last = VersionSelector(last: true)
-    public static let all = VersionSelector(all: true)
-    public static let first = VersionSelector(first: true)
-}
-
-/// A read of a collection: TAXII's filters plus the page position.
-public struct ObjectQuery: Sendable, Hashable {
-    /// `match[id]`; nil for any.
-    public var ids: [String]?
-    /// `match[type]`; nil for any.
-    public var types: [String]?
-    public var versions: VersionSelector
-    /// `match[spec_version]`; nil for any.
-    public var specVersions: [String]?
-    /// Only versions added strictly after this time (microseconds).
-    public var addedAfter: Int64?
-    /// Most records to return.
-    public var limit: Int
-    /// Whether to read the objects' JSON (false for manifests and version lists).
-    public var withContent: Bool
-    /// What the reader may see (the sharing policy); nil reads everything (the node's own
-    /// maintenance: backups, migrations).
-    public var scope: ReadScope?
-
-    public init(
-        ids: [String]? = nil, types: [String]? = nil, versions: VersionSelector = .last, specVersions: [String]? = nil,
-        addedAfter: Int64? = nil, limit: Int = 1000, withContent: Bool = true, scope: ReadScope? = nil
-    ) {
-        self.withContent = withContent
-        self.scope = scope
-        self.ids = ids
-        self.types = types
-        self.versions = versions
-        self.specVersions = specVersions
-        self.addedAfter = addedAfter
-        self.limit = limit
-    }
-}
-
-/// One page of a collection read.
-public struct ObjectPage: Sendable, Hashable {
-    public var records: [StoredObjectVersion]
-    /// Whether more records match after the last one returned.
-    public var more: Bool
-    /// Where the next page starts: the date added of the last record the store read. It stays put
-    /// when a record is withheld from the page afterwards (redaction), so paging never loops or skips.
-    public var resumeAfter: Int64?
-
-    public init(records: [StoredObjectVersion], more: Bool) {
-        self.records = records
-        self.more = more
-        self.resumeAfter = records.last?.dateAdded
-    }
-}
-
-/// A TAXII status resource as stored, so that any server process can answer for it.
-public struct StoredStatus: Sendable, Hashable {
-    public var id: String
-    /// The user who made the request; only they may read it.
-    public var userID: String
-    public var createdAt: Int64
-    /// The status resource, JSON.
-    public var json: [UInt8]
-
-    public init(id: String, userID: String, createdAt: Int64, json: [UInt8]) {
-        self.id = id
-        self.userID = userID
-        self.createdAt = createdAt
-        self.json = json
-    }
-}
-
-/// A security-relevant action, recorded in the append-only audit log.
-public struct AuditEvent: Sendable, Hashable {
-    public var time: Int64
-    /// The user id, or a description of the actor (`cli`, `anonymous`).
-    public var actor: String
-    /// What was done, e.g. `user.create`, `objects.add`, `auth.failure`.
-    public var action: String
-    /// What it was done to, e.g. a collection id.
-    public var target: String
-    /// Further detail, free text.
-    public var detail: String
-
-    public init(time: Int64, actor: String, action: String, target: String, detail: String = "") {
-        self.time = time
-        self.actor = actor
-        self.action = action
-        self.target = target
-        self.detail = detail
-    }
-}
 
 /// A failure of the store, with a code tests can compare, a message people can read, and where it
 /// was raised (for logs). Codes are an extensible set of named values, compared by name.

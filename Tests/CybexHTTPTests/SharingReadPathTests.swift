@@ -16,7 +16,8 @@ import Testing
 /// groups, collections and objects with random TLP markings and TLP:RED recipients, read by every
 /// organisation through TAXII (objects, manifest, versions, object by id, the match[id] and
 /// match[type] filters) and the REST API (objects, type filter, object by id, count), counted
-/// through the engine and exported, compared with an independent statement of SECURITY.md's rules.
+/// through the engine and exported, and searched across collections (`GET /api/v1/objects`),
+/// compared with an independent statement of SECURITY.md's rules.
 @Suite("Sharing policy on the read paths")
 struct SharingReadPathTests {
     @Test(arguments: [UInt64(0x5EED_0001), 0x5EED_0002])
@@ -37,6 +38,7 @@ struct SharingReadPathTests {
                 for collection in world.collections {
                     cases += try await world.check(viewer: viewer, collection: collection, client: client, random: &sampler)
                 }
+                try await world.checkSearch(viewer: viewer, client: client, random: &sampler)
             }
             return cases
         }
@@ -413,6 +415,72 @@ struct World {
             }
         }
         return c.versions.count
+    }
+
+    struct Found: Hashable {
+        var collection: String
+        var key: Key
+    }
+
+    /// The search across collections: exactly the visible versions of every collection the viewer
+    /// may read, the newest of each per collection by default, with the type and id filters.
+    func checkSearch(viewer: Int, client: some TestClientProtocol, random: inout SeededGenerator) async throws {
+        let headers = rest("user\(viewer)")
+        var visible: Set<Found> = []
+        for c in collections where expectedAccess(c, viewer) == 200 {
+            for version in c.versions where expectedVisible(version, in: c, to: viewer) {
+                visible.insert(Found(collection: c.id, key: Key(id: version.id, version: version.version)))
+            }
+        }
+        let newest = Set(
+            Dictionary(grouping: visible, by: { [$0.collection, $0.key.id] }).values.map { group in
+                group.max { $0.key < $1.key }!
+            })
+        let limit = Int.random(in: 5...40, using: &random)
+        #expect(
+            try await searchPages(client, "/api/v1/objects?version=all&limit=\(limit)", headers) == visible,
+            "search, every version, viewer org\(viewer)")
+        #expect(
+            try await searchPages(client, "/api/v1/objects?limit=\(limit)", headers) == newest,
+            "search, newest versions, viewer org\(viewer)")
+        #expect(
+            try await searchPages(client, "/api/v1/objects?type=indicator&version=all", headers)
+                == visible.filter { $0.key.id.hasPrefix("indicator--") }, "search by type, viewer org\(viewer)")
+        let ids = Set(collections.flatMap { $0.versions.map(\.id) }).sorted().shuffled(using: &random).prefix(5)
+        #expect(
+            try await searchPages(client, "/api/v1/objects?version=all&id=" + ids.joined(separator: ","), headers)
+                == visible.filter { ids.contains($0.key.id) }, "search by id, viewer org\(viewer)")
+        // A collection the viewer may not read is answered as absent.
+        if let hidden = collections.first(where: { expectedAccess($0, viewer) != 200 }) {
+            let response = try await client.execute(
+                uri: "/api/v1/objects?collection=\(hidden.id)", method: .get, headers: headers)
+            #expect(response.status == .notFound, "search in an unreadable collection, viewer org\(viewer)")
+        }
+    }
+
+    /// Every result of a paged search, following `next`.
+    func searchPages(_ client: some TestClientProtocol, _ uri: String, _ headers: HTTPFields) async throws -> Set<Found> {
+        var result: Set<Found> = []
+        var next: String?
+        var pages = 0
+        repeat {
+            let response = try await client.execute(
+                uri: uri + (next.map { "&next=\($0)" } ?? ""), method: .get, headers: headers)
+            #expect(response.status == .ok, "\(uri): \(response.status)")
+            guard response.status == .ok else { return result }
+            for entry in (response.json["results"] as? [[String: Any]]) ?? [] {
+                guard let collection = entry["collection"] as? String, let object = entry["object"] as? [String: Any],
+                    let id = object["id"] as? String, let text = (object["modified"] ?? object["created"]) as? String,
+                    let version = STIXTimestamp(parsing: text)
+                else { continue }
+                let found = Found(collection: collection, key: Key(id: id, version: version.microseconds))
+                #expect(!result.contains(found), "\(uri): \(id) twice")
+                result.insert(found)
+            }
+            next = (response.json["more"] as? Bool) == true ? response.json["next"] as? String : nil
+            pages += 1
+        } while next != nil && pages < 10_000
+        return result
     }
 
     func principal(_ viewer: Int) async throws -> Principal {

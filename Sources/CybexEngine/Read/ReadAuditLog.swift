@@ -1,3 +1,4 @@
+public import CybexCore
 public import CybexStore
 import Logging
 import Synchronization

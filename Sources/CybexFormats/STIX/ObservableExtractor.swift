@@ -95,21 +95,22 @@ public enum ObservableExtractor {
     }
 
     static func observable(type: String, property: String, value: String) -> Observable? {
-        switch (type, property) {
-        case ("ipv4-addr", "value"): Observable(kind: .ipv4, value: value)
-        case ("ipv6-addr", "value"): Observable(kind: .ipv6, value: value.lowercased())
-        case ("domain-name", "value"): Observable(kind: .domain, value: normaliseDomain(value))
-        case ("url", "value"): Observable(kind: .url, value: value)
-        case ("email-addr", "value"): Observable(kind: .email, value: value.lowercased())
-        case ("mac-addr", "value"): Observable(kind: .mac, value: value.lowercased())
-        case ("mutex", "name"): Observable(kind: .mutex, value: value)
-        case ("file", "name"): Observable(kind: .fileName, value: value)
-        case ("user-account", "account_login"), ("user-account", "user_id"):
-            Observable(kind: .userAccount, value: value)
-        case ("windows-registry-key", "key"): Observable(kind: .windowsRegistryKey, value: value.lowercased())
-        case ("x509-certificate", "serial_number"): Observable(kind: .x509Serial, value: value.lowercased())
-        default: nil
-        }
+        let kind: Observable.Kind? =
+            switch (type, property) {
+            case ("ipv4-addr", "value"): .ipv4
+            case ("ipv6-addr", "value"): .ipv6
+            case ("domain-name", "value"): .domain
+            case ("url", "value"): .url
+            case ("email-addr", "value"): .email
+            case ("mac-addr", "value"): .mac
+            case ("mutex", "name"): .mutex
+            case ("file", "name"): .fileName
+            case ("user-account", "account_login"), ("user-account", "user_id"): .userAccount
+            case ("windows-registry-key", "key"): .windowsRegistryKey
+            case ("x509-certificate", "serial_number"): .x509Serial
+            default: nil
+            }
+        return kind.map { Observable(kind: $0, value: normalise(value, as: $0)) }
     }
 
     static func observable(hash algorithm: String, value: String) -> Observable? {
@@ -121,7 +122,29 @@ public enum ObservableExtractor {
             case "SHA-512", "SHA512": .sha512
             default: nil
             }
-        return kind.map { Observable(kind: $0, value: value.lowercased()) }
+        return kind.map { Observable(kind: $0, value: normalise(value, as: $0)) }
+    }
+
+    /// `value` as the store keeps an observable of `kind`: case folded where the kind is
+    /// case-insensitive (domains, e-mail and MAC addresses, hashes, registry keys, certificate
+    /// serials, IPv6), a domain without its final dot; as given otherwise.
+    public static func normalise(_ value: String, as kind: Observable.Kind) -> String {
+        switch kind {
+        case .ipv4, .url, .mutex, .fileName, .userAccount, .autonomousSystem: value
+        case .domain: normaliseDomain(value)
+        case .ipv6, .email, .mac, .md5, .sha1, .sha256, .sha512, .windowsRegistryKey, .x509Serial: value.lowercased()
+        }
+    }
+
+    /// The observables a searched `value` may be stored as: one per kind (each as ``normalise(_:as:)``
+    /// keeps it), so that a search finds `Example.COM` as the domain `example.com` and a hash in
+    /// either case. An autonomous system is also found by its `AS` form (`AS64500`).
+    public static func candidates(for value: String) -> [Observable] {
+        var result = Observable.Kind.allCases.map { Observable(kind: $0, value: normalise(value, as: $0)) }
+        if value.count > 2, value.prefix(2).uppercased() == "AS", value.dropFirst(2).allSatisfy(\.isNumber) {
+            result.append(Observable(kind: .autonomousSystem, value: String(value.dropFirst(2))))
+        }
+        return result
     }
 
     /// The edges an object states: a relationship's source and target, a sighting's references, and

@@ -155,6 +155,24 @@ extension OpenAPIDocument {
             summary: "How many object versions of the collection the caller may see",
             success: (200, "The count", ref("Count")), errors: [403, 404]),
         Operation(
+            method: "GET", path: "/objects", id: "searchObjects", tag: "collections",
+            summary:
+                "Search every collection the caller may read (each under the sharing policy): object versions by id, type, observable value and time, oldest added first",
+            query: [
+                ("id", "STIX ids, separated by commas", string),
+                ("type", "STIX types, separated by commas", string),
+                (
+                    "value",
+                    "one observable value (IPv4/IPv6 address, domain, URL, e-mail, hash, file name, AS number …), found in SCOs and indicator patterns",
+                    string
+                ),
+                ("collection", "only these collection ids, separated by commas", string),
+                ("since", "only versions added after this time (RFC 3339)", dateTime),
+                ("version", "last (default), first or all", versionSelector),
+                ("limit", "most results on the page (capped by the server)", limit),
+                ("next", "the `next` of the previous page", string),
+            ], success: (200, "A page of results", ref("SearchPage")), errors: [400, 404]),
+        Operation(
             method: "GET", path: "/audit", id: "listAuditEvents", tag: "audit",
             summary: "Audit log entries, newest first, searched by actor, action, target and time (administrators)",
             query: [

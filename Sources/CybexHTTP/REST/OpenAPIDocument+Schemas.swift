@@ -267,6 +267,24 @@ extension OpenAPIDocument {
                     ], required: ["objects", "more"])
             ),
             (
+                "SearchPage",
+                object(
+                    [
+                        (
+                            "results",
+                            array(
+                                object(
+                                    [
+                                        ("collection", described(string, "the collection the version was found in")),
+                                        ("date_added", described(dateTime, "when the version was added to that collection")),
+                                        ("object", ref("STIXObject")),
+                                    ], required: ["collection", "date_added", "object"]))
+                        ),
+                        ("more", boolean),
+                        ("next", described(string, "pass as `next` for the next page; present when `more` is true")),
+                    ], required: ["results", "more"])
+            ),
+            (
                 "ObjectsAdd",
                 object(
                     [

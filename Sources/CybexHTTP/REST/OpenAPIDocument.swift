@@ -137,6 +137,9 @@ enum OpenAPIDocument {
         ("type", .string("object")), ("description", .string("a STIX 2.1 bundle")),
         ("required", .array([.string("type"), .string("id")])),
     ])
+    static let versionSelector: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(["last", "first", "all"].map(JSONValue.string))),
+    ])
     static let nullableInteger: JSONValue = .object([("type", .array([.string("integer"), .string("null")]))])
     static let destination: JSONValue = .object([
         ("type", .string("string")), ("enum", .array(RedactionPolicy.Destination.allCases.map { .string($0.rawValue) })),

@@ -1,0 +1,92 @@
+import CybexCore
+import CybexEngine
+import CybexFormats
+import Foundation
+import Hummingbird
+
+/// `GET /api/v1/objects`: search across every collection the caller may read, through
+/// ``CollectionService/search(_:for:)`` (each collection under the sharing policy, as its own
+/// object list is read).
+extension RESTRoutes {
+    func registerSearch(on group: RouterGroup<Context>) {
+        group.get("objects") { request, context in try await search(request, context) }
+    }
+
+    func search(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let parameters = try RESTQuery(
+            request, allowed: ["id", "type", "value", "collection", "since", "version", "limit", "next"])
+        var search = SearchRequest(
+            limit: try parameters.limit(default: configuration.defaultPageSize, max: configuration.maxPageSize))
+        search.ids = try parameters["id"].map { try Self.list($0, "id") }
+        search.types = try parameters["type"].map { try Self.list($0, "type") }
+        search.collections = try parameters["collection"].map { try Self.list($0, "collection") }
+        if let value = parameters["value"] {
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, trimmed.utf8.count <= 2_048 else {
+                throw RESTError.invalid(
+                    "value", "'value' must be one observable value (an address, a domain, a hash …) of 1 to 2048 bytes")
+            }
+            search.values = [trimmed]
+        }
+        if let version = parameters["version"] {
+            switch version {
+            case "last": search.versions = .last
+            case "first": search.versions = .first
+            case "all": search.versions = .all
+            default: throw RESTError.invalid("version", "'version' must be last, first or all")
+            }
+        }
+        if let since = parameters["since"] {
+            guard let time = STIXTimestamp(parsing: since) else {
+                throw RESTError.invalid("since", "'since' must be a timestamp such as 2026-01-01T00:00:00Z")
+            }
+            search.addedAfter = time.microseconds
+        }
+        if let cursor = parameters["next"] {
+            guard let position = PageToken.decode(cursor) else {
+                throw RESTError.invalid("next", "'next' must be the 'next' value of a previous page")
+            }
+            search.addedAfter = max(search.addedAfter ?? .min, position)
+        }
+        let page = try await collections.search(search, for: principal)
+        return bytes(RESTResources.searchPage(page))
+    }
+
+    /// A comma-separated list of 1 to ``SearchRequest/maximumListValues`` values.
+    static func list(_ text: String, _ name: String) throws -> [String] {
+        let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !values.isEmpty, values.count <= SearchRequest.maximumListValues else {
+            throw RESTError.invalid(name, "'\(name)' takes 1 to \(SearchRequest.maximumListValues) values separated by commas")
+        }
+        return values
+    }
+}
+
+extension RESTResources {
+    /// `{"results": [{"collection", "date_added", "object"}], "more", "next"}`: each object as
+    /// stored, with the collection it was found in and when it was added there.
+    static func searchPage(_ page: SearchPage) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(page.hits.reduce(64) { $0 + $1.record.json.count + 120 })
+        out.append(contentsOf: #"{"results":["#.utf8)
+        for (i, hit) in page.hits.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"collection":"#.utf8)
+            JSONWriter.writeString(hit.collectionID, into: &out)
+            out.append(contentsOf: #","date_added":"#.utf8)
+            JSONWriter.writeString(STIXTimestamp.format(microseconds: hit.record.dateAdded), into: &out)
+            out.append(contentsOf: #","object":"#.utf8)
+            out.append(contentsOf: hit.record.json)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: #"],"more":"#.utf8)
+        out.append(contentsOf: (page.more ? "true" : "false").utf8)
+        if page.more, let resume = page.resumeAfter {
+            out.append(contentsOf: #","next":"#.utf8)
+            JSONWriter.writeString(PageToken.encode(resume), into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}

@@ -1,0 +1,82 @@
+import CybexCore
+
+/// The statement of an ``ObjectSearch`` over some of its collections, shared by both backends:
+/// one branch per collection, each the read of that collection under its own scope (so each uses
+/// the plan a read of one collection uses: the date-added range, or the index by id or type),
+/// joined with `UNION ALL`, ascending by date added. Only the placeholder syntax differs, and
+/// SQLite's index hints.
+///
+/// Result columns: collection id, date added, id, TAXII version, spec version; the version's level
+/// (its index in `TLPLevel.allCases`, NULL without a scope), whether the viewer owns it and whether
+/// it carries granular markings (0/1); then the JSON when the search reads content.
+enum SearchSQL {
+    /// The statement over `collections` (each with its query, from ``ObjectSearch/query(for:)``),
+    /// at most `limit + 1` rows. `next` binds a value and returns its placeholder.
+    static func statement(
+        _ search: ObjectSearch, _ collections: some Collection<(ObjectSearch.Collection, ObjectQuery)>, sqlite: Bool,
+        next: (SQLValue) -> String
+    ) -> String {
+        var branches: [String] = []
+        for (index, (collection, query)) in collections.enumerated() {
+            let label =
+                query.scope.map { scope in SQLFilter.labelColumns(scope, objects: "o", next: next) }
+                ?? ", CAST(NULL AS INTEGER), 0, 0"
+            let content = search.withContent ? ", o.json" : ""
+            let collectionID = next(.text(collection.id))
+            let after = next(.integer(search.addedAfter ?? Int64.min))
+            var bound = ""
+            let filter = SQLFilter.build(query, objects: "o", placeholder: { _ in bound }, bind: { bound = next($0) })
+            var observed = ""
+            if let observables = search.observables {
+                let pairs = observables.map {
+                    "(ob.kind = \(next(.text($0.kind.rawValue))) AND ob.value = \(next(.text($0.value))))"
+                }
+                let carriers = "SELECT ob.object_pk FROM observables ob WHERE " + pairs.joined(separator: " OR ")
+                observed = " AND m.object_pk IN (\(carriers))"
+                if sqlite {
+                    // Found from the observables' index, then each carrier's memberships by id: left to
+                    // itself, SQLite walks the collection and tests every row against the set.
+                    let again = observables.map {
+                        "(ob.kind = \(next(.text($0.kind.rawValue))) AND ob.value = \(next(.text($0.value))))"
+                    }
+                    observed +=
+                        " AND m.id IN (SELECT ox.id FROM objects ox WHERE ox.pk IN "
+                        + "(SELECT ob.object_pk FROM observables ob WHERE \(again.joined(separator: " OR "))))"
+                }
+            }
+            let hint = sqlite && (query.ids != nil || search.observables != nil) ? " INDEXED BY collection_objects_by_id" : ""
+            let limit = next(.integer(Int64(search.limit + 1)))
+            branches.append(
+                """
+                SELECT * FROM (SELECT m.collection_id, m.date_added, m.id, m.taxii_version, m.spec_version\(label)\(content) \
+                FROM collection_objects m\(hint) JOIN objects o ON o.pk = m.object_pk \
+                WHERE m.collection_id = \(collectionID) AND m.date_added > \(after)\(filter)\(observed) \
+                ORDER BY m.date_added LIMIT \(limit)) AS b\(index)
+                """)
+        }
+        let limit = next(.integer(Int64(search.limit + 1)))
+        return branches.joined(separator: " UNION ALL ") + " ORDER BY 2 LIMIT \(limit)"
+    }
+
+    /// How many collections one statement reads (SQLite allows 500 terms in a compound select).
+    static let collectionsPerStatement = 200
+
+    /// The branches of `search`: each collection with its query; empty when a filter selects nothing.
+    static func branches(_ search: ObjectSearch) -> [(ObjectSearch.Collection, ObjectQuery)] {
+        guard search.limit > 0 else { return [] }
+        return search.collections.compactMap { collection in search.query(for: collection).map { (collection, $0) } }
+    }
+
+    /// The page of `hits` (ascending by date added, possibly from several statements): the first
+    /// `limit`, and whether there are more.
+    static func page(_ hits: [SearchHit], limit: Int) -> SearchPage {
+        let sorted = hits.sorted { $0.record.dateAdded < $1.record.dateAdded }
+        guard sorted.count > limit else { return SearchPage(hits: sorted, more: false) }
+        return SearchPage(hits: Array(sorted.prefix(limit)), more: true)
+    }
+
+    /// The level of a result's rank column.
+    static func level(rank: Int?) -> TLPLevel? {
+        rank.flatMap { TLPLevel.allCases.indices.contains($0) ? TLPLevel.allCases[$0] : nil }
+    }
+}
