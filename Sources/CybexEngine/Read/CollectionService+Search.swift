@@ -53,18 +53,31 @@ extension CollectionService {
         return page
     }
 
-    /// The search as the node's operator runs it (`cybex search`): without `organisation`, every
-    /// version of every collection; with one, exactly what a reader of that organisation may see.
-    /// Audited as `actor`.
-    public func search(_ request: SearchRequest, as organisation: Organisation?, actor: String) async throws -> SearchPage {
-        if let organisation {
+    /// The search as the node's operator runs it (`cybex search`): without `organisationName`,
+    /// every version of every collection; with one, exactly what a reader of that organisation may
+    /// see (`notFound` when there is no such organisation). Audited as `actor`.
+    public func search(_ request: SearchRequest, as organisationName: String?, actor: String) async throws -> SearchPage {
+        if let organisationName {
+            guard let organisation = try await store.organisation(named: organisationName) else {
+                throw EngineError(.notFound, "no organisation named '\(organisationName)'")
+            }
             let reader = Principal(
-                user: User(
-                    id: "", username: actor, organisationID: organisation.id, role: .reader, passwordHash: "", createdAt: 0),
+                user: User(id: "", username: actor, organisationID: organisation.id, role: .reader, passwordHash: "", createdAt: 0),
                 organisation: organisation)
             return try await search(request, for: reader)
         }
-        let searched = try Self.selected(try await store.collections().map { ($0.id, nil) }, by: request)
+        // Every level is seen; the scope still labels each version with its level, for the audit.
+        let directory = try await store.sharingDirectory()
+        let everything = try await store.collections().map { collection in
+            (
+                collection.id,
+                ReadScope?.some(
+                    ReadScope(
+                        viewer: nil, levels: Set(TLPLevel.allCases), recipientLevels: [], collectionDefault: collection.defaultTLP,
+                        ownerDefaults: directory.defaultLevels))
+            )
+        }
+        let searched = try Self.selected(everything, by: request)
         let page = try await search(request, in: searched)
         try await auditSearch(page, actor: actor, request: request, in: searched)
         return page
