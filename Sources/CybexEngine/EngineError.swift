@@ -1,3 +1,5 @@
+import CybexStore
+
 /// A use case that could not be carried out, with a code callers map to exit codes or HTTP
 /// statuses, a message for people, and where it was raised (for logs).
 ///
@@ -51,4 +53,13 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(file):\(line)" }
+}
+
+extension EngineError {
+    /// The Engine's error for a store's `conflict` or `notFound` (the same code and message, raised
+    /// where the store raised it); nil for any other error.
+    public init?(translating error: any Error) {
+        guard let error = error as? StoreError, error.code == .conflict || error.code == .notFound else { return nil }
+        self.init(Code(rawValue: error.code.rawValue), error.message, file: error.file, line: error.line)
+    }
 }

@@ -1,33 +1,6 @@
-/// A search of the audit log: every condition given must hold. Entries come newest first; `before`
-/// pages back through them (the `seq` of the oldest entry of the previous page).
-public struct AuditQuery: Sendable, Hashable {
-    /// Exactly this actor (a username, `cli`, `retention`, …).
-    public var actor: String?
-    /// Exactly this action (`user.create`), or a family when it ends in `.*` (`auth.*`).
-    public var action: String?
-    /// Exactly this target (a collection id, `sha256:…`, …).
-    public var target: String?
-    /// Entries at or after this time (microseconds since the epoch).
-    public var since: Int64?
-    /// Entries before this time.
-    public var until: Int64?
-    /// Entries with a `seq` below this one.
-    public var before: Int64?
-    public var limit: Int
+import CybexCore
 
-    public init(
-        actor: String? = nil, action: String? = nil, target: String? = nil, since: Int64? = nil, until: Int64? = nil,
-        before: Int64? = nil, limit: Int = 100
-    ) {
-        self.actor = actor
-        self.action = action
-        self.target = target
-        self.since = since
-        self.until = until
-        self.before = before
-        self.limit = limit
-    }
-
+extension AuditQuery {
     /// The conditions over `audit_log`, each starting with ` AND `, values handed to `bind` in
     /// placeholder order (both backends; only the placeholder syntax differs).
     func conditions(placeholder: (Int) -> String, bind: (SQLValue) -> Void) -> String {

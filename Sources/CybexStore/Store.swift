@@ -233,10 +233,6 @@ public struct AddCommit: Sendable {
 /// what it returns is written before the transaction commits.
 public typealias AddCommitter = @Sendable ([AddOutcome]) throws -> AddCommit
 
-/// The version key stored for objects that are not versioned (SCOs): they are unique by id alone,
-/// and their TAXII version is the date they were added.
-public let unversionedKey = Int64.min
-
 /// A failure of the store, with a code tests can compare, a message people can read, and where it
 /// was raised (for logs). Codes are an extensible set of named values, compared by name.
 public struct StoreError: Error, Sendable, CustomStringConvertible {

@@ -1,6 +1,10 @@
 // What the stores report and keep for every exchange path: the outcome of a posted object, a
 // TAXII status resource, an audit event.
 
+/// The version key stored for objects that are not versioned (SCOs): they are unique by id alone,
+/// and their TAXII version is the date they were added.
+public let unversionedKey = Int64.min
+
 /// What became of one object given to a store's `addObjects`.
 public enum AddOutcome: Sendable, Hashable {
     /// Stored as a new object, or as a new version (`newVersion`) of an object the store already had.

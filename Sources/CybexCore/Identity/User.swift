@@ -90,4 +90,7 @@ public struct Principal: Sendable, Hashable {
 
     /// Who reads, for the sharing policy: the user's organisation, whatever the role.
     public var viewer: Viewer { isAnonymous ? .anonymous : .organisation(organisation.id) }
+
+    /// Whether the user is a node administrator (the `admin` role).
+    public var isAdmin: Bool { user.role == .admin }
 }

@@ -62,7 +62,8 @@ extension CollectionService {
                 throw EngineError(.notFound, "no organisation named '\(organisationName)'")
             }
             let reader = Principal(
-                user: User(id: "", username: actor, organisationID: organisation.id, role: .reader, passwordHash: "", createdAt: 0),
+                user: User(
+                    id: "", username: actor, organisationID: organisation.id, role: .reader, passwordHash: "", createdAt: 0),
                 organisation: organisation)
             return try await search(request, for: reader)
         }
@@ -73,7 +74,8 @@ extension CollectionService {
                 collection.id,
                 ReadScope?.some(
                     ReadScope(
-                        viewer: nil, levels: Set(TLPLevel.allCases), recipientLevels: [], collectionDefault: collection.defaultTLP,
+                        viewer: nil, levels: Set(TLPLevel.allCases), recipientLevels: [],
+                        collectionDefault: collection.defaultTLP,
                         ownerDefaults: directory.defaultLevels))
             )
         }
@@ -134,7 +136,7 @@ extension CollectionService {
         let more = count > named.count ? ", …" : ""
         let target = request.collections?.joined(separator: ",") ?? "*"
         let event = AuditEvent(
-            time: Clock.nowMicroseconds(), actor: actor, action: "objects.search", target: target,
+            time: SystemWallClock.nowMicroseconds(), actor: actor, action: "objects.search", target: target,
             detail: "\(count) objects at TLP:AMBER or above: \(named.joined(separator: ", "))\(more)")
         if let readAudit { readAudit.record(event) } else { try await store.appendAudit(event) }
     }

@@ -131,6 +131,15 @@ public struct CollectionService: Sendable {
         return try await store.objectCount(in: collectionID, scope: view.scope)
     }
 
+    /// The collection `id` as `principal` sees it, when it may add objects to it: `notFound` when it
+    /// may neither read nor write it, `forbidden` when it may only read it. Adapters ask this before
+    /// reading a large body, then hand the view to ``add(_:as:to:by:status:)``.
+    public func writableCollection(id: String, for principal: Principal) async throws -> View {
+        let view = try await collection(id: id, for: principal)
+        guard view.canWrite else { throw EngineError(.forbidden, "you may not add objects to collection '\(id)'") }
+        return view
+    }
+
     /// Ingests a TAXII envelope or STIX bundle as the principal's organisation; `forbidden` without
     /// write access. Every outcome depends only on what that organisation may see: its own lineage
     /// of each id, and the marking definitions it may reference (SECURITY.md, "Who may version,
@@ -140,10 +149,21 @@ public struct CollectionService: Sendable {
         _ bytes: [UInt8], as container: STIXBundleDecoder.Container, to collectionID: String, by principal: Principal,
         status: (@Sendable (IngestReport) -> StoredStatus)? = nil
     ) async throws -> IngestReport {
-        let view = try await collection(id: collectionID, for: principal)
-        guard view.canWrite else { throw EngineError(.forbidden, "you may not add objects to collection '\(collectionID)'") }
+        let view = try await writableCollection(id: collectionID, for: principal)
+        return try await add(bytes, as: container, to: view, by: principal, status: status)
+    }
+
+    /// Ingests into a collection whose write access ``writableCollection(id:for:)`` has decided.
+    public func add(
+        _ bytes: [UInt8], as container: STIXBundleDecoder.Container, to view: View, by principal: Principal,
+        status: (@Sendable (IngestReport) -> StoredStatus)? = nil
+    ) async throws -> IngestReport {
+        guard view.canWrite else {
+            throw EngineError(.forbidden, "you may not add objects to collection '\(view.collection.id)'")
+        }
         let owner = principal.organisation.id
         let actor = principal.user.username
+        let collectionID = view.collection.id
         return try await ingestor.ingest(
             bytes, as: container, into: view.collection, owner: owner, scope: view.scope
         ) { report in
@@ -155,6 +175,42 @@ public struct CollectionService: Sendable {
                 ],
                 status: status?(report))
         }
+    }
+
+    /// Ingests `objects` (STIX objects as parsed) addressing the TLP:RED ones to the organisations
+    /// named `recipients`: one distribution marking definition naming them is created and referenced
+    /// from every object that is TLP:RED — by its own marking, else by the level the sharing policy
+    /// gives an unmarked object the principal's organisation posts here (the collection's default,
+    /// else the organisation's) — so that those organisations, and the owner, alone see it. Returns
+    /// the report and the marking's id when one was made (none when no object was TLP:RED).
+    /// `envelope` is the TAXII envelope as received, stored as it is when no object is addressed.
+    public func add(
+        _ envelope: [UInt8], objects: [JSONValue], addressedTo recipients: [String], to view: View, by principal: Principal
+    ) async throws -> (IngestReport, String?) {
+        let level = view.scope.level(marking: nil, owner: principal.organisation.id)
+        let id = "marking-definition--" + Secrets.uuid()
+        var addressed = false
+        var objects = objects.map { object in
+            guard let marked = DistributionMarking.addressing(object, to: id, defaultLevel: level) else { return object }
+            addressed = true
+            return marked
+        }
+        guard addressed else { return (try await add(envelope, as: .envelope, to: view, by: principal), nil) }
+        objects.insert(
+            DistributionMarking.definition(
+                id: id, recipients: recipients, created: SystemWallClock.nowMicroseconds() / 1000 * 1000),
+            at: 0)
+        let rewritten = JSONWriter.bytes(.object([("objects", .array(objects))]))
+        return (try await add(rewritten, as: .envelope, to: view, by: principal), id)
+    }
+
+    /// The TAXII status resource `id`, for the user who made the request or an administrator;
+    /// `notFound` otherwise, as for one that does not exist.
+    public func status(id: String, for principal: Principal) async throws -> [UInt8] {
+        guard let status = try await store.status(id: id), status.userID == principal.user.id || principal.isAdmin else {
+            throw EngineError(.notFound, "no status resource with id '\(id)'")
+        }
+        return status.json
     }
 
     /// The counts of a report, as its audit entry gives them.

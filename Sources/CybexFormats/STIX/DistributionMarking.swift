@@ -1,3 +1,5 @@
+public import CybexCore
+
 /// Cybex's distribution marking: a marking definition that names the organisations a TLP:RED
 /// object is addressed to (SECURITY.md, "Recipients of TLP:RED"). It is a STIX 2.1 marking
 /// definition carrying a property extension of Cybex's extension definition:
@@ -43,5 +45,48 @@ public enum DistributionMarking {
             recipients.append(name)
         }
         return recipients
+    }
+}
+
+extension DistributionMarking {
+    /// `object` with `markingID` added to its `object_marking_refs` when it is TLP:RED (by its
+    /// TLP marking, else `defaultLevel`); nil when it is not, or is not an object that can be
+    /// marked (the validator then judges it as posted).
+    public static func addressing(_ object: JSONValue, to markingID: String, defaultLevel: TLPLevel) -> JSONValue? {
+        guard case .object(var members) = object, object["type"]?.stringValue != "marking-definition" else { return nil }
+        let index = members.firstIndex { $0.key == "object_marking_refs" }
+        var refs: [JSONValue] = []
+        if let index {
+            guard case .array(let list) = members[index].value else { return nil }
+            refs = list
+        }
+        let level = TLPLevel.strictest(of: refs.compactMap(\.stringValue)) ?? defaultLevel
+        guard level == .red else { return nil }
+        refs.append(.string(markingID))
+        if let index { members[index].value = .array(refs) } else { members.append(("object_marking_refs", .array(refs))) }
+        return .object(members)
+    }
+
+    /// Cybex's distribution marking definition naming `recipients` (created at `created`, microseconds).
+    public static func definition(id: String, recipients: [String], created: Int64) -> JSONValue {
+        .object([
+            ("type", .string("marking-definition")),
+            ("spec_version", .string("2.1")),
+            ("id", .string(id)),
+            ("created", .string(STIXTimestamp.format(microseconds: created, fractionDigits: 3))),
+            ("name", .string("Distribution: " + recipients.joined(separator: ", "))),
+            (
+                "extensions",
+                .object([
+                    (
+                        extensionID,
+                        .object([
+                            ("extension_type", .string("property-extension")),
+                            ("recipients", .array(recipients.map(JSONValue.string))),
+                        ])
+                    )
+                ])
+            ),
+        ])
     }
 }

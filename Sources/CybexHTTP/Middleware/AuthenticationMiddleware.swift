@@ -1,6 +1,5 @@
 import CybexCore
 import CybexEngine
-import CybexStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,20 +16,19 @@ import Logging
 /// exactly as a wrong one, and audited as what it was).
 ///
 /// Every authenticated request answered 403 (a role, a scope, a right the caller lacks) is
-/// audited too, as `access.denied` with the caller, the path and the route: through the batched
-/// ``ReadAuditLog`` when the server has one, else directly.
+/// audited too, as `access.denied` with the caller, the path and the route (``SecurityAudit``:
+/// batched behind the response when the server has a read-audit writer, else directly).
 ///
 /// The client address is the TCP peer's; `X-Forwarded-For` is read only when the peer is one of
 /// `trustedProxies` (``ClientAddress``).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CybexRequestContext
     let authenticator: Authenticator
-    let store: any Store
+    /// Where refused credentials and denied requests are recorded.
+    let securityAudit: SecurityAudit
     var trustedProxies: Set<String> = []
     /// Serve TAXII GET/HEAD requests without credentials as ``Principal/anonymous``.
     var anonymousReads = false
-    /// Writes `access.denied` entries in batches behind the response; nil: written before answering.
-    var readAudit: ReadAuditLog? = nil
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
@@ -59,11 +57,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         do {
             context.principal = try await authenticate(header, address: address, scheme: &scheme)
         } catch let error as AuthenticationError {
-            try? await store.appendAudit(
-                AuditEvent(
-                    time: SystemWallClock.nowMicroseconds(), actor: "anonymous",
-                    action: error.code == .throttled ? "auth.throttled" : "auth.failure",
-                    target: request.uri.path, detail: Self.auditDetail(error, address: address)))
+            await securityAudit.authenticationRefused(error, path: request.uri.path, address: address)
             context.logger.notice("authentication failed", metadata: ["reason": "\(error.code.rawValue)"])
             throw Self.refusal(error, scheme: scheme)
         }
@@ -73,24 +67,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             if let message = Self.forbiddenMessage(error) {
-                let event = AuditEvent(
-                    time: SystemWallClock.nowMicroseconds(), actor: principal.user.username, action: "access.denied",
-                    target: request.uri.path,
+                await securityAudit.accessDenied(
+                    by: principal, path: request.uri.path,
                     detail: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path): \(message)")
-                if let readAudit { readAudit.record(event) } else { try? await store.appendAudit(event) }
             }
             throw error
         }
-    }
-
-    /// The audit detail of a refused credential: the code and the answer given, then the account
-    /// tried and the real reason when the answer hides them, then the client address.
-    static func auditDetail(_ error: AuthenticationError, address: String?) -> String {
-        var detail = "\(error.code.rawValue): \(error.message)"
-        if let account = error.account { detail += "; account '\(account)'" }
-        if let reason = error.reason { detail += " (\(reason))" }
-        if let address { detail += " from \(address)" }
-        return detail
     }
 
     /// The message of an error answered 403 (an authorisation refusal); nil for any other error.

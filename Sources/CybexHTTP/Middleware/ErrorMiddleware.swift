@@ -1,6 +1,5 @@
 import CybexEngine
 import CybexFormats
-import CybexStore
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -28,7 +27,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func translate(_ error: any Error, context: Context) -> TAXIIError {
-        switch error {
+        // A store's conflict or absence reaches an adapter as the Engine's error of the same code.
+        switch EngineError(translating: error) ?? error {
         case let error as EngineError:
             switch error.code {
             case .notFound:
@@ -49,10 +49,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     .internalServerError, title: "Internal server error",
                     description: "the server could not complete the request; the error was logged")
             }
-        case let error as StoreError where error.code == .conflict:
-            return TAXIIError(.conflict, title: "Conflict", description: error.message, code: error.code.rawValue)
-        case let error as StoreError where error.code == .notFound:
-            return TAXIIError(.notFound, title: "Not found", description: error.message, code: error.code.rawValue)
         case let error as BodyBudgetError:
             var headers = HTTPFields()
             headers[.retryAfter] = String(error.retryAfterSeconds)

@@ -1,7 +1,6 @@
 import CybexCore
 import CybexEngine
 import CybexFormats
-import CybexStore
 
 /// The JSON representations of the REST API's resources (docs/API.md; schemas in
 /// ``OpenAPIDocument``). Times are RFC 3339 UTC; password and token hashes never appear.

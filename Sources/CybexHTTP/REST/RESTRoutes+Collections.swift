@@ -1,7 +1,6 @@
 import CybexCore
 import CybexEngine
 import CybexFormats
-import CybexStore
 import Foundation
 import Hummingbird
 
@@ -46,7 +45,8 @@ extension RESTRoutes {
         let tlp = try body.optionalString("default_tlp").map { try RESTBody.tlp($0, field: "default_tlp") }
         var groupName: String?
         if let reference = try body.optionalString("sharing_group") {
-            guard let group = try await store.sharingGroups().first(where: { $0.name == reference || $0.id == reference }) else {
+            guard let group = try await directory.sharingGroups().first(where: { $0.name == reference || $0.id == reference })
+            else {
                 throw RESTError.invalid("sharing_group", "no sharing group '\(reference)'")
             }
             groupName = group.name
@@ -121,84 +121,27 @@ extension RESTRoutes {
     func addObjects(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         let collectionID = try context.parameters.require("id")
-        // Check access before reading a large body.
-        let view = try await collections.collection(id: collectionID, for: principal)
-        guard view.canWrite else { throw RESTError.forbidden("you may not add objects to collection '\(collectionID)'") }
+        // Access is decided before a large body is read.
+        let view = try await collections.writableCollection(id: collectionID, for: principal)
         let body = try await readBody(request, allowed: ["objects", "recipients"])
-        guard case .array(var objects)? = body["objects"], !objects.isEmpty else {
+        guard case .array(let objects)? = body["objects"], !objects.isEmpty else {
             throw RESTError.invalid("objects", "'objects' must be a non-empty list of STIX objects")
         }
-        var markingID: String?
-        if let recipients = try body.stringList("recipients", maxCount: DistributionMarking.maximumRecipients) {
-            guard !recipients.isEmpty else {
-                throw RESTError.invalid("recipients", "'recipients' needs at least one organisation")
-            }
-            var names: [String] = []
-            for (index, reference) in recipients.enumerated() {
-                let name = try await organisationName(reference, field: "recipients[\(index)]")
-                if !names.contains(name) { names.append(name) }
-            }
-            let level = view.collection.defaultTLP ?? principal.organisation.defaultTLP ?? .amber
-            let id = "marking-definition--" + Secrets.uuid()
-            var addressed = false
-            objects = objects.map { object in
-                guard let marked = Self.addressing(object, to: id, defaultLevel: level) else { return object }
-                addressed = true
-                return marked
-            }
-            if addressed {
-                objects.insert(Self.distributionMarking(id: id, recipients: names), at: 0)
-                markingID = id
-            }
+        guard let recipients = try body.stringList("recipients", maxCount: DistributionMarking.maximumRecipients) else {
+            // The body is a TAXII envelope as it is, and the objects are stored exactly as received.
+            let report = try await collections.add(body.bytes, as: .envelope, to: view, by: principal)
+            return json(RESTResources.ingestReport(report, distributionMarking: nil))
         }
-        // Without recipients the body is a TAXII envelope as it is, and the objects are stored
-        // exactly as received; with them, the envelope is rewritten with the marking added.
-        let envelope = markingID == nil ? body.bytes : JSONWriter.bytes(.object([("objects", .array(objects))]))
-        let report = try await collections.add(envelope, as: .envelope, to: collectionID, by: principal)
+        guard !recipients.isEmpty else {
+            throw RESTError.invalid("recipients", "'recipients' needs at least one organisation")
+        }
+        var names: [String] = []
+        for (index, reference) in recipients.enumerated() {
+            let name = try await organisationName(reference, field: "recipients[\(index)]")
+            if !names.contains(name) { names.append(name) }
+        }
+        let (report, markingID) = try await collections.add(
+            body.bytes, objects: objects, addressedTo: names, to: view, by: principal)
         return json(RESTResources.ingestReport(report, distributionMarking: markingID))
-    }
-
-    /// `object` with `markingID` added to its `object_marking_refs` when it is TLP:RED (by its
-    /// TLP marking, else `defaultLevel`); nil when it is not, or is not an object that can be
-    /// marked (the validator then judges it as posted).
-    static func addressing(_ object: JSONValue, to markingID: String, defaultLevel: TLPLevel) -> JSONValue? {
-        guard case .object(var members) = object, object["type"]?.stringValue != "marking-definition" else { return nil }
-        let index = members.firstIndex { $0.key == "object_marking_refs" }
-        var refs: [JSONValue] = []
-        if let index {
-            guard case .array(let list) = members[index].value else { return nil }
-            refs = list
-        }
-        let level = TLPLevel.strictest(of: refs.compactMap(\.stringValue)) ?? defaultLevel
-        guard level == .red else { return nil }
-        refs.append(.string(markingID))
-        if let index { members[index].value = .array(refs) } else { members.append(("object_marking_refs", .array(refs))) }
-        return .object(members)
-    }
-
-    /// Cybex's distribution marking definition naming `recipients` (see ``DistributionMarking``).
-    static func distributionMarking(id: String, recipients: [String]) -> JSONValue {
-        .object([
-            ("type", .string("marking-definition")),
-            ("spec_version", .string("2.1")),
-            ("id", .string(id)),
-            (
-                "created",
-                .string(STIXTimestamp.format(microseconds: SystemWallClock.nowMicroseconds() / 1000 * 1000, fractionDigits: 3))
-            ),
-            ("name", .string("Distribution: " + recipients.joined(separator: ", "))),
-            (
-                "extensions",
-                .object([
-                    (
-                        DistributionMarking.extensionID,
-                        .object([
-                            ("extension_type", .string("property-extension")),
-                            ("recipients", .array(recipients.map(JSONValue.string))),
-                        ])
-                    )
-                ])
-            ),
-        ])
     }
 }

@@ -1,7 +1,6 @@
 import CybexCore
 import CybexEngine
 import CybexFormats
-import CybexStore
 import Hummingbird
 
 /// Retention and redaction policies over REST (administrators), the same use cases as
@@ -26,7 +25,7 @@ extension RESTRoutes {
         _ = try RESTQuery(request, allowed: [])
         let body = try await readOptionalBody(request, allowed: ["dry_run"])
         let dryRun = try body?.optionalBool("dry_run") ?? false
-        let outcomes = try await DataLifecycle(store: store, actor: principal.user.username).applyRetention(dryRun: dryRun)
+        let outcomes = try await engine.lifecycle(actor: principal.user.username).applyRetention(dryRun: dryRun)
         let listed: [JSONValue] = outcomes.map { outcome in
             var members: [(String, JSONValue)] = [
                 ("policy", .string(outcome.policy.name)), ("collection", .string(outcome.collectionID)),
@@ -52,7 +51,7 @@ extension RESTRoutes {
         let dryRun = try body.optionalBool("dry_run") ?? false
         let removed: [RemovedVersion]
         do {
-            removed = try await DataLifecycle(store: store, actor: principal.user.username)
+            removed = try await engine.lifecycle(actor: principal.user.username)
                 .erase(identifier: try body.string("identifier"), dryRun: dryRun)
         } catch let error as EngineError where error.code == .invalidArgument {
             throw RESTError.invalid("identifier", error.message)
@@ -79,7 +78,7 @@ extension RESTRoutes {
     func listRetentionPolicies(_ request: Request, _ context: Context) async throws -> Response {
         _ = try requireAdmin(context)
         _ = try RESTQuery(request, allowed: [])
-        let policies = try await store.retentionPolicies()
+        let policies = try await directory.retentionPolicies()
         return json(.object([("retention_policies", .array(policies.map(Self.retentionPolicy)))]))
     }
 
@@ -94,7 +93,7 @@ extension RESTRoutes {
             }
             return days
         }
-        let policy = try await DataLifecycle(store: store, actor: principal.user.username).addPolicy(
+        let policy = try await engine.lifecycle(actor: principal.user.username).addPolicy(
             name: try body.string("name"), types: try body.stringList("types") ?? [], levels: levels,
             purgeAfterDays: try days("purge_after_days"), expireGraceDays: try days("expire_grace_days"))
         return json(Self.retentionPolicy(policy), status: .created)
@@ -102,7 +101,7 @@ extension RESTRoutes {
 
     func deleteRetentionPolicy(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try requireAdmin(context)
-        try await DataLifecycle(store: store, actor: principal.user.username)
+        try await engine.lifecycle(actor: principal.user.username)
             .removePolicy(named: try context.parameters.require("name"))
         return Response(status: .noContent)
     }
@@ -111,20 +110,20 @@ extension RESTRoutes {
         _ = try requireAdmin(context)
         _ = try RESTQuery(request, allowed: [])
         var list: [JSONValue] = []
-        for stored in try await store.redactionPolicies() { list.append(try Self.redactionPolicy(stored)) }
+        for stored in try await directory.redactionPolicies() { list.append(try Self.redactionPolicy(stored)) }
         return json(.object([("redaction_policies", .array(list))]))
     }
 
     func createRedactionPolicy(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try requireAdmin(context)
         let body = try await readBody(request, allowed: ["name", "destination", "rules"])
-        let stored = try await RedactionPolicies(store: store, actor: principal.user.username).add(document: body.bytes)
+        let stored = try await engine.redactionPolicies(actor: principal.user.username).add(document: body.bytes)
         return json(try Self.redactionPolicy(stored), status: .created)
     }
 
     func deleteRedactionPolicy(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try requireAdmin(context)
-        try await RedactionPolicies(store: store, actor: principal.user.username)
+        try await engine.redactionPolicies(actor: principal.user.username)
             .remove(named: try context.parameters.require("name"))
         return Response(status: .noContent)
     }
@@ -166,7 +165,7 @@ extension RESTRoutes {
         let principal = try requireAdmin(context)
         let parameters = try RESTQuery(request, allowed: preview ? ["policy", "for", "limit"] : ["for", "redaction"])
         let id = try context.parameters.require("id")
-        guard let record = try await store.collection(id: id) else { throw RESTError.notFound("no collection with id '\(id)'") }
+        let record = try await directory.collection(id: id)
         var recipient: Organisation?
         if let reference = parameters["for"] {
             guard let organisation = try await organisation(idOrName: reference) else {
@@ -178,7 +177,7 @@ extension RESTRoutes {
         if preview && policyName == nil { throw RESTError.invalid("policy", "name the redaction policy to preview") }
         var export: BundleExport
         do {
-            export = try await BundleExport.prepare(store: store, collection: record, recipient: recipient, redaction: policyName)
+            export = try await engine.bundleExport(of: record, for: recipient, redaction: policyName)
         } catch let error as EngineError where error.code == .notFound {
             throw RESTError.invalid(preview ? "policy" : "redaction", error.message)
         }

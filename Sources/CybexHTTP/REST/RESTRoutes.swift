@@ -1,7 +1,6 @@
 import CybexCore
 import CybexEngine
 import CybexFormats
-import CybexStore
 import Hummingbird
 
 /// The REST API under `/api/v1/` (docs/API.md): organisations, users, tokens, sharing groups,
@@ -17,9 +16,10 @@ import Hummingbird
 struct RESTRoutes: Sendable {
     typealias Context = CybexRequestContext
     let configuration: ServerConfiguration
-    let collections: CollectionService
-    let store: any Store
-    let hasher: PasswordHasher
+    let engine: Engine
+
+    var collections: CollectionService { engine.collections }
+    var directory: Directory { engine.directory }
 
     /// The largest `limit` of the audit log list.
     static let maxAuditLimit = 10_000
@@ -63,7 +63,7 @@ struct RESTRoutes: Sendable {
     func listOrganisations(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         _ = try RESTQuery(request, allowed: [])
-        let list = principal.isAdmin ? try await store.organisations() : [try await ownOrganisation(principal)]
+        let list = try await directory.organisations(for: principal)
         return json(.object([("organisations", .array(list.map(RESTResources.organisation)))]))
     }
 
@@ -82,18 +82,13 @@ struct RESTRoutes: Sendable {
         let principal = try context.requirePrincipal()
         _ = try RESTQuery(request, allowed: [])
         let id = try context.parameters.require("id")
-        guard principal.isAdmin || id == principal.organisation.id, let organisation = try await store.organisation(id: id) else {
-            throw RESTError.notFound("no organisation with id '\(id)'")
-        }
-        return json(RESTResources.organisation(organisation))
+        return json(RESTResources.organisation(try await directory.organisation(id: id, for: principal)))
     }
 
     func updateOrganisation(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try requireAdmin(context)
         let id = try context.parameters.require("id")
-        guard let organisation = try await store.organisation(id: id) else {
-            throw RESTError.notFound("no organisation with id '\(id)'")
-        }
+        let organisation = try await directory.organisation(id: id, for: principal)
         let body = try await readBody(request, allowed: ["parent", "default_tlp"])
         // Everything is checked before anything changes.
         var parent: String?? = .none
@@ -119,7 +114,7 @@ struct RESTRoutes: Sendable {
         let principal = try context.requirePrincipal()
         _ = try RESTQuery(request, allowed: [])
         let names = try await organisationNames()
-        let list = principal.isAdmin ? try await store.users() : [try await ownUser(principal)]
+        let list = try await directory.users(for: principal)
         return json(.object([("users", .array(list.map { RESTResources.user($0, organisationName: names[$0.organisationID]) }))]))
     }
 
@@ -164,8 +159,8 @@ struct RESTRoutes: Sendable {
     func listTokens(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         _ = try RESTQuery(request, allowed: [])
-        let tokens = try await store.tokens(userID: principal.isAdmin ? nil : principal.user.id)
-        let usernames = Dictionary(try await store.users().map { ($0.id, $0.username) }, uniquingKeysWith: { a, _ in a })
+        let tokens = try await directory.tokens(for: principal)
+        let usernames = try await directory.usernames()
         let now = SystemWallClock.nowMicroseconds()
         return json(
             .object([("tokens", .array(tokens.map { RESTResources.token($0, username: usernames[$0.userID], now: now) }))]))
@@ -205,7 +200,7 @@ struct RESTRoutes: Sendable {
                 scopes.append(scope)
             }
         }
-        guard try await store.user(named: username) != nil else {
+        guard try await directory.user(named: username) != nil else {
             throw RESTError.invalid("username", "no user named '\(username)'")
         }
         let (token, secret) = try await administration(principal).createToken(
@@ -218,7 +213,7 @@ struct RESTRoutes: Sendable {
     func revokeToken(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try context.parameters.require("id")
-        let visible = try await store.tokens(userID: principal.isAdmin ? nil : principal.user.id)
+        let visible = try await directory.tokens(for: principal)
         guard visible.contains(where: { $0.id == id && $0.revokedAt == nil }) else {
             throw RESTError.notFound("no active API token with id '\(id)'")
         }
@@ -231,8 +226,7 @@ struct RESTRoutes: Sendable {
     func listSharingGroups(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         _ = try RESTQuery(request, allowed: [])
-        var groups = try await store.sharingGroups()
-        if !principal.isAdmin { groups = groups.filter { $0.members.contains(principal.organisation.id) } }
+        let groups = try await directory.sharingGroups(for: principal)
         let names = try await organisationNames()
         return json(.object([("sharing_groups", .array(groups.map { RESTResources.sharingGroup($0, names: names) }))]))
     }
@@ -247,7 +241,7 @@ struct RESTRoutes: Sendable {
     func setMember(_ member: Bool, _ request: Request, _ context: Context) async throws -> Response {
         let principal = try requireAdmin(context)
         let id = try context.parameters.require("id")
-        guard let group = try await store.sharingGroups().first(where: { $0.id == id }) else {
+        guard let group = try await directory.sharingGroups().first(where: { $0.id == id }) else {
             throw RESTError.notFound("no sharing group with id '\(id)'")
         }
         let reference = try context.parameters.require("organisation")
@@ -260,7 +254,7 @@ struct RESTRoutes: Sendable {
         } else {
             try await administration.removeMember(group: group.name, organisation: organisation.name)
         }
-        guard let updated = try await store.sharingGroups().first(where: { $0.id == id }) else {
+        guard let updated = try await directory.sharingGroups().first(where: { $0.id == id }) else {
             throw RESTError.notFound("no sharing group with id '\(id)'")
         }
         return json(RESTResources.sharingGroup(updated, names: try await organisationNames()))
@@ -271,7 +265,7 @@ struct RESTRoutes: Sendable {
     /// The audit log, newest first, searched by actor, action (or `family.*`), target and time;
     /// `next` is the `before` of the following (older) page when this one is full.
     func auditLog(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try requireAdmin(context)
+        let principal = try requireAdmin(context)
         let parameters = try RESTQuery(request, allowed: ["limit", "actor", "action", "target", "since", "until", "before"])
         func time(_ key: String) throws -> Int64? {
             guard let text = parameters[key] else { return nil }
@@ -290,22 +284,22 @@ struct RESTRoutes: Sendable {
         let query = AuditQuery(
             actor: parameters["actor"], action: parameters["action"], target: parameters["target"], since: try time("since"),
             until: try time("until"), before: before, limit: try parameters.limit(default: 100, max: Self.maxAuditLimit))
-        let entries = try await store.auditEntries(matching: query)
+        let entries = try await directory.auditEntries(matching: query, for: principal)
         var members: [(key: String, value: JSONValue)] = [("events", .array(entries.map(RESTResources.auditEntry)))]
         if entries.count == query.limit, let oldest = entries.last { members.append(("next", .number(String(oldest.seq)))) }
         return json(.object(members))
     }
 
     func verifyAudit(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try requireAdmin(context)
+        let principal = try requireAdmin(context)
         _ = try RESTQuery(request, allowed: [])
-        return json(RESTResources.auditVerification(try await store.verifyAuditChain()))
+        return json(RESTResources.auditVerification(try await directory.verifyAuditChain(for: principal)))
     }
 
     // MARK: Helpers
 
     func administration(_ principal: Principal) -> Administration {
-        Administration(store: store, hasher: hasher, actor: principal.user.username)
+        engine.administration(actor: principal.user.username)
     }
 
     func requireAdmin(_ context: Context) throws -> Principal {
@@ -324,25 +318,13 @@ struct RESTRoutes: Sendable {
         try await RESTBody.read(request, maxLength: configuration.maxContentLength, allowed: allowed, optional: true)
     }
 
-    func ownOrganisation(_ principal: Principal) async throws -> Organisation {
-        try await store.organisation(id: principal.organisation.id) ?? principal.organisation
-    }
-
-    func ownUser(_ principal: Principal) async throws -> User {
-        try await store.user(id: principal.user.id) ?? principal.user
-    }
-
     /// The user `id` when `principal` may see it (administrators: anyone; others: themselves).
     func visibleUser(_ id: String, _ principal: Principal) async throws -> User {
-        guard principal.isAdmin || id == principal.user.id, let user = try await store.user(id: id) else {
-            throw RESTError.notFound("no user with id '\(id)'")
-        }
-        return user
+        try await directory.user(id: id, for: principal)
     }
 
     func organisation(idOrName reference: String) async throws -> Organisation? {
-        if let found = try await store.organisation(named: reference) { return found }
-        return try await store.organisation(id: reference)
+        try await directory.organisation(reference: reference)
     }
 
     /// The name of the organisation `reference` names (by name or id); 400 naming `field` when none.
@@ -354,7 +336,7 @@ struct RESTRoutes: Sendable {
     }
 
     func organisationNames() async throws -> [String: String] {
-        Dictionary(try await store.organisations().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        try await directory.organisationNames()
     }
 
     func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
@@ -364,8 +346,4 @@ struct RESTRoutes: Sendable {
     func bytes(_ body: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
-}
-
-extension Principal {
-    var isAdmin: Bool { user.role == .admin }
 }

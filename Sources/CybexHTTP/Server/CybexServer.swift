@@ -46,17 +46,19 @@ public enum CybexServer {
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
 
+        let engine = Engine(
+            store: store, hasher: passwordHasher, limits: STIXBundleDecoder.Limits(maxObjects: 1_000_000), readAudit: readAudit)
+
         router.get("/healthz") { _, _ in
-            _ = try await store.schemaVersion()
+            try await engine.checkStore()
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
 
-        let authenticator = Authenticator(store: store, hasher: passwordHasher, throttle: configuration.loginThrottle)
         let authentication = AuthenticationMiddleware(
-            authenticator: authenticator, store: store, trustedProxies: Set(configuration.trustedProxies),
-            anonymousReads: configuration.anonymousReads, readAudit: readAudit)
+            authenticator: engine.authenticator(throttle: configuration.loginThrottle), securityAudit: engine.securityAudit,
+            trustedProxies: Set(configuration.trustedProxies), anonymousReads: configuration.anonymousReads)
 
         router.group("metrics").add(middleware: authentication).get { _, context in
             let principal = try context.requirePrincipal()
@@ -74,11 +76,9 @@ public enum CybexServer {
             .add(middleware: ScopeMiddleware(read: .taxiiRead, write: .taxiiWrite)).add(middleware: NegotiationMiddleware())
             .add(
                 middleware: BodyBudgetMiddleware(
-                    budget: budget, costFactor: budget.policy.envelopeCostFactor, maxContentLength: configuration.maxContentLength))
-        let limits = STIXBundleDecoder.Limits(maxObjects: 1_000_000)
-        let collections = CollectionService(store: store, limits: limits, readAudit: readAudit)
-        TAXIIRoutes(configuration: configuration, collections: collections, store: store)
-            .register(on: taxii)
+                    budget: budget, costFactor: budget.policy.envelopeCostFactor, maxContentLength: configuration.maxContentLength
+                ))
+        TAXIIRoutes(configuration: configuration, collections: engine.collections).register(on: taxii)
 
         // The OpenAPI document describes the API and holds no data: served without credentials.
         let openAPI = JSONWriter.bytes(OpenAPIDocument.document())
@@ -91,8 +91,7 @@ public enum CybexServer {
             .add(
                 middleware: BodyBudgetMiddleware(
                     budget: budget, costFactor: budget.policy.jsonCostFactor, maxContentLength: configuration.maxContentLength))
-        RESTRoutes(configuration: configuration, collections: collections, store: store, hasher: passwordHasher)
-            .register(on: rest)
+        RESTRoutes(configuration: configuration, engine: engine).register(on: rest)
         return router
     }
 }

@@ -1,5 +1,4 @@
 import CybexCore
-import CybexStore
 import Foundation
 
 /// The URL parameters of TAXII 2.1 collection reads (section 3.4), parsed strictly: each
@@ -28,7 +27,8 @@ struct TAXIIQuery {
         }
         if allowed.contains("added_after"), let text = raw["added_after"] {
             guard let timestamp = STIXTimestamp(parsing: text) else {
-                throw TAXIIError.badRequest("added_after must be a timestamp such as 2021-01-01T00:00:00.000Z", code: "invalid-timestamp")
+                throw TAXIIError.badRequest(
+                    "added_after must be a timestamp such as 2021-01-01T00:00:00.000Z", code: "invalid-timestamp")
             }
             query.addedAfter = timestamp.microseconds
         }
@@ -56,7 +56,8 @@ struct TAXIIQuery {
                 throw TAXIIError.badRequest("the query string is not correctly percent-encoded")
             }
             if result[key] != nil {
-                throw TAXIIError.badRequest("the parameter '\(key)' may appear only once; list values separated by commas", code: "repeated-parameter")
+                throw TAXIIError.badRequest(
+                    "the parameter '\(key)' may appear only once; list values separated by commas", code: "repeated-parameter")
             }
             result[key] = value
         }
@@ -84,7 +85,8 @@ struct TAXIIQuery {
             default:
                 guard let timestamp = STIXTimestamp(parsing: value) else {
                     throw TAXIIError.badRequest(
-                        "match[version] takes first, last, all or timestamps; '\(value)' is none of them", code: "invalid-version")
+                        "match[version] takes first, last, all or timestamps; '\(value)' is none of them", code: "invalid-version"
+                    )
                 }
                 selector.versions.append(timestamp.microseconds)
             }

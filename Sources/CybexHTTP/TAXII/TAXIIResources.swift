@@ -1,8 +1,7 @@
-import HTTPTypes
 import CybexCore
 import CybexEngine
 import CybexFormats
-import CybexStore
+import HTTPTypes
 import Hummingbird
 
 /// Builds the bodies of TAXII 2.1 responses. Small resources go through ``JSONValue``; envelopes
@@ -101,7 +100,8 @@ enum TAXIIResources {
         var members: [(key: String, value: JSONValue)] = [("more", .bool(page.more))]
         if page.more, let last = page.resumeAfter { members.append(("next", .string(PageToken.encode(last)))) }
         if !page.records.isEmpty {
-            members.append(("versions", .array(page.records.map { .string(STIXTimestamp.formatVersion(microseconds: $0.version)) })))
+            members.append(
+                ("versions", .array(page.records.map { .string(STIXTimestamp.formatVersion(microseconds: $0.version)) })))
         }
         return JSONWriter.bytes(.object(members))
     }

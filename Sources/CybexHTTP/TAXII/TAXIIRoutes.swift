@@ -1,7 +1,6 @@
 import CybexCore
 import CybexEngine
 import CybexFormats
-import CybexStore
 import Foundation
 import Hummingbird
 import Logging
@@ -13,7 +12,6 @@ struct TAXIIRoutes: Sendable {
     typealias Context = CybexRequestContext
     let configuration: ServerConfiguration
     let collections: CollectionService
-    let store: any Store
 
     static let readFilters: Set<String> = ["match[id]", "match[type]", "match[version]", "match[spec_version]", "added_after"]
 
@@ -67,11 +65,7 @@ struct TAXIIRoutes: Sendable {
         let principal = try context.requirePrincipal()
         try checkAPIRoot(context)
         let id = try context.parameters.require("statusID")
-        guard let status = try await store.status(id: id), status.userID == principal.user.id || principal.user.role == .admin
-        else {
-            throw TAXIIError.notFound("no status resource with id '\(id)'")
-        }
-        return bytes(status.json)
+        return bytes(try await collections.status(id: id, for: principal))
     }
 
     // MARK: Collections
@@ -154,9 +148,8 @@ struct TAXIIRoutes: Sendable {
                 description: "send the envelope as \(TAXIIMediaType.taxii)", code: "unsupported-media-type")
         }
         let collectionID = try context.parameters.require("collectionID")
-        // Check access before reading a large body.
-        let view = try await collections.collection(id: collectionID, for: principal)
-        guard view.canWrite else { throw EngineError(.forbidden, "you may not add objects to collection '\(collectionID)'") }
+        // Access is decided before a large body is read.
+        let view = try await collections.writableCollection(id: collectionID, for: principal)
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxContentLength {
             throw tooLarge()
         }
@@ -174,7 +167,7 @@ struct TAXIIRoutes: Sendable {
         // The status resource is written in the objects' transaction: both exist, or neither. Its
         // bytes are kept for the response rather than written twice (a large post's status is large).
         let statusJSON = Mutex<[UInt8]>([])
-        let report = try await collections.add(body, as: .envelope, to: collectionID, by: principal) { report in
+        let report = try await collections.add(body, as: .envelope, to: view, by: principal) { report in
             let json = JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested))
             statusJSON.withLock { $0 = json }
             return StoredStatus(id: statusID, userID: userID, createdAt: requested, json: json)
