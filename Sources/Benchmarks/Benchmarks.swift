@@ -59,7 +59,7 @@ struct Ingest: AsyncParsableCommand {
         for run in 1...options.runs {
             let (store, folder) = try await freshStore(options.database)
             let collection = CollectionRecord(
-                id: UUID().uuidString.lowercased(), title: "bench", createdAt: Clock.nowMicroseconds())
+                id: UUID().uuidString.lowercased(), title: "bench", createdAt: SystemWallClock.nowMicroseconds())
             try await store.createCollection(collection)
             let (document, parseSeconds) = try await measure { try STIXBundleDecoder.parse(bytes, as: .bundle) }
             let ingestor = Ingestor(store: store)
@@ -92,7 +92,8 @@ struct Read: AsyncParsableCommand {
     func run() async throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: options.corpus)))
         let (store, folder) = try await freshStore(options.database)
-        let collection = CollectionRecord(id: UUID().uuidString.lowercased(), title: "bench", createdAt: Clock.nowMicroseconds())
+        let collection = CollectionRecord(
+            id: UUID().uuidString.lowercased(), title: "bench", createdAt: SystemWallClock.nowMicroseconds())
         try await store.createCollection(collection)
         _ = try await Ingestor(store: store).ingest(bytes, as: .bundle, into: collection, owner: "bench")
         var rates: [Double] = []

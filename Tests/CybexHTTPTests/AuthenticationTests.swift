@@ -36,7 +36,7 @@ struct AuthenticationTests {
     @Test("each refused credential gets its own title and error code, and changes nothing but the audit log")
     func refusalsAreSpecific() async throws {
         let node = try await TAXIITestNode.make(loginThrottle: LoginThrottlePolicy(accountThreshold: 100, addressThreshold: 100))
-        let expired = try await Self.storeToken(node, user: "analyst", expiresAt: Clock.nowMicroseconds() - 1_000_000)
+        let expired = try await Self.storeToken(node, user: "analyst", expiresAt: SystemWallClock.nowMicroseconds() - 1_000_000)
         let revoked = try await Self.storeToken(node, user: "analyst", revokedAt: 5)
         let disabled = try await Self.storeToken(node, user: "stranger")
         _ = try await Administration(store: node.store, hasher: TAXIITestNode.hasher, actor: "test")

@@ -46,12 +46,13 @@ extension StoreContractTests {
             let malware = Fixture.sdo(Fixture.id("malware"), modified: Fixture.base)
             _ = try await store.addObjects([expired, current, redExpired, malware], to: c.id, owner: "org")
             _ = try await store.addObjects([expired], to: other.id, owner: "org")
-            let cut = Clock.nowMicroseconds() + 1
+            let cut = SystemWallClock.nowMicroseconds() + 1
             try await Task.sleep(for: .milliseconds(2))
             let late = indicator(nil, validUntil: nil)
             _ = try await store.addObjects([late], to: c.id, owner: "org")
 
-            let greenOnly = ReadScope(viewer: nil, levels: [.green], recipientLevels: [], collectionDefault: nil, ownerDefaults: [:])
+            let greenOnly = ReadScope(
+                viewer: nil, levels: [.green], recipientLevels: [], collectionDefault: nil, ownerDefaults: [:])
             let expiry = RemovalSelection(types: ["indicator"], levels: greenOnly, validUntilBefore: Fixture.base + 1)
             // A dry run reports and removes nothing.
             #expect(try await store.removeObjects(in: c.id, matching: expiry, dryRun: true).map(\.id) == [expired.id])
@@ -91,10 +92,11 @@ extension StoreContractTests {
             _ = try await store.addObjects([v1], to: other.id, owner: "org")
 
             let preview = try await store.eraseObjects(containing: "alice.victim@example.org", dryRun: true)
-            #expect(Set(preview.map { "\($0.collectionID) \($0.id) \($0.version)" }) == [
-                "\(c.id) \(email.id) \(unversionedKey)", "\(c.id) \(id) \(Fixture.base)", "\(c.id) \(id) \(Fixture.base + 1)",
-                "\(other.id) \(id) \(Fixture.base)",
-            ])
+            #expect(
+                Set(preview.map { "\($0.collectionID) \($0.id) \($0.version)" }) == [
+                    "\(c.id) \(email.id) \(unversionedKey)", "\(c.id) \(id) \(Fixture.base)", "\(c.id) \(id) \(Fixture.base + 1)",
+                    "\(other.id) \(id) \(Fixture.base)",
+                ])
             #expect(try await store.objectCount(in: c.id) == 4)
             let erased = try await store.eraseObjects(containing: "alice.victim@example.org", dryRun: false)
             #expect(erased.count == 4)
@@ -103,7 +105,11 @@ extension StoreContractTests {
             #expect(try await store.objectCount(in: other.id) == 0)
             // Gone from the store, not only from the collections: a new post is new again.
             let outcomes = try await store.addObjects([withObservable], to: c.id, owner: "org")
-            if case .added(_, let newVersion) = outcomes[0] { #expect(!newVersion) } else { Issue.record("not added: \(outcomes)") }
+            if case .added(_, let newVersion) = outcomes[0] {
+                #expect(!newVersion)
+            } else {
+                Issue.record("not added: \(outcomes)")
+            }
             #expect(try await store.eraseObjects(containing: "nobody@example.org", dryRun: false).isEmpty)
         }
     }

@@ -172,7 +172,7 @@ extension StoreContractTests {
             let collections = [Fixture.collection(), Fixture.collection()]
             for collection in collections { try await store.createCollection(collection) }
             var dates: [Int64] = []
-            let before = Clock.nowMicroseconds()
+            let before = SystemWallClock.nowMicroseconds()
             for round in 0..<20 {
                 let batch = (0..<(round % 3 + 1)).map { _ in
                     Fixture.sdo(Fixture.id("indicator"), modified: Fixture.base)

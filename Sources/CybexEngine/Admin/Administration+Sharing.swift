@@ -9,7 +9,7 @@ extension Administration {
     public func addSharingGroup(name: String) async throws -> SharingGroup {
         let name = try Self.validName(name, of: "a sharing group")
         try Self.refuseLookAlike(name, of: "sharing group", among: try await store.sharingGroups().map(\.name))
-        let group = SharingGroup(id: Secrets.uuid(), name: name, createdAt: Clock.nowMicroseconds())
+        let group = SharingGroup(id: Secrets.uuid(), name: name, createdAt: SystemWallClock.nowMicroseconds())
         try await store.createSharingGroup(group)
         try await audit("sharing-group.create", target: group.id, detail: name)
         return group

@@ -52,7 +52,8 @@ public struct Administration: Sendable {
             parentID = found.id
         }
         let organisation = Organisation(
-            id: Secrets.uuid(), name: name, createdAt: Clock.nowMicroseconds(), parentID: parentID, defaultTLP: defaultTLP)
+            id: Secrets.uuid(), name: name, createdAt: SystemWallClock.nowMicroseconds(), parentID: parentID,
+            defaultTLP: defaultTLP)
         try await store.createOrganisation(organisation)
         var detail = name
         if let parent { detail += "; parent: \(parent)" }
@@ -92,7 +93,7 @@ public struct Administration: Sendable {
         try Self.refuseLookAlike(username, of: "user", among: try await store.users().map(\.username))
         let user = User(
             id: Secrets.uuid(), username: username, organisationID: organisation.id, role: role,
-            passwordHash: hasher.hash(password), createdAt: Clock.nowMicroseconds())
+            passwordHash: hasher.hash(password), createdAt: SystemWallClock.nowMicroseconds())
         try await store.createUser(user)
         try await audit("user.create", target: user.id, detail: "\(username) in \(organisation.name) as \(role.rawValue)")
         return user
@@ -136,7 +137,8 @@ public struct Administration: Sendable {
         }
         let secret = Authenticator.tokenPrefix + Secrets.random(bytes: 32)
         let token = APIToken(
-            id: Secrets.uuid(), userID: user.id, secretHash: Secrets.sha256Hex(secret), createdAt: Clock.nowMicroseconds(),
+            id: Secrets.uuid(), userID: user.id, secretHash: Secrets.sha256Hex(secret),
+            createdAt: SystemWallClock.nowMicroseconds(),
             expiresAt: expiresAt, revokedAt: nil, scopes: scopes)
         try await store.createToken(token)
         let scopeDetail = scopes.isEmpty ? "" : "; scopes \(TokenScope.encode(scopes))"
@@ -159,7 +161,7 @@ public struct Administration: Sendable {
     /// Revokes an API token by its id (as `cybex token list` shows it).
     public func revokeToken(id: String) async throws {
         try Self.requireNoControlCharacters(id, "token id")
-        guard try await store.revokeToken(id: id, at: Clock.nowMicroseconds()) else {
+        guard try await store.revokeToken(id: id, at: SystemWallClock.nowMicroseconds()) else {
             throw EngineError(.notFound, "no active API token with id '\(id)'")
         }
         try await audit("token.revoke", target: id, detail: "")
@@ -202,7 +204,7 @@ public struct Administration: Sendable {
         }
         let collection = CollectionRecord(
             id: Secrets.uuid(), title: title, description: description, readers: try await resolve(readers),
-            writers: try await resolve(writers), createdAt: Clock.nowMicroseconds(), defaultTLP: defaultTLP,
+            writers: try await resolve(writers), createdAt: SystemWallClock.nowMicroseconds(), defaultTLP: defaultTLP,
             sharingGroupID: groupID, isPublic: isPublic)
         try await store.createCollection(collection)
         var detail = "\(title); read: \(readers.joined(separator: ",")); write: \(writers.joined(separator: ","))"
@@ -223,7 +225,7 @@ public struct Administration: Sendable {
 
     func audit(_ action: String, target: String, detail: String) async throws {
         try await store.appendAudit(
-            AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
+            AuditEvent(time: SystemWallClock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
     }
 
     /// Throws `.invalidArgument` naming `field` when `text` holds a control character other than

@@ -138,7 +138,7 @@ public final class Authenticator: Sendable {
             // is recorded once per cache lifetime, not on every request).
             try await store.appendAudit(
                 AuditEvent(
-                    time: Clock.nowMicroseconds(), actor: username, action: "auth.login", target: "password",
+                    time: SystemWallClock.nowMicroseconds(), actor: username, action: "auth.login", target: "password",
                     detail: address.map { "from \($0)" } ?? ""))
             return principal
         } catch let error as AuthenticationError where error.code == .invalid || error.code == .disabled {
@@ -165,7 +165,7 @@ public final class Authenticator: Sendable {
         let key = cacheEntryKey(username: username, password: password)
         verified.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }
-            entries[key] = (user.passwordHash, Clock.nowMicroseconds() + cacheLifetime)
+            entries[key] = (user.passwordHash, SystemWallClock.nowMicroseconds() + cacheLifetime)
         }
         return try principal(for: user, in: organisation)
     }
@@ -181,7 +181,7 @@ public final class Authenticator: Sendable {
     func isCached(username: String, password: String, user: User) -> Bool {
         let key = cacheEntryKey(username: username, password: password)
         guard let cached = verified.withLock({ $0[key] }) else { return false }
-        return cached.passwordHash == user.passwordHash && cached.expires > Clock.nowMicroseconds()
+        return cached.passwordHash == user.passwordHash && cached.expires > SystemWallClock.nowMicroseconds()
     }
 
     /// The principal for an API token (`cbx_…`), with the token's scopes. A token that is
@@ -208,7 +208,7 @@ public final class Authenticator: Sendable {
             throw AuthenticationError(.invalid, "unknown API token")
         }
         if record.revokedAt != nil { throw AuthenticationError(.revoked, "the API token was revoked") }
-        guard record.isUsable(at: Clock.nowMicroseconds()) else {
+        guard record.isUsable(at: SystemWallClock.nowMicroseconds()) else {
             throw AuthenticationError(.expired, "the API token has expired")
         }
         guard let user = try await store.user(id: record.userID) else {
@@ -234,7 +234,7 @@ public final class Authenticator: Sendable {
     func checkNotThrottled(_ keys: [String]) async throws -> [AuthFailureCounter] {
         guard !keys.isEmpty else { return [] }
         let counters = try await store.authFailureCounters(keys: keys)
-        let now = Clock.nowMicroseconds()
+        let now = SystemWallClock.nowMicroseconds()
         if let seconds = throttle.retryAfter(counters, at: now) {
             let blocked = counters.filter { ($0.blockedUntil ?? .min) > now }.map(\.key)
             throw AuthenticationError(
@@ -248,7 +248,7 @@ public final class Authenticator: Sendable {
         let policy = throttle
         for key in keys {
             try await store.updateAuthFailureCounter(key: key) { counter in
-                policy.recordingFailure(counter, key: key, at: Clock.nowMicroseconds())
+                policy.recordingFailure(counter, key: key, at: SystemWallClock.nowMicroseconds())
             }
         }
         let purge = failuresRecorded.withLock { count in
@@ -256,7 +256,8 @@ public final class Authenticator: Sendable {
             return count % Self.purgeInterval == 0
         }
         if purge {
-            try await store.removeAuthFailureCounters(quietSince: Clock.nowMicroseconds() - throttle.windowSeconds * 1_000_000)
+            try await store.removeAuthFailureCounters(
+                quietSince: SystemWallClock.nowMicroseconds() - throttle.windowSeconds * 1_000_000)
         }
     }
 

@@ -42,7 +42,7 @@ public struct DataLifecycle: Sendable {
         }
         let policy = RetentionPolicy(
             id: Secrets.uuid(), name: name, types: Array(Set(types)).sorted(), levels: Array(Set(levels)).sorted(),
-            purgeAfterDays: purgeAfterDays, expireGraceDays: expireGraceDays, createdAt: Clock.nowMicroseconds())
+            purgeAfterDays: purgeAfterDays, expireGraceDays: expireGraceDays, createdAt: SystemWallClock.nowMicroseconds())
         do {
             try await store.createRetentionPolicy(policy)
         } catch let error as StoreError where error.code == .conflict {
@@ -71,7 +71,7 @@ public struct DataLifecycle: Sendable {
     /// Applies every retention policy to every collection as of `now`; with `dryRun`, only reports.
     /// A version goes when it is older than the purge age or its `valid_until` is past by more than
     /// the grace, and its type and level match.
-    public func applyRetention(now: Int64 = Clock.nowMicroseconds(), dryRun: Bool) async throws -> [Outcome] {
+    public func applyRetention(now: Int64 = SystemWallClock.nowMicroseconds(), dryRun: Bool) async throws -> [Outcome] {
         let directory = try await store.sharingDirectory()
         var outcomes: [Outcome] = []
         let collections = try await store.collections()
@@ -145,6 +145,6 @@ public struct DataLifecycle: Sendable {
 
     func audit(_ action: String, target: String, detail: String) async throws {
         try await store.appendAudit(
-            AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
+            AuditEvent(time: SystemWallClock.nowMicroseconds(), actor: actor, action: action, target: target, detail: detail))
     }
 }

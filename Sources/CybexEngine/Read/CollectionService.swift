@@ -115,7 +115,8 @@ public struct CollectionService: Sendable {
         guard count > 0 else { return }
         let more = count > named.count ? ", …" : ""
         let event = AuditEvent(
-            time: Clock.nowMicroseconds(), actor: principal.user.username, action: "objects.read", target: view.collection.id,
+            time: SystemWallClock.nowMicroseconds(), actor: principal.user.username, action: "objects.read",
+            target: view.collection.id,
             detail: "\(count) objects at TLP:AMBER or above: \(named.joined(separator: ", "))\(more)")
         if let readAudit { readAudit.record(event) } else { try await store.appendAudit(event) }
     }
@@ -149,7 +150,7 @@ public struct CollectionService: Sendable {
             AddCommit(
                 audit: [
                     AuditEvent(
-                        time: Clock.nowMicroseconds(), actor: actor, action: "objects.add", target: collectionID,
+                        time: SystemWallClock.nowMicroseconds(), actor: actor, action: "objects.add", target: collectionID,
                         detail: Self.summary(of: report))
                 ],
                 status: status?(report))
@@ -184,7 +185,8 @@ public struct CollectionService: Sendable {
                 "\(objectID): \(removed) versions" + (administrator ? " (as administrator: any organisation's postings)" : "")
             return [
                 AuditEvent(
-                    time: Clock.nowMicroseconds(), actor: actor, action: "objects.delete", target: collectionID, detail: detail)
+                    time: SystemWallClock.nowMicroseconds(), actor: actor, action: "objects.delete", target: collectionID,
+                    detail: detail)
             ]
         }
         guard removed == 0 else { return removed }

@@ -128,6 +128,7 @@ extension BundleExport {
         if let redaction { detail += "; redaction \(redaction): \(summary.redacted) redacted, \(summary.withheld) withheld" }
         try await store.appendAudit(
             AuditEvent(
-                time: Clock.nowMicroseconds(), actor: actor, action: "objects.export", target: collection.id, detail: detail))
+                time: SystemWallClock.nowMicroseconds(), actor: actor, action: "objects.export", target: collection.id,
+                detail: detail))
     }
 }

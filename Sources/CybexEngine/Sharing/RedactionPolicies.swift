@@ -33,7 +33,7 @@ public struct RedactionPolicies: Sendable {
             id: Secrets.uuid(), name: policy.name, destination: policy.destination.rawValue,
             document: String(decoding: document, as: UTF8.self),
             key: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) },
-            createdAt: Clock.nowMicroseconds())
+            createdAt: SystemWallClock.nowMicroseconds())
         do {
             try await store.createRedactionPolicy(stored)
         } catch let error as StoreError where error.code == .conflict {
@@ -41,7 +41,7 @@ public struct RedactionPolicies: Sendable {
         }
         try await store.appendAudit(
             AuditEvent(
-                time: Clock.nowMicroseconds(), actor: actor, action: "redaction.create", target: stored.id,
+                time: SystemWallClock.nowMicroseconds(), actor: actor, action: "redaction.create", target: stored.id,
                 detail: "\(policy.name) for \(policy.destination.rawValue): \(policy.rules.map(\.name).joined(separator: ", "))"))
         return stored
     }
@@ -52,7 +52,7 @@ public struct RedactionPolicies: Sendable {
             throw EngineError(.notFound, "no redaction policy named '\(name)'")
         }
         try await store.appendAudit(
-            AuditEvent(time: Clock.nowMicroseconds(), actor: actor, action: "redaction.delete", target: name))
+            AuditEvent(time: SystemWallClock.nowMicroseconds(), actor: actor, action: "redaction.delete", target: name))
     }
 
     /// The redactor of the stored policy named `name`.

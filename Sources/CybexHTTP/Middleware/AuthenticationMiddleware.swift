@@ -61,7 +61,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         } catch let error as AuthenticationError {
             try? await store.appendAudit(
                 AuditEvent(
-                    time: Clock.nowMicroseconds(), actor: "anonymous",
+                    time: SystemWallClock.nowMicroseconds(), actor: "anonymous",
                     action: error.code == .throttled ? "auth.throttled" : "auth.failure",
                     target: request.uri.path, detail: Self.auditDetail(error, address: address)))
             context.logger.notice("authentication failed", metadata: ["reason": "\(error.code.rawValue)"])
@@ -74,7 +74,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         } catch {
             if let message = Self.forbiddenMessage(error) {
                 let event = AuditEvent(
-                    time: Clock.nowMicroseconds(), actor: principal.user.username, action: "access.denied",
+                    time: SystemWallClock.nowMicroseconds(), actor: principal.user.username, action: "access.denied",
                     target: request.uri.path,
                     detail: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path): \(message)")
                 if let readAudit { readAudit.record(event) } else { try? await store.appendAudit(event) }

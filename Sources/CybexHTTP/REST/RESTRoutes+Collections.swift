@@ -182,7 +182,10 @@ extension RESTRoutes {
             ("type", .string("marking-definition")),
             ("spec_version", .string("2.1")),
             ("id", .string(id)),
-            ("created", .string(STIXTimestamp.format(microseconds: Clock.nowMicroseconds() / 1000 * 1000, fractionDigits: 3))),
+            (
+                "created",
+                .string(STIXTimestamp.format(microseconds: SystemWallClock.nowMicroseconds() / 1000 * 1000, fractionDigits: 3))
+            ),
             ("name", .string("Distribution: " + recipients.joined(separator: ", "))),
             (
                 "extensions",

@@ -165,7 +165,7 @@ struct RESTRoutes: Sendable {
         _ = try RESTQuery(request, allowed: [])
         let tokens = try await store.tokens(userID: principal.isAdmin ? nil : principal.user.id)
         let usernames = Dictionary(try await store.users().map { ($0.id, $0.username) }, uniquingKeysWith: { a, _ in a })
-        let now = Clock.nowMicroseconds()
+        let now = SystemWallClock.nowMicroseconds()
         return json(
             .object([("tokens", .array(tokens.map { RESTResources.token($0, username: usernames[$0.userID], now: now) }))]))
     }
@@ -185,7 +185,7 @@ struct RESTRoutes: Sendable {
             guard let timestamp = STIXTimestamp(parsing: text) else {
                 throw RESTError.invalid("expires_at", "'expires_at' must be a timestamp such as 2027-01-01T00:00:00Z")
             }
-            guard timestamp.microseconds > Clock.nowMicroseconds() else {
+            guard timestamp.microseconds > SystemWallClock.nowMicroseconds() else {
                 throw RESTError.invalid("expires_at", "'expires_at' must be in the future")
             }
             expiresAt = timestamp.microseconds
@@ -210,7 +210,8 @@ struct RESTRoutes: Sendable {
         let (token, secret) = try await administration(principal).createToken(
             username: username, expiresAt: expiresAt, scopes: scopes, within: principal.scopes)
         return json(
-            RESTResources.token(token, username: username, now: Clock.nowMicroseconds(), secret: secret), status: .created)
+            RESTResources.token(token, username: username, now: SystemWallClock.nowMicroseconds(), secret: secret),
+            status: .created)
     }
 
     func revokeToken(_ request: Request, _ context: Context) async throws -> Response {

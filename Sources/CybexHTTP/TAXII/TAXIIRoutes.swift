@@ -168,7 +168,7 @@ struct TAXIIRoutes: Sendable {
         } catch is NIOTooManyBytesError {
             throw tooLarge()
         }
-        let requested = Clock.nowMicroseconds()
+        let requested = SystemWallClock.nowMicroseconds()
         let statusID = Secrets.uuid()
         let userID = principal.user.id
         // The status resource is written in the objects' transaction: both exist, or neither. Its
@@ -181,7 +181,9 @@ struct TAXIIRoutes: Sendable {
         }
         context.logger.debug(
             "objects added",
-            metadata: ["objects": "\(report.items.count)", "ingest_ms": "\((Clock.nowMicroseconds() - requested) / 1000)"])
+            metadata: [
+                "objects": "\(report.items.count)", "ingest_ms": "\((SystemWallClock.nowMicroseconds() - requested) / 1000)",
+            ])
         return bytes(statusJSON.withLock { $0 }, status: .accepted)
     }
 

@@ -65,7 +65,7 @@ extension PostgresStore {
             let last =
                 try await connection.query("SELECT last FROM clock WHERE id = 1 FOR UPDATE", logger: logger)
                 .collect().first?.decode(Int64.self) ?? 0
-            var plan = ObjectBatchPlan(objects: objects, firstDateAdded: max(Clock.nowMicroseconds(), last + 1))
+            var plan = ObjectBatchPlan(objects: objects, firstDateAdded: max(SystemWallClock.nowMicroseconds(), last + 1))
             if !objects.isEmpty {
                 let ids = Array(Set(objects.map(\.id)))
                 let stored = try await connection.query(

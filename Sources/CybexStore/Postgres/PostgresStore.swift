@@ -178,7 +178,7 @@ public final class PostgresStore: Store {
                 try await connection.query(
                     """
                     INSERT INTO schema_migrations (version, applied_at)
-                    VALUES (\(step.version), \(Clock.nowMicroseconds()))
+                    VALUES (\(step.version), \(SystemWallClock.nowMicroseconds()))
                     """,
                     logger: logger)
             }

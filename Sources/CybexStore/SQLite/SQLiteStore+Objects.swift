@@ -40,7 +40,7 @@ extension SQLiteStore {
     {
         var outcomes: [AddOutcome] = []
         let last = try Int64.fetchOne(db, sql: "SELECT last FROM clock WHERE id = 1") ?? 0
-        var next = max(Clock.nowMicroseconds(), last + 1)
+        var next = max(SystemWallClock.nowMicroseconds(), last + 1)
         let insertObject = try SQLiteBulkStatement(
             db,
             sql: """

@@ -70,7 +70,7 @@ public final class SQLiteStore: Store {
                 if step.version == AuditChain.schemaVersion { try Self.chainExistingAuditEntries(db) }
                 try db.execute(
                     sql: "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                    arguments: [step.version, Clock.nowMicroseconds()])
+                    arguments: [step.version, SystemWallClock.nowMicroseconds()])
             }
         }
     }

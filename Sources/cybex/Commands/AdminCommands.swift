@@ -98,7 +98,9 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's login name.") var username: String
 
         func run() async throws {
-            _ = try await store.withStore { try await Administration(store: $0, actor: "cli").setDisabled(username: username, true) }
+            _ = try await store.withStore {
+                try await Administration(store: $0, actor: "cli").setDisabled(username: username, true)
+            }
             print("disabled \(username)")
         }
     }
@@ -109,7 +111,9 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's login name.") var username: String
 
         func run() async throws {
-            _ = try await store.withStore { try await Administration(store: $0, actor: "cli").setDisabled(username: username, false) }
+            _ = try await store.withStore {
+                try await Administration(store: $0, actor: "cli").setDisabled(username: username, false)
+            }
             print("enabled \(username)")
         }
     }
@@ -169,7 +173,7 @@ struct TokenCommand: AsyncParsableCommand {
                     userID = user.id
                 }
                 let names = Dictionary(uniqueKeysWithValues: try await store.users().map { ($0.id, $0.username) })
-                let now = Clock.nowMicroseconds()
+                let now = SystemWallClock.nowMicroseconds()
                 for token in try await store.tokens(userID: userID) {
                     let state = token.revokedAt != nil ? "revoked" : (token.isUsable(at: now) ? "active" : "expired")
                     let expires = token.expiresAt.map { STIXTimestamp.format(microseconds: $0, fractionDigits: 0) } ?? "never"
@@ -207,7 +211,9 @@ struct TokenCommand: AsyncParsableCommand {
         ) var scopes: [String] = []
 
         func validate() throws {
-            if let days = expiresInDays, days <= 0 { throw ValidationError("--expires-in-days must be a positive number of days") }
+            if let days = expiresInDays, days <= 0 {
+                throw ValidationError("--expires-in-days must be a positive number of days")
+            }
             do {
                 _ = try TokenScope.parse(scopes)
             } catch {
@@ -216,7 +222,7 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let expiry = expiresInDays.map { Clock.nowMicroseconds() + Int64($0) * 86_400_000_000 }
+            let expiry = expiresInDays.map { SystemWallClock.nowMicroseconds() + Int64($0) * 86_400_000_000 }
             let scopes = try TokenScope.parse(self.scopes)
             let created = try await store.withStore { store in
                 try await Administration(store: store, actor: "cli")

@@ -57,7 +57,7 @@ struct ImportCommand: AsyncParsableCommand {
             // Each file's objects committed with an `objects.import` entry of their own; this one sums up the run.
             try await store.appendAudit(
                 AuditEvent(
-                    time: Clock.nowMicroseconds(), actor: "cli", action: "objects.import", target: target.id,
+                    time: SystemWallClock.nowMicroseconds(), actor: "cli", action: "objects.import", target: target.id,
                     detail: "\(files.count - failedFiles) of \(files.count) files imported"))
             // Each failed file already has its error line; the exit code says the run failed.
             if failedFiles > 0 { throw ExitCode(1) }
@@ -82,13 +82,14 @@ struct ImportCommand: AsyncParsableCommand {
         let report = try await ingestor.store(
             document, into: target, owner: owner,
             progress: { done in
-                Terminal.progress("\(file): " + Self.progressLine(done: done, of: total, seconds: Date().timeIntervalSince(validating)))
+                Terminal.progress(
+                    "\(file): " + Self.progressLine(done: done, of: total, seconds: Date().timeIntervalSince(validating)))
             },
             // The file's objects and their audit entry commit together.
             commit: { report in
                 AddCommit(audit: [
                     AuditEvent(
-                        time: Clock.nowMicroseconds(), actor: "cli", action: "objects.import", target: collectionID,
+                        time: SystemWallClock.nowMicroseconds(), actor: "cli", action: "objects.import", target: collectionID,
                         detail: "\(file): " + CollectionService.summary(of: report))
                 ])
             })
