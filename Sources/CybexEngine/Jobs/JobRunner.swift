@@ -150,9 +150,9 @@ public struct JobRunner: Service {
     func record(_ job: ScheduledJob, lease: JobLease, result: JobResult) {
         let dimensions = [("job", job.name)]
         Counter(label: "cybex_job_runs_total", dimensions: dimensions).increment()
-        if result.outcome == .failed {
-            Counter(label: "cybex_job_failures_total", dimensions: dimensions).increment()
-        }
+        // Made on every run, so that /metrics shows the job's failures at 0 before the first one.
+        let failures = Counter(label: "cybex_job_failures_total", dimensions: dimensions)
+        if result.outcome == .failed { failures.increment() }
         Gauge(label: "cybex_job_last_run_timestamp_seconds", dimensions: dimensions).record(
             Double(lease.startedAt) / 1_000_000)
         Gauge(label: "cybex_job_last_duration_seconds", dimensions: dimensions).record(Double(result.duration) / 1_000_000)
