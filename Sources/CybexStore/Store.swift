@@ -4,8 +4,9 @@ public import CybexCore
 /// default) and ``PostgresStore`` (scale-out), are held to the same contract test suite.
 ///
 /// Every method is one transaction. ``addObjects(_:to:owner:)`` in particular commits all the
-/// objects it is given or none of them.
-public protocol Store: Sendable {
+/// objects it is given or none of them. The methods of a role of their own are in the protocols
+/// it refines (``JobLeaseStore``).
+public protocol Store: JobLeaseStore {
     /// Brings the schema to the newest version; safe to call on every start.
     func migrate() async throws
     /// The schema version the store is at (0 before any migration).

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import ServiceLifecycle
 
 /// Where the store lives: a SQLite file in the data folder, or a PostgreSQL URL.
 public enum StoreLocation: Sendable, Hashable {
@@ -18,7 +19,8 @@ public enum StoreLocation: Sendable, Hashable {
         } else if url.hasPrefix("sqlite://") {
             self = .sqlite(path: String(url.dropFirst("sqlite://".count)))
         } else {
-            throw StoreError(.invalidConfiguration, "unsupported database URL '\(Self.redacted(url))': use postgres://user:pass@host:port/db")
+            throw StoreError(
+                .invalidConfiguration, "unsupported database URL '\(Self.redacted(url))': use postgres://user:pass@host:port/db")
         }
     }
 
@@ -39,12 +41,26 @@ public enum StoreLocation: Sendable, Hashable {
                 do {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 } catch {
-                    throw StoreError(.invalidConfiguration, "cannot create the data folder \(folder): \(error.localizedDescription)")
+                    throw StoreError(
+                        .invalidConfiguration, "cannot create the data folder \(folder): \(error.localizedDescription)")
                 }
             }
             return try SQLiteStore(path: path)
         case .postgres(let url):
             return try await PostgresStore.connect(url: url, logger: logger)
+        }
+    }
+
+    /// Opens the store for a process that runs a `ServiceGroup` (`cybex serve`): what needs to run
+    /// in the background (PostgreSQL's connection pool; nothing for SQLite) is returned as a service
+    /// for the group, which must run it for queries to be answered. Migrate before, with ``open(logger:)``.
+    public func openWithService(logger: Logger) async throws -> (store: any Store, service: (any Service)?) {
+        switch self {
+        case .sqlite:
+            return (try await open(logger: logger), nil)
+        case .postgres(let url):
+            let store = try await PostgresStore.connect(url: url, logger: logger, runsClient: false)
+            return (store, store.clientService)
         }
     }
 }

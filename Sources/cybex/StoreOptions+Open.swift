@@ -1,6 +1,7 @@
 import CybexStore
 import Foundation
 import Logging
+import ServiceLifecycle
 
 extension StoreOptions {
     var dataDirectory: String {
@@ -23,6 +24,31 @@ extension StoreOptions {
         }
         do {
             let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+}
+
+extension StoreOptions {
+    /// Opens the (migrated) store for `cybex serve`, runs `body` with it and with what must run in
+    /// the server's ServiceGroup for it to answer (PostgreSQL's pool; nil for SQLite), and closes it.
+    func withServingStore<T>(
+        logger: Logger, _ body: (any Store, (any Service)?) async throws -> T
+    ) async throws -> T {
+        let store: any Store
+        let service: (any Service)?
+        do {
+            let location = try StoreLocation(dataDirectory: dataDirectory, databaseURL: databaseURL)
+            (store, service) = try await location.openWithService(logger: logger)
+        } catch let error as StoreError {
+            throw CommandFailure(message: error.message)
+        }
+        do {
+            let result = try await body(store, service)
             try await store.close()
             return result
         } catch {

@@ -109,6 +109,19 @@ public struct DataLifecycle: Sendable {
         return outcomes
     }
 
+    /// One scheduled run of the retention policies (the `retention` job): applies them as of the
+    /// run's start and writes one `retention.run` audit entry for the run, whatever it removed, so
+    /// that the audit log shows every run (and, with several processes, that each period had one).
+    /// What each policy removed is audited as `retention.apply`, as ``applyRetention(now:dryRun:)`` does.
+    public func runRetention(_ lease: JobLease) async throws -> [Outcome] {
+        let outcomes = try await applyRetention(now: lease.startedAt, dryRun: false)
+        let removed = outcomes.reduce(0) { $0 + $1.removed.count }
+        try await audit(
+            "retention.run", target: "retention",
+            detail: "run \(lease.run) by \(lease.holder): \(removed) object versions removed")
+        return outcomes
+    }
+
     /// Erases, from every collection, every version of the objects tied to `identifier` (one of
     /// their versions has an observable with that value, or the text anywhere, case-insensitive); with
     /// `dryRun`, only reports them. The audit log records a SHA-256 of the identifier, not the

@@ -1,22 +1,31 @@
 public import CybexCore
 public import CybexStore
 import Logging
+public import ServiceLifecycle
 import Synchronization
 
 /// Writes the audit entries of reads (`objects.read`, TLP:AMBER and above) behind the response:
-/// ``record(_:)`` queues an entry and returns at once; one background task appends the queue, in
-/// order and in batches (one transaction each), while requests go on. ``flush()`` waits until
-/// everything queued is written; the server calls it when it stops. Entries keep the time of the
-/// read. If the node crashes, entries of the last few milliseconds may be lost (SECURITY.md);
-/// every other audit entry is written before its request is answered.
-public final class ReadAuditLog: Sendable {
+/// ``record(_:)`` queues an entry and returns at once; a background writer appends the queue, in
+/// order and in batches (one transaction each), while requests go on. In `cybex serve` the writer
+/// is this `Service`'s ``run()``, in the server's `ServiceGroup`: it writes what gathered every
+/// 200 ms and, on graceful shutdown, everything left before it returns. Where the service does not
+/// run (tools, tests), each burst of reads starts a task that writes it. ``flush()`` waits until
+/// everything queued is written. Entries keep the time of the read. If the node crashes, entries
+/// of the last few milliseconds may be lost (SECURITY.md); every other audit entry is written
+/// before its request is answered.
+public final class ReadAuditLog: Service, Sendable {
     let store: any Store
     let logger = Logger(label: "cybex.audit")
     private let state = Mutex(State())
 
     private struct State {
         var pending: [AuditEvent] = []
+        /// A write is due or under way.
         var draining = false
+        /// A writer is taking batches (one at a time, so that batches commit in order).
+        var writing = false
+        /// ``run()`` is the writer.
+        var serviceRunning = false
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -35,7 +44,7 @@ public final class ReadAuditLog: Sendable {
             state.pending.append(event)
             guard !state.draining else { return false }
             state.draining = true
-            return true
+            return !state.serviceRunning
         }
         if start {
             Task {
@@ -59,12 +68,39 @@ public final class ReadAuditLog: Sendable {
         }
     }
 
+    /// Writes what gathers every 200 ms until graceful shutdown, then everything left.
+    public func run() async throws {
+        state.withLock { $0.serviceRunning = true }
+        while true {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.gathering) }
+            } catch {
+                break
+            }
+            if state.withLock({ $0.draining }) { await drain() }
+        }
+        // From now on record() starts its own writes again; write what is left.
+        let due = state.withLock { state -> Bool in
+            state.serviceRunning = false
+            return state.draining
+        }
+        if due { await drain() }
+    }
+
     private func drain() async {
+        guard
+            state.withLock({ state -> Bool in
+                guard !state.writing else { return false }
+                state.writing = true
+                return true
+            })
+        else { return }
         while true {
             // Under one lock: take a batch, or, with nothing left, stop draining and release the waiters.
             let (batch, waiters) = state.withLock { state -> ([AuditEvent], [CheckedContinuation<Void, Never>]) in
                 guard !state.pending.isEmpty else {
                     state.draining = false
+                    state.writing = false
                     defer { state.waiters = [] }
                     return ([], state.waiters)
                 }
@@ -84,6 +120,7 @@ public final class ReadAuditLog: Sendable {
                 let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
                     state.pending.insert(contentsOf: batch, at: 0)
                     state.draining = false
+                    state.writing = false
                     defer { state.waiters = [] }
                     return state.waiters
                 }

@@ -271,5 +271,25 @@ enum PostgresSchema {
                 "CREATE UNIQUE INDEX collection_objects_by_id ON collection_objects (collection_id, id, owner_org, version)",
             ]
         ),
+        (
+            // Scheduled jobs (JobLeaseStore): one row per job, its lease and its last run. Times and
+            // durations in microseconds; `holder` is null when no run is in progress.
+            10,
+            [
+                """
+                CREATE TABLE jobs (
+                    name TEXT PRIMARY KEY,
+                    period BIGINT NOT NULL,
+                    holder TEXT,
+                    lease_expires BIGINT,
+                    last_started BIGINT,
+                    last_finished BIGINT,
+                    last_outcome TEXT,
+                    last_duration BIGINT,
+                    last_error TEXT,
+                    runs BIGINT NOT NULL DEFAULT 0)
+                """
+            ]
+        ),
     ]
 }

@@ -1,6 +1,7 @@
 public import CybexCore
 public import Logging
 import PostgresNIO
+public import ServiceLifecycle
 
 /// The scale-out store: one PostgreSQL database shared by any number of `cybex` processes.
 ///
@@ -15,20 +16,21 @@ import PostgresNIO
 /// `PostgresClient` (a connection pool), starts its `run()` in a task the store owns, and checks
 /// that the server answers; ``close()`` cancels that task and waits for the pool to shut down. The
 /// store is therefore used exactly like ``SQLiteStore`` (open, use, close) by the server and by
-/// one-shot CLI commands alike, and needs no `ServiceGroup` of its own; a server that has one
-/// calls ``close()`` when it shuts down.
+/// one-shot CLI commands alike, and needs no `ServiceGroup` of its own. A server that has one
+/// connects with `runsClient: false` and runs ``clientService`` in its group instead, which ends
+/// the pool on graceful shutdown, after the services listed after it.
 ///
 /// Behaviour is that of ``SQLiteStore``, held to the same contract suite. Writes of objects are
 /// serialised on the row of the `clock` table (see ``addObjects(_:to:owner:)``), so that date
 /// added is strictly increasing across processes and commit order is date-added order.
 public final class PostgresStore: Store {
     let client: PostgresClient
-    private let runTask: Task<Void, Never>
+    private let runTask: Task<Void, Never>?
     let logger: Logger
     /// The database URL without its password.
     public let location: String
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, logger: Logger, location: String) {
+    private init(client: PostgresClient, runTask: Task<Void, Never>?, logger: Logger, location: String) {
         self.client = client
         self.runTask = runTask
         self.logger = logger
@@ -37,13 +39,15 @@ public final class PostgresStore: Store {
 
     /// Connects to the database at `url` (`postgres://user:password@host:port/database?sslmode=…`,
     /// see ``PostgresURL`` for the details), after checking with one direct connection that the
-    /// server answers within `connectTimeout` and accepts the credentials.
+    /// server answers within `connectTimeout` and accepts the credentials. With `runsClient` false
+    /// the connection pool waits for ``clientService`` to run (in the caller's `ServiceGroup`):
+    /// queries wait until it does.
     ///
     /// - Throws: ``StoreError`` `.invalidConfiguration` for a malformed URL, `.backend` when the
     ///   server cannot be reached or refuses the connection (the message says why).
     public static func connect(
         url: String, logger: Logger = Logger(label: "cybex.store.postgres"), maximumConnections: Int = 20,
-        connectTimeout: Duration = .seconds(10)
+        connectTimeout: Duration = .seconds(10), runsClient: Bool = true
     ) async throws -> PostgresStore {
         let parsed = try PostgresURL.parse(url)
         guard maximumConnections > 0 else {
@@ -54,7 +58,7 @@ public final class PostgresStore: Store {
         configuration.options.connectTimeout = connectTimeout
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         // Started before the probe below, so that the pool is running by the first query.
-        let runTask = Task { await client.run() }
+        let runTask = runsClient ? Task { await client.run() } : nil
         // The pool retries a failing server in the background, so a wrong password or an absent
         // database would surface as a hang; one direct attempt first reports the cause at once.
         var probe = try parsed.connectionConfiguration()
@@ -63,16 +67,19 @@ public final class PostgresStore: Store {
             let connection = try await PostgresConnection.connect(configuration: probe, id: 0, logger: logger)
             try await connection.close()
         } catch {
-            runTask.cancel()
-            await runTask.value
+            runTask?.cancel()
+            await runTask?.value
             throw StoreError(.backend, "cannot connect to PostgreSQL at \(parsed.redacted): \(Self.describe(error))")
         }
         return PostgresStore(client: client, runTask: runTask, logger: logger, location: parsed.redacted)
     }
 
+    /// The connection pool as a `Service`, for a store connected with `runsClient: false`.
+    public var clientService: any Service { client }
+
     public func close() async throws {
-        runTask.cancel()
-        await runTask.value
+        runTask?.cancel()
+        await runTask?.value
     }
 
     // MARK: Queries

@@ -278,5 +278,25 @@ enum SQLiteSchema {
                 "CREATE UNIQUE INDEX collection_objects_by_id ON collection_objects (id, collection_id, owner_org, version)",
             ]
         ),
+        (
+            // Scheduled jobs (JobLeaseStore): one row per job, its lease and its last run. Times and
+            // durations in microseconds; `holder` is null when no run is in progress.
+            10,
+            [
+                """
+                CREATE TABLE jobs (
+                    name TEXT PRIMARY KEY,
+                    period INTEGER NOT NULL,
+                    holder TEXT,
+                    lease_expires INTEGER,
+                    last_started INTEGER,
+                    last_finished INTEGER,
+                    last_outcome TEXT,
+                    last_duration INTEGER,
+                    last_error TEXT,
+                    runs INTEGER NOT NULL DEFAULT 0)
+                """
+            ]
+        ),
     ]
 }

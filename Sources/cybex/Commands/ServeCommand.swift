@@ -7,6 +7,8 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
+import UnixSignals
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +40,24 @@ struct ServeCommand: AsyncParsableCommand {
     var anonymousPublic = false
     @Option(help: "Apply the retention policies every this many minutes (0: never; `cybex retention run` applies them by hand).")
     var retentionIntervalMinutes = 60
+    @Option(
+        help: """
+            Apply the retention policies every this many seconds instead (0: never); for small deployments and tests. \
+            Overrides --retention-interval-minutes.
+            """)
+    var retentionIntervalSeconds: Int?
+    @Option(
+        help: """
+            Seconds a scheduled job's lease lasts unless the process running it renews it: how soon another \
+            process on the same PostgreSQL takes over the job of one that died (docs/DEPLOYMENT.md).
+            """)
+    var jobLeaseSeconds = 60
+    @Option(
+        help: """
+            Rehearsal only: each scheduled job holds its lease this many seconds before it runs, so that a \
+            failover can be tried by killing the process running it (docs/DEPLOYMENT.md). 0 in production.
+            """)
+    var jobDelaySeconds = 0
     @Option(help: "Memory all request bodies in flight may hold, in MiB, processing included (SECURITY.md).")
     var bodyMemoryMib = BodyBudgetPolicy.standard.totalBytes >> 20
     @Option(help: "Memory the request bodies in flight of one user may hold, in MiB.")
@@ -63,6 +83,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if retentionIntervalMinutes < 0 { throw ValidationError("--retention-interval-minutes cannot be negative") }
+        if let seconds = retentionIntervalSeconds, seconds < 0 {
+            throw ValidationError("--retention-interval-seconds cannot be negative")
+        }
+        if jobLeaseSeconds < 1 { throw ValidationError("--job-lease-seconds must be at least 1") }
+        if jobDelaySeconds < 0 { throw ValidationError("--job-delay-seconds cannot be negative") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535") }
         if maxContentLength < 1024 { throw ValidationError("--max-content-length must be at least 1024 bytes") }
@@ -100,11 +125,17 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
+        // Migrated and bootstrapped on a store of its own, before any service starts.
         try await store.withStore(logger: logger) { store in
             if let password = try await Administration(store: store, actor: "serve").bootstrapIfEmpty() {
                 FileHandle.standardOutput.write(Data("admin password: \(password)\n".utf8))
                 logger.notice("created the first user 'admin' in organisation 'admin'; its password was printed once")
             }
+        }
+        // Everything long-running is a Service of one ServiceGroup; on SIGTERM or SIGINT they stop in
+        // the reverse order: the HTTP server (in-flight requests finish), the job runner (a running
+        // job finishes), the read-audit writer (writes what is queued), the PostgreSQL pool.
+        try await store.withServingStore(logger: logger) { store, storeService in
             let configuration = ServerConfiguration(
                 host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, maxContentLength: maxContentLength,
                 publicURL: publicURL,
@@ -126,37 +157,32 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure(message: "cannot set up TLS: \(error)")
             }
-            logger.info("serving TAXII 2.1", metadata: ["address": "\(host):\(port)", "tls": "\(configuration.tlsCertificatePath != nil)"])
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                if retentionIntervalMinutes > 0 {
-                    let interval = retentionIntervalMinutes
-                    let retentionLogger = logger
-                    group.addTask { await Self.applyRetention(every: interval, store: store, logger: retentionLogger) }
-                }
-                try await app.runService()
-                group.cancelAll()
+            var jobs: [ScheduledJob] = []
+            if let period = retentionPeriod {
+                jobs.append(
+                    .retention(
+                        DataLifecycle(store: store, actor: "retention"), every: period, delay: .seconds(jobDelaySeconds),
+                        logger: logger))
             }
+            let runner = JobRunner(
+                store: store, jobs: jobs, lease: .seconds(jobLeaseSeconds),
+                tick: min(.seconds(1), (retentionPeriod ?? .seconds(4)) / 4), logger: logger)
+            logger.info(
+                "serving TAXII 2.1",
+                metadata: ["address": "\(host):\(port)", "tls": "\(configuration.tlsCertificatePath != nil)"])
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: (storeService.map { [$0] } ?? []) + [readAudit, runner, app],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
             await readAudit.flush()
             logger.info("stopped")
         }
     }
 
-    /// Applies the retention policies every `minutes` until cancelled; a failed run is logged and retried next time.
-    static func applyRetention(every minutes: Int, store: any Store, logger: Logger) async {
-        let lifecycle = DataLifecycle(store: store, actor: "retention")
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: .seconds(minutes * 60))
-            } catch {
-                return
-            }
-            do {
-                let outcomes = try await lifecycle.applyRetention(dryRun: false)
-                let removed = outcomes.reduce(0) { $0 + $1.removed.count }
-                if removed > 0 { logger.info("retention applied", metadata: ["removed": "\(removed)"]) }
-            } catch {
-                logger.error("retention failed", metadata: ["error": "\(error)"])
-            }
-        }
+    /// How often the retention job runs; nil for never.
+    var retentionPeriod: Duration? {
+        let seconds = retentionIntervalSeconds ?? retentionIntervalMinutes * 60
+        return seconds > 0 ? .seconds(seconds) : nil
     }
 }
