@@ -1,3 +1,4 @@
+import CybexEngine
 import CybexStore
 import Foundation
 import Logging
@@ -10,6 +11,12 @@ extension StoreOptions {
 
     var databaseURL: String? {
         database ?? ProcessInfo.processInfo.environment["CYBEX_DATABASE_URL"]
+    }
+
+    /// Opens and migrates the store, runs `body` with the Engine over it (every command's one door),
+    /// and closes the store whatever happens.
+    func withEngine<T>(logger: Logger = CLILogger.make(), _ body: (Engine) async throws -> T) async throws -> T {
+        try await withStore(logger: logger) { store in try await body(Engine(store: store)) }
     }
 
     /// Opens and migrates the store, runs `body`, and closes the store whatever happens.

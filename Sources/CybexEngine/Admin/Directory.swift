@@ -40,6 +40,11 @@ public struct Directory: Sendable {
         return try await store.organisation(id: reference)
     }
 
+    /// The organisation named `name`, if there is one.
+    public func organisation(named name: String) async throws -> Organisation? {
+        try await store.organisation(named: name)
+    }
+
     /// Every organisation's name by id.
     public func organisationNames() async throws -> [String: String] {
         Dictionary(try await store.organisations().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })

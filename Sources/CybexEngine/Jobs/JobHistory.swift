@@ -1,3 +1,4 @@
+public import CybexCore
 public import CybexStore
 
 /// What the database records of the scheduled jobs, for `cybex jobs list`.

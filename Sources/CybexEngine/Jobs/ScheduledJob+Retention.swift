@@ -1,3 +1,4 @@
+import CybexCore
 public import Logging
 
 extension ScheduledJob {

@@ -1,4 +1,5 @@
-public import CybexStore
+public import CybexCore
+import CybexStore
 import Foundation
 
 /// A job the ``JobRunner`` runs once per `period` across every process on the database.

@@ -1,3 +1,4 @@
+public import CybexCore
 import Logging
 import PostgresNIO
 

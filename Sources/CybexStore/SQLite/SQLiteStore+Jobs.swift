@@ -1,3 +1,4 @@
+public import CybexCore
 import GRDB
 
 /// Job leases (``JobLeaseStore``) on SQLite: each call is one statement in a write transaction,

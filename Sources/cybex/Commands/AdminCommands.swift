@@ -1,7 +1,6 @@
 public import ArgumentParser
 public import CybexCore
 import CybexEngine
-import CybexStore
 import Foundation
 
 struct MigrateCommand: AsyncParsableCommand {
@@ -9,7 +8,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let version = try await store.withStore { try await $0.schemaVersion() }
+        let version = try await store.withEngine { try await $0.schemaVersion() }
         print("store is at schema version \(version)")
     }
 }
@@ -41,8 +40,8 @@ struct OrgCommand: AsyncParsableCommand {
         func run() async throws {
             let parentChange: String?? = noParent ? .some(nil) : parent.map { .some($0) }
             let tlpChange: TLPLevel?? = noDefaultTlp ? .some(nil) : defaultTlp.map { .some($0) }
-            let organisation = try await store.withStore { store in
-                try await Administration(store: store, actor: "cli")
+            let organisation = try await store.withEngine { engine in
+                try await engine.administration(actor: "cli")
                     .updateOrganisation(name: name, parent: parentChange, defaultTLP: tlpChange)
             }
             print(organisation.id)
@@ -58,8 +57,8 @@ struct OrgCommand: AsyncParsableCommand {
         var defaultTlp: TLPLevel?
 
         func run() async throws {
-            let organisation = try await store.withStore { store in
-                try await Administration(store: store, actor: "cli")
+            let organisation = try await store.withEngine { engine in
+                try await engine.administration(actor: "cli")
                     .addOrganisation(name: name, parent: parent, defaultTLP: defaultTlp)
             }
             print(organisation.id)
@@ -72,7 +71,7 @@ struct OrgCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let organisations = try await store.withStore { try await $0.organisations() }
+            let organisations = try await store.withEngine { try await $0.directory.organisations() }
             let names = Dictionary(uniqueKeysWithValues: organisations.map { ($0.id, $0.name) })
             for organisation in organisations {
                 let parent = organisation.parentID.map { names[$0] ?? $0 } ?? "-"
@@ -98,8 +97,8 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's login name.") var username: String
 
         func run() async throws {
-            _ = try await store.withStore {
-                try await Administration(store: $0, actor: "cli").setDisabled(username: username, true)
+            _ = try await store.withEngine {
+                try await $0.administration(actor: "cli").setDisabled(username: username, true)
             }
             print("disabled \(username)")
         }
@@ -111,8 +110,8 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's login name.") var username: String
 
         func run() async throws {
-            _ = try await store.withStore {
-                try await Administration(store: $0, actor: "cli").setDisabled(username: username, false)
+            _ = try await store.withEngine {
+                try await $0.administration(actor: "cli").setDisabled(username: username, false)
             }
             print("enabled \(username)")
         }
@@ -128,8 +127,8 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let password = try Terminal.readPassword(prompt: "Password for \(username): ")
-            let user = try await store.withStore { store in
-                try await Administration(store: store, actor: "cli")
+            let user = try await store.withEngine { engine in
+                try await engine.administration(actor: "cli")
                     .addUser(username: username, organisation: org, role: role, password: password)
             }
             print(user.id)
@@ -141,9 +140,9 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            try await store.withStore { store in
-                let organisations = Dictionary(uniqueKeysWithValues: try await store.organisations().map { ($0.id, $0.name) })
-                for user in try await store.users() {
+            try await store.withEngine { engine in
+                let organisations = Dictionary(uniqueKeysWithValues: try await engine.directory.organisations().map { ($0.id, $0.name) })
+                for user in try await engine.directory.users() {
                     let state = user.disabled ? "disabled" : "active"
                     print("\(user.username)\t\(organisations[user.organisationID] ?? "?")\t\(user.role.rawValue)\t\(state)")
                 }
@@ -164,17 +163,17 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "Only this user's tokens.") var username: String?
 
         func run() async throws {
-            try await store.withStore { store in
+            try await store.withEngine { engine in
                 var userID: String?
                 if let username {
-                    guard let user = try await store.user(named: username) else {
+                    guard let user = try await engine.directory.user(named: username) else {
                         throw CommandFailure(message: "no user named '\(username)'")
                     }
                     userID = user.id
                 }
-                let names = Dictionary(uniqueKeysWithValues: try await store.users().map { ($0.id, $0.username) })
+                let names = Dictionary(uniqueKeysWithValues: try await engine.directory.users().map { ($0.id, $0.username) })
                 let now = SystemWallClock.nowMicroseconds()
-                for token in try await store.tokens(userID: userID) {
+                for token in try await engine.directory.tokens(userID: userID) {
                     let state = token.revokedAt != nil ? "revoked" : (token.isUsable(at: now) ? "active" : "expired")
                     let expires = token.expiresAt.map { STIXTimestamp.format(microseconds: $0, fractionDigits: 0) } ?? "never"
                     print(
@@ -192,7 +191,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token's id.") var id: String
 
         func run() async throws {
-            try await store.withStore { try await Administration(store: $0, actor: "cli").revokeToken(id: id) }
+            try await store.withEngine { try await $0.administration(actor: "cli").revokeToken(id: id) }
             print("revoked \(id)")
         }
     }
@@ -224,8 +223,8 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let expiry = expiresInDays.map { SystemWallClock.nowMicroseconds() + Int64($0) * 86_400_000_000 }
             let scopes = try TokenScope.parse(self.scopes)
-            let created = try await store.withStore { store in
-                try await Administration(store: store, actor: "cli")
+            let created = try await store.withEngine { engine in
+                try await engine.administration(actor: "cli")
                     .createToken(username: username, expiresAt: expiry, scopes: scopes)
             }
             print(created.secret)
@@ -251,8 +250,8 @@ struct CollectionCommand: AsyncParsableCommand {
         var isPublic = false
 
         func run() async throws {
-            let collection = try await store.withStore { store in
-                try await Administration(store: store, actor: "cli")
+            let collection = try await store.withEngine { engine in
+                try await engine.administration(actor: "cli")
                     .addCollection(
                         title: title, description: description, readers: readers, writers: writers, defaultTLP: defaultTlp,
                         sharingGroup: sharingGroup, isPublic: isPublic)
@@ -267,11 +266,11 @@ struct CollectionCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            try await store.withStore { store in
-                let names = Dictionary(uniqueKeysWithValues: try await store.organisations().map { ($0.id, $0.name) })
-                let groups = Dictionary(uniqueKeysWithValues: try await store.sharingGroups().map { ($0.id, $0.name) })
-                for collection in try await store.collections() {
-                    let count = try await store.objectCount(in: collection.id)
+            try await store.withEngine { engine in
+                let names = Dictionary(uniqueKeysWithValues: try await engine.directory.organisations().map { ($0.id, $0.name) })
+                let groups = Dictionary(uniqueKeysWithValues: try await engine.directory.sharingGroups().map { ($0.id, $0.name) })
+                for collection in try await engine.directory.collections() {
+                    let count = try await engine.directory.objectCount(in: collection.id)
                     let readers = collection.readers.map { names[$0] ?? $0 }.joined(separator: ",")
                     let writers = collection.writers.map { names[$0] ?? $0 }.joined(separator: ",")
                     let tlp = collection.defaultTLP?.rawValue ?? "-"

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CybexCore
+import CybexEngine
 import CybexFormats
-import CybexStore
 import Foundation
 
 /// `cybex audit`: read and verify the tamper-evident audit log.
@@ -40,7 +40,7 @@ struct AuditCommand: AsyncParsableCommand {
                 actor: actor, action: action, target: target, since: try time(since, "--since"),
                 until: try time(until, "--until"),
                 limit: limit)
-            let events = try await store.withStore { try await $0.auditEntries(matching: query) }.map(\.event)
+            let events = try await store.withEngine { try await $0.directory.auditEntries(matching: query, for: nil) }.map(\.event)
             for event in events {
                 let fields = [
                     STIXTimestamp.format(microseconds: event.time), event.actor, event.action, event.target,
@@ -84,12 +84,12 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (result, found) = try await store.withStore { store -> (AuditVerification, Int64?) in
-                let result = try await store.verifyAuditChain()
+            let (result, found) = try await store.withEngine { engine -> (AuditVerification, Int64?) in
+                let result = try await engine.directory.verifyAuditChain(for: nil)
                 guard result.isIntact, let expectHead else { return (result, nil) }
                 var after: Int64 = 0
                 while after < Int64(result.entries) {
-                    let page = try await store.auditEntries(after: after, limit: 1000)
+                    let page = try await engine.directory.auditEntries(after: after, limit: 1000)
                     if let entry = page.first(where: { $0.hash == expectHead && $0.seq <= Int64(result.entries) }) {
                         return (result, entry.seq)
                     }
@@ -149,10 +149,10 @@ struct AuditCommand: AsyncParsableCommand {
                 sink = FileHandle.standardOutput
             }
             defer { if output != nil { try? sink.close() } }
-            try await store.withStore { store in
+            try await store.withEngine { engine in
                 var after = since
                 while true {
-                    let page = try await store.auditEntries(after: after, limit: 1000)
+                    let page = try await engine.directory.auditEntries(after: after, limit: 1000)
                     var bytes: [UInt8] = []
                     for entry in page {
                         bytes += JSONWriter.bytes(Self.line(entry))

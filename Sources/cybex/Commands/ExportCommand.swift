@@ -2,7 +2,6 @@ import ArgumentParser
 import CybexCore
 import CybexEngine
 import CybexFormats
-import CybexStore
 import Foundation
 
 struct ExportCommand: AsyncParsableCommand {
@@ -30,9 +29,9 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await store.withStore { store in
+        try await store.withEngine { engine in
             var export = try await Self.bundleExport(
-                store: store, collection: collection, recipient: recipient, redaction: redaction)
+                engine: engine, collection: collection, recipient: recipient, redaction: redaction)
             export.types = types.isEmpty ? nil : types
             export.latestOnly = latest
             export.addedAfter = addedAfter.flatMap(STIXTimestamp.init(parsing:))?.microseconds
@@ -50,20 +49,18 @@ struct ExportCommand: AsyncParsableCommand {
 
     /// The export of `collection` for `recipient` (an organisation name; nil: everything) through the
     /// stored redaction policy `redaction`, shared with `cybex redaction preview`.
-    static func bundleExport(store: any Store, collection: String, recipient: String?, redaction: String?) async throws
+    static func bundleExport(engine: Engine, collection: String, recipient: String?, redaction: String?) async throws
         -> BundleExport
     {
-        guard let record = try await store.collection(id: collection) else {
-            throw CommandFailure(message: "no collection with id '\(collection)'")
-        }
+        let record = try await engine.directory.collection(id: collection)
         var organisation: Organisation?
         if let recipient {
-            guard let found = try await store.organisation(named: recipient) else {
+            guard let found = try await engine.directory.organisation(named: recipient) else {
                 throw CommandFailure(message: "no organisation named '\(recipient)'")
             }
             organisation = found
         }
-        return try await BundleExport.prepare(store: store, collection: record, recipient: organisation, redaction: redaction)
+        return try await engine.bundleExport(of: record, for: organisation, redaction: redaction)
     }
 }
 
@@ -84,8 +81,8 @@ struct RedactionCommand: AsyncParsableCommand {
             guard let document = FileManager.default.contents(atPath: policy), document.count <= 1 << 20 else {
                 throw CommandFailure(message: "cannot read policy \(policy) (at most 1 MiB)")
             }
-            let stored = try await store.withStore { store in
-                try await RedactionPolicies(store: store, actor: "cli").add(document: [UInt8](document))
+            let stored = try await store.withEngine { engine in
+                try await engine.redactionPolicies(actor: "cli").add(document: [UInt8](document))
             }
             print(stored.id)
         }
@@ -96,9 +93,9 @@ struct RedactionCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            try await store.withStore { store in
-                let policies = RedactionPolicies(store: store, actor: "cli")
-                for stored in try await store.redactionPolicies() {
+            try await store.withEngine { engine in
+                let policies = engine.redactionPolicies(actor: "cli")
+                for stored in try await engine.directory.redactionPolicies() {
                     let rules = try await policies.redactor(named: stored.name).policy.rules.map(\.name).joined(separator: ",")
                     print("\(stored.name)\t\(stored.destination)\t\(rules)")
                 }
@@ -112,7 +109,7 @@ struct RedactionCommand: AsyncParsableCommand {
         @Argument(help: "The policy's name.") var name: String
 
         func run() async throws {
-            try await store.withStore { store in try await RedactionPolicies(store: store, actor: "cli").remove(named: name) }
+            try await store.withEngine { engine in try await engine.redactionPolicies(actor: "cli").remove(named: name) }
             print("removed redaction policy \(name)")
         }
     }
@@ -132,9 +129,9 @@ struct RedactionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await store.withStore { store in
+            try await store.withEngine { engine in
                 var export = try await ExportCommand.bundleExport(
-                    store: store, collection: collection, recipient: recipient, redaction: name)
+                    engine: engine, collection: collection, recipient: recipient, redaction: name)
                 export.limit = limit
                 var outcomes = ""
                 let summary = try await export.write(

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CybexCore
 import CybexEngine
-import CybexStore
 
 /// `cybex group`: sharing groups (trust circles) and their member organisations.
 struct GroupCommand: AsyncParsableCommand {
@@ -15,8 +14,8 @@ struct GroupCommand: AsyncParsableCommand {
         @Argument(help: "The group's name.") var name: String
 
         func run() async throws {
-            let group = try await store.withStore { store in
-                try await Administration(store: store, actor: "cli").addSharingGroup(name: name)
+            let group = try await store.withEngine { engine in
+                try await engine.administration(actor: "cli").addSharingGroup(name: name)
             }
             print(group.id)
         }
@@ -28,9 +27,9 @@ struct GroupCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            try await store.withStore { store in
-                let names = Dictionary(uniqueKeysWithValues: try await store.organisations().map { ($0.id, $0.name) })
-                for group in try await store.sharingGroups() {
+            try await store.withEngine { engine in
+                let names = Dictionary(uniqueKeysWithValues: try await engine.directory.organisations().map { ($0.id, $0.name) })
+                for group in try await engine.directory.sharingGroups() {
                     let members = group.members.map { names[$0] ?? $0 }.sorted().joined(separator: ",")
                     print("\(group.name)\t\(members)")
                 }
@@ -46,8 +45,8 @@ struct GroupCommand: AsyncParsableCommand {
         @Argument(help: "The organisation's name.") var organisation: String
 
         func run() async throws {
-            try await store.withStore { store in
-                try await Administration(store: store, actor: "cli").addMember(group: group, organisation: organisation)
+            try await store.withEngine { engine in
+                try await engine.administration(actor: "cli").addMember(group: group, organisation: organisation)
             }
             print("added \(organisation) to \(group)")
         }
@@ -61,8 +60,8 @@ struct GroupCommand: AsyncParsableCommand {
         @Argument(help: "The organisation's name.") var organisation: String
 
         func run() async throws {
-            try await store.withStore { store in
-                try await Administration(store: store, actor: "cli").removeMember(group: group, organisation: organisation)
+            try await store.withEngine { engine in
+                try await engine.administration(actor: "cli").removeMember(group: group, organisation: organisation)
             }
             print("removed \(organisation) from \(group)")
         }

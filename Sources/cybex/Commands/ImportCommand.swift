@@ -2,7 +2,6 @@ import ArgumentParser
 import CybexCore
 import CybexEngine
 import CybexFormats
-import CybexStore
 import Foundation
 
 struct ImportCommand: AsyncParsableCommand {
@@ -28,26 +27,12 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await store.withStore { store in
-            guard let target = try await store.collection(id: collection) else {
-                throw CommandFailure(message: "no collection with id '\(collection)'")
-            }
-            let organisation: Organisation
-            if let owner {
-                guard let named = try await store.organisation(named: owner) else {
-                    throw CommandFailure(message: "no organisation named '\(owner)' (see --owner)")
-                }
-                organisation = named
-            } else if let nodeOrganisation = try await store.organisation(named: "admin") {
-                organisation = nodeOrganisation
-            } else {
-                organisation = try await Administration(store: store, actor: "cli").addOrganisation(name: "admin")
-            }
-            let ingestor = Ingestor(store: store)
+        try await store.withEngine { engine in
+            let run = try await engine.operatorImport(into: collection, ownerName: owner, actor: "cli")
             var failedFiles = 0
             for file in files {
                 do {
-                    try await importFile(file, ingestor: ingestor, into: target, owner: organisation.id)
+                    try await importFile(file, run: run)
                 } catch let error as CommandFailure {
                     Terminal.endProgress()
                     Terminal.error(error.message)
@@ -55,16 +40,13 @@ struct ImportCommand: AsyncParsableCommand {
                 }
             }
             // Each file's objects committed with an `objects.import` entry of their own; this one sums up the run.
-            try await store.appendAudit(
-                AuditEvent(
-                    time: SystemWallClock.nowMicroseconds(), actor: "cli", action: "objects.import", target: target.id,
-                    detail: "\(files.count - failedFiles) of \(files.count) files imported"))
+            try await run.finish(imported: files.count - failedFiles, of: files.count)
             // Each failed file already has its error line; the exit code says the run failed.
             if failedFiles > 0 { throw ExitCode(1) }
         }
     }
 
-    func importFile(_ file: String, ingestor: Ingestor, into target: CollectionRecord, owner: String) async throws {
+    func importFile(_ file: String, run: OperatorImport) async throws {
         let started = Date()
         Terminal.progress("\(file): reading…")
         let bytes = try read(file)
@@ -76,22 +58,14 @@ struct ImportCommand: AsyncParsableCommand {
             throw CommandFailure(message: "\(file): \(error.message)")
         }
         let total = document.count
-        let collectionID = target.id
         // The rate counts from here: reading and parsing the file came before.
         let validating = Date()
-        let report = try await ingestor.store(
-            document, into: target, owner: owner,
+        // The file's objects and their audit entry commit together.
+        let report = try await run.importDocument(
+            document, label: file,
             progress: { done in
                 Terminal.progress(
                     "\(file): " + Self.progressLine(done: done, of: total, seconds: Date().timeIntervalSince(validating)))
-            },
-            // The file's objects and their audit entry commit together.
-            commit: { report in
-                AddCommit(audit: [
-                    AuditEvent(
-                        time: SystemWallClock.nowMicroseconds(), actor: "cli", action: "objects.import", target: collectionID,
-                        detail: "\(file): " + CollectionService.summary(of: report))
-                ])
             })
         Terminal.endProgress()
         let seconds = Date().timeIntervalSince(started)

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CybexCore
 import CybexEngine
-import CybexStore
 import Foundation
 
 /// `cybex jobs`: the scheduled jobs the server processes run (docs/DEPLOYMENT.md, "Scheduled jobs").
@@ -23,7 +22,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Flag(help: "Print a JSON array of objects instead.") var json = false
 
         func run() async throws {
-            let records = try await store.withStore { try await JobHistory(store: $0).records() }
+            let records = try await store.withEngine { try await $0.jobHistory().records() }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CybexCore
 import CybexEngine
-import CybexStore
 
 /// `cybex retention`: how long objects are kept (SECURITY.md, "Data lifecycle").
 struct RetentionCommand: AsyncParsableCommand {
@@ -34,8 +33,8 @@ struct RetentionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let policy = try await store.withStore { store in
-                try await DataLifecycle(store: store, actor: "cli").addPolicy(
+            let policy = try await store.withEngine { engine in
+                try await engine.lifecycle(actor: "cli").addPolicy(
                     name: name, types: types, levels: levels, purgeAfterDays: purgeAfterDays, expireGraceDays: expireGraceDays)
             }
             print(policy.id)
@@ -48,8 +47,8 @@ struct RetentionCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            try await store.withStore { store in
-                for policy in try await store.retentionPolicies() {
+            try await store.withEngine { engine in
+                for policy in try await engine.directory.retentionPolicies() {
                     let types = policy.types.isEmpty ? "*" : policy.types.joined(separator: ",")
                     let levels = policy.levels.isEmpty ? "*" : policy.levels.map(\.rawValue).joined(separator: ",")
                     let purge = policy.purgeAfterDays.map(String.init) ?? "-"
@@ -66,8 +65,8 @@ struct RetentionCommand: AsyncParsableCommand {
         @Argument(help: "The policy's name.") var name: String
 
         func run() async throws {
-            try await store.withStore { store in
-                try await DataLifecycle(store: store, actor: "cli").removePolicy(named: name)
+            try await store.withEngine { engine in
+                try await engine.lifecycle(actor: "cli").removePolicy(named: name)
             }
             print("removed retention policy \(name)")
         }
@@ -81,8 +80,8 @@ struct RetentionCommand: AsyncParsableCommand {
         var dryRun = false
 
         func run() async throws {
-            try await store.withStore { store in
-                let outcomes = try await DataLifecycle(store: store, actor: "cli").applyRetention(dryRun: dryRun)
+            try await store.withEngine { engine in
+                let outcomes = try await engine.lifecycle(actor: "cli").applyRetention(dryRun: dryRun)
                 for outcome in outcomes {
                     if dryRun {
                         for version in outcome.removed {
@@ -118,8 +117,8 @@ struct EraseCommand: AsyncParsableCommand {
     @Flag(help: "Only list what would be removed (collection, object id, version), removing nothing.") var dryRun = false
 
     func run() async throws {
-        try await store.withStore { store in
-            let removed = try await DataLifecycle(store: store, actor: "cli").erase(identifier: identifier, dryRun: dryRun)
+        try await store.withEngine { engine in
+            let removed = try await engine.lifecycle(actor: "cli").erase(identifier: identifier, dryRun: dryRun)
             for version in removed {
                 print("\(version.collectionID)\t\(version.id)\t\(RetentionCommand.Run.format(version.version))")
             }

@@ -61,8 +61,8 @@ struct SearchCommand: AsyncParsableCommand {
             values: values.isEmpty ? nil : values.map { $0.trimmingCharacters(in: .whitespaces) },
             collections: collections.isEmpty ? nil : collections, versions: version.selector,
             addedAfter: since.flatMap(STIXTimestamp.init(parsing:))?.microseconds)
-        try await store.withStore { store in
-            let service = CollectionService(store: store)
+        try await store.withEngine { engine in
+            let service = engine.collections
             var written = 0
             var out: [UInt8] = []
             while written < limit {
