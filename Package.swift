@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "CybexEngineTests",
             dependencies: [
-                "CybexCore", "CybexStore", "CybexEngine",
+                "CybexCore", "CybexFormats", "CybexStore", "CybexEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

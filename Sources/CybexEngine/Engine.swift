@@ -19,11 +19,11 @@ public struct Engine: Sendable {
 
     public init(
         store: any Store, hasher: PasswordHasher = PasswordHasher(), limits: STIXBundleDecoder.Limits = .init(),
-        readAudit: ReadAuditLog? = nil
+        readAudit: ReadAuditLog? = nil, postCommit: PostCommitStage = PostCommitStage()
     ) {
         self.store = store
         self.hasher = hasher
-        self.collections = CollectionService(store: store, limits: limits, readAudit: readAudit)
+        self.collections = CollectionService(store: store, limits: limits, readAudit: readAudit, postCommit: postCommit)
         self.directory = Directory(store: store)
         self.securityAudit = SecurityAudit(store: store, readAudit: readAudit)
     }

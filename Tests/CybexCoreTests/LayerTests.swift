@@ -27,7 +27,8 @@ struct LayerTests {
                 let prefix = words[..<index]
                 guard prefix.allSatisfy({ ["public", "internal", "package", "@testable", "@preconcurrency"].contains($0) })
                 else { continue }
-                let name = words.count > index + 2 && ["struct", "class", "enum", "func", "protocol"].contains(words[index + 1])
+                let name =
+                    words.count > index + 2 && ["struct", "class", "enum", "func", "protocol"].contains(words[index + 1])
                     ? words[index + 2] : words[index + 1]
                 modules.insert(String(name.split(separator: ".").first ?? name))
             }

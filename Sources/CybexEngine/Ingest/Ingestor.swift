@@ -53,10 +53,23 @@ public struct IngestReport: Sendable {
 public struct Ingestor: Sendable {
     public let store: any Store
     public let limits: STIXBundleDecoder.Limits
+    /// What runs after each commit (``PostCommitStage``).
+    public let postCommit: PostCommitStage
 
-    public init(store: any Store, limits: STIXBundleDecoder.Limits = .init()) {
+    public init(store: any Store, limits: STIXBundleDecoder.Limits = .init(), postCommit: PostCommitStage = PostCommitStage()) {
         self.store = store
         self.limits = limits
+        self.postCommit = postCommit
+    }
+
+    /// The one entry for a document of any format: `decoder` reads it into STIX objects, then
+    /// ``store(_:into:owner:scope:progress:commit:)`` resolves markings, validates, writes through
+    /// the batch queue and hands what was committed to the post-commit stage.
+    public func ingest(
+        _ bytes: [UInt8], decoder: any DocumentDecoder, into collection: CollectionRecord, owner: String,
+        scope: ReadScope? = nil, commit: IngestCommitter? = nil
+    ) async throws -> IngestReport {
+        try await store(try decoder.decode(bytes), into: collection, owner: owner, scope: scope, commit: commit)
     }
 
     /// Ingests `bytes` into `collection` on behalf of `owner`, the posting organisation. The
@@ -69,8 +82,9 @@ public struct Ingestor: Sendable {
         _ bytes: [UInt8], as container: STIXBundleDecoder.Container, into collection: CollectionRecord, owner: String,
         scope: ReadScope? = nil, commit: IngestCommitter? = nil
     ) async throws -> IngestReport {
-        let document = try STIXBundleDecoder.parse(bytes, as: container, limits: limits)
-        return try await store(document, into: collection, owner: owner, scope: scope, commit: commit)
+        try await ingest(
+            bytes, decoder: STIXDocumentDecoder(container, limits: limits), into: collection, owner: owner, scope: scope,
+            commit: commit)
     }
 
     /// Validates and stores a parsed document. Objects are validated in chunks on a separate
@@ -79,6 +93,19 @@ public struct Ingestor: Sendable {
     public func store(
         _ document: ParsedDocument, into collection: CollectionRecord, owner: String,
         scope: ReadScope? = nil, progress: (@Sendable (Int) -> Void)? = nil, commit: IngestCommitter? = nil
+    ) async throws -> IngestReport {
+        let report = try await write(document, into: collection, owner: owner, scope: scope, progress: progress, commit: commit)
+        if report.added + report.newVersions > 0 {
+            await postCommit.run(CommittedIngest(collectionID: collection.id, owner: owner, report: report))
+        }
+        return report
+    }
+
+    /// Validates and writes a parsed document in one transaction (``store(_:into:owner:scope:progress:commit:)``
+    /// without the post-commit stage).
+    func write(
+        _ document: ParsedDocument, into collection: CollectionRecord, owner: String,
+        scope: ReadScope?, progress: (@Sendable (Int) -> Void)?, commit: IngestCommitter?
     ) async throws -> IngestReport {
         let chunkSize = 500
         let visibility = scope.map { MarkingVisibility(owner: owner, collectionID: collection.id, scope: $0) }

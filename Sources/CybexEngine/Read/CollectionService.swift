@@ -12,9 +12,12 @@ public struct CollectionService: Sendable {
     /// Where reads of TLP:AMBER and above are recorded behind the response; nil: written before it.
     public let readAudit: ReadAuditLog?
 
-    public init(store: any Store, limits: STIXBundleDecoder.Limits = .init(), readAudit: ReadAuditLog? = nil) {
+    public init(
+        store: any Store, limits: STIXBundleDecoder.Limits = .init(), readAudit: ReadAuditLog? = nil,
+        postCommit: PostCommitStage = PostCommitStage()
+    ) {
         self.store = store
-        self.ingestor = Ingestor(store: store, limits: limits)
+        self.ingestor = Ingestor(store: store, limits: limits, postCommit: postCommit)
         self.readAudit = readAudit
     }
 

@@ -1,0 +1,126 @@
+import CybexCore
+import CybexEngine
+import CybexFormats
+import CybexStore
+import Foundation
+import Synchronization
+import Testing
+
+/// The post-commit stage of the one ingest entry: every path (TAXII and REST posts, `cybex import`)
+/// hands what it committed to the subscribers, in order; a failing subscriber is logged and counted
+/// and never undoes the commit nor stops the next one.
+@Suite struct PostCommitStageTests {
+    /// Records what it is given, and throws when asked to.
+    final class Recorder: IngestSubscriber {
+        let name: String
+        let fails: Bool
+        let log = Mutex<[String]>([])
+
+        init(_ name: String, fails: Bool = false) {
+            self.name = name
+            self.fails = fails
+        }
+
+        func committed(_ ingest: CommittedIngest) async throws {
+            let ids = ingest.report.items.filter(\.succeeded).compactMap(\.id)
+            log.withLock { $0.append("\(ingest.collectionID) \(ingest.owner) \(ids.sorted().joined(separator: ","))") }
+            if fails { throw EngineError(.conflict, "\(name) failed on purpose") }
+        }
+
+        var calls: [String] { log.withLock { $0 } }
+    }
+
+    /// Appends its name to a shared list (to see the order subscribers run in).
+    struct Marker: IngestSubscriber {
+        let name: String
+        let order: OrderLog
+
+        func committed(_ ingest: CommittedIngest) async throws { order.append(name) }
+    }
+
+    final class OrderLog: Sendable {
+        let names = Mutex<[String]>([])
+        func append(_ name: String) { names.withLock { $0.append(name) } }
+    }
+
+    static func indicator(_ id: String) -> String {
+        """
+        {"type":"indicator","spec_version":"2.1","id":"\(id)","created":"2026-03-01T00:00:00.000Z",\
+        "modified":"2026-03-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '203.0.113.7']","pattern_type":"stix",\
+        "valid_from":"2026-03-01T00:00:00Z"}
+        """
+    }
+
+    func withEngine(
+        subscribers: [any IngestSubscriber], _ body: (Engine, CollectionRecord, Principal) async throws -> Void
+    ) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cybex-postcommit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("cybex.sqlite").path)
+        try await store.migrate()
+        do {
+            let engine = Engine(
+                store: store, hasher: PasswordHasher(cost: 4), postCommit: PostCommitStage(subscribers: subscribers))
+            let administration = engine.administration(actor: "test")
+            let organisation = try await administration.addOrganisation(name: "cirt")
+            let user = try await administration.addUser(
+                username: "ana", organisation: "cirt", role: .analyst, password: "a long password")
+            let collection = try await administration.addCollection(
+                title: "Feed", description: nil, readers: ["cirt"], writers: ["cirt"], defaultTLP: nil, sharingGroup: nil,
+                isPublic: false)
+            try await body(engine, collection, Principal(user: user, organisation: organisation))
+            try await store.close()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    @Test func everyPathHandsItsCommitToTheSubscribersInOrderAndAFailureUndoesNothing() async throws {
+        let order = OrderLog()
+        let first = Recorder("first")
+        let failing = Recorder("failing", fails: true)
+        let last = Recorder("last")
+        let subscribers: [any IngestSubscriber] = [
+            Marker(name: "a", order: order), first, failing, Marker(name: "b", order: order), last,
+        ]
+        try await withEngine(subscribers: subscribers) { engine, collection, principal in
+            // A TAXII or REST post.
+            let one = "indicator--0a6b1c9e-7f21-4c1a-9d2e-3f4a5b6c7d81"
+            let envelope = Array(#"{"objects":[\#(Self.indicator(one))]}"#.utf8)
+            let report = try await engine.collections.add(envelope, as: .envelope, to: collection.id, by: principal)
+            #expect(report.added == 1)
+            #expect(first.calls == ["\(collection.id) \(principal.organisation.id) \(one)"])
+            #expect(last.calls == first.calls)
+            #expect(failing.calls == first.calls)
+            #expect(order.names.withLock { $0 } == ["a", "b"])
+            // The failure was counted, and the object stayed committed.
+            #expect(engine.collections.ingestor.postCommit.failureCounts == ["failing": 1])
+            #expect(try await engine.collections.objectCount(in: collection.id, for: principal) == 1)
+
+            // The same object again: nothing committed, nothing handed on.
+            _ = try await engine.collections.add(envelope, as: .envelope, to: collection.id, by: principal)
+            #expect(first.calls.count == 1)
+
+            // The operator's import (JSON Lines), through the same entry.
+            let two = "indicator--1b7c2d0f-8a32-4d2b-8e3f-4a5b6c7d8e92"
+            let run = try await engine.operatorImport(into: collection.id, ownerName: "cirt", actor: "cli")
+            let document = try STIXDocumentDecoder(.jsonLines).decode(Array((Self.indicator(two) + "\n").utf8))
+            _ = try await run.importDocument(document, label: "feed.jsonl")
+            #expect(first.calls.last == "\(collection.id) \(principal.organisation.id) \(two)")
+            #expect(engine.collections.ingestor.postCommit.failureCounts == ["failing": 2])
+            #expect(order.names.withLock { $0 } == ["a", "b", "a", "b"])
+        }
+    }
+
+    @Test func aDocumentRefusedAsAWholeReachesNoSubscriber() async throws {
+        let recorder = Recorder("recorder")
+        try await withEngine(subscribers: [recorder]) { engine, collection, principal in
+            await #expect(throws: (any Error).self) {
+                _ = try await engine.collections.add(Array("{not json".utf8), as: .envelope, to: collection.id, by: principal)
+            }
+            #expect(recorder.calls.isEmpty)
+        }
+    }
+}
