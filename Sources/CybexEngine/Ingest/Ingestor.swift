@@ -4,49 +4,8 @@ public import CybexStore
 import Dispatch
 import Synchronization
 
-/// What became of one object of an ingested document.
-public struct IngestItem: Sendable, Hashable {
-    public enum Outcome: Sendable, Hashable {
-        case added
-        case newVersion
-        case duplicate
-        case rejected(String)
-    }
-
-    /// The object's id, when it had one.
-    public var id: String?
-    /// The object's version (`modified`, else `created`, else the date it was added).
-    public var version: String?
-    public var outcome: Outcome
-
-    public init(id: String?, version: String?, outcome: Outcome) {
-        self.id = id
-        self.version = version
-        self.outcome = outcome
-    }
-
-    public var succeeded: Bool {
-        if case .rejected = outcome { return false }
-        return true
-    }
-}
-
 /// What to write in the transaction that stores a document's objects, decided from its report.
 public typealias IngestCommitter = @Sendable (IngestReport) -> AddCommit
-
-/// The outcome of ingesting one bundle or envelope.
-public struct IngestReport: Sendable {
-    public var items: [IngestItem]
-
-    public init(items: [IngestItem]) {
-        self.items = items
-    }
-
-    public var added: Int { items.count { $0.outcome == .added } }
-    public var newVersions: Int { items.count { $0.outcome == .newVersion } }
-    public var duplicates: Int { items.count { $0.outcome == .duplicate } }
-    public var rejected: [IngestItem] { items.filter { !$0.succeeded } }
-}
 
 /// The inbound flow for STIX documents: decode, validate each object, store the valid ones of a
 /// document in one transaction, and report on every object.

@@ -1,4 +1,4 @@
-import CybexCore
+public import CybexCore
 public import Logging
 import Metrics
 import Synchronization

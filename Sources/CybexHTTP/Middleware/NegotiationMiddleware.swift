@@ -1,3 +1,4 @@
+import CybexFormats
 import Hummingbird
 
 /// Refuses TAXII requests whose `Accept` header excludes TAXII 2.1 JSON with 406 (TAXII 2.1 section 1.6.8).

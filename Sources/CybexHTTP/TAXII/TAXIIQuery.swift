@@ -1,3 +1,4 @@
+import CybexFormats
 import CybexCore
 import Foundation
 
@@ -95,20 +96,3 @@ struct TAXIIQuery {
     }
 }
 
-/// The `next` value of a page: the position (date added) after which the following page starts.
-/// It holds no server state, so it stays valid across processes and concurrent writes.
-enum PageToken {
-    static func encode(_ dateAdded: Int64) -> String {
-        Data("p1:\(dateAdded)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ token: String) -> Int64? {
-        guard token.utf8.count < 64 else { return nil }
-        var padded = token
-        while padded.utf8.count % 4 != 0 { padded += "=" }
-        guard let data = Data(base64Encoded: padded), let text = String(data: data, encoding: .utf8), text.hasPrefix("p1:") else {
-            return nil
-        }
-        return Int64(text.dropFirst(3))
-    }
-}

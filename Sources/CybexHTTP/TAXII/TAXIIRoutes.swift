@@ -90,13 +90,13 @@ struct TAXIIRoutes: Sendable {
         var (principal, collectionID, parsed) = try readRequest(request, context, allowed: Self.readFilters)
         parsed.query.withContent = false
         let page = try await collections.objects(in: collectionID, matching: parsed.query, for: principal)
-        return bytes(TAXIIResources.manifest(page), headers: TAXIIResources.dateHeaders(page))
+        return bytes(TAXIIDocuments.manifest(page), headers: TAXIIResources.dateHeaders(page))
     }
 
     func getObjects(_ request: Request, _ context: Context) async throws -> Response {
         let (principal, collectionID, parsed) = try readRequest(request, context, allowed: Self.readFilters)
         let page = try await collections.objects(in: collectionID, matching: parsed.query, for: principal)
-        return bytes(TAXIIResources.envelope(page), headers: TAXIIResources.dateHeaders(page))
+        return bytes(TAXIIDocuments.envelope(page), headers: TAXIIResources.dateHeaders(page))
     }
 
     func getObject(_ request: Request, _ context: Context) async throws -> Response {
@@ -108,7 +108,7 @@ struct TAXIIRoutes: Sendable {
         guard !page.records.isEmpty || parsed.raw["next"] != nil else {
             throw TAXIIError.notFound("no object '\(objectID)' in collection '\(collectionID)' matches")
         }
-        return bytes(TAXIIResources.envelope(page), headers: TAXIIResources.dateHeaders(page))
+        return bytes(TAXIIDocuments.envelope(page), headers: TAXIIResources.dateHeaders(page))
     }
 
     func versions(_ request: Request, _ context: Context) async throws -> Response {
@@ -122,7 +122,7 @@ struct TAXIIRoutes: Sendable {
         guard !page.records.isEmpty || parsed.raw["next"] != nil else {
             throw TAXIIError.notFound("no object '\(objectID)' in collection '\(collectionID)'")
         }
-        return bytes(TAXIIResources.versions(page), headers: TAXIIResources.dateHeaders(page))
+        return bytes(TAXIIDocuments.versions(page), headers: TAXIIResources.dateHeaders(page))
     }
 
     func deleteObject(_ request: Request, _ context: Context) async throws -> Response {
@@ -168,7 +168,7 @@ struct TAXIIRoutes: Sendable {
         // bytes are kept for the response rather than written twice (a large post's status is large).
         let statusJSON = Mutex<[UInt8]>([])
         let report = try await collections.add(body, as: .envelope, to: view, by: principal) { report in
-            let json = JSONWriter.bytes(TAXIIResources.status(id: statusID, report: report, requested: requested))
+            let json = JSONWriter.bytes(TAXIIDocuments.status(id: statusID, report: report, requested: requested))
             statusJSON.withLock { $0 = json }
             return StoredStatus(id: statusID, userID: userID, createdAt: requested, json: json)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// TAXII 2.1 content negotiation (TAXII 2.1 section 1.6.8): the one media type of every TAXII
 /// request and response body.
 public enum TAXIIMediaType {
@@ -54,5 +56,3 @@ public enum TAXIIMediaType {
         return version == nil || version == "2.1"
     }
 }
-
-import Foundation
