@@ -271,5 +271,24 @@ enum PostgresSchema {
                 "CREATE UNIQUE INDEX collection_objects_by_id ON collection_objects (collection_id, id, owner_org, version)",
             ]
         ),
+        (
+            // Migration 10 is the job leases (another branch). Organisation profiles: see the SQLite
+            // step of the same number.
+            11,
+            [
+                "ALTER TABLE organisations ADD COLUMN sectors TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE organisations ADD COLUMN country TEXT",
+                "ALTER TABLE organisations ADD COLUMN ecosystem_roles TEXT NOT NULL DEFAULT ''",
+                """
+                CREATE TABLE organisation_contacts (
+                    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+                    kind TEXT NOT NULL,
+                    email TEXT,
+                    phone TEXT,
+                    url TEXT,
+                    PRIMARY KEY (organisation_id, kind))
+                """,
+            ]
+        ),
     ]
 }
