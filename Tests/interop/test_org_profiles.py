@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import requests
 from stix2.v21 import vocab
 
@@ -22,12 +23,12 @@ from test_rest_api import API
 PASSWORD = "correct horse battery"
 
 
-def show(data: Path, name: str) -> dict:
-    return json.loads(cli_ok(["org", "show", name, "--json"], data))
+def show(data: Path, name: str, database: str | None = None) -> dict:
+    return json.loads(cli_ok(["org", "show", name, "--json"], data, database))
 
 
-def audit_lines(data: Path) -> list[list[str]]:
-    return [line.split("\t") for line in cli_ok(["audit", "list", "--limit", "1000"], data).splitlines()]
+def audit_lines(data: Path, database: str | None = None) -> list[list[str]]:
+    return [line.split("\t") for line in cli_ok(["audit", "list", "--limit", "1000"], data, database).splitlines()]
 
 
 def test_cli_profile_flags(tmp_path: Path):
@@ -94,16 +95,17 @@ def test_cli_profile_flags(tmp_path: Path):
     assert any("contact abuse: added (email, phone)" in e[4] and "country - → FR" in e[4] for e in entries)
 
 
-def test_rest_profiles(tmp_path: Path):
-    data = tmp_path / "node"
-    cli_ok(["org", "add", "national-cirt"], data)
-    cli_ok(["org", "add", "isp", "--parent", "national-cirt"], data)
-    cli_ok(["org", "add", "outsider"], data)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_rest_profiles(tmp_path: Path, backend: str, request: pytest.FixtureRequest):
+    data, database = tmp_path / "node", request.getfixturevalue("pg_database")() if backend == "postgresql" else None
+    cli_ok(["org", "add", "national-cirt"], data, database)
+    cli_ok(["org", "add", "isp", "--parent", "national-cirt"], data, database)
+    cli_ok(["org", "add", "outsider"], data, database)
     for user, org, role in (("root", "outsider", "admin"), ("ispanalyst", "isp", "analyst"), ("ispreader", "isp", "reader"),
                             ("ispsync", "isp", "sync"), ("cirtanalyst", "national-cirt", "analyst"),
                             ("stranger", "outsider", "analyst")):
-        cli_ok(["user", "add", user, "--org", org, "--role", role], data, stdin=PASSWORD + "\n")
-    srv = CybexServer(data, expect_password=False).start()
+        cli_ok(["user", "add", user, "--org", org, "--role", role], data, database, stdin=PASSWORD + "\n")
+    srv = CybexServer(data, database=database, expect_password=False).start()
     try:
         admin = API(srv, "root", PASSWORD)
         ids = {o["name"]: o["id"] for o in admin.call("GET", "/organisations").json()["organisations"]}
@@ -123,7 +125,7 @@ def test_rest_profiles(tmp_path: Path):
             assert API(srv, user, PASSWORD).call("GET", isp).json() == stored, user
         assert admin.call("GET", isp).json() == stored
         # The CLI reads what REST wrote.
-        assert show(data, "isp")["contacts"] == stored["contacts"]
+        assert show(data, "isp", database)["contacts"] == stored["contacts"]
 
         stranger = API(srv, "stranger", PASSWORD)
         hidden = stranger.call("GET", isp, expect=404)
@@ -156,7 +158,7 @@ def test_rest_profiles(tmp_path: Path):
         assert replaced["country"] is None and replaced["contacts"] == [] and replaced["sectors"] == ["energy"]
     finally:
         stop_cleanly(srv)
-    actions = audit_lines(data)
+    actions = audit_lines(data, database)
     changes = [e for e in actions if e[2] == "organisation.set-profile"]
     assert sorted(e[1] for e in changes) == ["ispanalyst", "root"]
     assert all("isp.example" not in "\t".join(e) for e in changes)
