@@ -78,14 +78,26 @@ extension PostgresStore {
 
     public func organisationProfile(id: String) async throws -> OrganisationProfile? {
         guard StoredText.isStorable(id) else { return nil }
-        guard
-            let row = try await rows("SELECT sectors, country, ecosystem_roles FROM organisations WHERE id = \(id)").first
-        else { return nil }
-        let (sectors, country, roles) = try row.decode((String, String?, String).self)
-        let contacts = try await rows(
-            "SELECT kind, email, phone, url FROM organisation_contacts WHERE organisation_id = \(id)"
-        ).compactMap(Self.contact(from:))
-        return OrganisationProfileColumns.profile(sectors: sectors, country: country, roles: roles, contacts: contacts)
+        // One statement, so one snapshot: the profile columns and the contacts of the same commit.
+        var profile: (sectors: String, country: String?, roles: String)?
+        var contacts: [OrganisationContact] = []
+        for row in try await rows(
+            """
+            SELECT o.sectors, o.country, o.ecosystem_roles, c.kind, c.email, c.phone, c.url
+            FROM organisations o LEFT JOIN organisation_contacts c ON c.organisation_id = o.id
+            WHERE o.id = \(id)
+            """)
+        {
+            let (sectors, country, roles, kind, email, phone, url) = try row.decode(
+                (String, String?, String, String?, String?, String?, String?).self)
+            profile = (sectors, country, roles)
+            if let kind = kind.flatMap(ContactKind.init(rawValue:)) {
+                contacts.append(OrganisationContact(kind: kind, email: email, phone: phone, url: url))
+            }
+        }
+        guard let profile else { return nil }
+        return OrganisationProfileColumns.profile(
+            sectors: profile.sectors, country: profile.country, roles: profile.roles, contacts: contacts)
     }
 
     public func updateOrganisationProfile(
