@@ -33,6 +33,11 @@ public struct Engine: Sendable {
         Administration(store: store, hasher: hasher, actor: actor)
     }
 
+    /// Organisation profiles and contacts under the rule for an organisation's records.
+    public var organisationProfiles: OrganisationProfiles {
+        OrganisationProfiles(store: store, hasher: hasher)
+    }
+
     /// Retention policies, their runs and erasures, audited as `actor`.
     public func lifecycle(actor: String) -> DataLifecycle {
         DataLifecycle(store: store, actor: actor)

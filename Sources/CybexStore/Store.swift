@@ -26,6 +26,20 @@ public protocol Store: JobLeaseStore {
     func setOrganisationParent(id: String, parentID: String?) async throws
     /// Sets the default TLP level of organisation `id` (nil: the system default); `.notFound` for an unknown `id`.
     func setOrganisationDefaultTLP(id: String, tlp: TLPLevel?) async throws
+    /// The profile of organisation `id` (``OrganisationProfile/empty`` when none was set), contacts in
+    /// kind order; nil when there is no such organisation.
+    func organisationProfile(id: String) async throws -> OrganisationProfile?
+    /// Replaces the profile of organisation `id` with what `change` makes of the stored one, in one
+    /// transaction (the organisation row is locked while it is read, so concurrent updates take
+    /// turns and none is lost). `audit`, when given, is called with the profile replaced and the new
+    /// one inside the transaction, and the events it returns are written in that same transaction.
+    /// Returns the new profile. `.notFound` for an unknown `id`; `.invalidArgument` for text holding a
+    /// NUL; what `change` throws is rethrown, and nothing is written.
+    @discardableResult
+    func updateOrganisationProfile(
+        id: String, _ change: @escaping @Sendable (OrganisationProfile) throws -> OrganisationProfile,
+        audit: (@Sendable (_ old: OrganisationProfile, _ new: OrganisationProfile) -> [AuditEvent])?
+    ) async throws -> OrganisationProfile
 
     // MARK: Sharing groups
 
@@ -188,6 +202,16 @@ extension Store {
         -> [AddOutcome]
     {
         try await addObjects(from: queue, to: collectionID, owner: owner, scope: nil, commit: nil)
+    }
+
+    /// Replaces the profile of organisation `id` with `profile`, in one transaction with the events
+    /// `audit` returns (see ``updateOrganisationProfile(id:_:audit:)``).
+    @discardableResult
+    public func setOrganisationProfile(
+        id: String, _ profile: OrganisationProfile,
+        audit: (@Sendable (_ old: OrganisationProfile, _ new: OrganisationProfile) -> [AuditEvent])? = nil
+    ) async throws -> OrganisationProfile {
+        try await updateOrganisationProfile(id: id, { _ in profile }, audit: audit)
     }
 
     /// Every stored marking definition among `ids`, whoever posted it (the node's own maintenance).

@@ -23,6 +23,19 @@ extension OpenAPIDocument {
             summary: "Change an organisation's parent and/or default TLP level (administrators)", body: ref("OrganisationUpdate"),
             success: (200, "The organisation as changed", ref("Organisation")), errors: [400, 403, 404, 409, 413, 415]),
         Operation(
+            method: "GET", path: "/organisations/{id}/profile", id: "getOrganisationProfile", tag: "organisations",
+            summary:
+                "An organisation's profile: sectors, country, roles and contacts (administrators: any; others: their own "
+                + "organisation's and its constituents'; 404 for any other)",
+            success: (200, "The profile", ref("OrganisationProfile")), errors: [404]),
+        Operation(
+            method: "PUT", path: "/organisations/{id}/profile", id: "setOrganisationProfile", tag: "organisations",
+            summary:
+                "Replace an organisation's profile (administrators: any; analysts: their own organisation's; 403 for a "
+                + "profile the caller may read but not change, 404 for one it may not read); audited",
+            body: ref("OrganisationProfileUpdate"), success: (200, "The profile as stored", ref("OrganisationProfile")),
+            errors: [400, 403, 404, 413, 415]),
+        Operation(
             method: "GET", path: "/users", id: "listUsers", tag: "users",
             summary: "Users: all for administrators, else the caller", success: (200, "The users", ref("UserList"))),
         Operation(

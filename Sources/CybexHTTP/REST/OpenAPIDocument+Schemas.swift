@@ -12,6 +12,18 @@ extension OpenAPIDocument {
     static let scope: JSONValue = .object([
         ("type", .string("string")), ("enum", .array(TokenScope.allCases.map { .string($0.rawValue) })),
     ])
+    static let sector: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(IndustrySector.allCases.map { .string($0.rawValue) })),
+    ])
+    static let ecosystemRole: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(EcosystemRole.allCases.map { .string($0.rawValue) })),
+    ])
+    static let contactKind: JSONValue = .object([
+        ("type", .string("string")), ("enum", .array(ContactKind.allCases.map { .string($0.rawValue) })),
+    ])
+    static let country: JSONValue = .object([
+        ("type", .array([.string("string"), .string("null")])), ("pattern", .string("^[A-Z]{2}$")),
+    ])
     static let tokenRequired = ["id", "user", "created_at", "expires_at", "revoked_at", "active"]
 
     static func schemas() -> [(key: String, value: JSONValue)] {
@@ -53,6 +65,43 @@ extension OpenAPIDocument {
                         ("parent", described(nullableString, "an organisation's name or id; null: top level; absent: unchanged")),
                         ("default_tlp", described(nullableTLP, "null: the system default; absent: unchanged")),
                     ], required: [])
+            ),
+            (
+                "OrganisationProfile",
+                object(
+                    [
+                        ("organisation", described(string, "the organisation's id")), ("name", string),
+                        ("sectors", array(sector)), ("country", described(nullableString, "ISO 3166-1 alpha-2")),
+                        ("roles", array(ecosystemRole)), ("contacts", array(ref("Contact"))),
+                    ], required: ["organisation", "name", "sectors", "country", "roles", "contacts"])
+            ),
+            (
+                "OrganisationProfileUpdate",
+                object(
+                    [
+                        ("sectors", described(array(sector), "STIX 2.1 industry sectors (industry-sector-ov); absent: none")),
+                        ("country", described(country, "ISO 3166-1 alpha-2, upper case; absent or null: none")),
+                        ("roles", described(array(ecosystemRole), "roles in the ecosystem; absent: none")),
+                        ("contacts", described(array(ref("ContactUpdate")), "at most one of each kind; absent: none")),
+                    ], required: [])
+            ),
+            (
+                "Contact",
+                object(
+                    [("kind", contactKind), ("email", nullableString), ("phone", nullableString), ("url", nullableString)],
+                    required: ["kind", "email", "phone", "url"])
+            ),
+            (
+                "ContactUpdate",
+                described(
+                    object(
+                        [
+                            ("kind", contactKind),
+                            ("email", described(nullableString, "an e-mail address, at most 254 characters")),
+                            ("phone", described(nullableString, "an international number: '+', then 4 to 15 digits")),
+                            ("url", described(nullableString, "an http or https URL, at most 2048 characters")),
+                        ], required: ["kind"]),
+                    "at least one of email, phone and url")
             ),
             (
                 "User",

@@ -29,6 +29,7 @@ struct RESTRoutes: Sendable {
         group.post("organisations") { request, context in try await createOrganisation(request, context) }
         group.get("organisations/:id") { request, context in try await organisation(request, context) }
         group.patch("organisations/:id") { request, context in try await updateOrganisation(request, context) }
+        registerProfiles(on: group)
 
         group.get("users") { request, context in try await listUsers(request, context) }
         group.post("users") { request, context in try await createUser(request, context) }

@@ -291,5 +291,23 @@ enum PostgresSchema {
                 """
             ]
         ),
+        (
+            // Organisation profiles: see the SQLite step of the same number.
+            11,
+            [
+                "ALTER TABLE organisations ADD COLUMN sectors TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE organisations ADD COLUMN country TEXT",
+                "ALTER TABLE organisations ADD COLUMN ecosystem_roles TEXT NOT NULL DEFAULT ''",
+                """
+                CREATE TABLE organisation_contacts (
+                    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+                    kind TEXT NOT NULL,
+                    email TEXT,
+                    phone TEXT,
+                    url TEXT,
+                    PRIMARY KEY (organisation_id, kind))
+                """,
+            ]
+        ),
     ]
 }

@@ -74,6 +74,87 @@ extension PostgresStore {
         if changed.isEmpty { throw StoreError(.notFound, "no organisation with id \(id)") }
     }
 
+    // MARK: Profiles
+
+    public func organisationProfile(id: String) async throws -> OrganisationProfile? {
+        guard StoredText.isStorable(id) else { return nil }
+        // One statement, so one snapshot: the profile columns and the contacts of the same commit.
+        var profile: (sectors: String, country: String?, roles: String)?
+        var contacts: [OrganisationContact] = []
+        for row in try await rows(
+            """
+            SELECT o.sectors, o.country, o.ecosystem_roles, c.kind, c.email, c.phone, c.url
+            FROM organisations o LEFT JOIN organisation_contacts c ON c.organisation_id = o.id
+            WHERE o.id = \(id)
+            """)
+        {
+            let (sectors, country, roles, kind, email, phone, url) = try row.decode(
+                (String, String?, String, String?, String?, String?, String?).self)
+            profile = (sectors, country, roles)
+            if let kind = kind.flatMap(ContactKind.init(rawValue:)) {
+                contacts.append(OrganisationContact(kind: kind, email: email, phone: phone, url: url))
+            }
+        }
+        guard let profile else { return nil }
+        return OrganisationProfileColumns.profile(
+            sectors: profile.sectors, country: profile.country, roles: profile.roles, contacts: contacts)
+    }
+
+    public func updateOrganisationProfile(
+        id: String, _ change: @escaping @Sendable (OrganisationProfile) throws -> OrganisationProfile,
+        audit: (@Sendable (_ old: OrganisationProfile, _ new: OrganisationProfile) -> [AuditEvent])?
+    ) async throws -> OrganisationProfile {
+        try StoredText.require(id, "organisation id")
+        // What `change` throws is rethrown as it is, not as a backend failure of the transaction.
+        var refusal: (any Error)?
+        do {
+            return try await transaction { connection in
+                // The row lock makes concurrent updates of one profile take turns: each reads the one it replaces.
+                guard
+                    let row = try await connection.query(
+                        "SELECT sectors, country, ecosystem_roles FROM organisations WHERE id = \(id) FOR UPDATE", logger: logger
+                    ).collect().first
+                else { throw StoreError(.notFound, "no organisation with id \(id)") }
+                let (sectors, country, roles) = try row.decode((String, String?, String).self)
+                let contacts = try await connection.query(
+                    "SELECT kind, email, phone, url FROM organisation_contacts WHERE organisation_id = \(id)", logger: logger
+                ).collect().compactMap(Self.contact(from:))
+                let old = OrganisationProfileColumns.profile(sectors: sectors, country: country, roles: roles, contacts: contacts)
+                let new: OrganisationProfile
+                do {
+                    new = try change(old)
+                } catch {
+                    refusal = error
+                    throw error
+                }
+                try OrganisationProfileColumns.requireStorable(new)
+                try await connection.query(
+                    """
+                    UPDATE organisations SET sectors = \(OrganisationProfileColumns.encode(new.sectors)), country = \(new.country),
+                        ecosystem_roles = \(OrganisationProfileColumns.encode(new.roles))
+                    WHERE id = \(id)
+                    """, logger: logger)
+                try await connection.query("DELETE FROM organisation_contacts WHERE organisation_id = \(id)", logger: logger)
+                for contact in new.contacts {
+                    try await connection.query(
+                        """
+                        INSERT INTO organisation_contacts (organisation_id, kind, email, phone, url)
+                        VALUES (\(id), \(contact.kind.rawValue), \(contact.email), \(contact.phone), \(contact.url))
+                        """, logger: logger)
+                }
+                if let audit { try await Self.appendAudit(audit(old, new), on: connection, logger: logger) }
+                return new
+            }
+        } catch {
+            throw refusal ?? error
+        }
+    }
+
+    static func contact(from row: PostgresRow) throws -> OrganisationContact? {
+        let (kind, email, phone, url) = try row.decode((String, String?, String?, String?).self)
+        return ContactKind(rawValue: kind).map { OrganisationContact(kind: $0, email: email, phone: phone, url: url) }
+    }
+
     // MARK: Sharing groups
 
     public func createSharingGroup(_ group: SharingGroup) async throws {

@@ -298,5 +298,25 @@ enum SQLiteSchema {
                 """
             ]
         ),
+        (
+            // Organisation profiles (SECURITY.md, "Records of an organisation"): STIX industry
+            // sectors and ecosystem roles as space-separated names, the ISO 3166-1 alpha-2 country,
+            // and at most one contact of each kind.
+            11,
+            [
+                "ALTER TABLE organisations ADD COLUMN sectors TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE organisations ADD COLUMN country TEXT",
+                "ALTER TABLE organisations ADD COLUMN ecosystem_roles TEXT NOT NULL DEFAULT ''",
+                """
+                CREATE TABLE organisation_contacts (
+                    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+                    kind TEXT NOT NULL,
+                    email TEXT,
+                    phone TEXT,
+                    url TEXT,
+                    PRIMARY KEY (organisation_id, kind))
+                """,
+            ]
+        ),
     ]
 }

@@ -70,6 +70,55 @@ extension SQLiteStore {
         }
     }
 
+    // MARK: Profiles
+
+    public func organisationProfile(id: String) async throws -> OrganisationProfile? {
+        guard StoredText.isStorable(id) else { return nil }
+        return try await read { db in try Self.organisationProfile(id: id, db) }
+    }
+
+    public func updateOrganisationProfile(
+        id: String, _ change: @escaping @Sendable (OrganisationProfile) throws -> OrganisationProfile,
+        audit: (@Sendable (_ old: OrganisationProfile, _ new: OrganisationProfile) -> [AuditEvent])?
+    ) async throws -> OrganisationProfile {
+        try StoredText.require(id, "organisation id")
+        // The one writer serialises updates: the profile read here is the one replaced.
+        return try await write { db in
+            guard let old = try Self.organisationProfile(id: id, db) else {
+                throw StoreError(.notFound, "no organisation with id \(id)")
+            }
+            let new = try change(old)
+            try OrganisationProfileColumns.requireStorable(new)
+            try db.execute(
+                sql: "UPDATE organisations SET sectors = ?, country = ?, ecosystem_roles = ? WHERE id = ?",
+                arguments: [
+                    OrganisationProfileColumns.encode(new.sectors), new.country, OrganisationProfileColumns.encode(new.roles), id,
+                ])
+            try db.execute(sql: "DELETE FROM organisation_contacts WHERE organisation_id = ?", arguments: [id])
+            for contact in new.contacts {
+                try db.execute(
+                    sql: "INSERT INTO organisation_contacts (organisation_id, kind, email, phone, url) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [id, contact.kind.rawValue, contact.email, contact.phone, contact.url])
+            }
+            if let audit { try Self.appendAudit(audit(old, new), db) }
+            return new
+        }
+    }
+
+    static func organisationProfile(id: String, _ db: Database) throws -> OrganisationProfile? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT sectors, country, ecosystem_roles FROM organisations WHERE id = ?", arguments: [id])
+        else { return nil }
+        let contacts = try Row.fetchAll(
+            db, sql: "SELECT kind, email, phone, url FROM organisation_contacts WHERE organisation_id = ?", arguments: [id]
+        ).compactMap { row -> OrganisationContact? in
+            guard let kind = ContactKind(rawValue: row[0]) else { return nil }
+            return OrganisationContact(kind: kind, email: row[1], phone: row[2], url: row[3])
+        }
+        return OrganisationProfileColumns.profile(sectors: row[0], country: row[1], roles: row[2], contacts: contacts)
+    }
+
     // MARK: Sharing groups
 
     public func createSharingGroup(_ group: SharingGroup) async throws {

@@ -15,34 +15,40 @@ struct MigrateCommand: AsyncParsableCommand {
 
 struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "org", abstract: "Manage organisations.", subcommands: [Add.self, List.self, Update.self])
+        commandName: "org", abstract: "Manage organisations.", subcommands: [Add.self, List.self, Update.self, Show.self])
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "set", abstract: "Change an organisation's parent or default TLP level.")
+            commandName: "set", abstract: "Change an organisation's parent, default TLP level or profile.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The organisation's name.") var name: String
         @Option(help: "The organisation it becomes a constituent of.") var parent: String?
         @Flag(help: "Make it a constituent of no organisation.") var noParent = false
         @Option(help: "Its new default TLP level: clear, green, amber, amber+strict or red.") var defaultTlp: TLPLevel?
         @Flag(help: "Remove its default TLP level.") var noDefaultTlp = false
+        @OptionGroup(title: "Profile") var profile: ProfileOptions
 
         func validate() throws {
             if parent != nil && noParent { throw ValidationError("--parent and --no-parent exclude each other") }
             if defaultTlp != nil && noDefaultTlp {
                 throw ValidationError("--default-tlp and --no-default-tlp exclude each other")
             }
-            if parent == nil && !noParent && defaultTlp == nil && !noDefaultTlp {
-                throw ValidationError("say what to change: --parent, --no-parent, --default-tlp or --no-default-tlp")
+            if parent == nil && !noParent && defaultTlp == nil && !noDefaultTlp && !profile.hasChanges {
+                throw ValidationError(
+                    "say what to change: --parent, --no-parent, --default-tlp, --no-default-tlp or a profile option")
             }
         }
 
         func run() async throws {
             let parentChange: String?? = noParent ? .some(nil) : parent.map { .some($0) }
             let tlpChange: TLPLevel?? = noDefaultTlp ? .some(nil) : defaultTlp.map { .some($0) }
+            let profileChange = profile.hasChanges ? try profile.change() : nil
             let organisation = try await store.withEngine { engine in
-                try await engine.administration(actor: "cli")
-                    .updateOrganisation(name: name, parent: parentChange, defaultTLP: tlpChange)
+                let administration = engine.administration(actor: "cli")
+                let organisation = try await administration.updateOrganisation(
+                    name: name, parent: parentChange, defaultTLP: tlpChange)
+                if let profileChange { try await administration.updateProfile(organisation: name, profileChange) }
+                return organisation
             }
             print(organisation.id)
         }
