@@ -58,8 +58,39 @@ enum SearchSQL {
         return branches.joined(separator: " UNION ALL ") + " ORDER BY 2 LIMIT \(limit)"
     }
 
-    /// How many collections one statement reads (SQLite allows 500 terms in a compound select).
+    /// How many collections one statement reads at most (SQLite allows 500 terms in a compound select).
     static let collectionsPerStatement = 200
+
+    /// The most values one statement binds (SQLite allows 32,766, PostgreSQL 65,535): a search with
+    /// long lists over many collections is read in several statements, in one snapshot.
+    static let parametersPerStatement = 30_000
+
+    /// The statements that read `branches`: at most ``collectionsPerStatement`` collections and
+    /// ``parametersPerStatement`` bound values each (one statement, unless the lists are long and
+    /// the collections many), each with its values. `placeholder` writes the n-th placeholder.
+    static func statements(
+        _ search: ObjectSearch, _ branches: [(ObjectSearch.Collection, ObjectQuery)], sqlite: Bool,
+        placeholder: (Int) -> String
+    ) -> [(sql: String, values: [SQLValue])] {
+        var result: [(String, [SQLValue])] = []
+        var start = 0
+        var size = collectionsPerStatement
+        while start < branches.count {
+            let chunk = branches[start..<min(start + size, branches.count)]
+            var values: [SQLValue] = []
+            let sql = statement(search, chunk, sqlite: sqlite) { value in
+                values.append(value)
+                return placeholder(values.count)
+            }
+            if values.count > parametersPerStatement && chunk.count > 1 {
+                size = max(1, chunk.count / 2)
+                continue
+            }
+            result.append((sql, values))
+            start = chunk.endIndex
+        }
+        return result
+    }
 
     /// The branches of `search`: each collection with its query; empty when a filter selects nothing.
     static func branches(_ search: ObjectSearch) -> [(ObjectSearch.Collection, ObjectQuery)] {

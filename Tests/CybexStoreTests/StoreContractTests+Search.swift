@@ -190,6 +190,24 @@ extension StoreContractTests {
                 search.addedAfter = page.resumeAfter
             }
             #expect(found == expected)
+
+            // Long lists over every collection: more values than one statement binds, read in
+            // several statements and merged, exactly.
+            let ids = Array(expected.shuffled().prefix(60)) + (0..<40).map { _ in Fixture.id("ipv4-addr") }
+            // (The fixture's SCOs are stored with the type up to the first hyphen.)
+            let types = ["ipv4-addr", "ipv4"] + (0..<98).map { "x-type-\($0)" }
+            var long = ObjectSearch(collections: collections, ids: ids, types: types, limit: 25)
+            let statements = SearchSQL.statements(
+                long, SearchSQL.branches(long), sqlite: backend == .sqlite, placeholder: { "$\($0)" })
+            #expect(statements.count > 1 && statements.allSatisfy { $0.values.count <= SearchSQL.parametersPerStatement })
+            var foundByID: [String] = []
+            while true {
+                let page = try await store.search(long)
+                foundByID += page.hits.map(\.record.id)
+                guard page.more else { break }
+                long.addedAfter = page.resumeAfter
+            }
+            #expect(foundByID == expected.filter { ids.contains($0) })
         }
     }
 }

@@ -3,27 +3,32 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
-    /// Reads every collection in one statement (one snapshot).
+    /// Reads the collections in statements of at most ``SearchSQL/parametersPerStatement`` values
+    /// (one, unless the lists are long and the collections many), in one REPEATABLE READ
+    /// transaction: one snapshot.
     public func search(_ search: ObjectSearch) async throws -> SearchPage {
         let branches = SearchSQL.branches(search)
         guard !branches.isEmpty else { return SearchPage(hits: [], more: false) }
-        var binds = PostgresBindings()
-        let sql = SearchSQL.statement(search, branches, sqlite: false) { value in
-            binds.append(value)
-            return "$\(binds.count)"
+        let logger = logger
+        return try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            var hits: [SearchHit] = []
+            for (sql, values) in SearchSQL.statements(search, branches, sqlite: false, placeholder: { "$\($0)" }) {
+                var binds = PostgresBindings()
+                for value in values { binds.append(value) }
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                    let cells = row.makeRandomAccess()
+                    var record = StoredObjectVersion(
+                        id: try cells[2].decode(String.self), dateAdded: try cells[1].decode(Int64.self),
+                        version: try cells[3].decode(Int64.self), specVersion: try cells[4].decode(String.self), json: [])
+                    record.level = SearchSQL.level(rank: try cells[5].decode(Int?.self))
+                    record.viewerOwns = try cells[6].decode(Int.self) == 1
+                    record.granularMarked = try cells[7].decode(Int.self) == 1
+                    if search.withContent { record.json = Array(try cells[8].decode(ByteBuffer.self).readableBytesView) }
+                    hits.append(SearchHit(collectionID: try cells[0].decode(String.self), record: record))
+                }
+            }
+            return SearchSQL.page(hits, limit: search.limit)
         }
-        var hits: [SearchHit] = []
-        for row in try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)) {
-            let cells = row.makeRandomAccess()
-            var record = StoredObjectVersion(
-                id: try cells[2].decode(String.self), dateAdded: try cells[1].decode(Int64.self),
-                version: try cells[3].decode(Int64.self), specVersion: try cells[4].decode(String.self), json: [])
-            record.level = SearchSQL.level(rank: try cells[5].decode(Int?.self))
-            record.viewerOwns = try cells[6].decode(Int.self) == 1
-            record.granularMarked = try cells[7].decode(Int.self) == 1
-            if search.withContent { record.json = Array(try cells[8].decode(ByteBuffer.self).readableBytesView) }
-            hits.append(SearchHit(collectionID: try cells[0].decode(String.self), record: record))
-        }
-        return SearchSQL.page(hits, limit: search.limit)
     }
 }

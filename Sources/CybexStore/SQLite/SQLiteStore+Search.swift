@@ -3,24 +3,18 @@ import GRDB
 import GRDBSQLite
 
 extension SQLiteStore {
-    /// Reads the collections in statements of at most ``SearchSQL/collectionsPerStatement`` branches,
-    /// all in one read transaction (one snapshot), and merges their pages.
+    /// Reads the collections in statements of at most ``SearchSQL/collectionsPerStatement`` branches
+    /// and ``SearchSQL/parametersPerStatement`` values, all in one read transaction (one snapshot),
+    /// and merges their pages.
     public func search(_ search: ObjectSearch) async throws -> SearchPage {
         let branches = SearchSQL.branches(search)
         guard !branches.isEmpty else { return SearchPage(hits: [], more: false) }
+        let statements = SearchSQL.statements(search, branches, sqlite: true) { _ in "?" }
         return try await read { db in
             var hits: [SearchHit] = []
-            var start = 0
-            while start < branches.count {
-                let chunk = branches[start..<min(start + SearchSQL.collectionsPerStatement, branches.count)]
-                start = chunk.endIndex
-                var arguments: StatementArguments = []
-                let sql = SearchSQL.statement(search, chunk, sqlite: true) { value in
-                    arguments += [value.databaseValue]
-                    return "?"
-                }
+            for (sql, values) in statements {
                 let statement = try db.makeStatement(sql: sql)
-                let cursor = try Row.fetchCursor(statement, arguments: arguments)
+                let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(values.map(\.databaseValue)))
                 let row = statement.sqliteStatement
                 while try cursor.next() != nil {
                     var record = StoredObjectVersion(
