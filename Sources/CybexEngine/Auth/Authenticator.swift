@@ -8,15 +8,21 @@ import Synchronization
 /// password, a disabled account's right password and a username or password holding a control
 /// character; ``reason`` and ``account`` keep the truth for the audit log, never for the client.
 public struct AuthenticationError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case missing
-        case malformed
-        case invalid
-        case expired
-        case revoked
-        case disabled
+    /// Why a credential was refused, by name: an extensible set.
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let missing = Code(rawValue: "missing")
+        public static let malformed = Code(rawValue: "malformed")
+        public static let invalid = Code(rawValue: "invalid")
+        public static let expired = Code(rawValue: "expired")
+        public static let revoked = Code(rawValue: "revoked")
+        public static let disabled = Code(rawValue: "disabled")
         /// Too many failures from this account or address: refused without checking the credential.
-        case throttled
+        public static let throttled = Code(rawValue: "throttled")
+
+        public var description: String { rawValue }
     }
 
     public var code: Code
@@ -30,14 +36,26 @@ public struct AuthenticationError: Error, Sendable, Equatable, CustomStringConve
     /// `account disabled`…); for the audit log only.
     public var reason: String?
 
+    /// The source file (`#fileID`) and line that raised the error (not compared).
+    public var file: String
+    public var line: Int
+
     public init(
-        _ code: Code, _ message: String, retryAfterSeconds: Int64? = nil, account: String? = nil, reason: String? = nil
+        _ code: Code, _ message: String, retryAfterSeconds: Int64? = nil, account: String? = nil, reason: String? = nil,
+        file: String = #fileID, line: Int = #line
     ) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
         self.account = account
         self.reason = reason
+        self.file = file
+        self.line = line
+    }
+
+    public static func == (a: AuthenticationError, b: AuthenticationError) -> Bool {
+        a.code == b.code && a.message == b.message && a.retryAfterSeconds == b.retryAfterSeconds && a.account == b.account
+            && a.reason == b.reason
     }
 
     /// The one answer to every refused username and password that is not malformed or throttled.

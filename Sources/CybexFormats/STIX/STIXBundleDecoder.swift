@@ -2,20 +2,31 @@ public import CybexCore
 
 /// Why a whole document was refused (as opposed to one object inside it).
 public struct STIXDocumentError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case invalidJSON = "invalid-json"
-        case notABundle = "not-a-bundle"
-        case notAnEnvelope = "not-an-envelope"
-        case notAnObject = "not-an-object"
-        case tooManyObjects = "too-many-objects"
+    /// What is wrong with the document, by name: an extensible set (the codecs to come add theirs).
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let invalidJSON = Code(rawValue: "invalid-json")
+        public static let notABundle = Code(rawValue: "not-a-bundle")
+        public static let notAnEnvelope = Code(rawValue: "not-an-envelope")
+        public static let notAnObject = Code(rawValue: "not-an-object")
+        public static let tooManyObjects = Code(rawValue: "too-many-objects")
+
+        public var description: String { rawValue }
     }
 
     public var code: Code
     public var message: String
+    /// The source file (`#fileID`) and line that raised the error.
+    public var file: String
+    public var line: Int
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
         self.code = code
         self.message = message
+        self.file = file
+        self.line = line
     }
 
     public var description: String { message }

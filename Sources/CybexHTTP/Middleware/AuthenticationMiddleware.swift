@@ -132,6 +132,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
             return challenge(error.message, title: "Revoked API token", code: "revoked-token")
         case .disabled:
             return challenge(error.message, title: "Account disabled", code: "account-disabled")
+        default:
+            // A reason this version does not name: refused, without saying more.
+            return challenge(error.message)
         }
     }
 
