@@ -1,7 +1,10 @@
 import CybexEngine
+import CybexHTTP
 import CybexStore
 import Foundation
+import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 extension StoreOptions {
@@ -61,6 +64,38 @@ extension StoreOptions {
         } catch {
             try? await store.close()
             throw error
+        }
+    }
+}
+
+/// What `cybex serve` runs over the opened store: the services of its ServiceGroup in start order
+/// (PostgreSQL's pool when there is one, the read-audit writer, the job runner, the HTTP server),
+/// and the read-audit writer, to flush at the end.
+struct ServingNode {
+    var services: [any Service]
+    var readAudit: ReadAuditLog
+}
+
+extension StoreOptions {
+    /// Opens the store for `cybex serve` and builds its services over it: the server on
+    /// `configuration`, and the job runner with the jobs `jobs` makes from the Engine.
+    func withServingNode<T>(
+        logger: Logger, configuration: ServerConfiguration, metrics: PrometheusCollectorRegistry,
+        jobs: (Engine) -> [ScheduledJob], lease: Duration, tick: Duration, _ body: (ServingNode) async throws -> T
+    ) async throws -> T {
+        try await withServingStore(logger: logger) { store, storeService in
+            // Reads of TLP:AMBER and above are audited behind the response; flushed before exit.
+            let readAudit = ReadAuditLog(store: store)
+            let app: any ApplicationProtocol
+            do {
+                app = try CybexServer.application(
+                    configuration: configuration, store: store, logger: logger, metrics: metrics, readAudit: readAudit)
+            } catch {
+                throw CommandFailure(message: "cannot set up TLS: \(error)")
+            }
+            let runner = JobRunner(store: store, jobs: jobs(Engine(store: store)), lease: lease, tick: tick, logger: logger)
+            return try await body(
+                ServingNode(services: (storeService.map { [$0] } ?? []) + [readAudit, runner, app], readAudit: readAudit))
         }
     }
 }

@@ -42,7 +42,6 @@ struct LayerTests {
     static let compositionRoots: Set<String> = [
         "Sources/CybexHTTP/Server/CybexServer.swift",
         "Sources/cybex/StoreOptions+Open.swift",
-        "Sources/cybex/Commands/ServeCommand.swift",
     ]
 
     @Test(arguments: ["CybexHTTP", "cybex"])

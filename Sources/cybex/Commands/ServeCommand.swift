@@ -1,7 +1,6 @@
 import ArgumentParser
 import CybexEngine
 import CybexHTTP
-import CybexStore
 import Foundation
 import Hummingbird
 import Logging
@@ -126,8 +125,8 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
         // Migrated and bootstrapped on a store of its own, before any service starts.
-        try await store.withStore(logger: logger) { store in
-            if let password = try await Administration(store: store, actor: "serve").bootstrapIfEmpty() {
+        try await store.withEngine(logger: logger) { engine in
+            if let password = try await engine.administration(actor: "serve").bootstrapIfEmpty() {
                 FileHandle.standardOutput.write(Data("admin password: \(password)\n".utf8))
                 logger.notice("created the first user 'admin' in organisation 'admin'; its password was printed once")
             }
@@ -135,47 +134,39 @@ struct ServeCommand: AsyncParsableCommand {
         // Everything long-running is a Service of one ServiceGroup; on SIGTERM or SIGINT they stop in
         // the reverse order: the HTTP server (in-flight requests finish), the job runner (a running
         // job finishes), the read-audit writer (writes what is queued), the PostgreSQL pool.
-        try await store.withServingStore(logger: logger) { store, storeService in
-            let configuration = ServerConfiguration(
-                host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, maxContentLength: maxContentLength,
-                publicURL: publicURL,
-                loginThrottle: LoginThrottlePolicy(
-                    accountThreshold: loginFailuresPerAccount, addressThreshold: loginFailuresPerAddress),
-                trustedProxies: trustedProxies, anonymousReads: anonymousPublic,
-                bodyBudget: BodyBudgetPolicy(
-                    totalBytes: bodyMemoryMib << 20, perUserBytes: bodyMemoryPerUserMib << 20, wait: .seconds(bodyWaitSeconds),
-                    trimsAllocator: mallocTrim),
-                connectionLimits: ConnectionLimits(
-                    headerTimeout: .seconds(headerTimeoutSeconds), idleTimeout: .seconds(idleTimeoutSeconds),
-                    maxConnections: maxConnections))
-            // Reads of TLP:AMBER and above are audited behind the response; flushed before exit.
-            let readAudit = ReadAuditLog(store: store)
-            let app: any ApplicationProtocol
-            do {
-                app = try CybexServer.application(
-                    configuration: configuration, store: store, logger: logger, metrics: registry, readAudit: readAudit)
-            } catch {
-                throw CommandFailure(message: "cannot set up TLS: \(error)")
-            }
-            var jobs: [ScheduledJob] = []
-            if let period = retentionPeriod {
-                jobs.append(
-                    .retention(
-                        DataLifecycle(store: store, actor: "retention"), every: period, delay: .seconds(jobDelaySeconds),
-                        logger: logger))
-            }
-            let runner = JobRunner(
-                store: store, jobs: jobs, lease: .seconds(jobLeaseSeconds),
-                tick: min(.seconds(1), (retentionPeriod ?? .seconds(4)) / 4), logger: logger)
+        let configuration = ServerConfiguration(
+            host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, maxContentLength: maxContentLength,
+            publicURL: publicURL,
+            loginThrottle: LoginThrottlePolicy(
+                accountThreshold: loginFailuresPerAccount, addressThreshold: loginFailuresPerAddress),
+            trustedProxies: trustedProxies, anonymousReads: anonymousPublic,
+            bodyBudget: BodyBudgetPolicy(
+                totalBytes: bodyMemoryMib << 20, perUserBytes: bodyMemoryPerUserMib << 20, wait: .seconds(bodyWaitSeconds),
+                trimsAllocator: mallocTrim),
+            connectionLimits: ConnectionLimits(
+                headerTimeout: .seconds(headerTimeoutSeconds), idleTimeout: .seconds(idleTimeoutSeconds),
+                maxConnections: maxConnections))
+        let retentionPeriod = retentionPeriod
+        let jobDelay = Duration.seconds(jobDelaySeconds)
+        try await store.withServingNode(
+            logger: logger, configuration: configuration, metrics: registry,
+            jobs: { engine in
+                retentionPeriod.map {
+                    [.retention(engine.lifecycle(actor: "retention"), every: $0, delay: jobDelay, logger: logger)]
+                }
+                    ?? []
+            },
+            lease: .seconds(jobLeaseSeconds), tick: min(.seconds(1), (retentionPeriod ?? .seconds(4)) / 4)
+        ) { node in
             logger.info(
                 "serving TAXII 2.1",
                 metadata: ["address": "\(host):\(port)", "tls": "\(configuration.tlsCertificatePath != nil)"])
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
-                    services: (storeService.map { [$0] } ?? []) + [readAudit, runner, app],
+                    services: node.services,
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
-            await readAudit.flush()
+            await node.readAudit.flush()
             logger.info("stopped")
         }
     }
