@@ -49,7 +49,7 @@ extension CollectionService {
             .filter(\.canRead)
         let searched = try Self.selected(views.map { ($0.collection.id, $0.scope) }, by: request)
         let page = try await search(request, in: searched)
-        try await auditSearch(page, actor: principal.user.username, request: request, in: searched)
+        try await auditSearch(page, actor: principal.user.username, request: request)
         return page
     }
 
@@ -81,7 +81,7 @@ extension CollectionService {
         }
         let searched = try Self.selected(everything, by: request)
         let page = try await search(request, in: searched)
-        try await auditSearch(page, actor: actor, request: request, in: searched)
+        try await auditSearch(page, actor: actor, request: request)
         return page
     }
 
@@ -122,7 +122,7 @@ extension CollectionService {
     }
 
     /// Records a search that returned content at TLP:AMBER or above, as a read of one collection is.
-    func auditSearch(_ page: SearchPage, actor: String, request: SearchRequest, in searched: [String: ReadScope?]) async throws {
+    func auditSearch(_ page: SearchPage, actor: String, request: SearchRequest) async throws {
         var count = 0
         var named: [String] = []
         for index in page.hits.indices {
