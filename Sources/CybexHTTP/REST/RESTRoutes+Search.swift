@@ -72,13 +72,7 @@ extension RESTResources {
         out.append(contentsOf: #"{"results":["#.utf8)
         for (i, hit) in page.hits.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #"{"collection":"#.utf8)
-            JSONWriter.writeString(hit.collectionID, into: &out)
-            out.append(contentsOf: #","date_added":"#.utf8)
-            JSONWriter.writeString(STIXTimestamp.format(microseconds: hit.record.dateAdded), into: &out)
-            out.append(contentsOf: #","object":"#.utf8)
-            out.append(contentsOf: hit.record.json)
-            out.append(UInt8(ascii: "}"))
+            hit.writeJSON(into: &out)
         }
         out.append(contentsOf: #"],"more":"#.utf8)
         out.append(contentsOf: (page.more ? "true" : "false").utf8)

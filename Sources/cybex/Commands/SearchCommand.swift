@@ -82,13 +82,8 @@ struct SearchCommand: AsyncParsableCommand {
     }
 
     static func writeJSON(_ hit: SearchHit, into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"collection":"#.utf8)
-        JSONWriter.writeString(hit.collectionID, into: &out)
-        out.append(contentsOf: #","date_added":"#.utf8)
-        JSONWriter.writeString(STIXTimestamp.format(microseconds: hit.record.dateAdded), into: &out)
-        out.append(contentsOf: #","object":"#.utf8)
-        out.append(contentsOf: hit.record.json)
-        out.append(contentsOf: "}\n".utf8)
+        hit.writeJSON(into: &out)
+        out.append(UInt8(ascii: "\n"))
     }
 
     static func writeLine(_ hit: SearchHit, into out: inout [UInt8]) {
