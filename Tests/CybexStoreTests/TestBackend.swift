@@ -140,11 +140,26 @@ enum PostgresTestServer {
             try await admin.execute(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0")
             do {
                 let result = try await body(TestDatabase(backend: .postgres, location: databaseURL(url, name: name)))
-                try await admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                await drop(name, admin: admin)
                 return result
             } catch {
-                try? await admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                await drop(name, admin: admin)
                 throw error
+            }
+        }
+    }
+
+    /// Drops a test's database (cleanup, never a test's outcome). `WITH (FORCE)` ends the test's
+    /// own connections, but the test role may not end an autovacuum worker that has just started
+    /// on the database (42501, "must be a member of the role whose process is being terminated"):
+    /// the drop is tried again while it finishes, for up to 10 s, then left to the server.
+    static func drop(_ name: some StringProtocol, admin: PostgresStore) async {
+        for _ in 0..<100 {
+            do {
+                try await admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                return
+            } catch {
+                try? await Task.sleep(for: .milliseconds(100))
             }
         }
     }
