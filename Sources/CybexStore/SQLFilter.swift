@@ -1,15 +1,18 @@
 import CybexCore
 import Foundation
 
-/// Builds the SQL conditions of an ``ObjectQuery`` over `collection_objects AS m`, shared by both
-/// backends: only the placeholder syntax differs (`?` for SQLite, `$n` for PostgreSQL).
+/// Builds the SQL conditions of an ``ObjectQuery`` over `collection_objects AS m` joined to its
+/// object rows, `objects AS o` (`o.pk = m.object_pk`), shared by both backends: only the
+/// placeholder syntax differs (`?` for SQLite, `$n` for PostgreSQL).
+///
+/// A membership row holds its collection's number, its date added, its object row, the type and
+/// the TAXII version; the id, version, spec version and owner (an organisation's number) are the
+/// object row's. Text ids of organisations and collections are bound as they are and turned into
+/// numbers in SQL (``organisation(_:)``, ``collection(_:)``).
 enum SQLFilter {
     /// The conditions, each starting with ` AND `; values are handed to `bind` in placeholder
-    /// order. `objects` names the caller's join of `objects` on `m.object_pk`, if it has one; the
-    /// query's ``ObjectQuery/scope`` is applied to it (or through a subquery without one).
-    static func build(
-        _ query: ObjectQuery, objects: String? = nil, placeholder: (Int) -> String, bind: (SQLValue) -> Void
-    ) -> String {
+    /// order. The query's ``ObjectQuery/scope`` is applied to `o`.
+    static func build(_ query: ObjectQuery, placeholder: (Int) -> String, bind: (SQLValue) -> Void) -> String {
         var sql = ""
         var count = 0
         func next(_ value: SQLValue) -> String {
@@ -21,29 +24,31 @@ enum SQLFilter {
             values.map { next(.text($0)) }.joined(separator: ", ")
         }
         let scope = query.scope.flatMap { $0.allowsEverything ? nil : $0 }
-        if let ids = query.ids { sql += " AND m.id IN (\(list(ids)))" }
+        if let ids = query.ids { sql += " AND o.id IN (\(list(ids)))" }
         if let types = query.types { sql += " AND m.type IN (\(list(types)))" }
-        if let specs = query.specVersions { sql += " AND m.spec_version IN (\(list(specs)))" }
+        if let specs = query.specVersions { sql += " AND o.spec_version IN (\(list(specs)))" }
         let v = query.versions
         if !v.all {
             var alternatives: [String] = []
+            // The same lineage's versions in the same collection, found from the object rows'
+            // index by (id, owner, version), then each one's membership by object row.
+            let member = "EXISTS (SELECT 1 FROM collection_objects x WHERE x.object_pk = xo.pk AND x.collection = m.collection)"
             for (wanted, aggregate, beyond) in [(v.last, "MAX", ">"), (v.first, "MIN", "<")] where wanted {
                 if let scope {
                     // The newest (oldest) version the reader may see: no visible version lies beyond it, so an
                     // invisible newer version never hides an older one. The index range beyond is empty
-                    // for an object of one version, which then costs no lookup of `objects` at all.
+                    // for an object of one version, which then costs one index probe.
                     let visible = condition(scope, objects: "xo", next: next)
                     alternatives.append(
                         """
-                        NOT EXISTS (SELECT 1 FROM collection_objects x JOIN objects xo ON xo.pk = x.object_pk \
-                        WHERE x.id = m.id AND x.collection_id = m.collection_id AND x.owner_org = m.owner_org \
-                        AND x.version \(beyond) m.version AND \(visible))
+                        NOT EXISTS (SELECT 1 FROM objects xo WHERE xo.id = o.id AND xo.owner = o.owner \
+                        AND xo.version \(beyond) o.version AND \(visible) AND \(member))
                         """)
                 } else {
                     alternatives.append(
                         """
-                        m.version = (SELECT \(aggregate)(x.version) FROM collection_objects x \
-                        WHERE x.collection_id = m.collection_id AND x.id = m.id AND x.owner_org = m.owner_org)
+                        o.version = (SELECT \(aggregate)(xo.version) FROM objects xo \
+                        WHERE xo.id = o.id AND xo.owner = o.owner AND \(member))
                         """)
                 }
             }
@@ -53,29 +58,41 @@ enum SQLFilter {
             }
             sql += alternatives.isEmpty ? " AND 0 = 1" : " AND (" + alternatives.joined(separator: " OR ") + ")"
         }
-        if let scope {
-            if let objects {
-                sql += " AND " + condition(scope, objects: objects, next: next)
-            } else {
-                let visible = condition(scope, objects: "vo", next: next)
-                sql += " AND EXISTS (SELECT 1 FROM objects vo WHERE vo.pk = m.object_pk AND \(visible))"
-            }
-        }
+        if let scope { sql += " AND " + condition(scope, objects: "o", next: next) }
         return sql
+    }
+
+    /// Whether ``build(_:placeholder:bind:)`` reads the object rows for `query`: when it does not,
+    /// a statement may count or list memberships without joining them.
+    static func readsObjects(_ query: ObjectQuery) -> Bool {
+        query.ids != nil || query.specVersions != nil || !query.versions.all
+            || query.scope.map { !$0.allowsEverything } ?? false
+    }
+
+    /// The number of the organisation whose id is bound at `placeholder`; 0, which no organisation
+    /// has, for one that never wrote an object (never NULL: `owner NOT IN (…)` with a NULL in the list
+    /// would be NULL for every row).
+    static func organisation(_ placeholder: String) -> String {
+        "COALESCE((SELECT num FROM organisation_numbers WHERE id = \(placeholder)), 0)"
+    }
+
+    /// The number of the collection whose id is bound at `placeholder`.
+    static func collection(_ placeholder: String) -> String {
+        "(SELECT num FROM collection_numbers WHERE id = \(placeholder))"
     }
 
     /// The condition that limits a removal to one organisation's lineage, if it has an owner.
     static func owned(by owner: String?, next: (SQLValue) -> String) -> String {
-        owner.map { " AND m.owner_org = \(next(.text($0)))" } ?? ""
+        owner.map { " AND o.owner = \(organisation(next(.text($0))))" } ?? ""
     }
 
     /// The SQL form of ``ReadScope/allows(marking:owner:recipients:)`` over the `objects` row
-    /// aliased `o` (its `tlp`, `owner_org` and `pk` columns).
+    /// aliased `o` (its `tlp`, `owner` and `pk` columns).
     static func condition(_ scope: ReadScope, objects o: String, next: (SQLValue) -> String) -> String {
         // The level test first: it decides most rows, so SQLite's OR rarely evaluates the rest.
         var alternatives: [String] = []
         if let levels = levelCondition(scope.levels, scope, o, next) { alternatives.append(levels) }
-        if let viewer = scope.viewer { alternatives.append("\(o).owner_org = \(next(.text(viewer)))") }
+        if let viewer = scope.viewer { alternatives.append("\(o).owner = \(organisation(next(.text(viewer))))") }
         if let viewer = scope.viewer, let levels = levelCondition(scope.recipientLevels, scope, o, next) {
             alternatives.append(
                 """
@@ -100,11 +117,11 @@ enum SQLFilter {
             fallback = literal(SharingPolicy.defaultLevel)
         } else {
             let cases = scope.ownerDefaults.sorted { $0.key < $1.key }.map {
-                "WHEN \(next(.text($0.key))) THEN \(literal($0.value))"
+                "WHEN \(organisation(next(.text($0.key)))) THEN \(literal($0.value))"
             }
-            fallback = "CASE \(o).owner_org \(cases.joined(separator: " ")) ELSE \(literal(SharingPolicy.defaultLevel)) END"
+            fallback = "CASE \(o).owner \(cases.joined(separator: " ")) ELSE \(literal(SharingPolicy.defaultLevel)) END"
         }
-        let owns = scope.viewer.map { "CASE WHEN \(o).owner_org = \(next(.text($0))) THEN 1 ELSE 0 END" } ?? "0"
+        let owns = scope.viewer.map { "CASE WHEN \(o).owner = \(organisation(next(.text($0)))) THEN 1 ELSE 0 END" } ?? "0"
         // The level as its position in `TLPLevel.allCases` (an integer column: no text per row).
         let ranks = TLPLevel.allCases.enumerated().map { "WHEN \(literal($0.element)) THEN \($0.offset)" }
         return ", CASE COALESCE(\(o).tlp, \(fallback)) \(ranks.joined(separator: " ")) END, \(owns), \(o).granular_marked"
@@ -133,13 +150,13 @@ enum SQLFilter {
             unmarked =
                 excluded.isEmpty
                 ? "\(o).tlp IS NULL"
-                : "(\(o).tlp IS NULL AND \(o).owner_org NOT IN (\(excluded.map { next(.text($0)) }.joined(separator: ", "))))"
+                : "(\(o).tlp IS NULL AND \(o).owner NOT IN (\(excluded.map { organisation(next(.text($0))) }.joined(separator: ", "))))"
         } else {
             let included = scope.ownerDefaults.filter { levels.contains($0.value) }.keys.sorted()
             unmarked =
                 included.isEmpty
                 ? nil
-                : "(\(o).tlp IS NULL AND \(o).owner_org IN (\(included.map { next(.text($0)) }.joined(separator: ", "))))"
+                : "(\(o).tlp IS NULL AND \(o).owner IN (\(included.map { organisation(next(.text($0))) }.joined(separator: ", "))))"
         }
         guard let unmarked else { return marked }
         return "(\(marked) OR \(unmarked))"
@@ -152,7 +169,7 @@ extension SQLFilter {
     static func build(_ selection: RemovalSelection, placeholder: (Int) -> String, bind: (SQLValue) -> Void) -> String {
         var count = 0
         var sql = build(
-            ObjectQuery(types: selection.types, versions: .all, scope: selection.levels), objects: "o", placeholder: placeholder,
+            ObjectQuery(types: selection.types, versions: .all, scope: selection.levels), placeholder: placeholder,
             bind: { value in
                 count += 1
                 bind(value)

@@ -18,6 +18,9 @@ enum SearchSQL {
     ) -> String {
         var branches: [String] = []
         for (index, (collection, query)) in collections.enumerated() {
+            // Placeholders in the order of the text: the collection's id as the first column, then
+            // the label's values, then the conditions.
+            let shown = next(.text(collection.id))
             let label =
                 query.scope.map { scope in SQLFilter.labelColumns(scope, objects: "o", next: next) }
                 ?? ", CAST(NULL AS INTEGER), 0, 0"
@@ -25,32 +28,31 @@ enum SearchSQL {
             let collectionID = next(.text(collection.id))
             let after = next(.integer(search.addedAfter ?? Int64.min))
             var bound = ""
-            let filter = SQLFilter.build(query, objects: "o", placeholder: { _ in bound }, bind: { bound = next($0) })
+            let filter = SQLFilter.build(query, placeholder: { _ in bound }, bind: { bound = next($0) })
             var observed = ""
             if let observables = search.observables {
                 let pairs = observables.map {
                     "(ob.kind = \(next(.text($0.kind.rawValue))) AND ob.value = \(next(.text($0.value))))"
                 }
                 let carriers = "SELECT ob.object_pk FROM observables ob WHERE " + pairs.joined(separator: " OR ")
-                observed = " AND m.object_pk IN (\(carriers))"
-                if sqlite {
-                    // Found from the observables' index, then each carrier's memberships by id: left to
-                    // itself, SQLite walks the collection and tests every row against the set.
-                    let again = observables.map {
-                        "(ob.kind = \(next(.text($0.kind.rawValue))) AND ob.value = \(next(.text($0.value))))"
-                    }
-                    observed +=
-                        " AND m.id IN (SELECT ox.id FROM objects ox WHERE ox.pk IN "
-                        + "(SELECT ob.object_pk FROM observables ob WHERE \(again.joined(separator: " OR "))))"
-                }
+                observed = " AND o.pk IN (\(carriers))"
             }
-            let hint = sqlite && (query.ids != nil || search.observables != nil) ? " INDEXED BY collection_objects_by_id" : ""
+            // SQLite reads by id and by observable from the object rows (their index by id, or the
+            // observables' index), then each one's memberships: left to itself, it walks the
+            // collection and tests every row. PostgreSQL plans the join by itself.
+            let byObject = query.ids != nil || search.observables != nil
+            let from =
+                sqlite
+                ? (byObject
+                    ? "objects o CROSS JOIN collection_objects m ON m.object_pk = o.pk"
+                    : "collection_objects m CROSS JOIN objects o ON o.pk = m.object_pk")
+                : "collection_objects m JOIN objects o ON o.pk = m.object_pk"
             let limit = next(.integer(Int64(search.limit + 1)))
             branches.append(
                 """
-                SELECT * FROM (SELECT m.collection_id, m.date_added, m.id, m.taxii_version, m.spec_version\(label)\(content) \
-                FROM collection_objects m\(hint) JOIN objects o ON o.pk = m.object_pk \
-                WHERE m.collection_id = \(collectionID) AND m.date_added > \(after)\(filter)\(observed) \
+                SELECT * FROM (SELECT CAST(\(shown) AS TEXT), m.date_added, o.id, m.taxii_version, o.spec_version\(label)\(content) \
+                FROM \(from) \
+                WHERE m.collection = \(SQLFilter.collection(collectionID)) AND m.date_added > \(after)\(filter)\(observed) \
                 ORDER BY m.date_added LIMIT \(limit)) AS b\(index)
                 """)
         }

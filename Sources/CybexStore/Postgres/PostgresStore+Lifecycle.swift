@@ -46,16 +46,16 @@ extension PostgresStore {
             var binds = PostgresBindings()
             binds.append(collectionID)
             let filter = SQLFilter.build(selection, placeholder: { "$\($0 + 1)" }, bind: { binds.append($0) })
-            let verb = dryRun ? "SELECT m.id, m.version" : "DELETE"
+            let collection = SQLFilter.collection("$1")
             let sql =
                 dryRun
                 ? """
-                SELECT m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
-                WHERE m.collection_id = $1\(filter) ORDER BY m.date_added
+                SELECT o.id, o.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
+                WHERE m.collection = \(collection)\(filter) ORDER BY m.date_added
                 """
                 : """
-                \(verb) FROM collection_objects m USING objects o
-                WHERE o.pk = m.object_pk AND m.collection_id = $1\(filter) RETURNING m.id, m.version
+                DELETE FROM collection_objects m USING objects o
+                WHERE o.pk = m.object_pk AND m.collection = \(collection)\(filter) RETURNING o.id, o.version
                 """
             var removed: [RemovedVersion] = []
             for try await (id, version) in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
@@ -75,7 +75,7 @@ extension PostgresStore {
             let needle = identifier.lowercased()
             let escaped = SQLFilter.jsonEscaped(needle)
             let matches = """
-                m.id IN (
+                o.pk = m.object_pk AND c.num = m.collection AND o.id IN (
                     SELECT t.id FROM objects t WHERE t.pk IN (SELECT object_pk FROM observables WHERE lower(value) = $1)
                     UNION SELECT id FROM objects
                     WHERE position($1 IN lower(convert_from(json, 'UTF8'))) > 0
@@ -83,8 +83,11 @@ extension PostgresStore {
                 """
             let sql =
                 dryRun
-                ? "SELECT m.collection_id, m.id, m.version FROM collection_objects m WHERE \(matches) ORDER BY m.collection_id, m.date_added"
-                : "DELETE FROM collection_objects m WHERE \(matches) RETURNING m.collection_id, m.id, m.version"
+                ? """
+                SELECT c.id, o.id, o.version FROM collection_objects m, objects o, collection_numbers c WHERE \(matches)
+                ORDER BY c.id, m.date_added
+                """
+                : "DELETE FROM collection_objects m USING objects o, collection_numbers c WHERE \(matches) RETURNING c.id, o.id, o.version"
             var binds = PostgresBindings()
             binds.append(needle)
             binds.append(escaped)
@@ -106,7 +109,7 @@ extension PostgresStore {
         let list = ids.sorted()
         let orphans = """
             SELECT o.pk FROM objects o WHERE o.id = ANY($1)
-            AND NOT EXISTS (SELECT 1 FROM collection_objects m WHERE m.id = o.id AND m.object_pk = o.pk)
+            AND NOT EXISTS (SELECT 1 FROM collection_objects m WHERE m.object_pk = o.pk)
             """
         for statement in SQLFilter.objectTables.map({ "DELETE FROM \($0) WHERE object_pk IN (\(orphans))" })
             + ["DELETE FROM objects WHERE pk IN (\(orphans))"]

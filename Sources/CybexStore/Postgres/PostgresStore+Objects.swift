@@ -65,51 +65,48 @@ extension PostgresStore {
             let last =
                 try await connection.query("SELECT last FROM clock WHERE id = 1 FOR UPDATE", logger: logger)
                 .collect().first?.decode(Int64.self) ?? 0
+            let collection = try await Self.number(in: "collection_numbers", of: collectionID, on: connection, logger: logger)
+            let ownerNumber = try await Self.number(in: "organisation_numbers", of: owner, on: connection, logger: logger)
             var plan = ObjectBatchPlan(objects: objects, firstDateAdded: max(SystemWallClock.nowMicroseconds(), last + 1))
             if !objects.isEmpty {
-                let ids = Array(Set(objects.map(\.id)))
+                // Every stored version of the batch's ids, from one probe of the index by id each: the
+                // poster's own lineage, and the other organisations' versions in the collection that
+                // the poster may see, which matter only for versioned objects it holds no lineage of
+                // (see the SQLite store).
+                var binds = PostgresBindings()
+                binds.append(collection)
+                binds.append(ownerNumber)
+                binds.append(Array(Set(objects.map(\.id))))
+                let visible =
+                    scope.map { scope in
+                        SQLFilter.condition(scope, objects: "o") { value in
+                            binds.append(value)
+                            return "$\(binds.count)"
+                        }
+                    } ?? "TRUE"
                 let stored = try await connection.query(
-                    """
-                    SELECT o.pk, o.id, o.version, o.revoked, o.created_by_ref, o.created,
-                        EXISTS (SELECT 1 FROM collection_objects m
-                                WHERE m.collection_id = \(collectionID) AND m.id = o.id AND m.owner_org = o.owner_org
-                                AND m.version = o.version)
-                    FROM objects o WHERE o.id = ANY(\(ids)) AND o.owner_org = \(owner) ORDER BY o.id, o.version
-                    """, logger: logger)
-                for try await (pk, id, version, revoked, createdByRef, created, member) in stored.decode(
-                    (Int64, String, Int64, Bool, String?, Int64?, Bool).self)
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT o.pk, o.id, o.version, o.revoked, o.created_by_ref, o.created,
+                                EXISTS (SELECT 1 FROM collection_objects m WHERE m.object_pk = o.pk AND m.collection = $1),
+                                o.owner = $2, COALESCE(\(visible), FALSE)
+                            FROM objects o WHERE o.id = ANY($3) ORDER BY o.id, o.version
+                            """, binds: binds), logger: logger)
+                var foreign: [(id: String, version: Int64)] = []
+                for try await (pk, id, version, revoked, createdByRef, created, member, own, seen) in stored.decode(
+                    (Int64, String, Int64, Bool, String?, Int64?, Bool, Bool, Bool).self)
                 {
-                    plan.load(
-                        ExistingVersion(
-                            pk: pk, version: version, revoked: revoked, createdByRef: createdByRef, created: created),
-                        id: id, inCollection: member)
-                }
-                // The other organisations' versions in the collection that the poster may see, of the
-                // versioned objects it holds no lineage of (see the SQLite store).
-                let unowned = Array(Set(objects.lazy.filter { $0.versionKey != nil && !plan.holds($0.id) }.map(\.id)))
-                if !unowned.isEmpty {
-                    var binds = PostgresBindings()
-                    binds.append(collectionID)
-                    binds.append(unowned)
-                    binds.append(owner)
-                    let visible =
-                        scope.map { scope in
-                            " AND "
-                                + SQLFilter.condition(scope, objects: "o") { value in
-                                    binds.append(value)
-                                    return "$\(binds.count)"
-                                }
-                        } ?? ""
-                    let foreign = try await connection.query(
-                        PostgresQuery(
-                            unsafeSQL: """
-                                SELECT m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
-                                WHERE m.collection_id = $1 AND m.id = ANY($2) AND m.owner_org <> $3
-                                AND m.version <> \(unversionedKey)\(visible)
-                                """, binds: binds), logger: logger)
-                    for try await (id, version) in foreign.decode((String, Int64).self) {
-                        plan.loadForeign(id: id, version: version)
+                    if own {
+                        plan.load(
+                            ExistingVersion(
+                                pk: pk, version: version, revoked: revoked, createdByRef: createdByRef, created: created),
+                            id: id, inCollection: member)
+                    } else if member, seen, version != unversionedKey {
+                        foreign.append((id, version))
                     }
+                }
+                for version in foreign where !plan.holds(version.id) {
+                    plan.loadForeign(id: version.id, version: version.version)
                 }
             }
             plan.decide()
@@ -123,27 +120,19 @@ extension PostgresStore {
                     """,
                     logger: logger
                 ).decode(Int64.self).reduce(into: []) { $0.append($1) }
-                try await copyNewObjects(plan, pks: pks, owner: owner, on: connection)
+                try await copyNewObjects(plan, pks: pks, owner: ownerNumber, on: connection)
             }
             if !plan.members.isEmpty {
                 try await copy(
                     into: "collection_objects",
-                    [
-                        "collection_id", "date_added", "object_pk", "id", "type", "version", "taxii_version",
-                        "spec_version", "owner_org",
-                    ],
+                    ["collection", "date_added", "object_pk", "type", "taxii_version"],
                     plan.members, on: connection
                 ) { row, member in
-                    let object = objects[member.objectIndex]
-                    row.text(collectionID)
+                    row.integer(collection)
                     row.integer(member.dateAdded)
                     row.integer(member.pk < 0 ? pks[Int(-member.pk - 1)] : member.pk)
-                    row.text(object.id)
-                    row.text(object.type)
-                    row.integer(member.key)
+                    row.text(objects[member.objectIndex].type)
                     row.integer(member.key == unversionedKey ? member.dateAdded : member.key)
-                    row.text(object.specVersion)
-                    row.text(owner)
                 }
             }
             try await connection.query("UPDATE clock SET last = \(plan.nextDateAdded - 1) WHERE id = 1", logger: logger)
@@ -156,9 +145,25 @@ extension PostgresStore {
         }
     }
 
+    /// The number that object rows and memberships carry for an organisation or collection id
+    /// (`table`), given to the id when it is first written.
+    static func number(in table: String, of id: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        var binds = PostgresBindings()
+        binds.append(id)
+        let sql = """
+            WITH given AS (INSERT INTO \(table) (id) VALUES ($1) ON CONFLICT (id) DO NOTHING RETURNING num)
+            SELECT num FROM given UNION ALL SELECT num FROM \(table) WHERE id = $1
+            """
+        guard
+            let number = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                .collect().first?.decode(Int64.self)
+        else { throw StoreError(.backend, "no number for \(id) in \(table)") }
+        return number
+    }
+
     /// Copies the rows of the objects new to the store, with their observables and edges.
     private func copyNewObjects(
-        _ plan: ObjectBatchPlan, pks: [Int64], owner: String, on connection: PostgresConnection
+        _ plan: ObjectBatchPlan, pks: [Int64], owner: Int64, on connection: PostgresConnection
     ) async throws {
         let objects = plan.objects
         let fresh = Array(zip(plan.newObjects, pks))
@@ -166,7 +171,7 @@ extension PostgresStore {
             into: "objects",
             [
                 "pk", "id", "type", "spec_version", "version", "version_text", "created", "modified", "revoked",
-                "created_by_ref", "owner_org", "tlp", "valid_until", "json", "granular_marked",
+                "created_by_ref", "owner", "tlp", "valid_until", "json", "granular_marked",
             ],
             fresh, on: connection
         ) { row, entry in
@@ -181,7 +186,7 @@ extension PostgresStore {
             row.integer(object.modified)
             row.boolean(object.revoked)
             row.text(object.createdByRef)
-            row.text(owner)
+            row.integer(owner)
             row.text(object.tlp?.rawValue)
             row.integer(object.validUntil)
             row.bytes(object.json)
@@ -243,9 +248,7 @@ extension PostgresStore {
         var binds = PostgresBindings()
         binds.append(collectionID)
         binds.append(query.addedAfter ?? Int64.min)
-        let joined = query.withContent || query.scope != nil
-        let filter = SQLFilter.build(
-            query, objects: joined ? "o" : nil, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
+        let filter = SQLFilter.build(query, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
         let label = query.scope.map { scope in
             SQLFilter.labelColumns(scope, objects: "o") { value in
                 binds.append(value)
@@ -253,14 +256,13 @@ extension PostgresStore {
             }
         }
         let columns =
-            "m.date_added, m.id, m.taxii_version, m.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
+            "m.date_added, o.id, m.taxii_version, o.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
         // LIMIT of a negative number is no limit in SQLite, LIMIT NULL in PostgreSQL.
         let limit = query.limit + 1
         binds.append(limit < 0 ? nil : limit)
-        let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
         let sql = """
-            SELECT \(columns) FROM collection_objects m \(join)
-            WHERE m.collection_id = $1 AND m.date_added > $2\(filter)
+            SELECT \(columns) FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
+            WHERE m.collection = \(SQLFilter.collection("$1")) AND m.date_added > $2\(filter)
             ORDER BY m.date_added LIMIT $\(binds.count)
             """
         var records: [StoredObjectVersion] = []
@@ -308,7 +310,8 @@ extension PostgresStore {
             let removed = try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
-                        DELETE FROM collection_objects AS m WHERE m.collection_id = $1 AND m.id = $2\(filter)\(owned)
+                        DELETE FROM collection_objects AS m USING objects o
+                        WHERE o.pk = m.object_pk AND m.collection = \(SQLFilter.collection("$1")) AND o.id = $2\(filter)\(owned)
                         RETURNING 1
                         """,
                     binds: binds),
@@ -318,8 +321,8 @@ extension PostgresStore {
                 var byID = PostgresBindings()
                 byID.append(id)
                 let orphans = """
-                    SELECT pk FROM objects
-                    WHERE id = $1 AND pk NOT IN (SELECT object_pk FROM collection_objects WHERE id = $1)
+                    SELECT o.pk FROM objects o
+                    WHERE o.id = $1 AND NOT EXISTS (SELECT 1 FROM collection_objects m WHERE m.object_pk = o.pk)
                     """
                 for statement in [
                     "DELETE FROM object_recipients WHERE object_pk IN (\(orphans))",
@@ -338,9 +341,10 @@ extension PostgresStore {
     public func objectCount(in collectionID: String, scope: ReadScope?) async throws -> Int {
         var binds = PostgresBindings()
         binds.append(collectionID)
-        let filter = SQLFilter.build(
-            ObjectQuery(versions: .all, scope: scope), placeholder: { "$\($0 + 1)" }, bind: { binds.append($0) })
-        let sql = "SELECT COUNT(*) FROM collection_objects m WHERE m.collection_id = $1\(filter)"
+        let query = ObjectQuery(versions: .all, scope: scope)
+        let filter = SQLFilter.build(query, placeholder: { "$\($0 + 1)" }, bind: { binds.append($0) })
+        let join = SQLFilter.readsObjects(query) ? " JOIN objects o ON o.pk = m.object_pk" : ""
+        let sql = "SELECT COUNT(*) FROM collection_objects m\(join) WHERE m.collection = \(SQLFilter.collection("$1"))\(filter)"
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).first?.decode(Int.self) ?? 0
     }
 
@@ -360,8 +364,8 @@ extension PostgresStore {
                 return "$\(binds.count)"
             }
             visible = """
-                 AND (o.owner_org = $2 OR (EXISTS (SELECT 1 FROM collection_objects m
-                    WHERE m.collection_id = $3 AND m.id = o.id AND m.object_pk = o.pk) AND \(scoped)))
+                 AND (o.owner = \(SQLFilter.organisation("$2")) OR (EXISTS (SELECT 1 FROM collection_objects m
+                    WHERE m.object_pk = o.pk AND m.collection = \(SQLFilter.collection("$3"))) AND \(scoped)))
                 """
         }
         let found = try await rows(

@@ -318,5 +318,70 @@ enum SQLiteSchema {
                 """,
             ]
         ),
+        (
+            // A compact store (issue 14): object rows and memberships carry small integer numbers
+            // for their owner and collection (`organisation_numbers`, `collection_numbers`, filled as
+            // ids are first written, never reused) instead of repeating text ids. A membership is
+            // only (collection, date added, object row, type, TAXII version): the id, version, spec
+            // version and owner are the object row's, found by its primary key, and the index by id
+            // is the object rows' own (id, owner, version). Before, every membership repeated the id,
+            // owner and collection as text in the table and in two of its indexes: the store was
+            // 3.5-4x the JSON it held.
+            12,
+            [
+                "CREATE TABLE organisation_numbers (num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)",
+                "CREATE TABLE collection_numbers (num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)",
+                "INSERT INTO organisation_numbers (id) SELECT DISTINCT owner_org FROM objects ORDER BY owner_org",
+                "INSERT INTO collection_numbers (id) SELECT DISTINCT collection_id FROM collection_objects ORDER BY collection_id",
+                """
+                CREATE TABLE objects_compact (
+                    pk INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    spec_version TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    version_text TEXT,
+                    created INTEGER,
+                    modified INTEGER,
+                    revoked INTEGER NOT NULL,
+                    created_by_ref TEXT,
+                    owner INTEGER NOT NULL,
+                    tlp TEXT,
+                    valid_until INTEGER,
+                    json BLOB NOT NULL,
+                    granular_marked INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (id, owner, version))
+                """,
+                """
+                INSERT INTO objects_compact (pk, id, type, spec_version, version, version_text, created, modified,
+                    revoked, created_by_ref, owner, tlp, valid_until, json, granular_marked)
+                SELECT o.pk, o.id, o.type, o.spec_version, o.version, o.version_text, o.created, o.modified,
+                    o.revoked, o.created_by_ref, g.num, o.tlp, o.valid_until, o.json, o.granular_marked
+                FROM objects o JOIN organisation_numbers g ON g.id = o.owner_org ORDER BY o.pk
+                """,
+                "DROP TABLE objects",
+                "ALTER TABLE objects_compact RENAME TO objects",
+                """
+                CREATE TABLE collection_objects_compact (
+                    collection INTEGER NOT NULL,
+                    date_added INTEGER NOT NULL,
+                    object_pk INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    taxii_version INTEGER NOT NULL,
+                    PRIMARY KEY (collection, date_added)) WITHOUT ROWID
+                """,
+                """
+                INSERT INTO collection_objects_compact (collection, date_added, object_pk, type, taxii_version)
+                SELECT c.num, m.date_added, m.object_pk, m.type, m.taxii_version
+                FROM collection_objects m JOIN collection_numbers c ON c.id = m.collection_id ORDER BY c.num, m.date_added
+                """,
+                "DROP TABLE collection_objects",
+                "ALTER TABLE collection_objects_compact RENAME TO collection_objects",
+                // Every membership of an object row (one per collection): reads by id come from
+                // the object rows' index by id, then here.
+                "CREATE UNIQUE INDEX collection_objects_by_object ON collection_objects (object_pk, collection)",
+                "CREATE INDEX collection_objects_by_type ON collection_objects (collection, type, date_added)",
+            ]
+        ),
     ]
 }

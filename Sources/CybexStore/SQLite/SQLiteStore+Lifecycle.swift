@@ -54,16 +54,16 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT m.date_added, m.id, m.version FROM collection_objects m JOIN objects o ON o.pk = m.object_pk
-                    WHERE m.collection_id = ?\(filter) ORDER BY m.date_added
+                    SELECT m.collection, m.date_added, o.id, o.version FROM \(Self.joined(byID: false))
+                    WHERE m.collection = \(SQLFilter.collection("?"))\(filter) ORDER BY m.date_added
                     """,
                 arguments: arguments)
-            let removed = rows.map { RemovedVersion(id: $0[1], version: $0[2], collectionID: collectionID) }
+            let removed = rows.map { RemovedVersion(id: $0[2], version: $0[3], collectionID: collectionID) }
             guard !dryRun else { return removed }
             for row in rows {
                 try db.execute(
-                    sql: "DELETE FROM collection_objects WHERE collection_id = ? AND date_added = ?",
-                    arguments: [collectionID, row[0] as Int64])
+                    sql: "DELETE FROM collection_objects WHERE collection = ? AND date_added = ?",
+                    arguments: [row[0] as Int64, row[1] as Int64])
             }
             try Self.deleteOrphans(ofIDs: Set(removed.map(\.id)), db)
             return removed
@@ -80,20 +80,21 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT m.collection_id, m.id, m.version FROM collection_objects m
-                    WHERE m.id IN (
+                    SELECT c.id, o.id, o.version, m.collection, m.date_added
+                    FROM \(Self.joined(byID: true)) JOIN collection_numbers c ON c.num = m.collection
+                    WHERE o.id IN (
                         SELECT t.id FROM objects t WHERE t.pk IN (SELECT object_pk FROM observables WHERE lower(value) = ?)
                         UNION SELECT id FROM objects
                         WHERE instr(lower(CAST(json AS TEXT)), ?) > 0 OR instr(lower(CAST(json AS TEXT)), ?) > 0)
-                    ORDER BY m.collection_id, m.date_added
+                    ORDER BY c.id, m.date_added
                     """,
                 arguments: [needle, needle, escaped])
             let removed = rows.map { RemovedVersion(id: $0[1], version: $0[2], collectionID: $0[0]) }
             guard !dryRun else { return removed }
-            for entry in removed {
+            for row in rows {
                 try db.execute(
-                    sql: "DELETE FROM collection_objects WHERE collection_id = ? AND id = ? AND version = ?",
-                    arguments: [entry.collectionID, entry.id, entry.version])
+                    sql: "DELETE FROM collection_objects WHERE collection = ? AND date_added = ?",
+                    arguments: [row[3] as Int64, row[4] as Int64])
             }
             try Self.deleteOrphans(ofIDs: Set(removed.map(\.id)), db)
             return removed
@@ -103,12 +104,13 @@ extension SQLiteStore {
     /// Deletes the object rows of `ids` that no collection holds any more, with their observables,
     /// edges and recipients.
     static func deleteOrphans(ofIDs ids: Set<String>, _ db: Database) throws {
-        let orphans = "SELECT pk FROM objects WHERE id = ? AND pk NOT IN (SELECT object_pk FROM collection_objects WHERE id = ?)"
+        let orphans =
+            "SELECT o.pk FROM objects o WHERE o.id = ? AND NOT EXISTS (SELECT 1 FROM collection_objects m WHERE m.object_pk = o.pk)"
         for id in ids.sorted() {
             for table in SQLFilter.objectTables {
-                try db.execute(sql: "DELETE FROM \(table) WHERE object_pk IN (\(orphans))", arguments: [id, id])
+                try db.execute(sql: "DELETE FROM \(table) WHERE object_pk IN (\(orphans))", arguments: [id])
             }
-            try db.execute(sql: "DELETE FROM objects WHERE pk IN (\(orphans))", arguments: [id, id])
+            try db.execute(sql: "DELETE FROM objects WHERE pk IN (\(orphans))", arguments: [id])
         }
     }
 }

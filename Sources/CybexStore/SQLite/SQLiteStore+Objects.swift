@@ -39,21 +39,21 @@ extension SQLiteStore {
         -> [AddOutcome]
     {
         var outcomes: [AddOutcome] = []
+        let numbers = try Self.numbers(collection: collectionID, owner: owner, db)
         let last = try Int64.fetchOne(db, sql: "SELECT last FROM clock WHERE id = 1") ?? 0
         var next = max(SystemWallClock.nowMicroseconds(), last + 1)
         let insertObject = try SQLiteBulkStatement(
             db,
             sql: """
                 INSERT INTO objects (id, type, spec_version, version, version_text, created, modified, revoked,
-                    created_by_ref, owner_org, tlp, valid_until, json, granular_marked)
+                    created_by_ref, owner, tlp, valid_until, json, granular_marked)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insertMember = try SQLiteBulkStatement(
             db,
             sql: """
-                INSERT INTO collection_objects (collection_id, date_added, object_pk, id, type, version, taxii_version,
-                    spec_version, owner_org)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO collection_objects (collection, date_added, object_pk, type, taxii_version)
+                VALUES (?, ?, ?, ?, ?)
                 """)
         let insertObservable = try SQLiteBulkStatement(
             db, sql: "INSERT INTO observables (kind, value, object_pk) VALUES (?, ?, ?)")
@@ -66,7 +66,7 @@ extension SQLiteStore {
 
         while let objects = nextBatch() {
             var plan = ObjectBatchPlan(objects: objects, firstDateAdded: next)
-            try Self.loadStoredVersions(of: objects, owner: owner, scope: scope, in: collectionID, into: &plan, db)
+            try Self.loadStoredVersions(of: objects, numbers: numbers, scope: scope, into: &plan, db)
             plan.decide()
             var pks: [Int64] = []
             pks.reserveCapacity(plan.newObjects.count)
@@ -81,7 +81,7 @@ extension SQLiteStore {
                 insertObject.bind(7, object.modified)
                 insertObject.bind(8, object.revoked)
                 insertObject.bind(9, object.createdByRef)
-                insertObject.bind(10, owner)
+                insertObject.bind(10, numbers.owner)
                 insertObject.bind(11, object.tlp?.rawValue)
                 insertObject.bind(12, object.validUntil)
                 insertObject.bind(13, blob: object.json)
@@ -110,15 +110,11 @@ extension SQLiteStore {
             }
             for member in plan.members {
                 let object = objects[member.objectIndex]
-                insertMember.bind(1, collectionID)
+                insertMember.bind(1, numbers.collection)
                 insertMember.bind(2, member.dateAdded)
                 insertMember.bind(3, member.pk < 0 ? pks[Int(-member.pk - 1)] : member.pk)
-                insertMember.bind(4, object.id)
-                insertMember.bind(5, object.type)
-                insertMember.bind(6, member.key)
-                insertMember.bind(7, member.key == unversionedKey ? member.dateAdded : member.key)
-                insertMember.bind(8, object.specVersion)
-                insertMember.bind(9, owner)
+                insertMember.bind(4, object.type)
+                insertMember.bind(5, member.key == unversionedKey ? member.dateAdded : member.key)
                 try insertMember.step(db)
             }
             outcomes += plan.outcomes
@@ -133,64 +129,65 @@ extension SQLiteStore {
         return outcomes
     }
 
-    /// Loads into `plan` the versions `owner` has stored of every id among `objects` (its own
-    /// lineage), with whether each is in the collection, and the other organisations' versions of
-    /// those ids in the collection that `scope` shows the poster (nothing it may not see plays a
-    /// part), read in chunks of 500 ids.
+    /// The numbers that object rows and memberships carry for a collection and an organisation,
+    /// given to each id when it is first written.
+    static func numbers(collection: String, owner: String, _ db: Database) throws -> (collection: Int64, owner: Int64) {
+        func number(_ table: String, _ id: String) throws -> Int64 {
+            try db.execute(sql: "INSERT OR IGNORE INTO \(table) (id) VALUES (?)", arguments: [id])
+            return try Int64.fetchOne(db, sql: "SELECT num FROM \(table) WHERE id = ?", arguments: [id]) ?? 0
+        }
+        return (try number("collection_numbers", collection), try number("organisation_numbers", owner))
+    }
+
+    /// Loads into `plan` every stored version of the ids among `objects`, read in chunks of 500 ids
+    /// with one probe of the object rows' index by id each: the poster's own lineage, with whether
+    /// each version is in the collection, and the other organisations' versions in the collection
+    /// that `scope` shows the poster (nothing it may not see plays a part). Other organisations'
+    /// versions matter only for versioned objects the poster has no lineage of: an id it already
+    /// holds is decided from its own versions.
     static func loadStoredVersions(
-        of objects: [STIXObjectRecord], owner: String, scope: ReadScope?, in collectionID: String,
+        of objects: [STIXObjectRecord], numbers: (collection: Int64, owner: Int64), scope: ReadScope?,
         into plan: inout ObjectBatchPlan, _ db: Database
     ) throws {
         let ids = Array(Set(objects.map(\.id)))
+        var foreign: [(id: String, version: Int64)] = []
         var start = 0
         while start < ids.count {
             let chunk = ids[start..<min(start + 500, ids.count)]
             start += 500
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            var visibleArguments: [DatabaseValue] = []
+            let visible =
+                scope.map { scope in
+                    SQLFilter.condition(scope, objects: "o") { value in
+                        visibleArguments.append(value.databaseValue)
+                        return "?"
+                    }
+                } ?? "1 = 1"
+            // Column 6: in the collection; column 7: the poster's own; column 8: visible to it.
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT o.id, o.pk, o.version, o.revoked, o.created_by_ref, o.created,
-                        EXISTS (SELECT 1 FROM collection_objects m
-                                WHERE m.id = o.id AND m.collection_id = ? AND m.owner_org = o.owner_org AND m.version = o.version)
-                    FROM objects o WHERE o.id IN (\(placeholders)) AND o.owner_org = ? ORDER BY o.version
+                        EXISTS (SELECT 1 FROM collection_objects m WHERE m.object_pk = o.pk AND m.collection = ?),
+                        o.owner = ?, CASE WHEN \(visible) THEN 1 ELSE 0 END
+                    FROM objects o WHERE o.id IN (\(placeholders)) ORDER BY o.version
                     """)
-            let rows = try Row.fetchCursor(statement, arguments: StatementArguments([collectionID] + Array(chunk) + [owner]))
+            let arguments =
+                StatementArguments([numbers.collection, numbers.owner]) + StatementArguments(visibleArguments)
+                + StatementArguments(Array(chunk))
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
             while let row = try rows.next() {
-                plan.load(
-                    ExistingVersion(pk: row[1], version: row[2], revoked: row[3], createdByRef: row[4], created: row[5]),
-                    id: row[0], inCollection: row[6])
+                let member: Bool = row[6]
+                if row[7] {
+                    plan.load(
+                        ExistingVersion(pk: row[1], version: row[2], revoked: row[3], createdByRef: row[4], created: row[5]),
+                        id: row[0], inCollection: member)
+                } else if member, row[8], row[2] != unversionedKey {
+                    foreign.append((row[0], row[2]))
+                }
             }
         }
-        // Other organisations' versions matter only for versioned objects the poster has no lineage
-        // of: an id it already holds is decided from its own versions, and costs no look beyond them.
-        var owned: Set<String> = []
-        for object in objects where plan.holds(object.id) { owned.insert(object.id) }
-        let unowned = Array(Set(objects.lazy.filter { $0.versionKey != nil && !owned.contains($0.id) }.map(\.id)))
-        start = 0
-        while start < unowned.count {
-            let chunk = unowned[start..<min(start + 500, unowned.count)]
-            start += 500
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            var arguments = StatementArguments([collectionID] + Array(chunk) + [owner])
-            let visible =
-                scope.map { scope in
-                    " AND "
-                        + SQLFilter.condition(scope, objects: "o") { value in
-                            arguments += [value.databaseValue]
-                            return "?"
-                        }
-                } ?? ""
-            // INDEXED BY: without statistics SQLite walks the whole collection by its primary key
-            // (collection_id) here; measured, a one-object post took 16 ms at 100k objects stored.
-            let foreign = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT m.id, m.version FROM collection_objects m INDEXED BY collection_objects_by_id
-                    JOIN objects o ON o.pk = m.object_pk
-                    WHERE m.collection_id = ? AND m.id IN (\(placeholders)) AND m.owner_org <> ? AND m.version <> \(unversionedKey)\(visible)
-                    """, arguments: arguments)
-            while let row = try foreign.next() { plan.loadForeign(id: row[0], version: row[1]) }
-        }
+        for version in foreign where !plan.holds(version.id) { plan.loadForeign(id: version.id, version: version.version) }
     }
 
     public func objects(in collectionID: String, matching query: ObjectQuery) async throws
@@ -206,20 +203,13 @@ extension SQLiteStore {
                 }
             }
             let columns =
-                "m.date_added, m.id, m.taxii_version, m.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
+                "m.date_added, o.id, m.taxii_version, o.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
             arguments += [collectionID, query.addedAfter ?? Int64.min]
-            let joined = query.withContent || query.scope != nil
-            let filter = SQLFilter.build(
-                query, objects: joined ? "o" : nil, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+            let filter = SQLFilter.build(query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
             arguments += [query.limit + 1]
-            let join = joined ? "JOIN objects o ON o.pk = m.object_pk" : ""
-            // A read of given ids looks them up by id: left to itself, SQLite walks the collection in
-            // date-added order (its primary key, which also gives the ORDER BY) and tests every row,
-            // so a read by id cost time in proportion to the collection.
-            let index = query.ids != nil ? "INDEXED BY collection_objects_by_id" : ""
             let sql = """
-                SELECT \(columns) FROM collection_objects m \(index) \(join)
-                WHERE m.collection_id = ? AND m.date_added > ?\(filter)
+                SELECT \(columns) FROM \(Self.joined(byID: query.ids != nil))
+                WHERE m.collection = \(SQLFilter.collection("?")) AND m.date_added > ?\(filter)
                 ORDER BY m.date_added LIMIT ?
                 """
             var records: [StoredObjectVersion] = []
@@ -269,24 +259,20 @@ extension SQLiteStore {
             }
             let filter = SQLFilter.build(query, placeholder: { _ in "?" }, bind: { _ = bind($0) })
             let owned = SQLFilter.owned(by: owner, next: bind)
-            try db.execute(
+            let doomed = try Row.fetchAll(
+                db,
                 sql: """
-                    DELETE FROM collection_objects AS m INDEXED BY collection_objects_by_id
-                    WHERE m.collection_id = ? AND m.id = ?\(filter)\(owned)
+                    SELECT m.collection, m.date_added FROM \(Self.joined(byID: true))
+                    WHERE m.collection = \(SQLFilter.collection("?")) AND o.id = ?\(filter)\(owned)
                     """,
                 arguments: arguments)
-            let removed = db.changesCount
-            if removed > 0 {
-                let orphans =
-                    "SELECT pk FROM objects WHERE id = ? AND pk NOT IN (SELECT object_pk FROM collection_objects WHERE id = ?)"
+            for row in doomed {
                 try db.execute(
-                    sql: "DELETE FROM object_recipients WHERE object_pk IN (\(orphans))", arguments: [id, id])
-                try db.execute(
-                    sql: "DELETE FROM observables WHERE object_pk IN (\(orphans))", arguments: [id, id])
-                try db.execute(
-                    sql: "DELETE FROM relationships WHERE object_pk IN (\(orphans))", arguments: [id, id])
-                try db.execute(sql: "DELETE FROM objects WHERE pk IN (\(orphans))", arguments: [id, id])
+                    sql: "DELETE FROM collection_objects WHERE collection = ? AND date_added = ?",
+                    arguments: [row[0] as Int64, row[1] as Int64])
             }
+            let removed = doomed.count
+            if removed > 0 { try Self.deleteOrphans(ofIDs: [id], db) }
             if let audit { try Self.appendAudit(audit(removed), db) }
             return removed
         }
@@ -295,11 +281,13 @@ extension SQLiteStore {
     public func objectCount(in collectionID: String, scope: ReadScope?) async throws -> Int {
         try await read { db in
             var arguments: StatementArguments = [collectionID]
-            let filter = SQLFilter.build(
-                ObjectQuery(versions: .all, scope: scope), placeholder: { _ in "?" },
-                bind: { arguments += [$0.databaseValue] })
+            let query = ObjectQuery(versions: .all, scope: scope)
+            let filter = SQLFilter.build(query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+            let join = SQLFilter.readsObjects(query) ? " CROSS JOIN objects o ON o.pk = m.object_pk" : ""
             return try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM collection_objects m WHERE m.collection_id = ?\(filter)",
+                db,
+                sql:
+                    "SELECT COUNT(*) FROM collection_objects m\(join) WHERE m.collection = \(SQLFilter.collection("?"))\(filter)",
                 arguments: arguments) ?? 0
         }
     }
@@ -325,8 +313,8 @@ extension SQLiteStore {
                         return "?"
                     }
                     visible = """
-                         AND (o.owner_org = ? OR (EXISTS (SELECT 1 FROM collection_objects m INDEXED BY collection_objects_by_id
-                            WHERE m.id = o.id AND m.collection_id = ? AND m.object_pk = o.pk) AND \(scoped)))
+                         AND (o.owner = \(SQLFilter.organisation("?")) OR (EXISTS (SELECT 1 FROM collection_objects m
+                            WHERE m.object_pk = o.pk AND m.collection = \(SQLFilter.collection("?"))) AND \(scoped)))
                         """
                 }
                 let rows = try Row.fetchCursor(
@@ -347,6 +335,17 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
+    /// Memberships `m` joined to their object rows `o`, in the order SQLite is to read them. A read
+    /// of given ids starts from the object rows' index by id and finds each one's memberships by
+    /// object row; any other read walks the collection's memberships in date-added order (their
+    /// primary key, which also gives the ORDER BY). Left to itself, SQLite may walk the whole
+    /// collection for a read by id, at a cost in proportion to the collection.
+    static func joined(byID: Bool) -> String {
+        byID
+            ? "objects o CROSS JOIN collection_objects m ON m.object_pk = o.pk"
+            : "collection_objects m CROSS JOIN objects o ON o.pk = m.object_pk"
+    }
+
     /// The text of column `index` of the current row ("" for NULL).
     @inline(__always)
     static func text(_ statement: SQLiteStatement, _ index: Int32) -> String {
