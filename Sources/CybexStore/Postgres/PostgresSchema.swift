@@ -323,7 +323,7 @@ enum PostgresSchema {
                 "UPDATE objects o SET owner = g.num FROM organisation_numbers g WHERE g.id = o.owner_org",
                 "ALTER TABLE objects ALTER COLUMN owner SET NOT NULL",
                 "ALTER TABLE objects DROP CONSTRAINT objects_id_owner_version_key",
-                "ALTER TABLE objects DROP COLUMN owner_org",
+                "ALTER TABLE objects DROP COLUMN owner_org, DROP COLUMN version_text",
                 "ALTER TABLE objects ADD CONSTRAINT objects_id_owner_version_key UNIQUE (id, owner, version)",
                 "ALTER TABLE collection_objects ADD COLUMN collection BIGINT",
                 "UPDATE collection_objects m SET collection = c.num FROM collection_numbers c WHERE c.id = m.collection_id",

@@ -170,7 +170,7 @@ extension PostgresStore {
         try await copy(
             into: "objects",
             [
-                "pk", "id", "type", "spec_version", "version", "version_text", "created", "modified", "revoked",
+                "pk", "id", "type", "spec_version", "version", "created", "modified", "revoked",
                 "created_by_ref", "owner", "tlp", "valid_until", "json", "granular_marked",
             ],
             fresh, on: connection
@@ -181,7 +181,6 @@ extension PostgresStore {
             row.text(object.type)
             row.text(object.specVersion)
             row.integer(object.versionKey ?? unversionedKey)
-            row.text(object.versionText)
             row.integer(object.created)
             row.integer(object.modified)
             row.boolean(object.revoked)

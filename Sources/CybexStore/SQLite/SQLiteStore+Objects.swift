@@ -45,9 +45,9 @@ extension SQLiteStore {
         let insertObject = try SQLiteBulkStatement(
             db,
             sql: """
-                INSERT INTO objects (id, type, spec_version, version, version_text, created, modified, revoked,
+                INSERT INTO objects (id, type, spec_version, version, created, modified, revoked,
                     created_by_ref, owner, tlp, valid_until, json, granular_marked)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insertMember = try SQLiteBulkStatement(
             db,
@@ -76,16 +76,15 @@ extension SQLiteStore {
                 insertObject.bind(2, object.type)
                 insertObject.bind(3, object.specVersion)
                 insertObject.bind(4, object.versionKey ?? unversionedKey)
-                insertObject.bind(5, object.versionText)
-                insertObject.bind(6, object.created)
-                insertObject.bind(7, object.modified)
-                insertObject.bind(8, object.revoked)
-                insertObject.bind(9, object.createdByRef)
-                insertObject.bind(10, numbers.owner)
-                insertObject.bind(11, object.tlp?.rawValue)
-                insertObject.bind(12, object.validUntil)
-                insertObject.bind(13, blob: object.json)
-                insertObject.bind(14, object.granularMarkingRefs.isEmpty ? 0 : 1)
+                insertObject.bind(5, object.created)
+                insertObject.bind(6, object.modified)
+                insertObject.bind(7, object.revoked)
+                insertObject.bind(8, object.createdByRef)
+                insertObject.bind(9, numbers.owner)
+                insertObject.bind(10, object.tlp?.rawValue)
+                insertObject.bind(11, object.validUntil)
+                insertObject.bind(12, blob: object.json)
+                insertObject.bind(13, object.granularMarkingRefs.isEmpty ? 0 : 1)
                 try insertObject.step(db)
                 let pk = db.lastInsertedRowID
                 pks.append(pk)
