@@ -31,7 +31,11 @@ public enum TAXIIMediaType {
     /// anything is acceptable (RFC 9110 section 12.5.1); `*/*` and `application/*` accept it too;
     /// `application/taxii+json` without a version means the newest, which is 2.1.
     public static func accepts(_ header: String?) -> Bool {
-        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else { return true }
+        guard let header else { return true }
+        // What TAXII clients send on every request, decided without parsing (a profile of reads by
+        // id under load showed the parse at 3-5 % of the server's time).
+        if header == taxii { return true }
+        guard !header.trimmingCharacters(in: .whitespaces).isEmpty else { return true }
         for range in header.split(separator: ",") {
             guard let media = MediaType(range) else { continue }
             if let q = media.parameters["q"], let weight = Double(q), weight <= 0 { continue }
