@@ -45,7 +45,9 @@ enum SearchSQL {
                 sqlite
                 ? (byObject
                     ? "objects o CROSS JOIN collection_objects m ON m.object_pk = o.pk"
-                    : "collection_objects m CROSS JOIN objects o ON o.pk = m.object_pk")
+                    : query.types?.count == 1
+                        ? "collection_objects m INDEXED BY collection_objects_by_type CROSS JOIN objects o ON o.pk = m.object_pk"
+                        : "collection_objects m CROSS JOIN objects o ON o.pk = m.object_pk")
                 : "collection_objects m JOIN objects o ON o.pk = m.object_pk"
             let limit = next(.integer(Int64(search.limit + 1)))
             branches.append(

@@ -207,7 +207,7 @@ extension SQLiteStore {
             let filter = SQLFilter.build(query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
             arguments += [query.limit + 1]
             let sql = """
-                SELECT \(columns) FROM \(Self.joined(byID: query.ids != nil))
+                SELECT \(columns) FROM \(Self.joined(byID: query.ids != nil, oneType: query.types?.count == 1))
                 WHERE m.collection = \(SQLFilter.collection("?")) AND m.date_added > ?\(filter)
                 ORDER BY m.date_added LIMIT ?
                 """
@@ -337,12 +337,15 @@ extension SQLiteStore {
     /// Memberships `m` joined to their object rows `o`, in the order SQLite is to read them. A read
     /// of given ids starts from the object rows' index by id and finds each one's memberships by
     /// object row; any other read walks the collection's memberships in date-added order (their
-    /// primary key, which also gives the ORDER BY). Left to itself, SQLite may walk the whole
+    /// primary key, which also gives the ORDER BY), or one type's of them. Left to itself, SQLite may walk the whole
     /// collection for a read by id, at a cost in proportion to the collection.
-    static func joined(byID: Bool) -> String {
-        byID
-            ? "objects o CROSS JOIN collection_objects m ON m.object_pk = o.pk"
-            : "collection_objects m CROSS JOIN objects o ON o.pk = m.object_pk"
+    static func joined(byID: Bool, oneType: Bool = false) -> String {
+        if byID { return "objects o CROSS JOIN collection_objects m ON m.object_pk = o.pk" }
+        // A page of one type walks that type's range of the index by type, in date-added order too.
+        // Left to itself, SQLite walks the whole collection and tests each row's type (the index
+        // does not hold the object row): measured, 0.6 s for a type absent from a million objects.
+        let index = oneType ? " INDEXED BY collection_objects_by_type" : ""
+        return "collection_objects m\(index) CROSS JOIN objects o ON o.pk = m.object_pk"
     }
 
     /// The text of column `index` of the current row ("" for NULL).
