@@ -62,6 +62,9 @@ IMPORT_SUMMARY = "1 of 1 files imported"
 
 
 # ---------------------------------------------------------------------------- reading the store
+# Memberships with their collection's id: rows carry the collection's number (schema step 12).
+MEMBERS = "collection_objects m JOIN collection_numbers c ON c.num = m.collection"
+
 @dataclass
 class Snapshot:
     objects: int        # rows of `objects`
@@ -113,8 +116,8 @@ class StoreReader:
     def snapshot(self, cid: str) -> Snapshot:
         row = self.rows(
             "SELECT (SELECT count(*) FROM objects) AS objects, "
-            f"(SELECT count(*) FROM collection_objects WHERE collection_id = '{cid}') AS members, "
-            f"(SELECT coalesce(max(date_added), 0) FROM collection_objects WHERE collection_id = '{cid}') AS last_added, "
+            f"(SELECT count(*) FROM {MEMBERS} WHERE c.id = '{cid}') AS members, "
+            f"(SELECT coalesce(max(m.date_added), 0) FROM {MEMBERS} WHERE c.id = '{cid}') AS last_added, "
             "(SELECT coalesce(max(seq), 0) FROM audit_log) AS audit_seq")[0]
         ids = {r["id"] for r in self.rows("SELECT id FROM statuses")}
         return Snapshot(int(row["objects"]), int(row["members"]), int(row["last_added"]), int(row["audit_seq"]), ids)
@@ -158,7 +161,8 @@ def check_trial(store: StoreReader, cid: str, before: Snapshot, valid_ids: set[s
     store.integrity()
     after = store.snapshot(cid)
     new_ids = [r["id"] for r in store.rows(
-        f"SELECT id FROM collection_objects WHERE collection_id = '{cid}' AND date_added > {before.last_added}")]
+        f"SELECT o.id FROM {MEMBERS} JOIN objects o ON o.pk = m.object_pk "
+        f"WHERE c.id = '{cid}' AND m.date_added > {before.last_added}")]
     s = set(new_ids)
     assert len(new_ids) == after.members - before.members, \
         f"{what}: {after.members - before.members} memberships added but {len(new_ids)} newer than the last date_added"
