@@ -1,5 +1,6 @@
 import CybexCore
 import Foundation
+import GRDB
 import Testing
 
 @testable import CybexStore
@@ -49,6 +50,10 @@ extension StoreContractTests {
             try await database.execute("INSERT INTO object_recipients (object_pk, organisation_id) VALUES (3, 'org-3')")
             try await database.withStore { store in
                 #expect(try await store.schemaVersion() == database.migrationSteps.last!.version)
+                if let sqlite = store as? SQLiteStore {
+                    // The copied tables' old pages were given back to the file system.
+                    #expect(try await sqlite.pool.read { try Int.fetchOne($0, sql: "PRAGMA freelist_count") } == 0)
+                }
                 let all = try await store.objects(in: "c-1", matching: ObjectQuery(versions: .all))
                 #expect(all.records.map(\.dateAdded) == [10, 20])
                 #expect(all.records.map(\.version) == [100, 200])

@@ -1,5 +1,9 @@
 /// The SQLite schema, as numbered append-only migrations. Never edit a released step: add one.
 enum SQLiteSchema {
+    /// Steps that copy the object tables into new ones: a store migrated through one of them is
+    /// vacuumed afterwards (``SQLiteStore/migrate()``), so that the file shrinks to what it holds.
+    static let rewritingSteps: Set<Int> = [9, 12]
+
     static let migrations: [(version: Int, statements: [String])] = [
         (
             1,
