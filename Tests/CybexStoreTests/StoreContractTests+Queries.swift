@@ -84,6 +84,11 @@ extension StoreContractTests {
                 ("ids, last", ObjectQuery(ids: [corpus.indicators[1], corpus.malware[0]])),
                 ("types", ObjectQuery(types: ["indicator"], versions: .all)),
                 ("types, first", ObjectQuery(types: ["malware", "ipv4-addr"], versions: .first)),
+                (
+                    "types repeated, paged",
+                    ObjectQuery(types: ["ipv4-addr", "indicator", "ipv4-addr", "absent"], versions: .all, limit: 4)
+                ),
+                ("types, added after, last", ObjectQuery(types: ["indicator", "malware"], addedAfter: middle, limit: 2)),
                 ("spec versions", ObjectQuery(versions: .all, specVersions: ["2.0"])),
                 ("spec 2.1, first", ObjectQuery(versions: .first, specVersions: ["2.1"])),
                 ("spec unknown", ObjectQuery(specVersions: ["2.2"])),
