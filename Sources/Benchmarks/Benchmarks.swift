@@ -152,7 +152,8 @@ struct Policy: AsyncParsableCommand {
             title: "bench", description: nil, readers: ["cert", "national"], writers: ["cert"])
         let cert = try await store.organisation(named: "cert")!
         _ = try await Ingestor(store: store).ingest(bytes, as: .bundle, into: collection, owner: cert.id)
-        let service = CollectionService(store: store, readAudit: ReadAuditLog(store: store))  // as `cybex serve` does
+        let readAudit = ReadAuditLog(store: store)
+        let service = CollectionService(store: store, readAudit: readAudit)  // as `cybex serve` does
         func principal(_ organisation: String) async throws -> Principal {
             let user = try await admin.addUser(
                 username: "\(organisation)-reader", organisation: organisation, role: .reader, password: "bench-password")
@@ -205,6 +206,7 @@ struct Policy: AsyncParsableCommand {
                     format: "median %@: %.0f objects/s (%d objects), cost %.1f%%", name, rate, counts[index],
                     (1 - rate / baseline) * 100))
         }
+        await readAudit.flush()  // the pending audit entries, before the store closes (as `cybex serve` does)
         try await store.close()
         try? FileManager.default.removeItem(atPath: folder)
     }
