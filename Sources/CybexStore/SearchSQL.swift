@@ -43,11 +43,7 @@ enum SearchSQL {
             let byObject = query.ids != nil || search.observables != nil
             let from =
                 sqlite
-                ? (byObject
-                    ? "objects o CROSS JOIN collection_objects m ON m.object_pk = o.pk"
-                    : query.types?.count == 1
-                        ? "collection_objects m INDEXED BY collection_objects_by_type CROSS JOIN objects o ON o.pk = m.object_pk"
-                        : "collection_objects m CROSS JOIN objects o ON o.pk = m.object_pk")
+                ? SQLiteStore.joined(byID: byObject, oneType: query.types?.count == 1)
                 : "collection_objects m JOIN objects o ON o.pk = m.object_pk"
             let limit = next(.integer(Int64(search.limit + 1)))
             branches.append(
