@@ -66,14 +66,14 @@ struct Ingest: AsyncParsableCommand {
             let (report, storeSeconds) = try await measure {
                 try await ingestor.store(document, into: collection, owner: "bench")
             }
-            let n = Double(report.items.count)
+            let n = Double(report.total)
             decodeRates.append(n / parseSeconds)
             storeRates.append(n / storeSeconds)
             totalRates.append(n / (parseSeconds + storeSeconds))
             print(
                 String(
                     format: "run %d: %d objects, parse %.3f s, validate+store (overlapped) %.3f s, %.0f objects/s", run,
-                    report.items.count, parseSeconds, storeSeconds, n / (parseSeconds + storeSeconds)))
+                    report.total, parseSeconds, storeSeconds, n / (parseSeconds + storeSeconds)))
             try await store.close()
             try? FileManager.default.removeItem(atPath: folder)
         }

@@ -22,7 +22,8 @@ import Testing
         }
 
         func committed(_ ingest: CommittedIngest) async throws {
-            let ids = ingest.report.items.filter(\.succeeded).compactMap(\.id)
+            var ids: [String] = []
+            await ingest.committed.forEachChunk(of: 1) { ids += $0.compactMap(\.id) }
             log.withLock { $0.append("\(ingest.collectionID) \(ingest.owner) \(ids.sorted().joined(separator: ","))") }
             if fails { throw EngineError(.conflict, "\(name) failed on purpose") }
         }
@@ -121,6 +122,56 @@ import Testing
                 _ = try await engine.collections.add(Array("{not json".utf8), as: .envelope, to: collection.id, by: principal)
             }
             #expect(recorder.calls.isEmpty)
+        }
+    }
+
+    /// The node operator's import keeps no entry per object: its report is the counts and the
+    /// rejected objects (invalid ones and those the store refused, in document order), and the
+    /// subscribers still get every object written, read again from the file.
+    @Test func anOperatorImportIsSummarisedAndItsSubscribersStillGetEveryObjectWritten() async throws {
+        let recorder = Recorder("recorder")
+        try await withEngine(subscribers: [recorder]) { engine, collection, principal in
+            let ids = (0..<6).map { "indicator--2c8d3e1a-9b43-4e3c-9f4a-5b6c7d8e9f0\($0)" }
+            let run = try await engine.operatorImport(into: collection.id, ownerName: "cirt", actor: "cli")
+            let base = try STIXDocumentDecoder(.jsonLines).decode(Array((Self.indicator(ids[0]) + "\n").utf8))
+            _ = try await run.importDocument(base, label: "base.jsonl")
+
+            let later = Self.indicator(ids[0]).replacingOccurrences(
+                of: #""modified":"2026-03-01T00:00:00.000Z""#, with: #""modified":"2026-03-02T00:00:00.000Z""#)
+            let otherCreator = Self.indicator(ids[0]).replacingOccurrences(
+                of: #""modified":"2026-03-01T00:00:00.000Z""#,
+                with: #""modified":"2026-03-03T00:00:00.000Z","created_by_ref":"identity--0a6b1c9e-7f21-4c1a-9d2e-3f4a5b6c7d81""#)
+            let invalid = Self.indicator(ids[2]).replacingOccurrences(of: #""pattern_type":"stix","#, with: "")
+            let lines = [
+                Self.indicator(ids[1]), later, invalid, Self.indicator(ids[0]), otherCreator, Self.indicator(ids[3]),
+            ]
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("cybex-\(UUID().uuidString).jsonl").path
+            try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let document = try STIXBundleDecoder.parse(try #require(DocumentBytes.file(atPath: path)), as: .jsonLines)
+            let report = try await run.importDocument(document, label: path)
+
+            #expect(!report.isItemized)
+            #expect(report.total == 6)
+            #expect(report.added == 2)
+            #expect(report.newVersions == 1)
+            #expect(report.duplicates == 1)
+            // Invalid (line 3) before refused by the store (line 5), as in the document.
+            #expect(report.items.map(\.id) == [ids[2], ids[0]])
+            #expect(report.rejected.count == 2)
+            guard case .rejected(let reason) = report.items[1].outcome else {
+                Issue.record("not rejected")
+                return
+            }
+            #expect(reason.contains("created_by_ref"))
+            #expect(report.items[1].version == "2026-03-03T00:00:00.000Z")
+            // Written: lines 1, 2 and 6, each once, in order.
+            #expect(
+                recorder.calls.last
+                    == "\(collection.id) \(principal.organisation.id) \([ids[1], ids[0], ids[3]].sorted().joined(separator: ","))"
+            )
+            // Four versions stored: the base, its new version, two new objects.
+            #expect(try await engine.collections.objectCount(in: collection.id, for: principal) == 4)
         }
     }
 }

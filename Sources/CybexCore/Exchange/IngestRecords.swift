@@ -28,16 +28,49 @@ public struct IngestItem: Sendable, Hashable {
     }
 }
 
-/// The outcome of ingesting one bundle or envelope.
+/// The outcome of ingesting one document: every object's entry, or (summarised, for a node
+/// operator's import of a large file) the counts and the rejected entries only.
 public struct IngestReport: Sendable {
-    public var items: [IngestItem]
+    /// Every object's entry in document order; in a summarised report, only the rejected ones.
+    public let items: [IngestItem]
+    /// How many objects the document held.
+    public let total: Int
+    public let added: Int
+    public let newVersions: Int
+    public let duplicates: Int
+    /// Whether ``items`` lists every object (false: only the rejected ones).
+    public let isItemized: Bool
 
+    /// The report of every object's entry.
     public init(items: [IngestItem]) {
         self.items = items
+        total = items.count
+        var added = 0
+        var newVersions = 0
+        var duplicates = 0
+        for item in items {
+            switch item.outcome {
+            case .added: added += 1
+            case .newVersion: newVersions += 1
+            case .duplicate: duplicates += 1
+            case .rejected: break
+            }
+        }
+        self.added = added
+        self.newVersions = newVersions
+        self.duplicates = duplicates
+        isItemized = true
     }
 
-    public var added: Int { items.count { $0.outcome == .added } }
-    public var newVersions: Int { items.count { $0.outcome == .newVersion } }
-    public var duplicates: Int { items.count { $0.outcome == .duplicate } }
+    /// A summarised report: the counts, and the entries of the rejected objects in document order.
+    public init(total: Int, added: Int, newVersions: Int, duplicates: Int, rejected: [IngestItem]) {
+        items = rejected
+        self.total = total
+        self.added = added
+        self.newVersions = newVersions
+        self.duplicates = duplicates
+        isItemized = false
+    }
+
     public var rejected: [IngestItem] { items.filter { !$0.succeeded } }
 }

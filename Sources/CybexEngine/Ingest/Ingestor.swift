@@ -48,65 +48,128 @@ public struct Ingestor: Sendable {
 
     /// Validates and stores a parsed document. Objects are validated in chunks on a separate
     /// thread while the store writes the chunks before them, all in one transaction, which also
-    /// holds what `commit` returns for the report.
+    /// holds what `commit` returns for the report. An itemized report lists every object (what a
+    /// TAXII status and a REST answer show); otherwise it holds the counts and the rejected objects
+    /// only, so a file of millions of objects keeps no entry per object in memory.
     public func store(
         _ document: ParsedDocument, into collection: CollectionRecord, owner: String,
-        scope: ReadScope? = nil, progress: (@Sendable (Int) -> Void)? = nil, commit: IngestCommitter? = nil
+        scope: ReadScope? = nil, itemized: Bool = true, progress: (@Sendable (Int) -> Void)? = nil,
+        commit: IngestCommitter? = nil
     ) async throws -> IngestReport {
-        let report = try await write(document, into: collection, owner: owner, scope: scope, progress: progress, commit: commit)
-        if report.added + report.newVersions > 0 {
-            await postCommit.run(CommittedIngest(collectionID: collection.id, owner: owner, report: report))
+        let (report, committed) = try await write(
+            document, into: collection, owner: owner, scope: scope, itemized: itemized, progress: progress, commit: commit)
+        if committed.count > 0 {
+            await postCommit.run(
+                CommittedIngest(collectionID: collection.id, owner: owner, report: report, committed: committed))
         }
         return report
     }
 
-    /// Validates and writes a parsed document in one transaction (``store(_:into:owner:scope:progress:commit:)``
+    /// Validates and writes a parsed document in one transaction (``store(_:into:owner:scope:itemized:progress:commit:)``
     /// without the post-commit stage).
     func write(
         _ document: ParsedDocument, into collection: CollectionRecord, owner: String,
-        scope: ReadScope?, progress: (@Sendable (Int) -> Void)?, commit: IngestCommitter?
-    ) async throws -> IngestReport {
+        scope: ReadScope?, itemized: Bool, progress: (@Sendable (Int) -> Void)?, commit: IngestCommitter?
+    ) async throws -> (IngestReport, CommittedObjects) {
         let chunkSize = 500
         let visibility = scope.map { MarkingVisibility(owner: owner, collectionID: collection.id, scope: $0) }
         let markings = try await MarkingResolver(document: document, store: store, visibility: visibility)
         // Only what the report needs of each object is kept, not the records (their JSON,
         // observables and edges go to the store and are let go).
-        let items = Mutex<[IngestItem]>([])
-        let finished = Mutex<IngestReport?>(nil)
+        let entries = Mutex(ReportEntries(itemized: itemized))
+        let finished = Mutex<(IngestReport, CommittedObjects)?>(nil)
         // Called in the store's transaction once every batch is written: the decoding side has
-        // recorded every item by then.
+        // noted every object by then.
         let committer: AddCommitter = { outcomes in
-            let report = Self.report(items.withLock { $0 }, outcomes)
-            finished.withLock { $0 = report }
-            return commit?(report) ?? AddCommit(audit: [])
+            let result = entries.withLock { $0.report(outcomes, document: document) }
+            finished.withLock { $0 = result }
+            return commit?(result.0) ?? AddCommit(audit: [])
+        }
+        /// Validates the objects of `positions`, notes them for the report, and returns the valid records.
+        @Sendable func records(_ positions: Range<Int>) -> [STIXObjectRecord] {
+            let chunk = document.decode(positions).map(markings.resolve)
+            entries.withLock { $0.note(chunk, from: positions.lowerBound) }
+            var records: [STIXObjectRecord] = []
+            records.reserveCapacity(chunk.count)
+            for case .valid(let record) in chunk { records.append(record) }
+            return records
         }
         if document.count <= chunkSize {
-            let decoded = document.decode(0..<document.count).map(markings.resolve)
-            items.withLock { $0 = decoded.map(Self.item) }
-            var records: [STIXObjectRecord] = []
-            records.reserveCapacity(decoded.count)
-            for case .valid(let record) in decoded { records.append(record) }
-            _ = try await store.addObjects(records, to: collection.id, owner: owner, scope: scope, commit: committer)
-            return finished.withLock { $0 } ?? IngestReport(items: [])
+            _ = try await store.addObjects(
+                records(0..<document.count), to: collection.id, owner: owner, scope: scope, commit: committer)
+            return finished.withLock { $0 } ?? (IngestReport(items: []), CommittedObjects(items: []))
         }
         let queue = ObjectBatchQueue()
         DispatchQueue.global(qos: .userInitiated).async {
             var start = 0
             while start < document.count {
-                let chunk = document.decode(start..<min(start + chunkSize, document.count)).map(markings.resolve)
-                let chunkItems = chunk.map(Self.item)
-                items.withLock { $0 += chunkItems }
-                var records: [STIXObjectRecord] = []
-                records.reserveCapacity(chunk.count)
-                for case .valid(let record) in chunk { records.append(record) }
-                queue.push(records)
-                start += chunkSize
-                progress?(min(start, document.count))
+                let end = min(start + chunkSize, document.count)
+                queue.push(records(start..<end))
+                start = end
+                progress?(end)
             }
             queue.finish()
         }
         _ = try await store.addObjects(from: queue, to: collection.id, owner: owner, scope: scope, commit: committer)
-        return finished.withLock { $0 } ?? IngestReport(items: [])
+        return finished.withLock { $0 } ?? (IngestReport(items: []), CommittedObjects(items: []))
+    }
+
+    /// What the report keeps of each decoded object until the store's outcomes are known: every
+    /// entry (itemized), or the rejected ones with their positions and the positions of the valid
+    /// ones (summarised: four bytes per object).
+    struct ReportEntries: Sendable {
+        let itemized: Bool
+        var items: [IngestItem] = []
+        var invalid: [(position: Int, item: IngestItem)] = []
+        var validPositions: [Int32] = []
+
+        init(itemized: Bool) { self.itemized = itemized }
+
+        mutating func note(_ chunk: [DecodedObject], from start: Int) {
+            if itemized {
+                items += chunk.map(Ingestor.item)
+                return
+            }
+            for (offset, decoded) in chunk.enumerated() {
+                if case .valid = decoded {
+                    validPositions.append(Int32(truncatingIfNeeded: start + offset))
+                } else {
+                    invalid.append((start + offset, Ingestor.item(decoded)))
+                }
+            }
+        }
+
+        /// The report, and what was written.
+        func report(_ outcomes: [AddOutcome], document: ParsedDocument) -> (IngestReport, CommittedObjects) {
+            if itemized {
+                let report = Ingestor.report(items, outcomes)
+                return (report, CommittedObjects(writtenIn: report))
+            }
+            var added = 0
+            var newVersions = 0
+            var duplicates = 0
+            var rejected = invalid
+            var written: [CommittedObjects.Written] = []
+            for (index, outcome) in outcomes.enumerated() {
+                switch outcome {
+                case .added(let dateAdded, let newVersion):
+                    if newVersion { newVersions += 1 } else { added += 1 }
+                    written.append(.init(position: validPositions[index], newVersion: newVersion, dateAdded: dateAdded))
+                case .duplicate: duplicates += 1
+                case .rejected(let reason):
+                    // The store refused a valid object (rare): its id and version are read again.
+                    let position = Int(validPositions[index])
+                    var item = Ingestor.item(document.decode(position..<position + 1)[0])
+                    item.outcome = .rejected(reason)
+                    rejected.append((position, item))
+                }
+            }
+            rejected.sort { $0.position < $1.position }
+            let report = IngestReport(
+                total: document.count, added: added, newVersions: newVersions, duplicates: duplicates,
+                rejected: rejected.map(\.item))
+            return (report, CommittedObjects(document: document, written: written))
+        }
     }
 
     /// The report's entry for a decoded object before it is stored: `added` for a valid one (the

@@ -15,14 +15,14 @@ public struct OperatorImport: Sendable {
     let actor: String
 
     /// Stores `document` (named `label` in the audit log and in errors), reporting progress as a
-    /// count of objects written.
+    /// count of objects written. The report is summarised: counts and the rejected objects.
     public func importDocument(
         _ document: ParsedDocument, label: String, progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> IngestReport {
         let collectionID = collection.id
         let actor = actor
         return try await ingestor.store(
-            document, into: collection, owner: owner.id, progress: progress,
+            document, into: collection, owner: owner.id, itemized: false, progress: progress,
             commit: { report in
                 AddCommit(audit: [
                     AuditEvent(

@@ -1,20 +1,93 @@
 public import CybexCore
+import CybexFormats
 public import Logging
 import Metrics
 import Synchronization
 
-/// What one ingest committed: the collection, the posting organisation, and the report on every
-/// object of the document (ids, versions, outcomes).
+/// What one ingest committed: the collection, the posting organisation, the report, and the
+/// objects written (added or new versions).
 public struct CommittedIngest: Sendable {
     public var collectionID: String
     /// The posting organisation (the owner of the new versions).
     public var owner: String
+    /// The report on the document (itemized, or summarised for a node operator's import).
     public var report: IngestReport
+    /// The objects the transaction wrote, whatever the report lists.
+    public var committed: CommittedObjects
 
-    public init(collectionID: String, owner: String, report: IngestReport) {
+    public init(collectionID: String, owner: String, report: IngestReport, committed: CommittedObjects) {
         self.collectionID = collectionID
         self.owner = owner
         self.report = report
+        self.committed = committed
+    }
+
+    /// What an itemized report committed.
+    public init(collectionID: String, owner: String, report: IngestReport) {
+        self.init(collectionID: collectionID, owner: owner, report: report, committed: CommittedObjects(writtenIn: report))
+    }
+}
+
+/// The objects an ingest wrote (added or new versions), in document order. For a large import they
+/// are not kept as entries: their positions in the document are, and their ids and versions are
+/// read again from it, a chunk at a time, when a subscriber asks.
+public struct CommittedObjects: Sendable {
+    /// One written object of a document: where it is, whether it was a new version, when it was added.
+    struct Written: Sendable {
+        var position: Int32
+        var newVersion: Bool
+        var dateAdded: Int64
+    }
+
+    enum Source: Sendable {
+        case items([IngestItem])
+        case document(ParsedDocument, [Written])
+    }
+
+    let source: Source
+
+    public init(items: [IngestItem]) { source = .items(items) }
+
+    /// The objects an itemized report says were added or new versions.
+    public init(writtenIn report: IngestReport) {
+        self.init(items: report.items.filter { $0.outcome == .added || $0.outcome == .newVersion })
+    }
+
+    init(document: ParsedDocument, written: [Written]) { source = .document(document, written) }
+
+    /// How many objects were written.
+    public var count: Int {
+        switch source {
+        case .items(let items): items.count
+        case .document(_, let written): written.count
+        }
+    }
+
+    /// Calls `body` with the written objects' entries (id, version, `added` or `newVersion`), at
+    /// most `size` at a time, in document order.
+    public func forEachChunk(of size: Int = 500, _ body: ([IngestItem]) async throws -> Void) async rethrows {
+        switch source {
+        case .items(let items):
+            var start = 0
+            while start < items.count {
+                try await body(Array(items[start..<min(start + size, items.count)]))
+                start += size
+            }
+        case .document(let document, let written):
+            var start = 0
+            while start < written.count {
+                let chunk = written[start..<min(start + size, written.count)]
+                let items = chunk.map { object -> IngestItem in
+                    let position = Int(object.position)
+                    var item = Ingestor.item(document.decode(position..<position + 1)[0])
+                    item.outcome = object.newVersion ? .newVersion : .added
+                    if item.version == nil { item.version = STIXTimestamp.format(microseconds: object.dateAdded) }
+                    return item
+                }
+                try await body(items)
+                start += size
+            }
+        }
     }
 }
 

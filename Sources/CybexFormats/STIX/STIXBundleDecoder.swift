@@ -12,6 +12,8 @@ public struct STIXDocumentError: Error, Sendable, CustomStringConvertible {
         public static let notAnEnvelope = Code(rawValue: "not-an-envelope")
         public static let notAnObject = Code(rawValue: "not-an-object")
         public static let tooManyObjects = Code(rawValue: "too-many-objects")
+        public static let lineTooLong = Code(rawValue: "line-too-long")
+        public static let unreadable = Code(rawValue: "unreadable")
 
         public var description: String { rawValue }
     }
@@ -62,10 +64,20 @@ public enum STIXBundleDecoder {
     public struct Limits: Sendable {
         public var json: JSONLimits
         public var maxObjects: Int
+        /// The longest line of JSON Lines read from a file, in bytes.
+        public var maxLineBytes: Int
+        /// How much of a file of JSON Lines is read at once (a block is doubled, up to
+        /// `maxLineBytes`, when a line does not fit).
+        public var readBlockBytes: Int
 
-        public init(json: JSONLimits = .default, maxObjects: Int = 5_000_000) {
+        public init(
+            json: JSONLimits = .default, maxObjects: Int = 5_000_000, maxLineBytes: Int = 64 << 20,
+            readBlockBytes: Int = 4 << 20
+        ) {
             self.json = json
             self.maxObjects = maxObjects
+            self.maxLineBytes = maxLineBytes
+            self.readBlockBytes = readBlockBytes
         }
     }
 
@@ -82,10 +94,27 @@ public enum STIXBundleDecoder {
     public static func parse(_ bytes: [UInt8], as container: Container, limits: Limits = Limits()) throws(STIXDocumentError)
         -> ParsedDocument
     {
+        try parse(.memory(bytes), as: container, limits: limits)
+    }
+
+    /// ``parse(_:as:limits:)`` for a document in memory or in a file. JSON Lines is read from its
+    /// file a block at a time; a bundle, an envelope or one object is read into memory whole.
+    public static func parse(_ source: DocumentBytes, as container: Container, limits: Limits = Limits())
+        throws(STIXDocumentError) -> ParsedDocument
+    {
+        if container == .jsonLines { return try parseLines(source, limits: limits) }
+        let bytes: [UInt8]
+        if let inMemory = source.inMemory {
+            bytes = inMemory
+        } else {
+            guard let read = try source.withBytes(in: 0..<source.count, { buffer in [UInt8](buffer) }) else {
+                throw STIXDocumentError(.unreadable, "the file could not be read")
+            }
+            bytes = read
+        }
         // The whole document is read (so invalid JSON anywhere refuses it before anything is
         // stored), but each object's value is let go once its marking ids are noted: objects are
         // read again, a chunk at a time, when they are validated.
-        if container == .jsonLines { return try parseLines(bytes, limits: limits) }
         var markings = ParsedDocument.Markings()
         let top: JSONObjectWithRawRanges
         do {
@@ -101,14 +130,14 @@ public enum STIXBundleDecoder {
         if kind == .object {
             // The document is the object: its members were all read (no `objects` list was captured).
             markings.note(.object(top.members), at: 0)
-            return ParsedDocument(bytes: bytes, ranges: [0..<bytes.count], limits: limits.json, markings: markings)
+            return ParsedDocument(source: .memory(bytes), ranges: [0..<bytes.count], limits: limits.json, markings: markings)
         }
         if top.ranges.count > limits.maxObjects {
             throw STIXDocumentError(
                 .tooManyObjects,
                 "the document holds \(top.ranges.count) objects; at most \(limits.maxObjects) are accepted at once")
         }
-        return ParsedDocument(bytes: bytes, ranges: top.ranges, limits: limits.json, markings: markings)
+        return ParsedDocument(source: .memory(bytes), ranges: top.ranges, limits: limits.json, markings: markings)
     }
 
     /// Checks the top level against `container` and says which container the document is.
@@ -206,11 +235,12 @@ public enum STIXBundleDecoder {
     }
 }
 
-/// A bundle or envelope whose JSON was read and whose objects are yet to be validated. It keeps
-/// the bytes and each object's byte range, not the objects' values: a chunk of objects is read
-/// again when it is validated, so a bundle of a million objects never has a million values alive.
+/// A document whose JSON was read and whose objects are yet to be validated. It keeps where each
+/// object's bytes are, not the objects' values: a chunk of objects is read again (from memory, or
+/// from the file for JSON Lines) when it is validated, so a document of a million objects never
+/// has a million values alive.
 public struct ParsedDocument: Sendable {
-    let bytes: [UInt8]
+    let source: DocumentBytes
     let ranges: [Range<Int>]
     let limits: JSONLimits
     let markings: Markings
@@ -245,8 +275,12 @@ public struct ParsedDocument: Sendable {
     public func decodeMarkingDefinitions() -> [String: DecodedObject] {
         var result: [String: DecodedObject] = [:]
         for position in markings.definitionPositions {
-            guard let value = value(at: position), let id = value["id"]?.stringValue else { continue }
-            result[id] = decode(value, at: position)
+            switch decode(position..<position + 1).first {
+            case .valid(let record)?: result[record.id] = .valid(record)
+            case .invalid(let id?, let version, let violations)?:
+                result[id] = .invalid(id: id, version: version, violations: violations)
+            default: continue
+            }
         }
         return result
     }
@@ -257,30 +291,30 @@ public struct ParsedDocument: Sendable {
         (markings.referenced, markings.defined)
     }
 
-    /// Validates the objects at `positions` and builds their records, in order.
+    /// Validates the objects at `positions` and builds their records, in order. Their bytes are
+    /// read in one span (objects are in document order).
     public func decode(_ positions: Range<Int>) -> [DecodedObject] {
-        positions.map { position in
-            guard let value = value(at: position) else {
-                // Read once already, within the same limits: cannot happen, but never crash on it.
-                return .invalid(
-                    id: nil, version: nil,
-                    violations: [
-                        STIXViolation(
-                            objectID: nil, property: nil, rule: "invalid-json", message: "the object cannot be read again")
-                    ])
+        guard let first = positions.first, let last = positions.last else { return [] }
+        let span = ranges[first].lowerBound..<ranges[last].upperBound
+        let decoded = try? source.withBytes(in: span) { buffer in
+            positions.map { position in
+                let range = ranges[position]
+                let raw = UnsafeBufferPointer(
+                    rebasing: buffer[(range.lowerBound - span.lowerBound)..<(range.upperBound - span.lowerBound)])
+                guard let value = try? JSONReader.parse(raw, limits: limits) else { return Self.unreadable }
+                return STIXBundleDecoder.decodeObject(value, raw: raw)
             }
-            return decode(value, at: position)
         }
+        // Read once already, within the same limits: only a file changed since can fail here.
+        return decoded ?? positions.map { _ in Self.unreadable }
     }
 
-    /// The value of the object at `position`, read again from its bytes.
-    func value(at position: Int) -> JSONValue? {
-        try? JSONReader.parse(bytes[ranges[position]], limits: limits)
-    }
-
-    func decode(_ value: JSONValue, at position: Int) -> DecodedObject {
-        bytes.withUnsafeBufferPointer { buffer in
-            STIXBundleDecoder.decodeObject(value, raw: UnsafeBufferPointer(rebasing: buffer[ranges[position]]))
-        }
-    }
+    /// What an object that cannot be read again becomes.
+    static let unreadable = DecodedObject.invalid(
+        id: nil, version: nil,
+        violations: [
+            STIXViolation(
+                objectID: nil, property: nil, rule: "invalid-json",
+                message: "the object cannot be read again (was the file changed during the import?)")
+        ])
 }

@@ -49,11 +49,11 @@ struct ImportCommand: AsyncParsableCommand {
     func importFile(_ file: String, run: OperatorImport) async throws {
         let started = Date()
         Terminal.progress("\(file): reading…")
-        let bytes = try read(file)
-        Terminal.progress("\(file): decoding \(bytes.count / 1_048_576) MiB…")
+        let source = try read(file)
+        Terminal.progress("\(file): decoding \(source.count / 1_048_576) MiB…")
         let document: ParsedDocument
         do {
-            document = try STIXBundleDecoder.parse(bytes, as: format.container(for: file, bytes))
+            document = try STIXBundleDecoder.parse(source, as: format.container(for: file, source.prefix(16 << 20)))
         } catch {
             throw CommandFailure(message: "\(file): \(error.message)")
         }
@@ -70,7 +70,7 @@ struct ImportCommand: AsyncParsableCommand {
         Terminal.endProgress()
         let seconds = Date().timeIntervalSince(started)
         print(
-            "\(file): \(report.items.count) objects: \(report.added) added, \(report.newVersions) new versions, "
+            "\(file): \(report.total) objects: \(report.added) added, \(report.newVersions) new versions, "
                 + "\(report.duplicates) duplicates, \(report.rejected.count) rejected (\(String(format: "%.2f", seconds)) s)")
         for item in report.rejected {
             if case .rejected(let reason) = item.outcome { print("  rejected \(item.id ?? "(no id)"): \(reason)") }
@@ -90,12 +90,15 @@ struct ImportCommand: AsyncParsableCommand {
         return line + (done >= total ? ", committing…" : "")
     }
 
-    func read(_ file: String) throws -> [UInt8] {
-        if file == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+    /// The file's bytes: a regular file is read where it lies (JSON Lines a block at a time, never
+    /// whole); standard input, a pipe or a device is read into memory.
+    func read(_ file: String) throws -> DocumentBytes {
+        if file == "-" { return .memory([UInt8](FileHandle.standardInput.readDataToEndOfFile())) }
+        if let regular = DocumentBytes.file(atPath: file) { return regular }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw CommandFailure(message: "\(file): cannot read the file (missing or not readable)")
         }
-        return [UInt8](data)
+        return .memory([UInt8](data))
     }
 }
 
@@ -104,7 +107,8 @@ enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
     case auto, bundle, envelope, object, jsonl
 
     /// The container to read `bytes` of `file` as. `auto` takes JSON Lines from the file's name
-    /// (`.jsonl`, `.ndjson`) or, for standard input and other names, from the content: several lines
+    /// (`.jsonl`, `.ndjson`) or, for standard input and other names, from the content (`bytes`, its
+    /// beginning at least): several lines
     /// whose first is a JSON object on its own; anything else is a bundle, an envelope or one object.
     func container(for file: String, _ bytes: [UInt8]) -> STIXBundleDecoder.Container {
         switch self {
