@@ -188,7 +188,7 @@ extension PostgresStore {
             row.integer(owner)
             row.text(object.tlp?.rawValue)
             row.integer(object.validUntil)
-            row.bytes(object.json)
+            row.bytes(StoredJSON.encode(object.json))
             row.integer(object.granularMarkingRefs.isEmpty ? 0 : 1)
         }
         let observables = fresh.flatMap { index, pk in objects[index].observables.map { ($0, pk) } }
@@ -280,7 +280,7 @@ extension PostgresStore {
                 record.granularMarked = try cells[6].decode(Int.self) == 1
             }
             if query.withContent {
-                record.json = Array(try cells[scoped ? 7 : 4].decode(ByteBuffer.self).readableBytesView)
+                record.json = try cells[scoped ? 7 : 4].decode(ByteBuffer.self).withUnsafeReadableBytes(StoredJSON.decode)
             }
             records.append(record)
         }

@@ -24,7 +24,9 @@ extension PostgresStore {
                     record.level = SearchSQL.level(rank: try cells[5].decode(Int?.self))
                     record.viewerOwns = try cells[6].decode(Int.self) == 1
                     record.granularMarked = try cells[7].decode(Int.self) == 1
-                    if search.withContent { record.json = Array(try cells[8].decode(ByteBuffer.self).readableBytesView) }
+                    if search.withContent {
+                        record.json = try cells[8].decode(ByteBuffer.self).withUnsafeReadableBytes(StoredJSON.decode)
+                    }
                     hits.append(SearchHit(collectionID: try cells[0].decode(String.self), record: record))
                 }
             }

@@ -83,7 +83,7 @@ extension SQLiteStore {
                 insertObject.bind(9, numbers.owner)
                 insertObject.bind(10, object.tlp?.rawValue)
                 insertObject.bind(11, object.validUntil)
-                insertObject.bind(12, blob: object.json)
+                insertObject.bind(12, blob: StoredJSON.encode(object.json))
                 insertObject.bind(13, object.granularMarkingRefs.isEmpty ? 0 : 1)
                 try insertObject.step(db)
                 let pk = db.lastInsertedRowID
@@ -247,7 +247,7 @@ extension SQLiteStore {
                 if records.count == query.limit { return ObjectPage(records: records, more: true) }
                 var record = StoredObjectVersion(
                     id: Self.text(row, 1), dateAdded: sqlite3_column_int64(row, 0), version: sqlite3_column_int64(row, 2),
-                    specVersion: Self.text(row, 3), json: query.withContent ? Self.bytes(row, jsonColumn) : [])
+                    specVersion: Self.text(row, 3), json: query.withContent ? Self.json(row, jsonColumn) : [])
                 if scoped {
                     let rank = Int(sqlite3_column_int64(row, 4))
                     record.level =
@@ -383,11 +383,11 @@ extension SQLiteStore {
             decoding: UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
     }
 
-    /// The bytes of blob column `index` of the current row (empty for NULL).
-    @inline(__always)
-    static func bytes(_ statement: SQLiteStatement, _ index: Int32) -> [UInt8] {
+    /// The JSON of an object from blob column `index` of the current row, as ``StoredJSON`` keeps
+    /// it (empty for NULL).
+    static func json(_ statement: SQLiteStatement, _ index: Int32) -> [UInt8] {
         guard let start = sqlite3_column_blob(statement, index) else { return [] }
-        return [UInt8](UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, index))))
+        return StoredJSON.decode(UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, index))))
     }
 }
 

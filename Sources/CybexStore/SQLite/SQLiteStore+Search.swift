@@ -19,7 +19,7 @@ extension SQLiteStore {
                 while try cursor.next() != nil {
                     var record = StoredObjectVersion(
                         id: Self.text(row, 2), dateAdded: sqlite3_column_int64(row, 1), version: sqlite3_column_int64(row, 3),
-                        specVersion: Self.text(row, 4), json: search.withContent ? Self.bytes(row, 8) : [])
+                        specVersion: Self.text(row, 4), json: search.withContent ? Self.json(row, 8) : [])
                     record.level = SearchSQL.level(
                         rank: sqlite3_column_type(row, 5) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(row, 5)))
                     record.viewerOwns = sqlite3_column_int64(row, 6) != 0
