@@ -1,20 +1,25 @@
 /// How an object's JSON is kept at rest, on both backends: the compact bytes as received, with
 /// the member names STIX 2.1 objects repeat most (`"type":"`, `"spec_version":"2.1"`,
-/// `"created":"`, …) each written as one byte below 0x20. Such bytes never occur in compact JSON
+/// `"created":"`, …) each written as one byte below 0x20, and an object's opening (`"type":"indicator",
+/// "spec_version":"2.1","id":"indicator--`) as two. Bytes below 0x20 never occur in compact JSON
 /// (RFC 8259 has control characters escaped in strings, and compact JSON has no white space
-/// outside them), so the encoding is a plain substitution: reading expands the bytes back, and
-/// what a client gets is byte for byte what was stored before. Values are left as they are, so an
-/// identifier is still found in the stored bytes (`cybex erase`'s search), and a row written
-/// before this encoding, or by a build without it, reads as itself.
+/// outside them), so reading expands them back without ambiguity, and what a client gets is byte
+/// for byte what was stored before. Values other than an object's own type are left as they are,
+/// so an identifier is still found in the stored bytes (`cybex erase`'s search, which also matches
+/// object ids by the id column), and a row written before this encoding, or by a build without it,
+/// reads as itself.
 ///
-/// The table is fixed: stored rows depend on it. A word may be added only on a byte not yet used;
-/// none may be changed or removed.
+/// The tables are fixed: stored rows depend on them. A word may be added only on a byte not yet
+/// used; none may be changed or removed.
 enum StoredJSON {
     /// The first byte of a row kept verbatim: one whose JSON holds a byte below 0x20 (not
     /// written by Cybex's reader, but never misread if it were).
     static let verbatim: UInt8 = 0x1F
+    /// The bytes before a word of the second table; the byte after them (0x01-0x1F, which no
+    /// searched text holds) says which.
+    static let prefixes: [UInt8] = [0x1D, 0x1E]
 
-    /// Token byte and the bytes it stands for.
+    /// Words written as one byte: the byte and the bytes it stands for.
     static let table: [(token: UInt8, word: String)] = [
         (0x01, #""type":""#),
         (0x02, #""spec_version":"2.1""#),
@@ -42,8 +47,74 @@ enum StoredJSON {
         (0x1A, #""malware_types":["#),
         (0x1B, #""is_family":"#),
         (0x1C, #""value":""#),
-        (0x1D, #""kill_chain_phases":["#),
-        (0x1E, #""valid_until":""#),
+    ]
+
+    /// Words written as two bytes, a prefix and a selector: the opening of an object of each STIX
+    /// 2.1 type as most producers write it (type, spec version 2.1, and the id up to its UUID),
+    /// and less frequent member names.
+    static let extendedTable: [(prefix: UInt8, selector: UInt8, word: String)] = [
+        (0x1D, 0x01, #""type":"attack-pattern","spec_version":"2.1","id":"attack-pattern--"#),
+        (0x1D, 0x02, #""type":"campaign","spec_version":"2.1","id":"campaign--"#),
+        (0x1D, 0x03, #""type":"course-of-action","spec_version":"2.1","id":"course-of-action--"#),
+        (0x1D, 0x04, #""type":"grouping","spec_version":"2.1","id":"grouping--"#),
+        (0x1D, 0x05, #""type":"identity","spec_version":"2.1","id":"identity--"#),
+        (0x1D, 0x06, #""type":"incident","spec_version":"2.1","id":"incident--"#),
+        (0x1D, 0x07, #""type":"indicator","spec_version":"2.1","id":"indicator--"#),
+        (0x1D, 0x08, #""type":"infrastructure","spec_version":"2.1","id":"infrastructure--"#),
+        (0x1D, 0x09, #""type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--"#),
+        (0x1D, 0x0A, #""type":"location","spec_version":"2.1","id":"location--"#),
+        (0x1D, 0x0B, #""type":"malware","spec_version":"2.1","id":"malware--"#),
+        (0x1D, 0x0C, #""type":"malware-analysis","spec_version":"2.1","id":"malware-analysis--"#),
+        (0x1D, 0x0D, #""type":"note","spec_version":"2.1","id":"note--"#),
+        (0x1D, 0x0E, #""type":"observed-data","spec_version":"2.1","id":"observed-data--"#),
+        (0x1D, 0x0F, #""type":"opinion","spec_version":"2.1","id":"opinion--"#),
+        (0x1D, 0x10, #""type":"report","spec_version":"2.1","id":"report--"#),
+        (0x1D, 0x11, #""type":"threat-actor","spec_version":"2.1","id":"threat-actor--"#),
+        (0x1D, 0x12, #""type":"tool","spec_version":"2.1","id":"tool--"#),
+        (0x1D, 0x13, #""type":"vulnerability","spec_version":"2.1","id":"vulnerability--"#),
+        (0x1D, 0x14, #""type":"relationship","spec_version":"2.1","id":"relationship--"#),
+        (0x1D, 0x15, #""type":"sighting","spec_version":"2.1","id":"sighting--"#),
+        (0x1D, 0x16, #""type":"artifact","spec_version":"2.1","id":"artifact--"#),
+        (0x1D, 0x17, #""type":"autonomous-system","spec_version":"2.1","id":"autonomous-system--"#),
+        (0x1D, 0x18, #""type":"directory","spec_version":"2.1","id":"directory--"#),
+        (0x1D, 0x19, #""type":"domain-name","spec_version":"2.1","id":"domain-name--"#),
+        (0x1D, 0x1A, #""type":"email-addr","spec_version":"2.1","id":"email-addr--"#),
+        (0x1D, 0x1B, #""type":"email-message","spec_version":"2.1","id":"email-message--"#),
+        (0x1D, 0x1C, #""type":"file","spec_version":"2.1","id":"file--"#),
+        (0x1D, 0x1D, #""type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--"#),
+        (0x1D, 0x1E, #""type":"ipv6-addr","spec_version":"2.1","id":"ipv6-addr--"#),
+        (0x1D, 0x1F, #""type":"mac-addr","spec_version":"2.1","id":"mac-addr--"#),
+        (0x1E, 0x01, #""type":"mutex","spec_version":"2.1","id":"mutex--"#),
+        (0x1E, 0x02, #""type":"network-traffic","spec_version":"2.1","id":"network-traffic--"#),
+        (0x1E, 0x03, #""type":"process","spec_version":"2.1","id":"process--"#),
+        (0x1E, 0x04, #""type":"software","spec_version":"2.1","id":"software--"#),
+        (0x1E, 0x05, #""type":"url","spec_version":"2.1","id":"url--"#),
+        (0x1E, 0x06, #""type":"user-account","spec_version":"2.1","id":"user-account--"#),
+        (0x1E, 0x07, #""type":"windows-registry-key","spec_version":"2.1","id":"windows-registry-key--"#),
+        (0x1E, 0x08, #""type":"x509-certificate","spec_version":"2.1","id":"x509-certificate--"#),
+        (0x1E, 0x09, #""type":"marking-definition","spec_version":"2.1","id":"marking-definition--"#),
+        (0x1E, 0x0A, #""type":"language-content","spec_version":"2.1","id":"language-content--"#),
+        (0x1E, 0x0B, #""type":"extension-definition","spec_version":"2.1","id":"extension-definition--"#),
+        (0x1E, 0x0C, #""kill_chain_phases":["#),
+        (0x1E, 0x0D, #""valid_until":""#),
+        (0x1E, 0x0E, #""first_seen":""#),
+        (0x1E, 0x0F, #""last_seen":""#),
+        (0x1E, 0x10, #""aliases":["#),
+        (0x1E, 0x11, #""roles":["#),
+        (0x1E, 0x12, #""identity_class":""#),
+        (0x1E, 0x13, #""sectors":["#),
+        (0x1E, 0x14, #""object_refs":["#),
+        (0x1E, 0x15, #""published":""#),
+        (0x1E, 0x16, #""report_types":["#),
+        (0x1E, 0x17, #""kill_chain_name":""#),
+        (0x1E, 0x18, #""phase_name":""#),
+        (0x1E, 0x19, #""revoked":"#),
+        (0x1E, 0x1A, #""hashes":{"#),
+        (0x1E, 0x1B, #""first_observed":""#),
+        (0x1E, 0x1C, #""last_observed":""#),
+        (0x1E, 0x1D, #""number_observed":"#),
+        (0x1E, 0x1E, #""where_sighted_refs":["#),
+        (0x1E, 0x1F, #""sighting_of_ref":""#),
     ]
 
     /// The bytes each token stands for, by token (empty for other bytes).
@@ -53,12 +124,23 @@ enum StoredJSON {
         return expansions
     }()
 
-    /// The words that may start at a quote followed by each byte: (token, word), longest first.
-    static let candidates: [[(token: UInt8, word: [UInt8])]] = {
-        var candidates = [[(token: UInt8, word: [UInt8])]](repeating: [], count: 256)
-        for (token, word) in table {
+    /// The bytes each two-byte code stands for, by prefix (0 or 1) and selector.
+    static let extendedExpansions: [[[UInt8]]] = {
+        var expansions = [[[UInt8]]](repeating: [[UInt8]](repeating: [], count: 0x20), count: prefixes.count)
+        for (prefix, selector, word) in extendedTable {
+            expansions[prefixes.firstIndex(of: prefix)!][Int(selector)] = Array(word.utf8)
+        }
+        return expansions
+    }()
+
+    /// The words that may start at a quote followed by each byte: what they are written as, and
+    /// their bytes; longest first.
+    static let candidates: [[(code: [UInt8], word: [UInt8])]] = {
+        var candidates = [[(code: [UInt8], word: [UInt8])]](repeating: [], count: 256)
+        let all = table.map { ([$0.token], $0.word) } + extendedTable.map { ([$0.prefix, $0.selector], $0.word) }
+        for (code, word) in all {
             let bytes = Array(word.utf8)
-            candidates[Int(bytes[1])].append((token, bytes))
+            candidates[Int(bytes[1])].append((code, bytes))
         }
         for index in candidates.indices { candidates[index].sort { $0.word.count > $1.word.count } }
         return candidates
@@ -79,10 +161,10 @@ enum StoredJSON {
                     return [verbatim] + json
                 }
                 if byte == UInt8(ascii: "\""), index + 1 < count,
-                    let (token, length) = match(source, at: index, candidates[Int(source[index + 1])])
+                    let (code, length) = match(source, at: index, candidates[Int(source[index + 1])])
                 {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: source[run..<index]))
-                    out.append(token)
+                    out.append(contentsOf: code)
                     index += length
                     run = index
                     continue
@@ -94,17 +176,17 @@ enum StoredJSON {
         }
     }
 
-    /// The first of `words` that `source` holds at `index`: its token and length.
-    static func match(_ source: UnsafeBufferPointer<UInt8>, at index: Int, _ words: [(token: UInt8, word: [UInt8])])
-        -> (UInt8, Int)?
+    /// The first of `words` that `source` holds at `index`: what it is written as, and its length.
+    static func match(_ source: UnsafeBufferPointer<UInt8>, at index: Int, _ words: [(code: [UInt8], word: [UInt8])])
+        -> ([UInt8], Int)?
     {
-        for (token, word) in words where index + word.count <= source.count {
+        for (code, word) in words where index + word.count <= source.count {
             var equal = true
             for offset in 2..<word.count where source[index + offset] != word[offset] {
                 equal = false
                 break
             }
-            if equal { return (token, word.count) }
+            if equal { return (code, word.count) }
         }
         return nil
     }
@@ -115,14 +197,33 @@ enum StoredJSON {
         guard let first = bytes.first else { return [] }
         if first == verbatim { return Array(bytes.dropFirst()) }
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + bytes.count / 2)
+        out.reserveCapacity(bytes.count * 2)
         var run = 0
-        for index in 0..<bytes.count where bytes[index] < 0x20 && !expansions[Int(bytes[index])].isEmpty {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
-            out.append(contentsOf: expansions[Int(bytes[index])])
-            run = index + 1
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            guard byte < 0x20 else {
+                index += 1
+                continue
+            }
+            if let prefix = prefixes.firstIndex(of: byte), index + 1 < count, bytes[index + 1] < 0x20,
+                case let expansion = extendedExpansions[prefix][Int(bytes[index + 1])], !expansion.isEmpty
+            {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                out.append(contentsOf: expansion)
+                index += 2
+                run = index
+            } else if !expansions[Int(byte)].isEmpty {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                out.append(contentsOf: expansions[Int(byte)])
+                index += 1
+                run = index
+            } else {
+                index += 1
+            }
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count]))
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<count]))
         return out
     }
 

@@ -77,6 +77,7 @@ extension PostgresStore {
             let matches = """
                 o.pk = m.object_pk AND c.num = m.collection AND o.id IN (
                     SELECT t.id FROM objects t WHERE t.pk IN (SELECT object_pk FROM observables WHERE lower(value) = $1)
+                    UNION SELECT id FROM objects WHERE id = $1
                     UNION SELECT id FROM objects
                     WHERE position($1 IN lower(convert_from(json, 'UTF8'))) > 0
                         OR position($2 IN lower(convert_from(json, 'UTF8'))) > 0)

@@ -75,7 +75,8 @@ extension SQLiteStore {
         return try await write { db in
             let needle = identifier.lowercased()
             // Every version of every object one of whose versions has an observable with the value,
-            // or the text anywhere in its stored JSON, raw or as JSON escapes it.
+            // or the text anywhere in its stored JSON (values are stored as received: `StoredJSON`),
+            // raw or as JSON escapes it, or that is the object itself (its id).
             let escaped = SQLFilter.jsonEscaped(needle)
             let rows = try Row.fetchAll(
                 db,
@@ -84,11 +85,12 @@ extension SQLiteStore {
                     FROM \(Self.joined(byID: true)) JOIN collection_numbers c ON c.num = m.collection
                     WHERE o.id IN (
                         SELECT t.id FROM objects t WHERE t.pk IN (SELECT object_pk FROM observables WHERE lower(value) = ?)
+                        UNION SELECT id FROM objects WHERE id = ?
                         UNION SELECT id FROM objects
                         WHERE instr(lower(CAST(json AS TEXT)), ?) > 0 OR instr(lower(CAST(json AS TEXT)), ?) > 0)
                     ORDER BY c.id, m.date_added
                     """,
-                arguments: [needle, needle, escaped])
+                arguments: [needle, needle, needle, escaped])
             let removed = rows.map { RemovedVersion(id: $0[1], version: $0[2], collectionID: $0[0]) }
             guard !dryRun else { return removed }
             for row in rows {
