@@ -117,22 +117,6 @@ enum StoredJSON {
         (0x1E, 0x1F, #""sighting_of_ref":""#),
     ]
 
-    /// The bytes each token stands for, by token (empty for other bytes).
-    static let expansions: [[UInt8]] = {
-        var expansions = [[UInt8]](repeating: [], count: 0x20)
-        for (token, word) in table { expansions[Int(token)] = Array(word.utf8) }
-        return expansions
-    }()
-
-    /// The bytes each two-byte code stands for, by prefix (0 or 1) and selector.
-    static let extendedExpansions: [[[UInt8]]] = {
-        var expansions = [[[UInt8]]](repeating: [[UInt8]](repeating: [], count: 0x20), count: prefixes.count)
-        for (prefix, selector, word) in extendedTable {
-            expansions[prefixes.firstIndex(of: prefix)!][Int(selector)] = Array(word.utf8)
-        }
-        return expansions
-    }()
-
     /// The words that may start at a quote followed by each byte: what they are written as, and
     /// their bytes; longest first.
     static let candidates: [[(code: [UInt8], word: [UInt8])]] = {
@@ -191,40 +175,64 @@ enum StoredJSON {
         return nil
     }
 
+    /// Every word's bytes end to end, and where each code's word lies in them: codes 0-0x1F are
+    /// the one-byte codes, 0x20 + 0x20 × prefix index + selector the two-byte ones; an empty range
+    /// for a byte that is no code. One flat table, so reading a row touches no nested arrays.
+    static let flat: (bytes: [UInt8], ranges: [Range<Int>]) = {
+        var bytes: [UInt8] = []
+        var ranges = [Range<Int>](repeating: 0..<0, count: 0x20 + 0x20 * prefixes.count)
+        for (token, word) in table {
+            ranges[Int(token)] = bytes.count..<(bytes.count + word.utf8.count)
+            bytes += Array(word.utf8)
+        }
+        for (prefix, selector, word) in extendedTable {
+            let code = 0x20 + 0x20 * prefixes.firstIndex(of: prefix)! + Int(selector)
+            ranges[code] = bytes.count..<(bytes.count + word.utf8.count)
+            bytes += Array(word.utf8)
+        }
+        return (bytes, ranges)
+    }()
+
     /// The JSON of stored bytes.
     static func decode(_ stored: UnsafeRawBufferPointer) -> [UInt8] {
         let bytes = stored.bindMemory(to: UInt8.self)
         guard let first = bytes.first else { return [] }
         if first == verbatim { return Array(bytes.dropFirst()) }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        var run = 0
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            guard byte < 0x20 else {
-                index += 1
-                continue
-            }
-            if let prefix = prefixes.firstIndex(of: byte), index + 1 < count, bytes[index + 1] < 0x20,
-                case let expansion = extendedExpansions[prefix][Int(bytes[index + 1])], !expansion.isEmpty
-            {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
-                out.append(contentsOf: expansion)
-                index += 2
-                run = index
-            } else if !expansions[Int(byte)].isEmpty {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
-                out.append(contentsOf: expansions[Int(byte)])
-                index += 1
-                run = index
-            } else {
-                index += 1
+        let (words, ranges) = flat
+        let (low, high) = (prefixes[0], prefixes[1])
+        return words.withUnsafeBufferPointer { words in
+            ranges.withUnsafeBufferPointer { ranges in
+                var out: [UInt8] = []
+                out.reserveCapacity(bytes.count * 2)
+                var run = 0
+                var index = 0
+                let count = bytes.count
+                while index < count {
+                    let byte = bytes[index]
+                    if byte >= 0x20 {
+                        index += 1
+                        continue
+                    }
+                    var code = Int(byte)
+                    var width = 1
+                    if byte == low || byte == high, index + 1 < count, bytes[index + 1] < 0x20 {
+                        code = 0x20 + 0x20 * Int(byte - low) + Int(bytes[index + 1])
+                        width = 2
+                    }
+                    let word = ranges[code]
+                    if word.isEmpty {
+                        index += 1
+                        continue
+                    }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: words[word]))
+                    index += width
+                    run = index
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<count]))
+                return out
             }
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<count]))
-        return out
     }
 
     /// ``decode(_:)`` of bytes in an array.

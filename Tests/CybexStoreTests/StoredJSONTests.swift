@@ -116,7 +116,8 @@ struct StoredJSONTests {
         #expect(Set(codes).count == codes.count)
         #expect(!StoredJSON.table.contains { [0x00, 0x09, 0x0A, 0x0D, StoredJSON.verbatim].contains($0.token) })
         #expect(!StoredJSON.table.contains { StoredJSON.prefixes.contains($0.token) })
-        #expect(StoredJSON.extendedTable.allSatisfy { StoredJSON.prefixes.contains($0.prefix) && (1..<0x20).contains($0.selector) })
+        #expect(
+            StoredJSON.extendedTable.allSatisfy { StoredJSON.prefixes.contains($0.prefix) && (1..<0x20).contains($0.selector) })
     }
 
     /// On both backends: what is read is what was added, byte for byte, and SQLite's row holds the
