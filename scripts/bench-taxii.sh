@@ -201,10 +201,12 @@ big)      # Cybex alone: the whole 100k corpus over TAXII, then reads at that si
         emit "$CYBEX_LABEL:rss_after_100k" "$r" -- "$PY" "$H" rss --pid "$CYBEX_PID"
         cybex_stop
     done ;;
-million)  # Cybex alone: 1,000,000 objects imported, then served: paginated read and memory
-    BIG="$BENCH_WORK/data/synthetic-1m.json"
-    [ -f "$BIG" ] || "$ROOT/.build/release/Benchmarks" generate --objects 1000000 --out "$BIG" 2>/dev/null || {
-        (cd "$ROOT" && swift build -c release --product Benchmarks >/dev/null) && "$ROOT/.build/release/Benchmarks" generate --objects 1000000 --out "$BIG"; }
+million)  # Cybex alone: 1,000,000 objects (random ids) imported, then served: paginated and filtered
+          # reads, wrk on a read by id, match[id] and a filtered page, TAXII posts into the full store;
+          # then the server's RSS and its peak (VmHWM) through all of it
+    BIG="$BENCH_WORK/data/synthetic-1m-random.json"
+    [ -x "$ROOT/.build/release/Benchmarks" ] || (cd "$ROOT" && swift build -c release --product Benchmarks >/dev/null)
+    [ -f "$BIG" ] || "$ROOT/.build/release/Benchmarks" generate --objects 1000000 --random-ids --out "$BIG"
     postgres="$BENCH_POSTGRES"; BENCH_POSTGRES=""   # the import is measured on SQLite
     cybex_start; kill "$CYBEX_PID"; wait "$CYBEX_PID" 2>/dev/null
     coll="$("$CYBEX" collection list --data "$CYBEX_DATA" | cut -f1 | head -1)"
@@ -215,6 +217,12 @@ million)  # Cybex alone: 1,000,000 objects imported, then served: paginated read
     for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$CPORT/healthz" && break; sleep 0.1; done
     emit "cybex:paginate_limit1000_1m" 1 -- "$PY" "$H" $(args cybex) --time-limit 300 paginate --limit 1000
     emit "cybex:filter_type_limit100_1m" 1 -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --limit 100 --requests 50
+    # An object from the middle of the file: the first id after its middle byte.
+    oid="$(tail -c +$(( $(stat -c %s "$BIG") / 2 )) "$BIG" | head -c 65536 | grep -o '"id": *"[a-z0-9-]*--[0-9a-f-]*"' | head -1 | sed 's/.*"\([a-z0-9-]*--[0-9a-f-]*\)"/\1/')"
+    emit "cybex:load_get_object_1m" 1 -- "$PY" "$H" $(args cybex) --req-timeout 30 load --path "{collection}/objects/$oid/" --connections 16 --duration 20
+    emit "cybex:load_match_id_1m" 1 -- "$PY" "$H" $(args cybex) --req-timeout 30 load --path "{collection}/objects/?match[id]=$oid" --connections 16 --duration 20
+    emit "cybex:load_filter_page_1m" 1 -- "$PY" "$H" $(args cybex) --req-timeout 30 load --path "{collection}/objects/?match[type]=indicator&limit=100" --connections 16 --duration 20
+    emit "cybex:ingest_into_1m" 1 -- "$PY" "$H" $(args cybex) ingest --corpus "$CORPUS" --bundle-size 1000 --max-objects 20000
     emit "cybex:rss_after_1m" 1 -- "$PY" "$H" rss --pid "$CYBEX_PID"
     cybex_stop; BENCH_POSTGRES="$postgres" ;;
 *) echo "unknown phase $ph" >&2 ;;
