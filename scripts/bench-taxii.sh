@@ -218,7 +218,7 @@ million)  # Cybex alone: 1,000,000 objects (random ids) imported, then served: p
     emit "cybex:paginate_limit1000_1m" 1 -- "$PY" "$H" $(args cybex) --time-limit 300 paginate --limit 1000
     emit "cybex:filter_type_limit100_1m" 1 -- "$PY" "$H" $(args cybex) filter --match-type indicator --added-after 2000-01-01T00:00:00.000Z --limit 100 --requests 50
     # An object from the middle of the file: the first id after its middle byte.
-    oid="$(tail -c +$(( $(stat -c %s "$BIG") / 2 )) "$BIG" | head -c 65536 | grep -o '"id": *"[a-z0-9-]*--[0-9a-f-]*"' | head -1 | sed 's/.*"\([a-z0-9-]*--[0-9a-f-]*\)"/\1/')"
+    oid="$(tail -c +$(( $(stat -L -c %s "$BIG") / 2 )) "$BIG" | head -c 65536 | grep -o '"id": *"[a-z0-9-]*--[0-9a-f-]*"' | head -1 | sed 's/.*"\([a-z0-9-]*--[0-9a-f-]*\)"/\1/')"
     emit "cybex:load_get_object_1m" 1 -- "$PY" "$H" $(args cybex) --req-timeout 30 load --path "{collection}/objects/$oid/" --connections 16 --duration 20
     emit "cybex:load_match_id_1m" 1 -- "$PY" "$H" $(args cybex) --req-timeout 30 load --path "{collection}/objects/?match[id]=$oid" --connections 16 --duration 20
     emit "cybex:load_filter_page_1m" 1 -- "$PY" "$H" $(args cybex) --req-timeout 30 load --path "{collection}/objects/?match[type]=indicator&limit=100" --connections 16 --duration 20
