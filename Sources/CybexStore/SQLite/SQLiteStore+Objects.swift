@@ -192,80 +192,74 @@ extension SQLiteStore {
     public func objects(in collectionID: String, matching query: ObjectQuery) async throws
         -> ObjectPage
     {
-        // The versions of one object (TAXII `objects/{id}/`, `versions/`, `match[id]` of one id) are
-        // a point read; a page of the collection is not.
-        if query.ids?.count == 1 { return try pointRead { try Self.page(of: collectionID, query, $0) } }
-        return try await read { try Self.page(of: collectionID, query, $0) }
-    }
-
-    /// A page of collection `collectionID` as `query` selects it.
-    static func page(of collectionID: String, _ query: ObjectQuery, _ db: Database) throws -> ObjectPage {
-        var arguments: StatementArguments = []
-        // Columns 4 to 6: the sharing label, for a scoped read; then the JSON. Its values come first.
-        func statement(_ query: ObjectQuery) -> String {
-            let label = query.scope.map { scope in
-                SQLFilter.labelColumns(scope, objects: "o") { value in
-                    arguments += [value.databaseValue]
-                    return "?"
+        try await read { db in
+            var arguments: StatementArguments = []
+            // Columns 4 to 6: the sharing label, for a scoped read; then the JSON. Its values come first.
+            func statement(_ query: ObjectQuery) -> String {
+                let label = query.scope.map { scope in
+                    SQLFilter.labelColumns(scope, objects: "o") { value in
+                        arguments += [value.databaseValue]
+                        return "?"
+                    }
                 }
+                let columns =
+                    "m.date_added, o.id, m.taxii_version, o.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
+                arguments += [collectionID, query.addedAfter ?? Int64.min]
+                let filter = SQLFilter.build(query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+                arguments += [query.limit + 1]
+                return """
+                    SELECT \(columns) FROM \(Self.joined(byID: query.ids != nil, oneType: query.types?.count == 1))
+                    WHERE m.collection = \(SQLFilter.collection("?")) AND m.date_added > ?\(filter)
+                    ORDER BY m.date_added LIMIT ?
+                    """
             }
-            let columns =
-                "m.date_added, o.id, m.taxii_version, o.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
-            arguments += [collectionID, query.addedAfter ?? Int64.min]
-            let filter = SQLFilter.build(query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
-            arguments += [query.limit + 1]
-            return """
-                SELECT \(columns) FROM \(Self.joined(byID: query.ids != nil, oneType: query.types?.count == 1))
-                WHERE m.collection = \(SQLFilter.collection("?")) AND m.date_added > ?\(filter)
-                ORDER BY m.date_added LIMIT ?
-                """
-        }
-        let sql: String
-        if query.ids == nil, let types = query.types.map(Self.distinct), types.count > 1, types.count <= Self.typeBranches {
-            // Several types: a page of each from the index by type, merged. A page costs at most a
-            // page per type, where a walk of the collection testing each row's type costs the
-            // whole collection when the types are rare.
-            sql =
-                types.map { type in
-                    var one = query
-                    one.types = [type]
-                    return "SELECT * FROM (\(statement(one)))"
-                }.joined(separator: " UNION ALL ") + " ORDER BY 1 LIMIT ?"
-            arguments += [query.limit + 1]
-        } else {
-            sql = statement(query)
-        }
-        var records: [StoredObjectVersion] = []
-        records.reserveCapacity(max(0, min(query.limit, 1_000)))
-        // Paging reads, and reads of one object by id (TAXII `objects/{id}/`), have one text per
-        // shape of scope and are prepared once per connection; a read with longer lists from the
-        // request (ids, types, versions) may have any text, so it is not kept.
-        let listed =
-            (query.ids.map { $0.count != 1 } ?? false) || query.types != nil || query.specVersions != nil
-            || !query.versions.versions.isEmpty
-        let statement = listed ? try db.makeStatement(sql: sql) : try db.cachedStatement(sql: sql)
-        let cursor = try Row.fetchCursor(statement, arguments: arguments)
-        // Columns are read straight from the SQLite statement: a page is up to thousands of rows,
-        // and this loop is the whole cost of a read.
-        let row = statement.sqliteStatement
-        let scoped = query.scope != nil
-        let jsonColumn: Int32 = scoped ? 7 : 4
-        while try cursor.next() != nil {
-            if records.count == query.limit { return ObjectPage(records: records, more: true) }
-            var record = StoredObjectVersion(
-                id: Self.text(row, 1), dateAdded: sqlite3_column_int64(row, 0), version: sqlite3_column_int64(row, 2),
-                specVersion: Self.text(row, 3), json: query.withContent ? Self.json(row, jsonColumn) : [])
-            if scoped {
-                let rank = Int(sqlite3_column_int64(row, 4))
-                record.level =
-                    sqlite3_column_type(row, 4) == SQLITE_NULL || !TLPLevel.allCases.indices.contains(rank)
-                    ? nil : TLPLevel.allCases[rank]
-                record.viewerOwns = sqlite3_column_int64(row, 5) != 0
-                record.granularMarked = sqlite3_column_int64(row, 6) != 0
+            let sql: String
+            if query.ids == nil, let types = query.types.map(Self.distinct), types.count > 1, types.count <= Self.typeBranches {
+                // Several types: a page of each from the index by type, merged. A page costs at most a
+                // page per type, where a walk of the collection testing each row's type costs the
+                // whole collection when the types are rare.
+                sql =
+                    types.map { type in
+                        var one = query
+                        one.types = [type]
+                        return "SELECT * FROM (\(statement(one)))"
+                    }.joined(separator: " UNION ALL ") + " ORDER BY 1 LIMIT ?"
+                arguments += [query.limit + 1]
+            } else {
+                sql = statement(query)
             }
-            records.append(record)
+            var records: [StoredObjectVersion] = []
+            records.reserveCapacity(max(0, min(query.limit, 1_000)))
+            // Paging reads, and reads of one object by id (TAXII `objects/{id}/`), have one text per
+            // shape of scope and are prepared once per connection; a read with longer lists from the
+            // request (ids, types, versions) may have any text, so it is not kept.
+            let listed =
+                (query.ids.map { $0.count != 1 } ?? false) || query.types != nil || query.specVersions != nil
+                || !query.versions.versions.isEmpty
+            let statement = listed ? try db.makeStatement(sql: sql) : try db.cachedStatement(sql: sql)
+            let cursor = try Row.fetchCursor(statement, arguments: arguments)
+            // Columns are read straight from the SQLite statement: a page is up to thousands of rows,
+            // and this loop is the whole cost of a read.
+            let row = statement.sqliteStatement
+            let scoped = query.scope != nil
+            let jsonColumn: Int32 = scoped ? 7 : 4
+            while try cursor.next() != nil {
+                if records.count == query.limit { return ObjectPage(records: records, more: true) }
+                var record = StoredObjectVersion(
+                    id: Self.text(row, 1), dateAdded: sqlite3_column_int64(row, 0), version: sqlite3_column_int64(row, 2),
+                    specVersion: Self.text(row, 3), json: query.withContent ? Self.json(row, jsonColumn) : [])
+                if scoped {
+                    let rank = Int(sqlite3_column_int64(row, 4))
+                    record.level =
+                        sqlite3_column_type(row, 4) == SQLITE_NULL || !TLPLevel.allCases.indices.contains(rank)
+                        ? nil : TLPLevel.allCases[rank]
+                    record.viewerOwns = sqlite3_column_int64(row, 5) != 0
+                    record.granularMarked = sqlite3_column_int64(row, 6) != 0
+                }
+                records.append(record)
+            }
+            return ObjectPage(records: records, more: false)
         }
-        return ObjectPage(records: records, more: false)
     }
 
     public func deleteObject(

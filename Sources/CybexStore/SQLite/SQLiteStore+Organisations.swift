@@ -29,7 +29,7 @@ extension SQLiteStore {
 
     public func organisation(id: String) async throws -> Organisation? {
         guard StoredText.isStorable(id) else { return nil }
-        return try pointRead { db in
+        return try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE id = ?", arguments: [id])
                 .map(Self.organisation(from:))
         }

@@ -108,19 +108,6 @@ public final class SQLiteStore: Store {
         }
     }
 
-    /// A point read: a handful of rows by key, the kind every request makes (its user, its
-    /// collection, an object by id). It runs on the calling thread, as SQLite's own work of a few
-    /// microseconds on cached pages, instead of on a reader connection's queue: ``read(_:)`` costs
-    /// two thread hand-offs, which under load took about a fifth of a read by id. Not for reads
-    /// whose size a client chooses (pages, searches): those keep to ``read(_:)``.
-    func pointRead<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.read(body)
-        } catch let error as DatabaseError {
-            throw StoreError(.backend, "SQLite: \(error.message ?? error.description)")
-        }
-    }
-
     // MARK: Users
 
     static let userColumns = "id, username, organisation_id, role, password_hash, disabled, created_at"
@@ -148,7 +135,7 @@ public final class SQLiteStore: Store {
 
     public func user(id: String) async throws -> User? {
         guard StoredText.isStorable(id) else { return nil }
-        return try pointRead { db in
+        return try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
         }
     }
@@ -163,7 +150,7 @@ public final class SQLiteStore: Store {
 
     public func userWithOrganisation(named username: String) async throws -> (User, Organisation?)? {
         guard StoredText.isStorable(username) else { return nil }
-        return try pointRead { db in
+        return try await read { db in
             // Every signed-in request runs these: prepared once per connection.
             guard
                 let user = try Row.fetchOne(
@@ -224,7 +211,7 @@ public final class SQLiteStore: Store {
     }
 
     public func token(secretHash: String) async throws -> APIToken? {
-        try pointRead { db in
+        try await read { db in
             try Row.fetchOne(
                 db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE secret_hash = ?", arguments: [secretHash]
             )
@@ -292,7 +279,7 @@ public final class SQLiteStore: Store {
 
     public func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)? {
         guard StoredText.isStorable(id) else { return nil }
-        return try pointRead { db in
+        return try await read { db in
             // Every collection request runs these: prepared once per connection.
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id])
             else {
