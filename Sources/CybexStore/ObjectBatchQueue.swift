@@ -15,8 +15,10 @@ public final class ObjectBatchQueue: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    /// Adds a batch; waits while the queue is full. Does nothing once cancelled.
+    /// Adds a batch; waits while the queue is full. Does nothing once cancelled. The batch's JSON
+    /// is put in its stored form here (``StoredJSON``), on the producer's thread, not the writer's.
     public func push(_ batch: [STIXObjectRecord]) {
+        let batch = StoredJSON.encoding(batch)
         condition.lock()
         defer { condition.unlock() }
         while batches.count >= capacity && !cancelled { condition.wait() }
@@ -43,7 +45,8 @@ public final class ObjectBatchQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next batch, waiting for it; nil when the producer has finished and all were taken.
+    /// The next batch, its JSON in stored form, waiting for it; nil when the producer has finished
+    /// and all were taken.
     public func next() -> [STIXObjectRecord]? {
         condition.lock()
         defer { condition.unlock() }

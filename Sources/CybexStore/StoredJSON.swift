@@ -1,3 +1,5 @@
+import CybexCore
+
 /// How an object's JSON is kept at rest, on both backends: the compact bytes as received, with
 /// the member names STIX 2.1 objects repeat most (`"type":"`, `"spec_version":"2.1"`,
 /// `"created":"`, …) each written as one byte below 0x20, and an object's opening (`"type":"indicator",
@@ -117,62 +119,85 @@ enum StoredJSON {
         (0x1E, 0x1F, #""sighting_of_ref":""#),
     ]
 
-    /// The words that may start at a quote followed by each byte: what they are written as, and
-    /// their bytes; longest first.
-    static let candidates: [[(code: [UInt8], word: [UInt8])]] = {
-        var candidates = [[(code: [UInt8], word: [UInt8])]](repeating: [], count: 256)
-        let all = table.map { ([$0.token], $0.word) } + extendedTable.map { ([$0.prefix, $0.selector], $0.word) }
-        for (code, word) in all {
-            let bytes = Array(word.utf8)
-            candidates[Int(bytes[1])].append((code, bytes))
+    /// The words for the encoder, flat: every word's bytes end to end (`bytes`); the candidates
+    /// (`word` range, code of one or two bytes) grouped by the byte after the opening quote,
+    /// longest first; and, for each such byte, where its group lies among the candidates. Flat, so
+    /// encoding a document touches no nested arrays.
+    static let encoder: (bytes: [UInt8], candidates: [(word: Range<Int>, code: UInt16, width: Int)], groups: [Range<Int>]) = {
+        var bytes: [UInt8] = []
+        var all: [(word: Range<Int>, code: UInt16, width: Int, second: UInt8)] = []
+        for (token, word) in table {
+            all.append((bytes.count..<(bytes.count + word.utf8.count), UInt16(token), 1, Array(word.utf8)[1]))
+            bytes += Array(word.utf8)
         }
-        for index in candidates.indices { candidates[index].sort { $0.word.count > $1.word.count } }
-        return candidates
+        for (prefix, selector, word) in extendedTable {
+            let code = UInt16(prefix) << 8 | UInt16(selector)
+            all.append((bytes.count..<(bytes.count + word.utf8.count), code, 2, Array(word.utf8)[1]))
+            bytes += Array(word.utf8)
+        }
+        all.sort { ($0.second, $1.word.count) < ($1.second, $0.word.count) }
+        var groups = [Range<Int>](repeating: 0..<0, count: 256)
+        for (index, candidate) in all.enumerated() {
+            let second = Int(candidate.second)
+            groups[second] = groups[second].isEmpty ? index..<(index + 1) : groups[second].lowerBound..<(index + 1)
+        }
+        return (bytes, all.map { ($0.word, $0.code, $0.width) }, groups)
     }()
+
+    /// `records` with their JSON in its stored form: what the writers bind. Encoded before a
+    /// transaction (or, for a queue, on the producer's thread), never by the writer itself, which
+    /// is the one thread an import or post cannot spread.
+    static func encoding(_ records: [STIXObjectRecord]) -> [STIXObjectRecord] {
+        var records = records
+        for index in records.indices { records[index].json = encode(records[index].json) }
+        return records
+    }
 
     /// The bytes to store for an object's compact JSON.
     static func encode(_ json: [UInt8]) -> [UInt8] {
-        json.withUnsafeBufferPointer { source in
-            var out: [UInt8] = []
-            out.reserveCapacity(source.count)
-            var index = 0
-            var run = 0
-            let count = source.count
-            while index < count {
-                let byte = source[index]
-                if byte < 0x20 {
-                    // Not compact JSON as Cybex writes it: kept as it is, marked so.
-                    return [verbatim] + json
+        let (words, candidates, groups) = encoder
+        return json.withUnsafeBufferPointer { source in
+            words.withUnsafeBufferPointer { words in
+                candidates.withUnsafeBufferPointer { candidates in
+                    groups.withUnsafeBufferPointer { groups in
+                        var out: [UInt8] = []
+                        out.reserveCapacity(source.count)
+                        var index = 0
+                        var run = 0
+                        let count = source.count
+                        scan: while index < count {
+                            let byte = source[index]
+                            if byte < 0x20 {
+                                // Not compact JSON as Cybex writes it: kept as it is, marked so.
+                                return [verbatim] + json
+                            }
+                            guard byte == UInt8(ascii: "\""), index + 1 < count else {
+                                index += 1
+                                continue
+                            }
+                            for candidate in candidates[groups[Int(source[index + 1])]] {
+                                let word = candidate.word
+                                guard index + word.count <= count else { continue }
+                                var offset = 2
+                                while offset < word.count, source[index + offset] == words[word.lowerBound + offset] {
+                                    offset += 1
+                                }
+                                guard offset == word.count else { continue }
+                                out.append(contentsOf: UnsafeBufferPointer(rebasing: source[run..<index]))
+                                if candidate.width == 2 { out.append(UInt8(candidate.code >> 8)) }
+                                out.append(UInt8(candidate.code & 0xFF))
+                                index += word.count
+                                run = index
+                                continue scan
+                            }
+                            index += 1
+                        }
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: source[run..<count]))
+                        return out
+                    }
                 }
-                if byte == UInt8(ascii: "\""), index + 1 < count,
-                    let (code, length) = match(source, at: index, candidates[Int(source[index + 1])])
-                {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: source[run..<index]))
-                    out.append(contentsOf: code)
-                    index += length
-                    run = index
-                    continue
-                }
-                index += 1
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: source[run..<count]))
-            return out
         }
-    }
-
-    /// The first of `words` that `source` holds at `index`: what it is written as, and its length.
-    static func match(_ source: UnsafeBufferPointer<UInt8>, at index: Int, _ words: [(code: [UInt8], word: [UInt8])])
-        -> ([UInt8], Int)?
-    {
-        for (code, word) in words where index + word.count <= source.count {
-            var equal = true
-            for offset in 2..<word.count where source[index + offset] != word[offset] {
-                equal = false
-                break
-            }
-            if equal { return (code, word.count) }
-        }
-        return nil
     }
 
     /// Every word's bytes end to end, and where each code's word lies in them: codes 0-0x1F are

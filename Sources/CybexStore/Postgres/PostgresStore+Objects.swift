@@ -16,19 +16,27 @@ extension PostgresStore {
     public func addObjects(
         _ objects: [STIXObjectRecord], to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
     ) async throws -> [AddOutcome] {
-        let outcomes = try await addObjectsInOneTransaction(
-            objects, to: collectionID, owner: owner, scope: scope, commit: commit)
-        await refreshStatisticsAfterAdding(outcomes.count { if case .added = $0 { true } else { false } })
-        return outcomes
+        try await addStored(StoredJSON.encoding(objects), to: collectionID, owner: owner, scope: scope, commit: commit)
     }
 
-    /// Collects the batches of `queue`, then adds them in one transaction.
+    /// Collects the batches of `queue` (their JSON in stored form already), then adds them in one
+    /// transaction.
     public func addObjects(
         from queue: ObjectBatchQueue, to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
     ) async throws -> [AddOutcome] {
         var all: [STIXObjectRecord] = []
         while let batch = queue.next() { all += batch }
-        return try await addObjects(all, to: collectionID, owner: owner, scope: scope, commit: commit)
+        return try await addStored(all, to: collectionID, owner: owner, scope: scope, commit: commit)
+    }
+
+    /// Adds records whose JSON is in stored form (``StoredJSON``) in one transaction.
+    func addStored(
+        _ objects: [STIXObjectRecord], to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
+    ) async throws -> [AddOutcome] {
+        let outcomes = try await addObjectsInOneTransaction(
+            objects, to: collectionID, owner: owner, scope: scope, commit: commit)
+        await refreshStatisticsAfterAdding(outcomes.count { if case .added = $0 { true } else { false } })
+        return outcomes
     }
 
     /// The smallest batch after which the statistics are looked at.
@@ -188,7 +196,7 @@ extension PostgresStore {
             row.integer(owner)
             row.text(object.tlp?.rawValue)
             row.integer(object.validUntil)
-            row.bytes(StoredJSON.encode(object.json))
+            row.bytes(object.json)
             row.integer(object.granularMarkingRefs.isEmpty ? 0 : 1)
         }
         let observables = fresh.flatMap { index, pk in objects[index].observables.map { ($0, pk) } }

@@ -7,8 +7,9 @@ extension SQLiteStore {
     public func addObjects(
         _ objects: [STIXObjectRecord], to collectionID: String, owner: String, scope: ReadScope?, commit: AddCommitter?
     ) async throws -> [AddOutcome] {
-        try await write { db in
-            var pending: [STIXObjectRecord]? = objects
+        let stored = StoredJSON.encoding(objects)
+        return try await write { db in
+            var pending: [STIXObjectRecord]? = stored
             return try Self.add(to: collectionID, owner: owner, scope: scope, commit: commit, db) {
                 defer { pending = nil }
                 return pending
@@ -29,7 +30,8 @@ extension SQLiteStore {
         }
     }
 
-    /// Writes every batch `nextBatch` gives, in the caller's transaction. Each batch's outcomes
+    /// Writes every batch `nextBatch` gives (their JSON already in stored form: ``StoredJSON``), in
+    /// the caller's transaction. Each batch's outcomes
     /// are decided by ``ObjectBatchPlan`` (the rules both backends share) from the stored versions
     /// of its ids, then its new object rows and collection members are written.
     static func add(
@@ -83,7 +85,7 @@ extension SQLiteStore {
                 insertObject.bind(9, numbers.owner)
                 insertObject.bind(10, object.tlp?.rawValue)
                 insertObject.bind(11, object.validUntil)
-                insertObject.bind(12, blob: StoredJSON.encode(object.json))
+                insertObject.bind(12, blob: object.json)
                 insertObject.bind(13, object.granularMarkingRefs.isEmpty ? 0 : 1)
                 try insertObject.step(db)
                 let pk = db.lastInsertedRowID
