@@ -62,6 +62,18 @@ struct JSONLinesFileTests {
         }
     }
 
+    @Test func identitiesAreReadAgainWithoutValidating() throws {
+        try Self.withFile(Self.text) { path in
+            let document = try STIXBundleDecoder.parse(try #require(DocumentBytes.file(atPath: path)), as: .jsonLines)
+            let records = Self.records(document)
+            let positions = [0, 7, 8, 150, 299]
+            let identities = document.identities(at: positions)
+            #expect(identities.map(\.id) == positions.map { records[$0].id })
+            #expect(identities.map(\.version) == positions.map { records[$0].versionText })
+            #expect(document.identities(at: []).isEmpty)
+        }
+    }
+
     @Test func anInvalidLineInALaterBlockIsNamed() throws {
         var lines = (0..<40).map { Self.indicator($0, padding: 100) }
         lines[33] = #"{"type":"indicator","id":"#

@@ -159,9 +159,8 @@ public struct Ingestor: Sendable {
                 case .rejected(let reason):
                     // The store refused a valid object (rare): its id and version are read again.
                     let position = Int(validPositions[index])
-                    var item = Ingestor.item(document.decode(position..<position + 1)[0])
-                    item.outcome = .rejected(reason)
-                    rejected.append((position, item))
+                    let (id, version) = document.identities(at: [position])[0]
+                    rejected.append((position, IngestItem(id: id, version: version, outcome: .rejected(reason))))
                 }
             }
             rejected.sort { $0.position < $1.position }

@@ -77,12 +77,12 @@ public struct CommittedObjects: Sendable {
             var start = 0
             while start < written.count {
                 let chunk = written[start..<min(start + size, written.count)]
-                let items = chunk.map { object -> IngestItem in
-                    let position = Int(object.position)
-                    var item = Ingestor.item(document.decode(position..<position + 1)[0])
-                    item.outcome = object.newVersion ? .newVersion : .added
-                    if item.version == nil { item.version = STIXTimestamp.format(microseconds: object.dateAdded) }
-                    return item
+                // One read of the chunk's span, each object parsed, none validated again.
+                let identities = document.identities(at: chunk.map { Int($0.position) })
+                let items = zip(chunk, identities).map { object, identity in
+                    IngestItem(
+                        id: identity.id, version: identity.version ?? STIXTimestamp.format(microseconds: object.dateAdded),
+                        outcome: object.newVersion ? .newVersion : .added)
                 }
                 try await body(items)
                 start += size

@@ -35,29 +35,26 @@ public struct DocumentBytes: Sendable {
     func withBytes<Result>(in range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws(STIXDocumentError) -> Result)
         throws(STIXDocumentError) -> Result?
     {
+        // The bytes holding `range`, and where it lies in them.
+        let bytes: [UInt8]
+        let window: Range<Int>
         switch storage {
-        case .memory(let bytes):
-            guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
-            // A typed-throws body cannot cross `withUnsafeBufferPointer`'s rethrows: carry the result out.
-            let outcome: Swift.Result<Result, STIXDocumentError> = bytes.withUnsafeBufferPointer { buffer in
-                do throws(STIXDocumentError) {
-                    return .success(try body(UnsafeBufferPointer(rebasing: buffer[range])))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            return try outcome.get()
+        case .memory(let all):
+            guard range.lowerBound >= 0, range.upperBound <= all.count else { return nil }
+            (bytes, window) = (all, range)
         case .file(let file):
-            guard let bytes = file.read(range) else { return nil }
-            let outcome: Swift.Result<Result, STIXDocumentError> = bytes.withUnsafeBufferPointer { buffer in
-                do throws(STIXDocumentError) {
-                    return .success(try body(buffer))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            return try outcome.get()
+            guard let read = file.read(range) else { return nil }
+            (bytes, window) = (read, 0..<read.count)
         }
+        // A typed-throws body cannot cross `withUnsafeBufferPointer`'s rethrows: carry the result out.
+        let outcome: Swift.Result<Result, STIXDocumentError> = bytes.withUnsafeBufferPointer { buffer in
+            do throws(STIXDocumentError) {
+                return .success(try body(UnsafeBufferPointer(rebasing: buffer[window])))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
     }
 
     /// The first `length` bytes at most (empty when the file cannot be read).

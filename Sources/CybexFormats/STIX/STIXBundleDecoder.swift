@@ -309,6 +309,25 @@ public struct ParsedDocument: Sendable {
         return decoded ?? positions.map { _ in Self.unreadable }
     }
 
+    /// The id and version (`modified`, else `created`) of the objects at `positions` (increasing),
+    /// read again without validating them, from one read of the span they cover; nils for an
+    /// object that cannot be read again. What a report or a subscriber needs of objects already
+    /// stored, at a fraction of ``decode(_:)``'s cost.
+    public func identities(at positions: [Int]) -> [(id: String?, version: String?)] {
+        guard let first = positions.first, let last = positions.last else { return [] }
+        let span = ranges[first].lowerBound..<ranges[last].upperBound
+        let read = try? source.withBytes(in: span) { buffer in
+            positions.map { position -> (id: String?, version: String?) in
+                let range = ranges[position]
+                let raw = UnsafeBufferPointer(
+                    rebasing: buffer[(range.lowerBound - span.lowerBound)..<(range.upperBound - span.lowerBound)])
+                guard let value = try? JSONReader.parse(raw, limits: limits) else { return (nil, nil) }
+                return (value["id"]?.stringValue, value["modified"]?.stringValue ?? value["created"]?.stringValue)
+            }
+        }
+        return (read ?? nil) ?? positions.map { _ in (nil, nil) }
+    }
+
     /// What an object that cannot be read again becomes.
     static let unreadable = DecodedObject.invalid(
         id: nil, version: nil,
