@@ -27,7 +27,8 @@ import Testing
             ])
         #expect(
             try observables(#"{"type":"url","value":"https://Example.com/A"}"#) == [
-                Observable(kind: .url, value: "https://Example.com/A")
+                // Scheme and host in lower case, the path as given (ObservableNormaliser).
+                Observable(kind: .url, value: "https://example.com/A")
             ])
         #expect(
             try observables(#"{"type":"autonomous-system","number":15139}"#) == [

@@ -5,9 +5,9 @@ public import CybexCore
 /// Observables come from SCOs (their value, name or key, and their hashes), from the SCOs of the
 /// deprecated observable container of observed-data, and from the equality comparisons of STIX
 /// indicator patterns (`[ipv4-addr:value = '198.51.100.1']`, `[file:hashes.'SHA-256' IN ('…', '…')]`).
-/// Values are kept as given except where the value space is case-insensitive (hashes, IPv6, e-mail
-/// addresses, MAC addresses, registry keys, certificate serials) or a trailing dot is insignificant
-/// (domain names). IPv4 CIDR blocks are kept as written.
+/// Values are written in one form per kind (``ObservableNormaliser``): canonical addresses and
+/// ranges, domain names as lower-case A-labels, URLs normalised as RFC 3986 says, hashes in lower
+/// case.
 public enum ObservableExtractor {
     /// The observables an object carries.
     public static func observables(of object: JSONValue, type: String) -> [Observable] {
@@ -73,11 +73,12 @@ public enum ObservableExtractor {
         return result
     }
 
-    /// The observables named by the positive `=` and `IN` comparisons of a STIX pattern.
+    /// The observables named by the positive `=` and `IN` comparisons of a STIX pattern, and the
+    /// address ranges of its `ISSUBSET` comparisons.
     public static func observables(inPattern pattern: String) -> [Observable] {
         guard let comparisons = STIXPatternSyntax.comparisons(in: pattern) else { return [] }
         var result: [Observable] = []
-        for comparison in comparisons where !comparison.negated && (comparison.op == "=" || comparison.op == "IN") {
+        for comparison in comparisons where !comparison.negated && Self.naming(comparison) {
             let path = comparison.path.replacingQuotes()
             for value in comparison.values {
                 if path.hasPrefix("hashes.") {
@@ -92,6 +93,16 @@ public enum ObservableExtractor {
             }
         }
         return result
+    }
+
+    /// Whether a comparison names values: `=` and `IN`, and `ISSUBSET` of an address range
+    /// (`[ipv4-addr:value ISSUBSET '198.51.100.0/24']`).
+    static func naming(_ comparison: STIXPatternSyntax.Comparison) -> Bool {
+        switch comparison.op {
+        case "=", "IN": true
+        case "ISSUBSET": ["ipv4-addr", "ipv6-addr"].contains(comparison.objectType) && comparison.path == "value"
+        default: false
+        }
     }
 
     static func observable(type: String, property: String, value: String) -> Observable? {
@@ -125,13 +136,18 @@ public enum ObservableExtractor {
         return kind.map { Observable(kind: $0, value: normalise(value, as: $0)) }
     }
 
-    /// `value` as the store keeps an observable of `kind`: case folded where the kind is
-    /// case-insensitive (domains, e-mail and MAC addresses, hashes, registry keys, certificate
-    /// serials, IPv6), a domain without its final dot; as given otherwise.
+    /// `value` as the store keeps an observable of `kind` (``ObservableNormaliser``).
     public static func normalise(_ value: String, as kind: Observable.Kind) -> String {
+        ObservableNormaliser.normalise(value, as: kind)
+    }
+
+    /// How stores written before ``ObservableNormaliser`` kept a value: case folded where the kind
+    /// is case-insensitive, a domain without its final dot, as given otherwise. Searches look for
+    /// this form too until the index of distinct observables re-reads those stores.
+    static func earlierForm(_ value: String, as kind: Observable.Kind) -> String {
         switch kind {
         case .ipv4, .url, .mutex, .fileName, .userAccount, .autonomousSystem: value
-        case .domain: normaliseDomain(value)
+        case .domain: value.lowercased().hasSuffix(".") ? String(value.lowercased().dropLast()) : value.lowercased()
         case .ipv6, .email, .mac, .md5, .sha1, .sha256, .sha512, .windowsRegistryKey, .x509Serial: value.lowercased()
         }
     }
@@ -140,7 +156,12 @@ public enum ObservableExtractor {
     /// keeps it), so that a search finds `Example.COM` as the domain `example.com` and a hash in
     /// either case. An autonomous system is also found by its `AS` form (`AS64500`).
     public static func candidates(for value: String) -> [Observable] {
-        var result = Observable.Kind.allCases.map { Observable(kind: $0, value: normalise(value, as: $0)) }
+        var result = Observable.Kind.allCases.flatMap { kind in
+            let normalised = normalise(value, as: kind)
+            let earlier = earlierForm(value, as: kind)
+            return [Observable(kind: kind, value: normalised)]
+                + (earlier == normalised ? [] : [Observable(kind: kind, value: earlier)])
+        }
         if value.count > 2, value.prefix(2).uppercased() == "AS", value.dropFirst(2).allSatisfy(\.isNumber) {
             result.append(Observable(kind: .autonomousSystem, value: String(value.dropFirst(2))))
         }
@@ -179,12 +200,6 @@ public enum ObservableExtractor {
         (object[property]?.arrayValue ?? []).compactMap { ref in
             ref.stringValue.map { RelationshipEdge(sourceRef: id, targetRef: $0, type: type) }
         }
-    }
-
-    static func normaliseDomain(_ value: String) -> String {
-        var domain = value.lowercased()
-        if domain.hasSuffix(".") { domain.removeLast() }
-        return domain
     }
 }
 
