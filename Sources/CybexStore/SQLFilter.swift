@@ -187,7 +187,20 @@ extension SQLFilter {
     }
 
     /// The tables keyed by object row (`object_pk`) whose rows go with it.
-    static let objectTables = ["object_recipients", "observables", "relationships"]
+    static let objectTables = ["object_recipients", "relationships"]
+
+    /// The observable sets (`objects.observable_set`) that carry a value equal, ignoring case, to the
+    /// lower-case text bound at `placeholder` (the erasure's match).
+    static func setsCarrying(_ placeholder: String) -> String {
+        "SELECT p.set_pk FROM observable_values v JOIN observable_postings p ON p.value_pk = v.pk WHERE lower(v.value) = \(placeholder)"
+    }
+
+    /// The observable sets that carry one of `observables` (each `(kind, value)` bound by `next`).
+    static func setsCarrying(_ observables: [Observable], next: (SQLValue) -> String) -> String {
+        let pairs = observables.map { "(v.kind = \(next(.text($0.kind.rawValue))) AND v.value = \(next(.text($0.value))))" }
+        return "SELECT p.set_pk FROM observable_values v JOIN observable_postings p ON p.value_pk = v.pk WHERE "
+            + pairs.joined(separator: " OR ")
+    }
 
     /// A retention policy's list columns: values joined by newlines (types and levels never contain one).
     static func joined(_ values: [String]) -> String { values.joined(separator: "\n") }

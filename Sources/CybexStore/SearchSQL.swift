@@ -31,10 +31,9 @@ enum SearchSQL {
             let filter = SQLFilter.build(query, placeholder: { _ in bound }, bind: { bound = next($0) })
             var observed = ""
             if let observables = search.observables {
-                let pairs = observables.map {
-                    "(ob.kind = \(next(.text($0.kind.rawValue))) AND ob.value = \(next(.text($0.value))))"
-                }
-                let carriers = "SELECT ob.object_pk FROM observables ob WHERE " + pairs.joined(separator: " OR ")
+                let carriers =
+                    "SELECT c.pk FROM objects c WHERE c.observable_set IS NOT NULL AND c.observable_set IN ("
+                    + SQLFilter.setsCarrying(observables, next: next) + ")"
                 observed = " AND o.pk IN (\(carriers))"
             }
             // SQLite reads by id and by observable from the object rows (their index by id, or the

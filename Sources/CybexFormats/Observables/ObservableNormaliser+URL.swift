@@ -1,3 +1,4 @@
+import CybexCore
 extension ObservableNormaliser {
     /// The canonical form of a URL, by the syntax-based and scheme-based normalisation of RFC 3986
     /// (section 6.2.2, 6.2.3); nil when `text` has no valid scheme.
@@ -69,7 +70,7 @@ extension ObservableNormaliser {
             guard let close = hostPort.firstIndex(of: UInt8(ascii: "]")) else { return nil }
             let literal = String(decoding: hostPort[(hostPort.startIndex + 1)..<close], as: UTF8.self)
             guard let bytes = IPNetwork.addressBytes(literal), bytes.count == 16 else { return nil }
-            host = "[" + ipv6Text(bytes) + "]"
+            host = "[" + IPNetwork.text(bytes) + "]"
             let after = hostPort[(close + 1)...]
             if after.first == UInt8(ascii: ":") { port = after.dropFirst() } else if !after.isEmpty { return nil }
         } else {
@@ -80,7 +81,7 @@ extension ObservableNormaliser {
             }
             let decoded = percentDecoded(name)
             if let v4 = IPNetwork.ipv4Bytes(Substring(decoded)) {
-                host = ipv4Text(v4)
+                host = IPNetwork.text(v4)
             } else {
                 host = domain(decoded) ?? percentNormalised(name).lowercased()
             }

@@ -51,20 +51,8 @@ public enum ObservableNormaliser {
     public static func address(_ text: String) -> String? {
         guard let network = IPNetwork(text) else { return nil }
         let bits = network.address.count * 8
-        let written = network.address.count == 4 ? ipv4Text(network.address) : ipv6Text(network.address)
+        let written = IPNetwork.text(network.address)
         return network.prefixLength == bits ? written : "\(written)/\(network.prefixLength)"
-    }
-
-    static func ipv4Text(_ bytes: [UInt8]) -> String {
-        bytes.map(String.init).joined(separator: ".")
-    }
-
-    /// RFC 5952, with an IPv4-mapped address (`::ffff:0:0/96`) in its mixed form (section 5).
-    static func ipv6Text(_ bytes: [UInt8]) -> String {
-        if bytes.prefix(10).allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
-            return "::ffff:" + ipv4Text(Array(bytes.suffix(4)))
-        }
-        return IPNetwork.ipv6Text(bytes)
     }
 
     // MARK: Domain names

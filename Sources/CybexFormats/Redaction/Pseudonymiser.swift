@@ -1,3 +1,4 @@
+import CybexCore
 import Crypto
 
 /// Keyed pseudonyms (HMAC-SHA256): the same input under the same key always gives the same

@@ -76,7 +76,7 @@ extension PostgresStore {
             let escaped = SQLFilter.jsonEscaped(needle)
             let matches = """
                 o.pk = m.object_pk AND c.num = m.collection AND o.id IN (
-                    SELECT t.id FROM objects t WHERE t.pk IN (SELECT object_pk FROM observables WHERE lower(value) = $1)
+                    SELECT t.id FROM objects t WHERE t.observable_set IS NOT NULL AND t.observable_set IN (\(SQLFilter.setsCarrying("$1")))
                     UNION SELECT id FROM objects WHERE id = $1
                     UNION SELECT id FROM objects
                     WHERE position($1 IN lower(convert_from(json, 'UTF8'))) > 0
@@ -103,8 +103,8 @@ extension PostgresStore {
         }
     }
 
-    /// Deletes the object rows of `ids` that no collection holds any more, with their observables,
-    /// edges and recipients.
+    /// Deletes the object rows of `ids` that no collection holds any more, with their edges and
+    /// recipients, and the observables no object carries any more (an erased value leaves the index).
     func deleteOrphans(ofIDs ids: Set<String>, on connection: PostgresConnection) async throws {
         guard !ids.isEmpty else { return }
         let list = ids.sorted()
@@ -112,13 +112,46 @@ extension PostgresStore {
             SELECT o.pk FROM objects o WHERE o.id = ANY($1)
             AND NOT EXISTS (SELECT 1 FROM collection_objects m WHERE m.object_pk = o.pk)
             """
+        var byIDs = PostgresBindings()
+        byIDs.append(list)
+        var sets: [Int64] = []
+        for try await set in try await connection.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT DISTINCT observable_set FROM objects WHERE pk IN (\(orphans)) AND observable_set IS NOT NULL",
+                binds: byIDs), logger: logger
+        ).decode(Int64.self) {
+            sets.append(set)
+        }
         for statement in SQLFilter.objectTables.map({ "DELETE FROM \($0) WHERE object_pk IN (\(orphans))" })
             + ["DELETE FROM objects WHERE pk IN (\(orphans))"]
         {
-            var binds = PostgresBindings()
-            binds.append(list)
-            try await connection.query(PostgresQuery(unsafeSQL: statement, binds: binds), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: statement, binds: byIDs), logger: logger)
         }
+        guard !sets.isEmpty else { return }
+        var bySets = PostgresBindings()
+        bySets.append(sets)
+        var values: [Int64] = []
+        for try await value in try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH unused AS (
+                        DELETE FROM observable_sets s
+                        WHERE s.pk = ANY($1) AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.observable_set = s.pk)
+                        RETURNING s.pk)
+                    DELETE FROM observable_postings p USING unused u WHERE p.set_pk = u.pk RETURNING p.value_pk
+                    """, binds: bySets), logger: logger
+        ).decode(Int64.self) {
+            values.append(value)
+        }
+        guard !values.isEmpty else { return }
+        var byValues = PostgresBindings()
+        byValues.append(values)
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    DELETE FROM observable_values v
+                    WHERE v.pk = ANY($1) AND NOT EXISTS (SELECT 1 FROM observable_postings p WHERE p.value_pk = v.pk)
+                    """, binds: byValues), logger: logger)
     }
 }
 

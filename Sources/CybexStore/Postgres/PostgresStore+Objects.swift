@@ -175,14 +175,16 @@ extension PostgresStore {
     ) async throws {
         let objects = plan.objects
         let fresh = Array(zip(plan.newObjects, pks))
+        let sets = try await observableSets(of: plan.newObjects.map { objects[$0].observables }, on: connection)
         try await copy(
             into: "objects",
             [
                 "pk", "id", "type", "spec_version", "version", "created", "modified", "revoked",
-                "created_by_ref", "owner", "tlp", "valid_until", "json", "granular_marked",
+                "created_by_ref", "owner", "tlp", "valid_until", "json", "granular_marked", "observable_set",
             ],
-            fresh, on: connection
-        ) { row, entry in
+            Array(zip(fresh, sets)), on: connection
+        ) { row, pair in
+            let (entry, set) = pair
             let object = objects[entry.0]
             row.integer(entry.1)
             row.text(object.id)
@@ -198,15 +200,7 @@ extension PostgresStore {
             row.integer(object.validUntil)
             row.bytes(object.json)
             row.integer(object.granularMarkingRefs.isEmpty ? 0 : 1)
-        }
-        let observables = fresh.flatMap { index, pk in objects[index].observables.map { ($0, pk) } }
-        if !observables.isEmpty {
-            let columns = ["kind", "value", "object_pk"]
-            try await copy(into: "observables", columns, observables, on: connection) { row, entry in
-                row.text(entry.0.kind.rawValue)
-                row.text(entry.0.value)
-                row.integer(entry.1)
-            }
+            row.integer(set)
         }
         let recipients = fresh.flatMap { index, pk in Set(objects[index].recipients).sorted().map { ($0, pk) } }
         if !recipients.isEmpty {
@@ -324,22 +318,7 @@ extension PostgresStore {
                     binds: binds),
                 logger: logger
             ).collect().count
-            if removed > 0 {
-                var byID = PostgresBindings()
-                byID.append(id)
-                let orphans = """
-                    SELECT o.pk FROM objects o
-                    WHERE o.id = $1 AND NOT EXISTS (SELECT 1 FROM collection_objects m WHERE m.object_pk = o.pk)
-                    """
-                for statement in [
-                    "DELETE FROM object_recipients WHERE object_pk IN (\(orphans))",
-                    "DELETE FROM observables WHERE object_pk IN (\(orphans))",
-                    "DELETE FROM relationships WHERE object_pk IN (\(orphans))",
-                    "DELETE FROM objects WHERE pk IN (\(orphans))",
-                ] {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement, binds: byID), logger: logger)
-                }
-            }
+            if removed > 0 { try await deleteOrphans(ofIDs: [id], on: connection) }
             if let audit { try await Self.appendAudit(audit(removed), on: connection, logger: logger) }
             return removed
         }

@@ -182,6 +182,7 @@ public final class PostgresStore: Store {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 if step.version == AuditChain.schemaVersion { try await chainExistingAuditEntries(connection) }
+                if step.version == 13 { try await fillAddressRanges(connection) }
                 try await connection.query(
                     """
                     INSERT INTO schema_migrations (version, applied_at)

@@ -48,6 +48,15 @@ public protocol ObjectStore: Sendable {
     /// own scope (as ``objects(in:matching:)`` reads one of them), ascending by date added, in one
     /// snapshot: what a viewer may see anywhere, filtered by ids, types, observables and time.
     func search(_ search: ObjectSearch) async throws -> SearchPage
+    /// The stored address values (IPv4 or IPv6 addresses and ranges, of the network's kind) that
+    /// lie within `network`, itself included, in address order (a range before the addresses it
+    /// holds), at most `limit`. Values only: which objects carry them is a scoped ``search(_:)``.
+    func addressValues(within network: IPNetwork, limit: Int) async throws -> [Observable]
+    /// The stored address values that contain `address` (4 or 16 bytes): the address itself and the
+    /// ranges around it, the longest prefix first.
+    func addressValues(containing address: [UInt8]) async throws -> [Observable]
+    /// How many rows the index of distinct observables holds.
+    func observableIndexSize() async throws -> ObservableIndexSize
     /// How many object versions the collection holds that `scope` allows (nil: all).
     func objectCount(in collectionID: String, scope: ReadScope?) async throws -> Int
     /// The stored marking definitions among `ids` that `visibility` lets the poster reference

@@ -2,7 +2,11 @@
 enum SQLiteSchema {
     /// Steps that copy the object tables into new ones: a store migrated through one of them is
     /// vacuumed afterwards (``SQLiteStore/migrate()``), so that the file shrinks to what it holds.
-    static let rewritingSteps: Set<Int> = [9, 12]
+    static let rewritingSteps: Set<Int> = [9, 12, observableIndex]
+
+    /// The step that replaces the observables table (a row per value per object version) with the
+    /// index of distinct observables (``ObservableIndexing``); its Swift part moves the rows over.
+    static let observableIndex = 13
 
     static let migrations: [(version: Int, statements: [String])] = [
         (
@@ -385,6 +389,36 @@ enum SQLiteSchema {
                 // the object rows' index by id, then here.
                 "CREATE UNIQUE INDEX collection_objects_by_object ON collection_objects (object_pk, collection)",
                 "CREATE INDEX collection_objects_by_type ON collection_objects (collection, type, date_added)",
+            ]
+        ),
+        (
+            // The index of distinct observables (issue 15): one row per distinct value, sets of
+            // values shared by the object versions that carry them, postings from values to sets.
+            // `SQLiteStore.moveObservablesToIndex` fills them from the observables table, then drops it.
+            observableIndex,
+            [
+                """
+                CREATE TABLE observable_values (
+                    pk INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    first_address BLOB,
+                    last_address BLOB,
+                    UNIQUE (kind, value))
+                """,
+                """
+                CREATE INDEX observable_values_by_address ON observable_values (kind, first_address)
+                WHERE first_address IS NOT NULL
+                """,
+                "CREATE TABLE observable_sets (pk INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE)",
+                """
+                CREATE TABLE observable_postings (
+                    set_pk INTEGER NOT NULL,
+                    value_pk INTEGER NOT NULL,
+                    PRIMARY KEY (set_pk, value_pk)) WITHOUT ROWID
+                """,
+                "CREATE INDEX observable_postings_by_value ON observable_postings (value_pk, set_pk)",
+                "ALTER TABLE objects ADD COLUMN observable_set INTEGER",
             ]
         ),
     ]

@@ -84,7 +84,7 @@ extension SQLiteStore {
                     SELECT c.id, o.id, o.version, m.collection, m.date_added
                     FROM \(Self.joined(byID: true)) JOIN collection_numbers c ON c.num = m.collection
                     WHERE o.id IN (
-                        SELECT t.id FROM objects t WHERE t.pk IN (SELECT object_pk FROM observables WHERE lower(value) = ?)
+                        SELECT t.id FROM objects t WHERE t.observable_set IS NOT NULL AND t.observable_set IN (\(SQLFilter.setsCarrying("?")))
                         UNION SELECT id FROM objects WHERE id = ?
                         UNION SELECT id FROM objects
                         WHERE instr(lower(CAST(json AS TEXT)), ?) > 0 OR instr(lower(CAST(json AS TEXT)), ?) > 0)
@@ -103,16 +103,36 @@ extension SQLiteStore {
         }
     }
 
-    /// Deletes the object rows of `ids` that no collection holds any more, with their observables,
-    /// edges and recipients.
+    /// Deletes the object rows of `ids` that no collection holds any more, with their edges and
+    /// recipients, and the observables no object carries any more (an erased value leaves the index).
     static func deleteOrphans(ofIDs ids: Set<String>, _ db: Database) throws {
         let orphans =
             "SELECT o.pk FROM objects o WHERE o.id = ? AND NOT EXISTS (SELECT 1 FROM collection_objects m WHERE m.object_pk = o.pk)"
+        var sets: Set<Int64> = []
         for id in ids.sorted() {
+            sets.formUnion(
+                try Int64.fetchAll(
+                    db, sql: "SELECT observable_set FROM objects WHERE pk IN (\(orphans)) AND observable_set IS NOT NULL",
+                    arguments: [id]))
             for table in SQLFilter.objectTables {
                 try db.execute(sql: "DELETE FROM \(table) WHERE object_pk IN (\(orphans))", arguments: [id])
             }
             try db.execute(sql: "DELETE FROM objects WHERE pk IN (\(orphans))", arguments: [id])
+        }
+        for set in sets.sorted() {
+            guard try Int64.fetchOne(db, sql: "SELECT 1 FROM objects WHERE observable_set = ? LIMIT 1", arguments: [set]) == nil
+            else { continue }
+            let values = try Int64.fetchAll(db, sql: "SELECT value_pk FROM observable_postings WHERE set_pk = ?", arguments: [set])
+            try db.execute(sql: "DELETE FROM observable_postings WHERE set_pk = ?", arguments: [set])
+            try db.execute(sql: "DELETE FROM observable_sets WHERE pk = ?", arguments: [set])
+            for value in values {
+                try db.execute(
+                    sql: """
+                        DELETE FROM observable_values
+                        WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM observable_postings WHERE value_pk = ?)
+                        """,
+                    arguments: [value, value])
+            }
         }
     }
 }

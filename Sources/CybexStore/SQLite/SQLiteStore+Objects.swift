@@ -48,8 +48,8 @@ extension SQLiteStore {
             db,
             sql: """
                 INSERT INTO objects (id, type, spec_version, version, created, modified, revoked,
-                    created_by_ref, owner, tlp, valid_until, json, granular_marked)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    created_by_ref, owner, tlp, valid_until, json, granular_marked, observable_set)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insertMember = try SQLiteBulkStatement(
             db,
@@ -57,8 +57,7 @@ extension SQLiteStore {
                 INSERT INTO collection_objects (collection, date_added, object_pk, type, taxii_version)
                 VALUES (?, ?, ?, ?, ?)
                 """)
-        let insertObservable = try SQLiteBulkStatement(
-            db, sql: "INSERT INTO observables (kind, value, object_pk) VALUES (?, ?, ?)")
+        var observableIndex = try SQLiteObservableIndex(db)
         let insertRecipient = try SQLiteBulkStatement(
             db, sql: "INSERT OR IGNORE INTO object_recipients (object_pk, organisation_id) VALUES (?, ?)")
         let insertEdge = try SQLiteBulkStatement(
@@ -87,15 +86,10 @@ extension SQLiteStore {
                 insertObject.bind(11, object.validUntil)
                 insertObject.bind(12, blob: object.json)
                 insertObject.bind(13, object.granularMarkingRefs.isEmpty ? 0 : 1)
+                insertObject.bind(14, try observableIndex.set(of: object.observables, db))
                 try insertObject.step(db)
                 let pk = db.lastInsertedRowID
                 pks.append(pk)
-                for observable in object.observables {
-                    insertObservable.bind(1, observable.kind.rawValue)
-                    insertObservable.bind(2, observable.value)
-                    insertObservable.bind(3, pk)
-                    try insertObservable.step(db)
-                }
                 for recipient in object.recipients {
                     insertRecipient.bind(1, pk)
                     insertRecipient.bind(2, recipient)

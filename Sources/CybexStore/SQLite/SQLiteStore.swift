@@ -75,6 +75,7 @@ public final class SQLiteStore: Store {
             for step in SQLiteSchema.migrations where !applied.contains(step.version) {
                 for statement in step.statements { try db.execute(sql: statement) }
                 if step.version == AuditChain.schemaVersion { try Self.chainExistingAuditEntries(db) }
+                if step.version == SQLiteSchema.observableIndex { try Self.moveObservablesToIndex(db) }
                 try db.execute(
                     sql: "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     arguments: [step.version, SystemWallClock.nowMicroseconds()])

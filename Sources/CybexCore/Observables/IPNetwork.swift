@@ -1,5 +1,6 @@
 /// An IPv4 or IPv6 network in CIDR form (`192.0.2.0/24`, `2001:db8:1::/48`; a bare address is a
-/// /32 or /128), used to restrict pseudonymisation to a constituency's own addresses.
+/// /32 or /128): the observables index's address ranges, and the constituency's own addresses that
+/// pseudonymisation is restricted to.
 public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     /// The network address: 4 bytes for IPv4, 16 for IPv6.
     public let address: [UInt8]
@@ -26,12 +27,20 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         return text + "/\(prefixLength)"
     }
 
+    /// The last address of the network (every host bit set); ``address`` is the first.
+    public var lastAddress: [UInt8] {
+        address.enumerated().map { i, byte in
+            let keep = min(max(prefixLength - i * 8, 0), 8)
+            return keep == 8 ? byte : byte | (UInt8.max >> keep)
+        }
+    }
+
     /// Whether the address (4 or 16 bytes) lies in this network.
     public func contains(_ other: [UInt8]) -> Bool {
         other.count == address.count && IPNetwork.masked(other, prefixLength) == address
     }
 
-    static func masked(_ bytes: [UInt8], _ prefix: Int) -> [UInt8] {
+    public static func masked(_ bytes: [UInt8], _ prefix: Int) -> [UInt8] {
         bytes.enumerated().map { i, byte in
             let keep = min(max(prefix - i * 8, 0), 8)
             return keep == 8 ? byte : byte & ~(UInt8.max >> keep)
@@ -39,12 +48,12 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The bytes of an IPv4 dotted quad or an IPv6 address (a `%zone` is ignored); nil otherwise.
-    static func addressBytes(_ text: String) -> [UInt8]? {
+    public static func addressBytes(_ text: String) -> [UInt8]? {
         if text.contains(":") { return ipv6Bytes(text) }
         return ipv4Bytes(Substring(text))
     }
 
-    static func ipv4Bytes(_ text: Substring) -> [UInt8]? {
+    public static func ipv4Bytes(_ text: Substring) -> [UInt8]? {
         let octets = text.split(separator: ".", omittingEmptySubsequences: false)
         guard octets.count == 4 else { return nil }
         var out: [UInt8] = []
@@ -57,7 +66,7 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         return out
     }
 
-    static func ipv6Bytes(_ text: String) -> [UInt8]? {
+    public static func ipv6Bytes(_ text: String) -> [UInt8]? {
         var address = Substring(text)
         if let zone = address.firstIndex(of: "%") { address = address[..<zone] }
         var head: [UInt8] = []
@@ -91,8 +100,18 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         return filled == 16 ? head : nil
     }
 
+    /// The canonical text of an address: dotted decimal for 4 bytes; for 16, RFC 5952 with an
+    /// IPv4-mapped address (`::ffff:0:0/96`) in its mixed form (`::ffff:192.0.2.1`, section 5).
+    public static func text(_ bytes: [UInt8]) -> String {
+        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        if bytes.prefix(10).allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return "::ffff:" + bytes.suffix(4).map(String.init).joined(separator: ".")
+        }
+        return ipv6Text(bytes)
+    }
+
     /// The RFC 5952 text of 16 address bytes (lower case, the longest run of zero groups as `::`).
-    static func ipv6Text(_ bytes: [UInt8]) -> String {
+    public static func ipv6Text(_ bytes: [UInt8]) -> String {
         let groups = (0..<8).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
         var best = (start: -1, length: 0)
         var run = (start: -1, length: 0)

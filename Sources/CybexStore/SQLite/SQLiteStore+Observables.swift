@@ -1,0 +1,52 @@
+public import CybexCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func addressValues(within network: IPNetwork, limit: Int) async throws -> [Observable] {
+        let kind: Observable.Kind = network.address.count == 4 ? .ipv4 : .ipv6
+        return try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT value FROM observable_values
+                    WHERE kind = ? AND first_address >= ? AND first_address <= ? AND last_address <= ?
+                    ORDER BY first_address, last_address DESC LIMIT ?
+                    """,
+                arguments: [
+                    kind.rawValue, Data(network.address), Data(network.lastAddress), Data(network.lastAddress),
+                    max(0, limit),
+                ]
+            ).map { Observable(kind: kind, value: $0[0]) }
+        }
+    }
+
+    public func addressValues(containing address: [UInt8]) async throws -> [Observable] {
+        guard address.count == 4 || address.count == 16 else { return [] }
+        let networks = ObservableIndexing.enclosingNetworks(of: address)
+        let kind = networks[0].kind
+        let found = try await read { db in
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT value FROM observable_values
+                        WHERE kind = ? AND value IN (\(databaseQuestionMarks(count: networks.count)))
+                        """,
+                    arguments: StatementArguments([kind.rawValue] + networks.map(\.value))))
+        }
+        return networks.filter { found.contains($0.value) }
+    }
+
+    public func observableIndexSize() async throws -> ObservableIndexSize {
+        try await read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM observable_values), (SELECT COUNT(*) FROM observable_sets),
+                        (SELECT COUNT(*) FROM observable_postings)
+                    """)
+            return ObservableIndexSize(values: row?[0] ?? 0, sets: row?[1] ?? 0, postings: row?[2] ?? 0)
+        }
+    }
+}
