@@ -1,5 +1,5 @@
-public import CybexCore
 import Crypto
+public import CybexCore
 
 /// The index of distinct observables, as both backends keep it: one row per distinct (kind, value)
 /// (`observable_values`), never one per object version that carries it.

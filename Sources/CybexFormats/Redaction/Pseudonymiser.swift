@@ -1,5 +1,5 @@
-import CybexCore
 import Crypto
+import CybexCore
 
 /// Keyed pseudonyms (HMAC-SHA256): the same input under the same key always gives the same
 /// pseudonym, so redacted objects still correlate with each other; without the key the pseudonym
