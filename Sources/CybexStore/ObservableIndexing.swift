@@ -6,7 +6,8 @@ public import CybexCore
 ///
 /// An object version points at the **set** of values it carries (`objects.observable_set`); a set
 /// is stored once, whichever objects and versions carry it, with one posting per value
-/// (`observable_postings`). A new version that carries the values of the one before adds no row to
+/// (`observable_postings`). A version that carries a single value points at that value instead
+/// (`observable_set` is minus the value's key): no set, digest or posting for the common case. A new version that carries the values of the one before adds no row to
 /// the index: it points at the same set. Two objects that carry exactly the same values (an
 /// indicator and the SCO it names) share a set too. Address values (IPv4 and IPv6 addresses and
 /// ranges) keep the first and last address of their range, so that the addresses within a range
@@ -26,6 +27,16 @@ public enum ObservableIndexing {
         Set(observables.map { Array($0.kind.rawValue.utf8) + [1] + Array($0.value.utf8) }).sorted {
             $0.lexicographicallyPrecedes($1)
         }
+    }
+
+    /// The one value `observables` hold, when they hold exactly one (repeated or not): an object row
+    /// that carries one value points at the value itself (`observable_set` = minus its key), with
+    /// no set, digest or posting. Most SCOs and indicators carry one value.
+    public static func single(_ observables: [Observable]) -> Observable? {
+        guard let first = observables.first else { return nil }
+        if observables.count == 1 { return first }
+        let distinct = distinct(observables)
+        return distinct.count == 1 ? first : nil
     }
 
     /// The distinct observables of a set, by their bytes (two values that Swift compares equal by

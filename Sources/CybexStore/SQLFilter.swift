@@ -189,17 +189,33 @@ extension SQLFilter {
     /// The tables keyed by object row (`object_pk`) whose rows go with it.
     static let objectTables = ["object_recipients", "relationships"]
 
-    /// The observable sets (`objects.observable_set`) that carry a value equal, ignoring case, to the
-    /// lower-case text bound at `placeholder` (the erasure's match).
-    static func setsCarrying(_ placeholder: String) -> String {
-        "SELECT p.set_pk FROM observable_values v JOIN observable_postings p ON p.value_pk = v.pk WHERE lower(v.value) = \(placeholder)"
+    /// The `objects.observable_set` values of the object rows that carry a value equal, ignoring
+    /// case, to the lower-case text bound at both placeholders (the erasure's match): the sets that
+    /// post it, and the value itself for rows that carry it alone (``ObservableIndexing``).
+    static func setsCarrying(lowerCased first: String, _ second: String) -> String {
+        """
+        SELECT p.set_pk FROM observable_values v JOIN observable_postings p ON p.value_pk = v.pk WHERE lower(v.value) = \(first) \
+        UNION ALL SELECT -v.pk FROM observable_values v WHERE lower(v.value) = \(second)
+        """
     }
 
-    /// The observable sets that carry one of `observables` (each `(kind, value)` bound by `next`).
-    static func setsCarrying(_ observables: [Observable], next: (SQLValue) -> String) -> String {
-        let pairs = observables.map { "(v.kind = \(next(.text($0.kind.rawValue))) AND v.value = \(next(.text($0.value))))" }
+    /// The `objects.observable_set` values of the object rows that carry one of `observables`: the
+    /// sets that post one, and each value itself for rows that carry it alone. PostgreSQL finds a
+    /// value by its kind and digest (its unique key), SQLite by kind and value.
+    static func setsCarrying(_ observables: [Observable], sqlite: Bool, next: (SQLValue) -> String) -> String {
+        func match() -> String {
+            observables.map { observable in
+                // Placeholders in the order of the text (SQLite's are positional).
+                let kind = next(.text(observable.kind.rawValue))
+                let value =
+                    sqlite
+                    ? "v.value = \(next(.text(observable.value)))"
+                    : "v.value_digest = \(next(.bytes(ObservableIndexing.valueDigest(observable.value))))"
+                return "(v.kind = \(kind) AND \(value))"
+            }.joined(separator: " OR ")
+        }
         return "SELECT p.set_pk FROM observable_values v JOIN observable_postings p ON p.value_pk = v.pk WHERE "
-            + pairs.joined(separator: " OR ")
+            + match() + " UNION ALL SELECT -v.pk FROM observable_values v WHERE " + match()
     }
 
     /// A retention policy's list columns: values joined by newlines (types and levels never contain one).
@@ -216,4 +232,5 @@ extension SQLFilter {
 enum SQLValue: Sendable {
     case text(String)
     case integer(Int64)
+    case bytes([UInt8])
 }

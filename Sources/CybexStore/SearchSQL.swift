@@ -33,7 +33,7 @@ enum SearchSQL {
             if let observables = search.observables {
                 let carriers =
                     "SELECT c.pk FROM objects c WHERE c.observable_set IS NOT NULL AND c.observable_set IN ("
-                    + SQLFilter.setsCarrying(observables, next: next) + ")"
+                    + SQLFilter.setsCarrying(observables, sqlite: sqlite, next: next) + ")"
                 observed = " AND o.pk IN (\(carriers))"
             }
             // SQLite reads by id and by observable from the object rows (their index by id, or the

@@ -9,6 +9,19 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
 
     /// The network written as `text`; nil when it is not an address with an optional `/prefix`.
     public init?(_ text: String) {
+        // Most values are IPv4: read them in one pass over the bytes, without allocating.
+        if let (address, prefix) = Self.ipv4Network(text.utf8) {
+            self.address = Self.masked(address, prefix)
+            self.prefixLength = prefix
+            return
+        }
+        guard let (address, prefix) = Self.network(text) else { return nil }
+        self.address = address
+        self.prefixLength = prefix
+    }
+
+    /// The general reading of `text`: an IPv4 or IPv6 address with an optional prefix, masked.
+    static func network(_ text: String) -> ([UInt8], Int)? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, let address = IPNetwork.addressBytes(String(parts[0])) else { return nil }
         let bits = address.count * 8
@@ -17,8 +30,45 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
             guard let n = Int(parts[1]), (0...bits).contains(n), parts[1].allSatisfy(\.isASCII) else { return nil }
             prefix = n
         }
-        self.address = IPNetwork.masked(address, prefix)
-        self.prefixLength = prefix
+        return (IPNetwork.masked(address, prefix), prefix)
+    }
+
+    /// A dotted quad with an optional `/0`–`/32`, as ``ipv4Bytes(_:)`` reads the quad (one to three
+    /// digits an octet, no leading zero, at most 255); nil for anything else (the general path decides).
+    static func ipv4Network(_ utf8: String.UTF8View) -> ([UInt8], Int)? {
+        var octets: [UInt8] = []
+        octets.reserveCapacity(4)
+        var value = 0
+        var digits = 0
+        var leadingZero = false
+        var prefix: Int?
+        for byte in utf8 {
+            switch byte {
+            case 0x30...0x39:
+                if digits == 3 || leadingZero { return nil }
+                leadingZero = digits == 0 && byte == 0x30 && prefix == nil
+                value = value * 10 + Int(byte - 0x30)
+                digits += 1
+            case 0x2E where prefix == nil:
+                guard digits > 0, value <= 255, octets.count < 3 else { return nil }
+                octets.append(UInt8(value))
+                (value, digits, leadingZero) = (0, 0, false)
+            case 0x2F where prefix == nil:
+                guard digits > 0, value <= 255, octets.count == 3 else { return nil }
+                octets.append(UInt8(value))
+                (value, digits, leadingZero) = (0, 0, false)
+                prefix = 0
+            default:
+                return nil
+            }
+        }
+        guard digits > 0 else { return nil }
+        if prefix == nil {
+            guard value <= 255, octets.count == 3 else { return nil }
+            octets.append(UInt8(value))
+            return (octets, 32)
+        }
+        return value <= 32 ? (octets, value) : nil
     }
 
     public var description: String {
@@ -103,7 +153,17 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     /// The canonical text of an address: dotted decimal for 4 bytes; for 16, RFC 5952 with an
     /// IPv4-mapped address (`::ffff:0:0/96`) in its mixed form (`::ffff:192.0.2.1`, section 5).
     public static func text(_ bytes: [UInt8]) -> String {
-        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        if bytes.count == 4 {
+            var out: [UInt8] = []
+            out.reserveCapacity(15)
+            for (index, byte) in bytes.enumerated() {
+                if index > 0 { out.append(0x2E) }
+                if byte >= 100 { out.append(0x30 + byte / 100) }
+                if byte >= 10 { out.append(0x30 + byte / 10 % 10) }
+                out.append(0x30 + byte % 10)
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
         if bytes.prefix(10).allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
             return "::ffff:" + bytes.suffix(4).map(String.init).joined(separator: ".")
         }

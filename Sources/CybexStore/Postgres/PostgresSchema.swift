@@ -387,7 +387,16 @@ enum PostgresSchema {
                 SELECT object_pk, substring(sha256(string_agg(
                     convert_to(kind || chr(1) || value, 'UTF8') || '\\x00'::bytea, ''::bytea ORDER BY convert_to(kind || chr(1) || value, 'UTF8'))) FROM 1 FOR 16) AS digest
                 FROM (SELECT DISTINCT object_pk, kind, value FROM observables) d
-                GROUP BY object_pk
+                GROUP BY object_pk HAVING COUNT(*) > 1
+                """,
+                // A row that carries one value points at the value (minus its key).
+                """
+                UPDATE objects o SET observable_set = -v.pk
+                FROM (SELECT object_pk, MIN(kind) AS kind, MIN(value) AS value FROM observables
+                    GROUP BY object_pk HAVING COUNT(DISTINCT (kind, value)) = 1) d
+                JOIN observable_values v
+                    ON v.kind = d.kind AND v.value_digest = substring(sha256(convert_to(d.value, 'UTF8')) FROM 1 FOR 16)
+                WHERE o.pk = d.object_pk
                 """,
                 "INSERT INTO observable_sets (digest) SELECT DISTINCT digest FROM observable_set_digests ORDER BY digest",
                 """
@@ -398,7 +407,7 @@ enum PostgresSchema {
                 """
                 INSERT INTO observable_postings (set_pk, value_pk)
                 SELECT DISTINCT o.observable_set, v.pk
-                FROM observables ob JOIN objects o ON o.pk = ob.object_pk
+                FROM observables ob JOIN objects o ON o.pk = ob.object_pk AND o.observable_set > 0
                 JOIN observable_values v
                     ON v.kind = ob.kind AND v.value_digest = substring(sha256(convert_to(ob.value, 'UTF8')) FROM 1 FOR 16)
                 """,

@@ -76,7 +76,7 @@ extension PostgresStore {
             let escaped = SQLFilter.jsonEscaped(needle)
             let matches = """
                 o.pk = m.object_pk AND c.num = m.collection AND o.id IN (
-                    SELECT t.id FROM objects t WHERE t.observable_set IS NOT NULL AND t.observable_set IN (\(SQLFilter.setsCarrying("$1")))
+                    SELECT t.id FROM objects t WHERE t.observable_set IS NOT NULL AND t.observable_set IN (\(SQLFilter.setsCarrying(lowerCased: "$1", "$1")))
                     UNION SELECT id FROM objects WHERE id = $1
                     UNION SELECT id FROM objects
                     WHERE position($1 IN lower(convert_from(json, 'UTF8'))) > 0
@@ -130,7 +130,8 @@ extension PostgresStore {
         guard !sets.isEmpty else { return }
         var bySets = PostgresBindings()
         bySets.append(sets)
-        var values: [Int64] = []
+        // Rows that carried one value point at it (minus its key): those values are candidates too.
+        var values = sets.filter { $0 < 0 }.map { -$0 }
         for try await value in try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
@@ -151,6 +152,7 @@ extension PostgresStore {
                 unsafeSQL: """
                     DELETE FROM observable_values v
                     WHERE v.pk = ANY($1) AND NOT EXISTS (SELECT 1 FROM observable_postings p WHERE p.value_pk = v.pk)
+                    AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.observable_set = -v.pk)
                     """, binds: byValues), logger: logger)
     }
 }

@@ -4,60 +4,113 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
-    /// The observable set of each of `objects` (nil for an object without observables), storing the
-    /// sets, values and postings that are new (``ObservableIndexing``): a few statements per batch,
-    /// inside the batch's transaction (whose lock on the clock row serialises writers).
+    /// What each of `objects` points at (nil for an object without observables): its set, or minus
+    /// the key of its one value (``ObservableIndexing``), storing the sets, values and postings that
+    /// are new: a few statements per batch, inside the batch's transaction (whose lock on the clock
+    /// row serialises writers).
     func observableSets(of objects: [[Observable]], on connection: PostgresConnection) async throws -> [Int64?] {
         var members: [[UInt8]: [Observable]] = [:]
-        let digests = objects.map { observables -> [UInt8]? in
+        var singles: [Observable] = []
+        let keys = objects.map { observables -> [UInt8]? in
             guard !observables.isEmpty else { return nil }
+            if let only = ObservableIndexing.single(observables) {
+                singles.append(only)
+                return nil
+            }
             let digest = ObservableIndexing.digest(of: observables)
             if members[digest] == nil { members[digest] = ObservableIndexing.distinct(observables) }
             return digest
         }
-        guard !members.isEmpty else { return digests.map { _ in nil } }
-        let ordered = members.keys.sorted { $0.lexicographicallyPrecedes($1) }
-        var binds = PostgresBindings()
-        binds.append(ordered.map { ByteBuffer(bytes: $0) })
-        var created: Set<[UInt8]> = []
-        for try await digest in try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO observable_sets (digest) SELECT d FROM unnest($1::bytea[]) AS u(d) ORDER BY d
-                    ON CONFLICT (digest) DO NOTHING RETURNING digest
-                    """, binds: binds), logger: logger
-        ).decode(ByteBuffer.self) {
-            created.insert(Array(digest.readableBytesView))
-        }
         var sets: [[UInt8]: Int64] = [:]
-        for try await (pk, digest) in try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT pk, digest FROM observable_sets WHERE digest = ANY($1::bytea[])", binds: binds),
-            logger: logger
-        ).decode((Int64, ByteBuffer).self) {
-            sets[Array(digest.readableBytesView)] = pk
-        }
-        if !created.isEmpty {
-            try await storePostings(of: created.sorted { $0.lexicographicallyPrecedes($1) }, members, sets, on: connection)
-        }
-        return digests.map { $0.flatMap { sets[$0] } }
-    }
-
-    /// The values of the sets just created (those new to the store too) and their postings.
-    private func storePostings(
-        of created: [[UInt8]], _ members: [[UInt8]: [Observable]], _ sets: [[UInt8]: Int64],
-        on connection: PostgresConnection
-    ) async throws {
-        struct Key: Hashable {
-            var kind: String
-            var digest: [UInt8]
-        }
-        var values: [Key: Observable] = [:]
-        for digest in created {
-            for observable in members[digest] ?? [] {
-                values[Key(kind: observable.kind.rawValue, digest: ObservableIndexing.valueDigest(observable.value))] =
-                    observable
+        var created: [[UInt8]] = []
+        if !members.isEmpty {
+            let ordered = members.keys.sorted { $0.lexicographicallyPrecedes($1) }
+            var binds = PostgresBindings()
+            binds.append(ordered.map { ByteBuffer(bytes: $0) })
+            var fresh: Set<[UInt8]> = []
+            for try await digest in try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO observable_sets (digest) SELECT d FROM unnest($1::bytea[]) AS u(d) ORDER BY d
+                        ON CONFLICT (digest) DO NOTHING RETURNING digest
+                        """, binds: binds), logger: logger
+            ).decode(ByteBuffer.self) {
+                fresh.insert(Array(digest.readableBytesView))
+            }
+            created = ordered.filter { fresh.contains($0) }
+            for try await (pk, digest) in try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT pk, digest FROM observable_sets WHERE digest = ANY($1::bytea[])", binds: binds),
+                logger: logger
+            ).decode((Int64, ByteBuffer).self) {
+                sets[Array(digest.readableBytesView)] = pk
             }
         }
+        let values = try await storeValues(singles + created.flatMap { members[$0] ?? [] }, on: connection)
+        if !created.isEmpty {
+            var setColumn: [Int64] = []
+            var valueColumn: [Int64] = []
+            for digest in created {
+                guard let set = sets[digest] else { continue }
+                for observable in members[digest] ?? [] {
+                    setColumn.append(set)
+                    valueColumn.append(try Self.key(of: observable, in: values))
+                }
+            }
+            var postings = PostgresBindings()
+            postings.append(setColumn)
+            postings.append(valueColumn)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO observable_postings (set_pk, value_pk)
+                        SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING
+                        """, binds: postings), logger: logger)
+        }
+        var result: [Int64?] = []
+        result.reserveCapacity(objects.count)
+        for (observables, key) in zip(objects, keys) {
+            if let key {
+                result.append(sets[key])
+            } else if let only = ObservableIndexing.single(observables) {
+                result.append(-(try Self.key(of: only, in: values)))
+            } else {
+                result.append(nil)
+            }
+        }
+        return result
+    }
+
+    /// A value's unique key on PostgreSQL: its kind and digest.
+    struct ValueKey: Hashable {
+        var kind: String
+        var digest: [UInt8]
+
+        init(_ observable: Observable) {
+            kind = observable.kind.rawValue
+            digest = ObservableIndexing.valueDigest(observable.value)
+        }
+
+        init(kind: String, digest: [UInt8]) {
+            self.kind = kind
+            self.digest = digest
+        }
+    }
+
+    static func key(of observable: Observable, in values: [ValueKey: Int64]) throws -> Int64 {
+        guard let pk = values[ValueKey(observable)] else {
+            throw StoreError(.backend, "observable value \(observable.kind.rawValue) was not stored")
+        }
+        return pk
+    }
+
+    /// Stores the values among `observables` that are new, and returns the key of each.
+    private func storeValues(_ observables: [Observable], on connection: PostgresConnection) async throws
+        -> [ValueKey: Int64]
+    {
+        var values: [ValueKey: Observable] = [:]
+        for observable in observables { values[ValueKey(observable)] = observable }
+        guard !values.isEmpty else { return [:] }
         let keys = Array(values.keys)
         var insert = PostgresBindings()
         insert.append(keys.map(\.kind))
@@ -78,7 +131,7 @@ extension PostgresStore {
         var find = PostgresBindings()
         find.append(keys.map(\.kind))
         find.append(keys.map { ByteBuffer(bytes: $0.digest) })
-        var pks: [Key: Int64] = [:]
+        var pks: [ValueKey: Int64] = [:]
         for try await (pk, kind, digest) in try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
@@ -86,30 +139,9 @@ extension PostgresStore {
                     JOIN unnest($1::text[], $2::bytea[]) AS u(k, d) ON v.kind = u.k AND v.value_digest = u.d
                     """, binds: find), logger: logger
         ).decode((Int64, String, ByteBuffer).self) {
-            pks[Key(kind: kind, digest: Array(digest.readableBytesView))] = pk
+            pks[ValueKey(kind: kind, digest: Array(digest.readableBytesView))] = pk
         }
-        var setColumn: [Int64] = []
-        var valueColumn: [Int64] = []
-        for digest in created {
-            guard let set = sets[digest] else { continue }
-            for observable in members[digest] ?? [] {
-                let key = Key(kind: observable.kind.rawValue, digest: ObservableIndexing.valueDigest(observable.value))
-                guard let value = pks[key] else {
-                    throw StoreError(.backend, "observable value \(observable.kind.rawValue) was not stored")
-                }
-                setColumn.append(set)
-                valueColumn.append(value)
-            }
-        }
-        var postings = PostgresBindings()
-        postings.append(setColumn)
-        postings.append(valueColumn)
-        try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO observable_postings (set_pk, value_pk)
-                    SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING
-                    """, binds: postings), logger: logger)
+        return pks
     }
 
     /// Schema step 13's Swift part: the first and last address of the address values moved over

@@ -18,14 +18,20 @@ struct SQLiteObservableIndex {
         insertSet = try SQLiteBulkStatement(db, sql: "INSERT INTO observable_sets (digest) VALUES (?)")
         findValue = try SQLiteBulkStatement(db, sql: "SELECT pk FROM observable_values WHERE kind = ? AND value = ?")
         insertValue = try SQLiteBulkStatement(
-            db, sql: "INSERT INTO observable_values (kind, value, first_address, last_address) VALUES (?, ?, ?, ?)")
+            db,
+            sql: """
+                INSERT INTO observable_values (kind, value, first_address, last_address) VALUES (?, ?, ?, ?)
+                ON CONFLICT (kind, value) DO NOTHING
+                """)
         insertPosting = try SQLiteBulkStatement(
             db, sql: "INSERT OR IGNORE INTO observable_postings (set_pk, value_pk) VALUES (?, ?)")
     }
 
-    /// The set of `observables` (stored now when new); nil for none.
+    /// What an object row carrying `observables` points at (stored now when new): its set, or minus
+    /// the key of its one value; nil for none.
     mutating func set(of observables: [Observable], _ db: Database) throws -> Int64? {
         guard !observables.isEmpty else { return nil }
+        if let only = ObservableIndexing.single(observables) { return -(try value(only, db)) }
         let digest = ObservableIndexing.digest(of: observables)
         if let pk = known[digest] { return pk }
         findSet.bind(1, blob: digest)
@@ -47,9 +53,6 @@ struct SQLiteObservableIndex {
     }
 
     func value(_ observable: Observable, _ db: Database) throws -> Int64 {
-        findValue.bind(1, observable.kind.rawValue)
-        findValue.bind(2, observable.value)
-        if let pk = try findValue.integer(db) { return pk }
         insertValue.bind(1, observable.kind.rawValue)
         insertValue.bind(2, observable.value)
         if let range = ObservableIndexing.addressRange(of: observable) {
@@ -60,7 +63,13 @@ struct SQLiteObservableIndex {
             insertValue.bind(4, nil as Int64?)
         }
         try insertValue.step(db)
-        return db.lastInsertedRowID
+        if db.changesCount > 0 { return db.lastInsertedRowID }
+        findValue.bind(1, observable.kind.rawValue)
+        findValue.bind(2, observable.value)
+        guard let pk = try findValue.integer(db) else {
+            throw DatabaseError(message: "observable value \(observable.kind.rawValue) was not stored")
+        }
+        return pk
     }
 
     mutating func remember(_ digest: [UInt8], _ pk: Int64) {

@@ -84,13 +84,13 @@ extension SQLiteStore {
                     SELECT c.id, o.id, o.version, m.collection, m.date_added
                     FROM \(Self.joined(byID: true)) JOIN collection_numbers c ON c.num = m.collection
                     WHERE o.id IN (
-                        SELECT t.id FROM objects t WHERE t.observable_set IS NOT NULL AND t.observable_set IN (\(SQLFilter.setsCarrying("?")))
+                        SELECT t.id FROM objects t WHERE t.observable_set IS NOT NULL AND t.observable_set IN (\(SQLFilter.setsCarrying(lowerCased: "?", "?")))
                         UNION SELECT id FROM objects WHERE id = ?
                         UNION SELECT id FROM objects
                         WHERE instr(lower(CAST(json AS TEXT)), ?) > 0 OR instr(lower(CAST(json AS TEXT)), ?) > 0)
                     ORDER BY c.id, m.date_added
                     """,
-                arguments: [needle, needle, needle, escaped])
+                arguments: [needle, needle, needle, needle, escaped])
             let removed = rows.map { RemovedVersion(id: $0[1], version: $0[2], collectionID: $0[0]) }
             guard !dryRun else { return removed }
             for row in rows {
@@ -119,20 +119,27 @@ extension SQLiteStore {
             }
             try db.execute(sql: "DELETE FROM objects WHERE pk IN (\(orphans))", arguments: [id])
         }
+        var values: Set<Int64> = []
         for set in sets.sorted() {
             guard try Int64.fetchOne(db, sql: "SELECT 1 FROM objects WHERE observable_set = ? LIMIT 1", arguments: [set]) == nil
             else { continue }
-            let values = try Int64.fetchAll(db, sql: "SELECT value_pk FROM observable_postings WHERE set_pk = ?", arguments: [set])
+            guard set > 0 else {
+                values.insert(-set)
+                continue
+            }
+            values.formUnion(
+                try Int64.fetchAll(db, sql: "SELECT value_pk FROM observable_postings WHERE set_pk = ?", arguments: [set]))
             try db.execute(sql: "DELETE FROM observable_postings WHERE set_pk = ?", arguments: [set])
             try db.execute(sql: "DELETE FROM observable_sets WHERE pk = ?", arguments: [set])
-            for value in values {
-                try db.execute(
-                    sql: """
-                        DELETE FROM observable_values
-                        WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM observable_postings WHERE value_pk = ?)
-                        """,
-                    arguments: [value, value])
-            }
+        }
+        for value in values.sorted() {
+            try db.execute(
+                sql: """
+                    DELETE FROM observable_values WHERE pk = ?
+                    AND NOT EXISTS (SELECT 1 FROM observable_postings WHERE value_pk = ?)
+                    AND NOT EXISTS (SELECT 1 FROM objects WHERE observable_set = ?)
+                    """,
+                arguments: [value, value, -value])
         }
     }
 }

@@ -392,6 +392,7 @@ extension SQLValue {
         switch self {
         case .text(let s): s.databaseValue
         case .integer(let i): i.databaseValue
+        case .bytes(let b): Data(b).databaseValue
         }
     }
 }
