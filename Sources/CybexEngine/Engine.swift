@@ -12,6 +12,8 @@ public struct Engine: Sendable {
     public let hasher: PasswordHasher
     /// Reads, searches, adds and deletes of objects, under the sharing policy.
     public let collections: CollectionService
+    /// The objects that share observables with a value or an object, under the sharing policy.
+    public var correlation: CorrelationService { CorrelationService(collections: collections) }
     /// The administration's listings and lookups, with their visibility rules.
     public let directory: Directory
     /// Security events that are not a use case of their own: refused credentials, denied access.

@@ -9,7 +9,8 @@ struct CybexCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MigrateCommand.self, OrgCommand.self, GroupCommand.self, UserCommand.self, TokenCommand.self,
             CollectionCommand.self, ImportCommand.self, ExportCommand.self, AuditCommand.self, RedactCommand.self,
-            RedactionCommand.self, RetentionCommand.self, EraseCommand.self, SearchCommand.self, JobsCommand.self,
+            RedactionCommand.self, RetentionCommand.self, EraseCommand.self, SearchCommand.self, CorrelateCommand.self,
+            JobsCommand.self,
         ]
     )
 }

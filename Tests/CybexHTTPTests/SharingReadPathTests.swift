@@ -39,6 +39,7 @@ struct SharingReadPathTests {
                     cases += try await world.check(viewer: viewer, collection: collection, client: client, random: &sampler)
                 }
                 try await world.checkSearch(viewer: viewer, client: client, random: &sampler)
+                try await world.checkCorrelation(viewer: viewer, client: client, random: &sampler)
             }
             return cases
         }
@@ -455,6 +456,48 @@ struct World {
             let response = try await client.execute(
                 uri: "/api/v1/objects?collection=\(hidden.id)", method: .get, headers: headers)
             #expect(response.status == .notFound, "search in an unreadable collection, viewer org\(viewer)")
+        }
+    }
+
+    /// Correlation (`POST /api/v1/correlations`): the indicators of every collection with the same
+    /// `n` carry the same address, so correlating it finds exactly those the viewer sees (with the
+    /// number of their visible versions), correlating one of them finds the others, and correlating
+    /// an object the viewer sees nowhere is answered as absent — never a hit, never a count.
+    func checkCorrelation(viewer: Int, client: some TestClientProtocol, random: inout SeededGenerator) async throws {
+        var headers = rest("user\(viewer)")
+        headers[.contentType] = "application/json"
+        for _ in 0..<4 {
+            let n = Int.random(in: 0..<1000, using: &random)
+            var expected: [String: Int] = [:]
+            var unseen: [String] = []
+            for (c, collection) in collections.enumerated() {
+                let id = "indicator--" + Self.uuid(c * 100_000 + n)
+                let visible = collection.versions.filter { version in
+                    version.id == id && expectedAccess(collection, viewer) == 200
+                        && expectedVisible(version, in: collection, to: viewer)
+                }
+                if !visible.isEmpty {
+                    expected[id] = visible.count
+                } else if collection.versions.contains(where: { $0.id == id }) {
+                    unseen.append(id)
+                }
+            }
+            let byValue = try await client.call(
+                .post, "/api/v1/correlations", headers, json: #"{"value":"10.1.\#(n / 256).\#(n % 256)","limit":1000}"#)
+            #expect(byValue.status == .ok, "correlation, viewer org\(viewer): \(byValue.text)")
+            let hits = byValue.json["hits"] as? [[String: Any]] ?? []
+            var found: [String: Int] = [:]
+            for hit in hits { found[hit["id"] as? String ?? ""] = hit["versions"] as? Int ?? -1 }
+            #expect(found == expected, "correlation of a value, viewer org\(viewer), n \(n)")
+            if let id = expected.keys.sorted().first {
+                let byObject = try await client.call(.post, "/api/v1/correlations", headers, json: #"{"object":"\#(id)"}"#)
+                let others = Set((byObject.json["hits"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+                #expect(others == Set(expected.keys).subtracting([id]), "correlation of an object, viewer org\(viewer)")
+            }
+            if let id = unseen.first {
+                let hidden = try await client.call(.post, "/api/v1/correlations", headers, json: #"{"object":"\#(id)"}"#)
+                #expect(hidden.status == .notFound, "correlation of an unseen object, viewer org\(viewer)")
+            }
         }
     }
 

@@ -34,13 +34,20 @@ def bundle(objects: list[dict]) -> str:
     return json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects})
 
 
-def test_search_across_collections(tmp_path: Path):
+def two_collections(tmp_path: Path) -> tuple[Path, str, str]:
+    """A node with cirt and isp (reader rita): Feed, which both read and cirt writes, and Internal,
+    cirt's alone."""
     data = tmp_path / "node"
     cli_ok(["org", "add", "cirt"], data)
     cli_ok(["org", "add", "isp"], data)
     cli_ok(["user", "add", "rita", "--org", "isp", "--role", "reader"], data, stdin="rita-secret-1\n")
     feed = cli_ok(["collection", "add", "Feed", "--read", "cirt", "--read", "isp", "--write", "cirt"], data).strip()
     internal = cli_ok(["collection", "add", "Internal", "--read", "cirt", "--write", "cirt"], data).strip()
+    return data, feed, internal
+
+
+def test_search_across_collections(tmp_path: Path):
+    data, feed, internal = two_collections(tmp_path)
 
     green = indicator("[domain-name:value = 'c2.evil.example']", GREEN)
     red = indicator("[domain-name:value = 'c2.evil.example'] OR [ipv4-addr:value = '203.0.113.5']", RED)
@@ -105,3 +112,52 @@ def test_search_across_collections(tmp_path: Path):
     # A search that returned TLP:AMBER or above content is audited; the operator's RED hit was.
     actions = [line.split("\t")[2] for line in cli_ok(["audit", "list"], data).splitlines()]
     assert "objects.search" in actions
+
+
+def test_correlate_from_the_command_line_and_over_rest(tmp_path: Path):
+    """`cybex correlate` and POST /api/v1/correlations: an address finds the indicator that names it
+    and the SCO of the range that contains it; an organisation sees only what it may; the value
+    never appears in the audit log, only its hash."""
+    data, feed, internal = two_collections(tmp_path)
+    named = indicator("[ipv4-addr:value = '198.51.100.7']", GREEN)
+    hidden = indicator("[ipv4-addr:value = '198.51.100.7']", GREEN)
+    network = {"type": "ipv4-addr", "spec_version": "2.1", "id": f"ipv4-addr--{uuid.uuid4()}",
+               "value": "198.51.100.0/24", "object_marking_refs": [GREEN]}
+    (tmp_path / "feed.json").write_text(bundle([named, network]))
+    (tmp_path / "internal.json").write_text(bundle([hidden]))
+    cli_ok(["import", str(tmp_path / "feed.json"), "--collection", feed, "--owner", "cirt"], data)
+    cli_ok(["import", str(tmp_path / "internal.json"), "--collection", internal, "--owner", "cirt"], data)
+
+    result = json.loads(cli_ok(["correlate", "198.51.100.7", "--json"], data))
+    assert result["observables"] == [{"kind": "ipv4-addr", "value": "198.51.100.7"}]
+    assert {hit["id"] for hit in result["hits"]} == {named["id"], hidden["id"], network["id"]}
+    by_id = {hit["id"]: hit for hit in result["hits"]}
+    assert by_id[network["id"]]["observables"] == [{"kind": "ipv4-addr", "value": "198.51.100.0/24"}]
+    assert by_id[hidden["id"]]["collections"] == [internal]
+    for_isp = json.loads(cli_ok(["correlate", "198.51.100.7", "--for", "isp", "--json"], data))
+    assert {hit["id"] for hit in for_isp["hits"]} == {named["id"], network["id"]}
+    others = json.loads(cli_ok(["correlate", "--object", named["id"], "--json"], data))
+    assert {hit["id"] for hit in others["hits"]} == {hidden["id"], network["id"]}
+    lines = cli_ok(["correlate", "198.51.100.9/24"], data).splitlines()
+    assert sorted(line.split("\t")[4] for line in lines) == sorted([named["id"], hidden["id"], network["id"]])
+
+    for args in (["correlate"], ["correlate", "x", "--object", named["id"]], ["correlate", "--object", "nope"],
+                 ["correlate", "x", "--limit", "0"]):
+        assert cli(args, data).returncode != 0, args
+    missing = cli(["correlate", "--object", f"indicator--{uuid.uuid4()}"], data)
+    assert missing.returncode != 0 and "no object" in missing.stderr
+
+    audit = cli_ok(["audit", "list", "--action", "objects.correlate"], data)
+    assert "198.51.100.7" not in audit and "sha256:" in audit
+
+    server = CybexServer(data, expect_password=False).start()
+    try:
+        answer = requests.post(server.url("/api/v1/correlations"), json={"value": "198.51.100.7"},
+                               auth=("rita", "rita-secret-1"), timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert {hit["id"] for hit in answer.json()["hits"]} == {named["id"], network["id"]}
+        hidden_object = requests.post(server.url("/api/v1/correlations"), json={"object": hidden["id"]},
+                                      auth=("rita", "rita-secret-1"), timeout=30)
+        assert hidden_object.status_code == 404
+    finally:
+        stop_cleanly(server)

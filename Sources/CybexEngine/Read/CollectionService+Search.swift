@@ -12,6 +12,9 @@ public struct SearchRequest: Sendable, Hashable {
     /// Observable values (an address, a domain, a hash …), each matched as the store normalises
     /// that kind of observable; a version matches when it carries one of them. Nil for any.
     public var values: [String]?
+    /// Observables as the store keeps them (already normalised: ``ObservableNormaliser``), matched
+    /// exactly, beside `values`; nil for none. Engine use cases (correlation) ask with these.
+    public var observables: [Observable]?
     /// Only these collections (ids); nil for every collection the principal may read.
     public var collections: [String]?
     /// Which versions of each object (the newest, by default).
@@ -44,10 +47,7 @@ extension CollectionService {
     /// listed collection it may not read is `notFound`, as if it did not exist. Reads of content at
     /// TLP:AMBER or above are audited (`objects.search`).
     public func search(_ request: SearchRequest, for principal: Principal) async throws -> SearchPage {
-        let directory = try await store.sharingDirectory()
-        let views = try await store.collections().compactMap { view(of: $0, for: principal, directory: directory) }
-            .filter(\.canRead)
-        let searched = try Self.selected(views.map { ($0.collection.id, $0.scope) }, by: request)
+        let searched = try Self.selected(try await readable(by: principal), by: request)
         let page = try await search(request, in: searched)
         try await auditSearch(page, actor: principal.user.username, request: request)
         return page
@@ -57,6 +57,23 @@ extension CollectionService {
     /// every version of every collection; with one, exactly what a reader of that organisation may
     /// see (`notFound` when there is no such organisation). Audited as `actor`.
     public func search(_ request: SearchRequest, as organisationName: String?, actor: String) async throws -> SearchPage {
+        let searched = try Self.selected(try await readable(as: organisationName, actor: actor), by: request)
+        let page = try await search(request, in: searched)
+        try await auditSearch(page, actor: actor, request: request)
+        return page
+    }
+
+    /// Every collection `principal` may read, with its read scope.
+    func readable(by principal: Principal) async throws -> [(String, ReadScope?)] {
+        let directory = try await store.sharingDirectory()
+        return try await store.collections().compactMap { view(of: $0, for: principal, directory: directory) }
+            .filter(\.canRead).map { ($0.collection.id, $0.scope) }
+    }
+
+    /// What the node's operator reads: without `organisationName`, every collection, every level
+    /// (the scope still labels each version with its level, for the audit); with one, what a reader
+    /// of that organisation may read (`notFound` when there is no such organisation).
+    func readable(as organisationName: String?, actor: String) async throws -> [(String, ReadScope?)] {
         if let organisationName {
             guard let organisation = try await store.organisation(named: organisationName) else {
                 throw EngineError(.notFound, "no organisation named '\(organisationName)'")
@@ -65,24 +82,18 @@ extension CollectionService {
                 user: User(
                     id: "", username: actor, organisationID: organisation.id, role: .reader, passwordHash: "", createdAt: 0),
                 organisation: organisation)
-            return try await search(request, for: reader)
+            return try await readable(by: reader)
         }
-        // Every level is seen; the scope still labels each version with its level, for the audit.
         let directory = try await store.sharingDirectory()
-        let everything = try await store.collections().map { collection in
+        return try await store.collections().map { collection in
             (
                 collection.id,
                 ReadScope?.some(
                     ReadScope(
                         viewer: nil, levels: Set(TLPLevel.allCases), recipientLevels: [],
-                        collectionDefault: collection.defaultTLP,
-                        ownerDefaults: directory.defaultLevels))
+                        collectionDefault: collection.defaultTLP, ownerDefaults: directory.defaultLevels))
             )
         }
-        let searched = try Self.selected(everything, by: request)
-        let page = try await search(request, in: searched)
-        try await auditSearch(page, actor: actor, request: request)
-        return page
     }
 
     /// The collections of `readable` the request names (all of them when it names none); a named
@@ -103,11 +114,7 @@ extension CollectionService {
         let search = ObjectSearch(
             collections: searched.keys.sorted().map { ObjectSearch.Collection(id: $0, scope: searched[$0] ?? nil) },
             ids: request.ids, types: request.types,
-            observables: request.values.map { values in
-                Array(Set(values.flatMap { ObservableExtractor.candidates(for: $0) })).sorted {
-                    ($0.kind.rawValue, $0.value) < ($1.kind.rawValue, $1.value)
-                }
-            },
+            observables: Self.observables(of: request),
             versions: request.versions, addedAfter: request.addedAfter, limit: request.limit)
         var page = try await store.search(search)
         // Granular markings, per hit, under its own collection's scope.
@@ -119,6 +126,13 @@ extension CollectionService {
         }
         for index in withheld.reversed() { page.hits.remove(at: index) }
         return page
+    }
+
+    /// What the request's values and observables are matched as, in one order; nil for any.
+    static func observables(of request: SearchRequest) -> [Observable]? {
+        guard request.values != nil || request.observables != nil else { return nil }
+        let all = (request.values ?? []).flatMap { ObservableExtractor.candidates(for: $0) } + (request.observables ?? [])
+        return Array(Set(all)).sorted { ($0.kind.rawValue, $0.value) < ($1.kind.rawValue, $1.value) }
     }
 
     /// Records a search that returned content at TLP:AMBER or above, as a read of one collection is.

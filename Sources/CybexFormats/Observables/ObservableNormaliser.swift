@@ -45,6 +45,47 @@ public enum ObservableNormaliser {
         }
     }
 
+    /// The observables a value written by a person is, for each kind it is well formed as: an
+    /// address or range; a domain name (with a dot, not an address); a URL (with `://`); an e-mail
+    /// address; a MAC address; a hash by its length in hex; an AS number written `AS…`. A value
+    /// that fits none of them is taken as a file name, a user account and a mutex.
+    public static func fitting(_ value: String) -> [Observable] {
+        let text = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.utf8.count <= maximumLength else { return [] }
+        var result: [Observable] = []
+        if let network = IPNetwork(text) {
+            result.append(Observable(kind: network.address.count == 4 ? .ipv4 : .ipv6, value: normalise(text, as: .ipv4)))
+            return result
+        }
+        if text.contains("://"), let url = canonicalURL(text) { result.append(Observable(kind: .url, value: url)) }
+        if text.contains("@"), !text.contains("://"), !text.contains(" ") {
+            result.append(Observable(kind: .email, value: email(text)))
+        }
+        if text.contains("."), !text.contains("/"), !text.contains("@"), let name = domain(text) {
+            result.append(Observable(kind: .domain, value: name))
+        }
+        if let address = mac(text) { result.append(Observable(kind: .mac, value: address)) }
+        let hex = text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) }
+        if hex {
+            let kind: Observable.Kind? =
+                switch text.utf8.count {
+                case 32: .md5
+                case 40: .sha1
+                case 64: .sha256
+                case 128: .sha512
+                default: nil
+                }
+            if let kind { result.append(Observable(kind: kind, value: text.lowercased())) }
+        }
+        if text.uppercased().hasPrefix("AS"), let number = autonomousSystem(text) {
+            result.append(Observable(kind: .autonomousSystem, value: number))
+        }
+        if result.isEmpty {
+            result = [.fileName, .userAccount, .mutex].map { Observable(kind: $0, value: text) }
+        }
+        return result
+    }
+
     // MARK: Addresses
 
     /// The canonical text of an IPv4 or IPv6 address or CIDR range; nil when `text` is neither.

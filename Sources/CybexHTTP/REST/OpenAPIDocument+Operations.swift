@@ -186,6 +186,12 @@ extension OpenAPIDocument {
                 ("next", "the `next` of the previous page", string),
             ], success: (200, "A page of results", ref("SearchPage")), errors: [400, 404]),
         Operation(
+            method: "POST", path: "/correlations", id: "correlate", tag: "collections",
+            summary:
+                "The objects the caller may see, in every collection it may read, that share an observable with a value or an object (the same value, a range containing an address, an address within a range); a POST so that the value stays out of URLs and logs",
+            body: ref("CorrelationRequest"), success: (200, "The objects, most recently seen first", ref("CorrelationResult")),
+            errors: [400, 404, 413, 415]),
+        Operation(
             method: "GET", path: "/audit", id: "listAuditEvents", tag: "audit",
             summary: "Audit log entries, newest first, searched by actor, action, target and time (administrators)",
             query: [

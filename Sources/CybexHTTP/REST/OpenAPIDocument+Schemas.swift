@@ -334,6 +334,48 @@ extension OpenAPIDocument {
                     ], required: ["results", "more"])
             ),
             (
+                "CorrelationRequest",
+                object(
+                    [
+                        (
+                            "value",
+                            described(
+                                string,
+                                "one observable value (IPv4/IPv6 address or CIDR range, domain, URL, e-mail, hash, MAC, AS number …), 1 to 2,048 bytes"
+                            )
+                        ),
+                        ("object", described(string, "or a STIX id: the objects that share its observables")),
+                        ("limit", described(limit, "most hits (default 100, at most 1,000)")),
+                    ], required: [])
+            ),
+            (
+                "CorrelationResult",
+                object(
+                    [
+                        ("observables", array(ref("Observable"))),
+                        (
+                            "hits",
+                            array(
+                                object(
+                                    [
+                                        ("id", string), ("type", string),
+                                        ("collections", described(array(string), "where the caller sees it")),
+                                        ("observables", described(array(ref("Observable")), "the correlated values it carries")),
+                                        ("first_seen", dateTime), ("last_seen", dateTime),
+                                        ("versions", integer), ("tlp", nullableTLP),
+                                    ],
+                                    required: [
+                                        "id", "type", "collections", "observables", "first_seen", "last_seen", "versions", "tlp",
+                                    ]))
+                        ),
+                        ("truncated", boolean),
+                    ], required: ["observables", "hits", "truncated"])
+            ),
+            (
+                "Observable",
+                object([("kind", string), ("value", string)], required: ["kind", "value"])
+            ),
+            (
                 "ObjectsAdd",
                 object(
                     [

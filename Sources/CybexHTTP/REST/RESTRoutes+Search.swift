@@ -10,6 +10,45 @@ import Hummingbird
 extension RESTRoutes {
     func registerSearch(on group: RouterGroup<Context>) {
         group.get("objects") { request, context in try await search(request, context) }
+        group.post("correlations") { request, context in try await correlate(request, context) }
+    }
+
+    /// `POST /api/v1/correlations` `{"value": …}` or `{"object": …}`: what the caller may see that
+    /// shares observables with it (``CorrelationService``). A POST, so that the value never sits in
+    /// a URL that access logs keep; it needs read rights only.
+    func correlate(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
+        let body = try await readBody(request, allowed: ["value", "object", "limit"])
+        let value = try body.optionalString("value")
+        let object = try body.optionalString("object")
+        let subject: CorrelationSubject
+        switch (value, object) {
+        case (let value?, nil):
+            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, trimmed.utf8.count <= 2_048 else {
+                throw RESTError.invalid("value", "'value' must be one observable value of 1 to 2048 bytes")
+            }
+            subject = .value(trimmed)
+        case (nil, let object?):
+            guard STIXIdentifier(object) != nil else {
+                throw RESTError.invalid("object", "'object' must be a STIX id such as indicator--<uuid>")
+            }
+            subject = .object(object)
+        default:
+            throw RESTError.invalid("value", "give exactly one of 'value' and 'object'")
+        }
+        var limit = 100
+        if body.has("limit") {
+            guard case .number(let text)? = body["limit"], let number = Int(text),
+                (1...CorrelationService.maximumHits).contains(number)
+            else {
+                throw RESTError.invalid("limit", "'limit' must be an integer from 1 to \(CorrelationService.maximumHits)")
+            }
+            limit = number
+        }
+        let result = try await engine.correlation.correlate(subject, for: principal, limit: limit)
+        return json(result.json)
     }
 
     func search(_ request: Request, _ context: Context) async throws -> Response {
