@@ -117,6 +117,7 @@ let package = Package(
             dependencies: [
                 "CybexCore", "CybexFormats", "CybexStore", "CybexEngine", "CybexTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

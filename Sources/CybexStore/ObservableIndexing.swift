@@ -1,5 +1,6 @@
 import Crypto
 public import CybexCore
+import Foundation
 
 /// The index of distinct observables, as both backends keep it: one row per distinct (kind, value)
 /// (`observable_values`), never one per object version that carries it.
@@ -70,5 +71,15 @@ public enum ObservableIndexing {
             let text = IPNetwork.text(network)
             return Observable(kind: kind, value: prefix == bits ? text : "\(text)/\(prefix)")
         }
+    }
+}
+
+extension ReferenceEdges {
+    /// The edges of an object stored before schema step 14, from its JSON (as received).
+    static func edges(id: String, type: String, json: [UInt8]) -> [RelationshipEdge] {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any] else { return [] }
+        return edges(
+            id: id, type: type, string: { object[$0] as? String },
+            strings: { (object[$0] as? [Any] ?? []).compactMap { $0 as? String } })
     }
 }

@@ -110,6 +110,25 @@ import Testing
             ObservableExtractor.edges(of: domain, type: "domain-name") == [
                 RelationshipEdge(sourceRef: "domain-name--1", targetRef: "ipv4-addr--1", type: "resolves-to")
             ])
+        let report = try JSONReader.parse(
+            Array(#"{"type":"report","id":"report--1","object_refs":["indicator--1","malware--1",3]}"#.utf8))
+        #expect(
+            ObservableExtractor.edges(of: report, type: "report") == [
+                RelationshipEdge(sourceRef: "report--1", targetRef: "indicator--1", type: "object-ref"),
+                RelationshipEdge(sourceRef: "report--1", targetRef: "malware--1", type: "object-ref"),
+            ])
+        for type in ["grouping", "note", "opinion", "observed-data"] {
+            let object = try JSONReader.parse(Array(#"{"type":"\#(type)","id":"\#(type)--1","object_refs":["x--1"]}"#.utf8))
+            #expect(ObservableExtractor.edges(of: object, type: type).map(\.type) == ["object-ref"], "\(type)")
+        }
+        let traffic = try JSONReader.parse(
+            Array(#"{"type":"network-traffic","id":"network-traffic--1","src_ref":"ipv4-addr--1","dst_ref":"ipv4-addr--2"}"#.utf8)
+        )
+        #expect(
+            ObservableExtractor.edges(of: traffic, type: "network-traffic") == [
+                RelationshipEdge(sourceRef: "network-traffic--1", targetRef: "ipv4-addr--1", type: "src-ref"),
+                RelationshipEdge(sourceRef: "network-traffic--1", targetRef: "ipv4-addr--2", type: "dst-ref"),
+            ])
         #expect(ObservableExtractor.edges(of: .object([]), type: "relationship").isEmpty)
     }
 }

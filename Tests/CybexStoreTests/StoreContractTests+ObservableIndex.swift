@@ -1,5 +1,7 @@
 import CybexCore
 import Foundation
+import GRDB
+import PostgresNIO
 import Testing
 
 @testable import CybexStore
@@ -186,6 +188,57 @@ extension StoreContractTests {
                 let range = try await store.search(
                     ObjectSearch(collections: everything, observables: [Observable(kind: .ipv4, value: "192.0.2.0/24")]))
                 #expect(range.hits.map(\.record.id) == ["indicator--3"])
+            }
+        }
+    }
+
+    /// Schema step 14 derives the reference edges (reports' `object_refs`, network traffic's
+    /// `src_ref`/`dst_ref`) of objects stored before it, from their JSON as stored (`StoredJSON`).
+    @Test(arguments: Backend.enabled)
+    func migrationDerivesReferenceEdgesOfEarlierObjects(backend: Backend) async throws {
+        try await backend.withDatabase { database in
+            try await database.applyMigrations { $0 <= 13 }
+            let no = backend == .sqlite ? "0" : "FALSE"
+            let blob = { (bytes: [UInt8]) in
+                let hex = bytes.map { String(format: "%02x", $0) }.joined()
+                return backend == .sqlite ? "X'\(hex)'" : "'\\x\(hex)'::bytea"
+            }
+            try await database.execute("INSERT INTO organisation_numbers (num, id) VALUES (1, 'org-1')")
+            let report = #"{"type":"report","spec_version":"2.1","id":"report--1","object_refs":["indicator--1","malware--1"]}"#
+            let traffic =
+                #"{"type":"network-traffic","spec_version":"2.1","id":"network-traffic--1","src_ref":"ipv4-addr--1","dst_ref":"ipv4-addr--2"}"#
+            for (pk, id, type, json) in [
+                (1, "report--1", "report", Array(report.utf8)),
+                (2, "network-traffic--1", "network-traffic", StoredJSON.encode(Array(traffic.utf8))),
+                (3, "indicator--1", "indicator", Array(#"{"type":"indicator","id":"indicator--1"}"#.utf8)),
+            ] {
+                try await database.execute(
+                    """
+                    INSERT INTO objects (pk, id, type, spec_version, version, created, modified, revoked, owner, tlp, json,
+                        granular_marked)
+                    VALUES (\(pk), '\(id)', '\(type)', '2.1', 100, 100, 100, \(no), 1, NULL, \(blob(json)), 0)
+                    """)
+            }
+            try await database.withStore { store in
+                let sql = "SELECT source_ref, target_ref, type, object_pk FROM relationships ORDER BY object_pk, target_ref"
+                var edges: [String] = []
+                if let sqlite = store as? SQLiteStore {
+                    edges = try await sqlite.pool.read { db in
+                        try Row.fetchAll(db, sql: sql).map {
+                            "\($0[0] as String) \($0[1] as String) \($0[2] as String) \($0[3] as Int64)"
+                        }
+                    }
+                } else if let postgres = store as? PostgresStore {
+                    edges = try await postgres.rows(PostgresQuery(unsafeSQL: sql)).map { row in
+                        let (source, target, type, pk) = try row.decode((String, String, String, Int64).self)
+                        return "\(source) \(target) \(type) \(pk)"
+                    }
+                }
+                #expect(
+                    edges == [
+                        "report--1 indicator--1 object-ref 1", "report--1 malware--1 object-ref 1",
+                        "network-traffic--1 ipv4-addr--1 src-ref 2", "network-traffic--1 ipv4-addr--2 dst-ref 2",
+                    ])
             }
         }
     }

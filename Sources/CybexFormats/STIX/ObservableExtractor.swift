@@ -168,8 +168,10 @@ public enum ObservableExtractor {
         return result
     }
 
-    /// The edges an object states: a relationship's source and target, a sighting's references, and
-    /// the `resolves-to` / `belongs-to` references of addresses and domain names.
+    /// The edges an object states: a relationship's source and target, a sighting's references, the
+    /// `resolves-to` / `belongs-to` references of addresses and domain names, the `object_refs` of
+    /// reports, groupings, notes, opinions and observed-data (`object-ref`), and a network
+    /// traffic's `src_ref` / `dst_ref` (`src-ref`, `dst-ref`): what tracing follows.
     public static func edges(of object: JSONValue, type: String) -> [RelationshipEdge] {
         guard let id = object["id"]?.stringValue else { return [] }
         switch type {
@@ -189,6 +191,10 @@ public enum ObservableExtractor {
         case "domain-name", "ipv4-addr", "ipv6-addr":
             return references(object, "resolves_to_refs", from: id, as: "resolves-to")
                 + references(object, "belongs_to_refs", from: id, as: "belongs-to")
+        case _ where ReferenceEdges.types.contains(type):
+            return ReferenceEdges.edges(
+                id: id, type: type, string: { object[$0]?.stringValue },
+                strings: { (object[$0]?.arrayValue ?? []).compactMap(\.stringValue) })
         default:
             return []
         }

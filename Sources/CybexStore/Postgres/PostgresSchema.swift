@@ -381,9 +381,11 @@ enum PostgresSchema {
                 FROM (SELECT DISTINCT kind, value FROM observables) d
                 ON CONFLICT DO NOTHING
                 """,
-                // The digest of each object row's set, as `ObservableIndexing.digest(of:)` computes it.
+                // The digest of each object row's set, as `ObservableIndexing.digest(of:)` computes it
+                // (a table of the step's own, dropped at its end: each statement may run on its own
+                // connection, where a temporary table would not be seen).
                 """
-                CREATE TEMPORARY TABLE observable_set_digests ON COMMIT DROP AS
+                CREATE TABLE observable_set_digests AS
                 SELECT object_pk, substring(sha256(string_agg(
                     convert_to(kind || chr(1) || value, 'UTF8') || '\\x00'::bytea, ''::bytea ORDER BY convert_to(kind || chr(1) || value, 'UTF8'))) FROM 1 FOR 16) AS digest
                 FROM (SELECT DISTINCT object_pk, kind, value FROM observables) d
@@ -412,8 +414,12 @@ enum PostgresSchema {
                     ON v.kind = ob.kind AND v.value_digest = substring(sha256(convert_to(ob.value, 'UTF8')) FROM 1 FOR 16)
                 """,
                 "DROP TABLE observables",
+                "DROP TABLE observable_set_digests",
                 "CREATE INDEX objects_by_observable_set ON objects (observable_set) WHERE observable_set IS NOT NULL",
             ]
         ),
+        // The references tracing follows beyond relationships and sightings (see the SQLite step
+        // of the same number): `PostgresStore.deriveReferenceEdges` writes them.
+        (14, []),
     ]
 }

@@ -172,4 +172,31 @@ extension PostgresStore {
                     FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS u(pk, f, l) WHERE v.pk = u.pk
                     """, binds: binds), logger: logger)
     }
+
+    /// Schema step 14's Swift part: the reference edges (``ReferenceEdges``) of the objects stored
+    /// before it, read from their stored JSON.
+    func deriveReferenceEdges(_ connection: PostgresConnection) async throws {
+        var binds = PostgresBindings()
+        binds.append(ReferenceEdges.types.sorted())
+        var edges: [(RelationshipEdge, Int64)] = []
+        for try await (pk, id, type, json) in try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT pk, id, type, json FROM objects WHERE type = ANY($1)", binds: binds),
+            logger: logger
+        ).decode((Int64, String, String, ByteBuffer).self) {
+            let bytes = json.withUnsafeReadableBytes(StoredJSON.decode)
+            edges += ReferenceEdges.edges(id: id, type: type, json: bytes).map { ($0, pk) }
+        }
+        guard !edges.isEmpty else { return }
+        var insert = PostgresBindings()
+        insert.append(edges.map(\.0.sourceRef))
+        insert.append(edges.map(\.0.targetRef))
+        insert.append(edges.map(\.0.type))
+        insert.append(edges.map(\.1))
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO relationships (source_ref, target_ref, type, object_pk)
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+                    """, binds: insert), logger: logger)
+    }
 }

@@ -1,4 +1,5 @@
 import CybexCore
+import Foundation
 import GRDB
 
 /// Writes object versions' observables into the index of distinct observables
@@ -109,5 +110,29 @@ extension SQLiteStore {
         }
         try db.execute(
             sql: "CREATE INDEX objects_by_observable_set ON objects (observable_set) WHERE observable_set IS NOT NULL")
+    }
+}
+
+extension SQLiteStore {
+    /// Schema step 14's Swift part: the reference edges (``ReferenceEdges``) of the objects stored
+    /// before it, read from their stored JSON.
+    static func deriveReferenceEdges(_ db: Database) throws {
+        let types = ReferenceEdges.types.sorted()
+        let insert = try SQLiteBulkStatement(
+            db, sql: "INSERT INTO relationships (source_ref, target_ref, type, object_pk) VALUES (?, ?, ?, ?)")
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT pk, id, type, json FROM objects WHERE type IN (\(databaseQuestionMarks(count: types.count)))",
+            arguments: StatementArguments(types))
+        while let row = try rows.next() {
+            let pk: Int64 = row[0]
+            let json: Data = row[3]
+            for edge in ReferenceEdges.edges(id: row[1], type: row[2], json: StoredJSON.decode([UInt8](json))) {
+                insert.bind(1, edge.sourceRef)
+                insert.bind(2, edge.targetRef)
+                insert.bind(3, edge.type)
+                insert.bind(4, pk)
+                try insert.step(db)
+            }
+        }
     }
 }

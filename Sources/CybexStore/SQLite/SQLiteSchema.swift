@@ -7,6 +7,9 @@ enum SQLiteSchema {
     /// The step that replaces the observables table (a row per value per object version) with the
     /// index of distinct observables (``ObservableIndexing``); its Swift part moves the rows over.
     static let observableIndex = 13
+    /// The step whose Swift part derives the reference edges of objects stored before it
+    /// (``ReferenceEdges``: reports' `object_refs`, network traffic's `src_ref`/`dst_ref` …).
+    static let referenceEdges = 14
 
     static let migrations: [(version: Int, statements: [String])] = [
         (
@@ -421,5 +424,8 @@ enum SQLiteSchema {
                 "ALTER TABLE objects ADD COLUMN observable_set INTEGER",
             ]
         ),
+        // The references tracing follows beyond relationships and sightings (issue 15):
+        // `SQLiteStore.deriveReferenceEdges` writes them for the objects stored before.
+        (referenceEdges, []),
     ]
 }

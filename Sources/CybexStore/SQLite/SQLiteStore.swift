@@ -76,6 +76,7 @@ public final class SQLiteStore: Store {
                 for statement in step.statements { try db.execute(sql: statement) }
                 if step.version == AuditChain.schemaVersion { try Self.chainExistingAuditEntries(db) }
                 if step.version == SQLiteSchema.observableIndex { try Self.moveObservablesToIndex(db) }
+                if step.version == SQLiteSchema.referenceEdges { try Self.deriveReferenceEdges(db) }
                 try db.execute(
                     sql: "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     arguments: [step.version, SystemWallClock.nowMicroseconds()])
