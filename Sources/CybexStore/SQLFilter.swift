@@ -203,15 +203,19 @@ extension SQLFilter {
     /// sets that post one, and each value itself for rows that carry it alone. PostgreSQL finds a
     /// value by its kind and digest (its unique key), SQLite by kind and value.
     static func setsCarrying(_ observables: [Observable], sqlite: Bool, next: (SQLValue) -> String) -> String {
+        // One condition per kind, its values in one IN list (an index range per value, where ORs of
+        // pairs made SQLite walk the values).
+        let byKind = Dictionary(grouping: observables, by: \.kind).sorted { $0.key.rawValue < $1.key.rawValue }
         func match() -> String {
-            observables.map { observable in
+            byKind.map { kind, group in
                 // Placeholders in the order of the text (SQLite's are positional).
-                let kind = next(.text(observable.kind.rawValue))
-                let value =
+                let kindPlaceholder = next(.text(kind.rawValue))
+                let values = group.map { observable in
                     sqlite
-                    ? "v.value = \(next(.text(observable.value)))"
-                    : "v.value_digest = \(next(.bytes(ObservableIndexing.valueDigest(observable.value))))"
-                return "(v.kind = \(kind) AND \(value))"
+                        ? next(.text(observable.value)) : next(.bytes(ObservableIndexing.valueDigest(observable.value)))
+                }
+                return
+                    "(v.kind = \(kindPlaceholder) AND \(sqlite ? "v.value" : "v.value_digest") IN (\(values.joined(separator: ", "))))"
             }.joined(separator: " OR ")
         }
         return "SELECT p.set_pk FROM observable_values v JOIN observable_postings p ON p.value_pk = v.pk WHERE "

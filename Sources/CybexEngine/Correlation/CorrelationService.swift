@@ -81,7 +81,9 @@ public struct CorrelationService: Sendable {
         switch subject {
         case .value(let text):
             own = ObservableNormaliser.fitting(text)
-            searched.formUnion(ObservableExtractor.candidates(for: text))
+            // And the form stores written before the normaliser kept, for the same kinds.
+            let kinds = Set(own.map(\.kind))
+            searched.formUnion(ObservableExtractor.candidates(for: text).filter { kinds.contains($0.kind) })
         case .object(let id):
             let versions = try await collections.search(
                 SearchRequest(ids: [id], versions: .all, limit: 1_000), in: readable)
@@ -92,14 +94,13 @@ public struct CorrelationService: Sendable {
         searched.formUnion(own)
         for observable in own where observable.kind == .ipv4 || observable.kind == .ipv6 {
             guard let network = IPNetwork(observable.value) else { continue }
-            let bits = network.address.count * 8
-            for around in try await store.addressValues(containing: network.address) {
-                // The stored ranges that contain the whole of this one (or the address).
-                if let range = IPNetwork(around.value), range.prefixLength <= network.prefixLength {
-                    searched.insert(around)
-                }
-            }
-            if network.prefixLength < bits {
+            // The ranges that contain this address or range are its networks (a stored range is
+            // kept as its network): searched as values, with no lookup of their own.
+            searched.formUnion(
+                ObservableIndexing.enclosingNetworks(of: network.address).filter { around in
+                    (IPNetwork(around.value)?.prefixLength ?? .max) <= network.prefixLength
+                })
+            if network.prefixLength < network.address.count * 8 {
                 searched.formUnion(try await store.addressValues(within: network, limit: Self.maximumRangeValues))
             }
         }
@@ -184,8 +185,7 @@ public struct CorrelationService: Sendable {
 
     /// Records a correlation that named objects at TLP:AMBER or above (and every unscoped one of the
     /// operator): which objects, for whom; a value subject only as a hash, as erasure records it.
-    func audit(_ result: CorrelationResult, subject: CorrelationSubject, actor: String, always: Bool = false) async throws
-    {
+    func audit(_ result: CorrelationResult, subject: CorrelationSubject, actor: String, always: Bool = false) async throws {
         let sensitive = result.hits.filter { ($0.level ?? .clear) >= .amber }
         guard always || !sensitive.isEmpty else { return }
         let target: String

@@ -65,8 +65,8 @@ extension CollectionService {
 
     /// Every collection `principal` may read, with its read scope.
     func readable(by principal: Principal) async throws -> [(String, ReadScope?)] {
-        let directory = try await store.sharingDirectory()
-        return try await store.collections().compactMap { view(of: $0, for: principal, directory: directory) }
+        let (collections, directory) = try await store.collectionsWithDirectory()
+        return collections.compactMap { view(of: $0, for: principal, directory: directory) }
             .filter(\.canRead).map { ($0.collection.id, $0.scope) }
     }
 

@@ -363,6 +363,11 @@ public final class PostgresStore: Store {
         return (record, try await directory)
     }
 
+    public func collectionsWithDirectory() async throws -> ([CollectionRecord], SharingDirectory) {
+        async let directory = sharingDirectory()
+        return (try await collections(), try await directory)
+    }
+
     public func collections() async throws -> [CollectionRecord] {
         let query: PostgresQuery = #"""
             \#(unescaped: Self.collectionSelect)

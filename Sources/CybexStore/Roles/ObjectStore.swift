@@ -11,6 +11,8 @@ public protocol ObjectStore: Sendable {
     /// The collection `id` and the organisation graph, read together (one snapshot on SQLite):
     /// what every scoped read starts with. Nil when there is no such collection.
     func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)?
+    /// Every collection, oldest first, with the sharing directory, read together (one snapshot).
+    func collectionsWithDirectory() async throws -> ([CollectionRecord], SharingDirectory)
 
     // MARK: Objects
 

@@ -49,4 +49,20 @@ extension SQLiteStore {
             return ObservableIndexSize(values: row?[0] ?? 0, sets: row?[1] ?? 0, postings: row?[2] ?? 0)
         }
     }
+
+    /// The bytes each table and index whose name `included` selects takes in the database file
+    /// (SQLite's `dbstat`), for the operator's figures; empty when this SQLite lacks `dbstat`.
+    public func storageBytes(of included: @escaping @Sendable (String) -> Bool) async throws -> [String: Int] {
+        try await read { db in
+            guard let rows = try? Row.fetchAll(db, sql: "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name") else {
+                return [:]
+            }
+            var sizes: [String: Int] = [:]
+            for row in rows {
+                let name: String = row[0]
+                if included(name) { sizes[name] = row[1] }
+            }
+            return sizes
+        }
+    }
 }

@@ -291,6 +291,17 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func collectionsWithDirectory() async throws -> ([CollectionRecord], SharingDirectory) {
+        try await read { db in
+            (
+                try Row.fetchAll(db, sql: "\(Self.collectionColumns) ORDER BY created_at, id").map {
+                    try Self.collection(from: $0, db)
+                },
+                try Self.sharingDirectory(db)
+            )
+        }
+    }
+
     public func collections() async throws -> [CollectionRecord] {
         try await read { db in
             try Row.fetchAll(db, sql: "\(Self.collectionColumns) ORDER BY created_at, id")
