@@ -113,6 +113,24 @@ struct CorrelationTests {
             #expect(hit.firstSeen < hit.lastSeen)
             #expect(hit.level == .green)
 
+            // Sightings of the indicator: a GREEN one seen 3 times, and a TLP:RED one only cert sees.
+            let sighting = { (n: Int, count: Int?, marking: String) in
+                """
+                {"type":"sighting","spec_version":"2.1","id":"sighting--00000000-0000-4000-8000-00000000010\(n)",\
+                "created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z",\
+                "sighting_of_ref":"\(Self.address)"\(count.map { ",\"count\":\($0)" } ?? ""),\
+                "object_marking_refs":["\(marking)"]}
+                """
+            }
+            _ = try await node.post(
+                [sighting(1, 3, WriteSideTests.green), sighting(2, nil, WriteSideTests.red)], by: node.cert)
+            let seenByPartner = try #require(
+                try await correlation.correlate(.value("198.51.100.7"), for: node.partner).hits.first { $0.id == Self.address })
+            #expect(seenByPartner.sightings == 1 && seenByPartner.sighted == 3)
+            let seenByCert = try #require(
+                try await correlation.correlate(.value("198.51.100.7"), for: node.cert).hits.first { $0.id == Self.address })
+            #expect(seenByCert.sightings == 2 && seenByCert.sighted == 4)
+
             let limited = try await correlation.correlate(.value("198.51.100.7"), for: node.cert, limit: 1)
             #expect(limited.hits.count == 1 && limited.truncated)
         }

@@ -4,7 +4,7 @@ public import CybexFormats
 extension CorrelationResult {
     /// The result as `POST /api/v1/correlations` answers it and `cybex correlate --json` writes it:
     /// `{"observables": [{"kind", "value"}], "hits": [{"id", "type", "collections", "observables",
-    /// "first_seen", "last_seen", "versions", "tlp"}], "truncated"}`.
+    /// "first_seen", "last_seen", "versions", "tlp", "sightings", "sighted"}], "truncated"}`.
     public var json: JSONValue {
         .object([
             ("observables", .array(observables.map(Self.json))),
@@ -21,6 +21,8 @@ extension CorrelationResult {
                             ("last_seen", .string(STIXTimestamp.format(microseconds: hit.lastSeen))),
                             ("versions", .number(String(hit.versions))),
                             ("tlp", hit.level.map { .string($0.rawValue) } ?? .null),
+                            ("sightings", .number(String(hit.sightings))),
+                            ("sighted", .number(String(hit.sighted))),
                         ])
                     })
             ),

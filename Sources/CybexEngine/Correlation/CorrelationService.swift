@@ -27,6 +27,10 @@ public struct CorrelationHit: Sendable, Hashable {
     public var versions: Int
     /// The highest TLP level among them (nil: unmarked, read at the defaults).
     public var level: TLPLevel?
+    /// The sightings of the object the principal sees (each once, whatever its collections), and
+    /// the sum of their `count`s (a sighting without one counts once).
+    public var sightings = 0
+    public var sighted = 0
 }
 
 /// The objects a principal may see that share observables with a subject.
@@ -58,6 +62,8 @@ public struct CorrelationService: Sendable {
     public static let maximumRangeValues = 1_000
     /// The most hits one correlation returns.
     public static let maximumHits = 1_000
+    /// The most sightings one correlation reads to count the hits' sightings.
+    public static let maximumSightings = 10_000
 
     public init(collections: CollectionService) {
         self.collections = collections
@@ -151,7 +157,46 @@ public struct CorrelationService: Sendable {
             hits.removeLast(hits.count - kept)
             truncated = true
         }
+        try await countSightings(of: &hits, in: readable)
         return CorrelationResult(observables: own, hits: hits, truncated: truncated)
+    }
+
+    /// Each hit's sightings as the principal sees them: the sightings the store holds of it (its
+    /// `sighting-of` edges, unscoped) read back through the search across the readable collections,
+    /// so a sighting the principal may not see is not counted.
+    func countSightings(of hits: inout [CorrelationHit], in readable: [String: ReadScope?]) async throws {
+        guard !hits.isEmpty else { return }
+        let sources = try await store.edgeSources(to: hits.map(\.id), type: "sighting-of")
+        let sightingIDs = Array(Set(sources.values.flatMap { $0 })).sorted().prefix(Self.maximumSightings)
+        guard !sightingIDs.isEmpty else { return }
+        var counted: [String: (of: String, count: Int)] = [:]
+        for start in stride(from: 0, to: sightingIDs.count, by: SearchRequest.maximumListValues) {
+            let ids = Array(sightingIDs[start..<min(start + SearchRequest.maximumListValues, sightingIDs.count)])
+            var request = SearchRequest(ids: ids, versions: .last, limit: 1_000)
+            while true {
+                let page = try await collections.search(request, in: readable)
+                for hit in page.hits {
+                    guard let object = try? JSONReader.parse(hit.record.json),
+                        let target = object["sighting_of_ref"]?.stringValue
+                    else { continue }
+                    let count = object["count"]?.integerValue.map(Int.init) ?? 1
+                    // The newest version seen of each sighting counts, once.
+                    counted[hit.record.id] = (target, count)
+                }
+                guard page.more, let resume = page.resumeAfter else { break }
+                request.addedAfter = resume
+            }
+        }
+        var byTarget: [String: (sightings: Int, sighted: Int)] = [:]
+        for (_, sighting) in counted {
+            byTarget[sighting.of, default: (0, 0)].sightings += 1
+            byTarget[sighting.of, default: (0, 0)].sighted += sighting.count
+        }
+        for index in hits.indices {
+            guard let found = byTarget[hits[index].id] else { continue }
+            hits[index].sightings = found.sightings
+            hits[index].sighted = found.sighted
+        }
     }
 
     /// The observables a stored object carries (its JSON parsed again: SCO values, hashes, pattern

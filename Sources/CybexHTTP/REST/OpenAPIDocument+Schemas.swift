@@ -363,9 +363,12 @@ extension OpenAPIDocument {
                                         ("observables", described(array(ref("Observable")), "the correlated values it carries")),
                                         ("first_seen", dateTime), ("last_seen", dateTime),
                                         ("versions", integer), ("tlp", nullableTLP),
+                                        ("sightings", described(integer, "sightings of it the caller sees")),
+                                        ("sighted", described(integer, "the sum of their counts")),
                                     ],
                                     required: [
                                         "id", "type", "collections", "observables", "first_seen", "last_seen", "versions", "tlp",
+                                        "sightings", "sighted",
                                     ]))
                         ),
                         ("truncated", boolean),

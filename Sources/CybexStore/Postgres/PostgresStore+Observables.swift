@@ -35,6 +35,24 @@ extension PostgresStore {
         return networks.filter { found.contains($0.value) }
     }
 
+    public func edgeSources(to targets: [String], type: String) async throws -> [String: Set<String>] {
+        let targets = Array(Set(targets.filter(StoredText.isStorable)))
+        guard !targets.isEmpty else { return [:] }
+        var binds = PostgresBindings()
+        binds.append(targets)
+        binds.append(type)
+        var sources: [String: Set<String>] = [:]
+        for row in try await rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT DISTINCT target_ref, source_ref FROM relationships WHERE target_ref = ANY($1) AND type = $2",
+                binds: binds))
+        {
+            let (target, source) = try row.decode((String, String).self)
+            sources[target, default: []].insert(source)
+        }
+        return sources
+    }
+
     public func observableIndexSize() async throws -> ObservableIndexSize {
         let row = try await rows(
             """
