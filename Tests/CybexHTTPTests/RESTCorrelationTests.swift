@@ -67,6 +67,18 @@ struct RESTCorrelationTests {
             #expect(
                 try await client.call(.post, "/api/v1/correlations?value=10.0.0.1", reader, json: #"{"value":"x"}"#).status
                     == .badRequest)
+            // The cluster around the value: both indicators share nothing else, so it is the one.
+            let cluster = try await client.call(.post, "/api/v1/correlations/clusters", reader, json: #"{"value":"10.0.0.1"}"#)
+            #expect(cluster.status == .ok, "\(cluster.text)")
+            #expect(cluster.json["objects"] as? [String] == ["indicator--" + Fixture.uuid(1)])
+            #expect((cluster.json["shared"] as? [Any])?.isEmpty == true)
+            #expect(cluster.json["truncated"] as? Bool == false)
+            for (json, field) in [
+                (#"{"value":"x","depth":6}"#, "depth"), (#"{"value":"x","objects":0}"#, "objects"), (#"{}"#, "value"),
+            ] {
+                let answer = try await client.call(.post, "/api/v1/correlations/clusters", reader, json: json)
+                #expect(answer.status == .badRequest && answer.json.errorField == field, "\(json)")
+            }
             // Without credentials: 401, as every REST path.
             #expect(try await client.call(.post, "/api/v1/correlations", [:], json: #"{"value":"x"}"#).status == .unauthorized)
         }

@@ -164,3 +164,63 @@ struct CorrelationTests {
         }
     }
 }
+
+/// Clusters of shared infrastructure: followed hop by hop over what the principal may see only.
+@Suite("Correlation clusters")
+struct CorrelationClusterTests {
+    typealias Node = WriteSideTests.Node
+
+    static func id(_ n: Int) -> String { "indicator--00000000-0000-4000-8000-0000000002\(String(format: "%02d", n))" }
+
+    /// A chain 1 —ip— 2 —domain— 3 —hash— 4, and a TLP:RED 5 that shares the domain and a URL with
+    /// 6: for the others, 5 is not there, and neither is 6, reachable only through 5.
+    static func populate(_ node: Node) async throws {
+        let green = [WriteSideTests.green]
+        let hash = String(repeating: "ab", count: 32)
+        _ = try await node.post(
+            [
+                WriteSideTests.indicator(id(1), pattern: "[ipv4-addr:value = '192.0.2.10']", markings: green),
+                WriteSideTests.indicator(
+                    id(2), pattern: "[ipv4-addr:value = '192.0.2.10'] AND [domain-name:value = 'c2.example']", markings: green),
+                WriteSideTests.indicator(
+                    id(3), pattern: "[domain-name:value = 'c2.example'] OR [file:hashes.'SHA-256' = '\(hash)']",
+                    markings: green),
+                WriteSideTests.indicator(id(4), pattern: "[file:hashes.'SHA-256' = '\(hash)']", markings: green),
+                WriteSideTests.indicator(
+                    id(5), pattern: "[domain-name:value = 'c2.example'] OR [url:value = 'http://c2.example/x']",
+                    markings: [WriteSideTests.red]),
+                WriteSideTests.indicator(id(6), pattern: "[url:value = 'http://c2.example/x']", markings: green),
+            ], by: node.cert)
+    }
+
+    @Test(arguments: Backend.enabled)
+    func aClusterIsTheConnectedComponentThePrincipalMaySee(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            try await Self.populate(node)
+            let correlation = CorrelationService(collections: node.service)
+
+            let forCert = try await correlation.cluster(.value("192.0.2.10"), for: node.cert, depth: 5)
+            #expect(forCert.objects == (1...6).map(Self.id))
+            #expect(
+                forCert.shared.map(\.value) == [
+                    "c2.example", String(repeating: "ab", count: 32), "192.0.2.10", "http://c2.example/x",
+                ])
+            #expect(!forCert.truncated)
+
+            let forPartner = try await correlation.cluster(.value("192.0.2.10"), for: node.partner, depth: 5)
+            #expect(forPartner.objects == (1...4).map(Self.id))
+            #expect(!forPartner.shared.contains { $0.kind == .url })
+
+            // Bounded: one hop reaches the carriers of the value only, and says so.
+            let oneHop = try await correlation.cluster(.value("192.0.2.10"), for: node.partner, depth: 1)
+            #expect(oneHop.objects == [Self.id(1), Self.id(2)] && oneHop.depth == 1 && oneHop.truncated)
+            let few = try await correlation.cluster(.object(Self.id(4)), for: node.partner, depth: 5, objects: 2)
+            #expect(few.objects.count == 2 && few.objects.contains(Self.id(4)) && few.truncated)
+
+            await #expect(throws: EngineError.self) {
+                _ = try await correlation.cluster(.object(Self.id(5)), for: node.partner)
+            }
+        }
+    }
+}

@@ -192,6 +192,11 @@ extension OpenAPIDocument {
             body: ref("CorrelationRequest"), success: (200, "The objects, most recently seen first", ref("CorrelationResult")),
             errors: [400, 404, 413, 415]),
         Operation(
+            method: "POST", path: "/correlations/clusters", id: "correlationCluster", tag: "collections",
+            summary:
+                "The cluster of shared infrastructure around a value or an object: the objects the caller may see connected to it through values they carry in common, hop by hop (bounded), and the values shared",
+            body: ref("ClusterRequest"), success: (200, "The cluster", ref("Cluster")), errors: [400, 404, 413, 415]),
+        Operation(
             method: "GET", path: "/audit", id: "listAuditEvents", tag: "audit",
             summary: "Audit log entries, newest first, searched by actor, action, target and time (administrators)",
             query: [

@@ -375,6 +375,25 @@ extension OpenAPIDocument {
                     ], required: ["observables", "hits", "truncated"])
             ),
             (
+                "ClusterRequest",
+                object(
+                    [
+                        ("value", described(string, "one observable value, 1 to 2,048 bytes")),
+                        ("object", described(string, "or a STIX id")),
+                        ("depth", described(limit, "most hops, object to value to object (default 3, at most 5)")),
+                        ("objects", described(limit, "most objects (default 200, at most 500)")),
+                    ], required: [])
+            ),
+            (
+                "Cluster",
+                object(
+                    [
+                        ("objects", described(array(string), "the ids of the cluster's objects")),
+                        ("shared", described(array(ref("Observable")), "the values two or more of them carry")),
+                        ("depth", integer), ("truncated", boolean),
+                    ], required: ["objects", "shared", "depth", "truncated"])
+            ),
+            (
                 "Observable",
                 object([("kind", string), ("value", string)], required: ["kind", "value"])
             ),

@@ -11,6 +11,48 @@ extension RESTRoutes {
     func registerSearch(on group: RouterGroup<Context>) {
         group.get("objects") { request, context in try await search(request, context) }
         group.post("correlations") { request, context in try await correlate(request, context) }
+        group.post("correlations/clusters") { request, context in try await cluster(request, context) }
+    }
+
+    /// `POST /api/v1/correlations/clusters` `{"value"|"object", "depth", "objects"}`: the cluster of
+    /// shared infrastructure around the subject, as the caller may see it.
+    func cluster(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
+        let body = try await readBody(request, allowed: ["value", "object", "depth", "objects"])
+        let subject = try Self.correlationSubject(body)
+        let depth = try Self.integer(body, "depth", in: 1...CorrelationService.maximumClusterDepth) ?? 3
+        let objects = try Self.integer(body, "objects", in: 1...CorrelationService.maximumClusterObjects) ?? 200
+        let cluster = try await engine.correlation.cluster(subject, for: principal, depth: depth, objects: objects)
+        return json(cluster.json)
+    }
+
+    /// The subject of a correlation body: exactly one of `value` and `object`.
+    static func correlationSubject(_ body: RESTBody) throws -> CorrelationSubject {
+        switch (try body.optionalString("value"), try body.optionalString("object")) {
+        case (let value?, nil):
+            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, trimmed.utf8.count <= 2_048 else {
+                throw RESTError.invalid("value", "'value' must be one observable value of 1 to 2048 bytes")
+            }
+            return .value(trimmed)
+        case (nil, let object?):
+            guard STIXIdentifier(object) != nil else {
+                throw RESTError.invalid("object", "'object' must be a STIX id such as indicator--<uuid>")
+            }
+            return .object(object)
+        default:
+            throw RESTError.invalid("value", "give exactly one of 'value' and 'object'")
+        }
+    }
+
+    /// An optional integer member within `range`.
+    static func integer(_ body: RESTBody, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard body.has(name) else { return nil }
+        guard case .number(let text)? = body[name], let number = Int(text), range.contains(number) else {
+            throw RESTError.invalid(name, "'\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
     }
 
     /// `POST /api/v1/correlations` `{"value": …}` or `{"object": …}`: what the caller may see that
@@ -20,33 +62,8 @@ extension RESTRoutes {
         let principal = try context.requirePrincipal()
         _ = try RESTQuery(request, allowed: [])
         let body = try await readBody(request, allowed: ["value", "object", "limit"])
-        let value = try body.optionalString("value")
-        let object = try body.optionalString("object")
-        let subject: CorrelationSubject
-        switch (value, object) {
-        case (let value?, nil):
-            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, trimmed.utf8.count <= 2_048 else {
-                throw RESTError.invalid("value", "'value' must be one observable value of 1 to 2048 bytes")
-            }
-            subject = .value(trimmed)
-        case (nil, let object?):
-            guard STIXIdentifier(object) != nil else {
-                throw RESTError.invalid("object", "'object' must be a STIX id such as indicator--<uuid>")
-            }
-            subject = .object(object)
-        default:
-            throw RESTError.invalid("value", "give exactly one of 'value' and 'object'")
-        }
-        var limit = 100
-        if body.has("limit") {
-            guard case .number(let text)? = body["limit"], let number = Int(text),
-                (1...CorrelationService.maximumHits).contains(number)
-            else {
-                throw RESTError.invalid("limit", "'limit' must be an integer from 1 to \(CorrelationService.maximumHits)")
-            }
-            limit = number
-        }
+        let subject = try Self.correlationSubject(body)
+        let limit = try Self.integer(body, "limit", in: 1...CorrelationService.maximumHits) ?? 100
         let result = try await engine.correlation.correlate(subject, for: principal, limit: limit)
         return json(result.json)
     }

@@ -25,6 +25,9 @@ struct CorrelateCommand: AsyncParsableCommand {
     @Option(name: .customLong("for"), help: "Only what this organisation may see (its name).") var organisation: String?
     @Option(help: "At most this many objects (1 to 1000).") var limit = 100
     @Flag(help: "The result as one JSON document.") var json = false
+    @Flag(help: "The cluster of shared infrastructure around it instead: objects joined by values they share, hop by hop.")
+    var cluster = false
+    @Option(help: "With --cluster: at most this many hops (1 to 5).") var depth = 3
 
     func validate() throws {
         switch (value, object) {
@@ -38,6 +41,9 @@ struct CorrelateCommand: AsyncParsableCommand {
         default:
             throw ValidationError("give either VALUE or --object ID")
         }
+        if !(1...CorrelationService.maximumClusterDepth).contains(depth) {
+            throw ValidationError("--depth must be from 1 to \(CorrelationService.maximumClusterDepth)")
+        }
         if !(1...CorrelationService.maximumHits).contains(limit) {
             throw ValidationError("--limit must be from 1 to \(CorrelationService.maximumHits)")
         }
@@ -47,6 +53,25 @@ struct CorrelateCommand: AsyncParsableCommand {
         let subject: CorrelationSubject =
             if let object { .object(object) } else { .value((value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) }
         try await store.withEngine { engine in
+            if cluster {
+                let found = try await engine.correlation.cluster(
+                    subject, as: organisation, actor: "cli", depth: depth,
+                    objects: min(limit, CorrelationService.maximumClusterObjects))
+                var out: [UInt8] = []
+                if json {
+                    JSONWriter.write(found.json, into: &out)
+                    out.append(UInt8(ascii: "\n"))
+                } else {
+                    for id in found.objects { out.append(contentsOf: (id + "\n").utf8) }
+                }
+                FileHandle.standardOutput.write(Data(out))
+                if !json {
+                    Terminal.note(
+                        "\(found.objects.count) objects, \(found.shared.count) shared values, \(found.depth) hops"
+                            + (found.truncated ? " (more were left out)" : ""))
+                }
+                return
+            }
             let result = try await engine.correlation.correlate(subject, as: organisation, actor: "cli", limit: limit)
             var out: [UInt8] = []
             if json {
