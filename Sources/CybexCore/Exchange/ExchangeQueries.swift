@@ -142,6 +142,9 @@ public struct ObjectSearch: Sendable, Hashable {
     public var limit: Int
     /// Whether to read the objects' JSON.
     public var withContent: Bool
+    /// With an edge type (`sighting-of` …), the page also carries the ids of the stored objects
+    /// with such an edge to each hit (``SearchPage/edgeSources``), read in the same snapshot.
+    public var edgeSourcesOfType: String?
 
     public init(
         collections: [Collection], ids: [String]? = nil, types: [String]? = nil, observables: [Observable]? = nil,
@@ -186,6 +189,10 @@ public struct SearchPage: Sendable, Hashable {
     /// Where the next page starts: the date added of the last version the store read (it stays put
     /// when a version is withheld from the page afterwards).
     public var resumeAfter: Int64?
+    /// For a search with ``ObjectSearch/edgeSourcesOfType``: by hit id, the ids of the stored objects
+    /// with such an edge to it. Unscoped: read them back through a scoped read before revealing
+    /// anything of them.
+    public var edgeSources: [String: Set<String>] = [:]
 
     public init(hits: [SearchHit], more: Bool) {
         self.hits = hits

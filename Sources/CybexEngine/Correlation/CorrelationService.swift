@@ -114,11 +114,15 @@ public struct CorrelationService: Sendable {
 
         var request = SearchRequest(versions: .all, limit: 1_000)
         request.observables = searched.sorted(by: Self.order)
+        // The hits' sightings' ids come with each page, from the same read.
+        request.edgeSourcesOfType = "sighting-of"
+        var sightingSources: [String: Set<String>] = [:]
         var byID: [String: CorrelationHit] = [:]
         var read = 0
         var truncated = false
         while true {
             let page = try await collections.search(request, in: readable)
+            sightingSources.merge(page.edgeSources) { $0.union($1) }
             for hit in page.hits where hit.record.id != excluded {
                 read += 1
                 let carried = Self.observables(in: hit.record.json).filter { searched.contains($0) }
@@ -157,17 +161,19 @@ public struct CorrelationService: Sendable {
             hits.removeLast(hits.count - kept)
             truncated = true
         }
-        try await countSightings(of: &hits, in: readable)
+        try await countSightings(of: &hits, sources: sightingSources, in: readable)
         return CorrelationResult(observables: own, hits: hits, truncated: truncated)
     }
 
     /// Each hit's sightings as the principal sees them: the sightings the store holds of it (its
-    /// `sighting-of` edges, unscoped) read back through the search across the readable collections,
-    /// so a sighting the principal may not see is not counted.
-    func countSightings(of hits: inout [CorrelationHit], in readable: [String: ReadScope?]) async throws {
-        guard !hits.isEmpty else { return }
-        let sources = try await store.edgeSources(to: hits.map(\.id), type: "sighting-of")
-        let sightingIDs = Array(Set(sources.values.flatMap { $0 })).sorted().prefix(Self.maximumSightings)
+    /// `sighting-of` edges, `sources`, unscoped) read back through the search across the readable
+    /// collections, so a sighting the principal may not see is not counted.
+    func countSightings(
+        of hits: inout [CorrelationHit], sources: [String: Set<String>], in readable: [String: ReadScope?]
+    ) async throws {
+        let kept = Set(hits.map(\.id))
+        let sightingIDs = Array(Set(sources.filter { kept.contains($0.key) }.values.flatMap { $0 })).sorted()
+            .prefix(Self.maximumSightings)
         guard !sightingIDs.isEmpty else { return }
         var counted: [String: (of: String, count: Int)] = [:]
         for start in stride(from: 0, to: sightingIDs.count, by: SearchRequest.maximumListValues) {

@@ -15,6 +15,9 @@ public struct SearchRequest: Sendable, Hashable {
     /// Observables as the store keeps them (already normalised: ``ObservableNormaliser``), matched
     /// exactly, beside `values`; nil for none. Engine use cases (correlation) ask with these.
     public var observables: [Observable]?
+    /// With an edge type, each page also carries the stored objects with such an edge to its hits
+    /// (``SearchPage/edgeSources``, unscoped: for Engine use cases that read them back scoped).
+    public var edgeSourcesOfType: String?
     /// Only these collections (ids); nil for every collection the principal may read.
     public var collections: [String]?
     /// Which versions of each object (the newest, by default).
@@ -111,11 +114,12 @@ extension CollectionService {
     }
 
     func search(_ request: SearchRequest, in searched: [String: ReadScope?]) async throws -> SearchPage {
-        let search = ObjectSearch(
+        var search = ObjectSearch(
             collections: searched.keys.sorted().map { ObjectSearch.Collection(id: $0, scope: searched[$0] ?? nil) },
             ids: request.ids, types: request.types,
             observables: Self.observables(of: request),
             versions: request.versions, addedAfter: request.addedAfter, limit: request.limit)
+        search.edgeSourcesOfType = request.edgeSourcesOfType
         var page = try await store.search(search)
         // Granular markings, per hit, under its own collection's scope.
         var withheld: [Int] = []

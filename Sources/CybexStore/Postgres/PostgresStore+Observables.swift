@@ -1,4 +1,5 @@
 public import CybexCore
+import Logging
 import NIOCore
 import PostgresNIO
 
@@ -36,18 +37,26 @@ extension PostgresStore {
     }
 
     public func edgeSources(to targets: [String], type: String) async throws -> [String: Set<String>] {
+        let logger = logger
+        return try await transaction { connection in
+            try await Self.edgeSources(to: targets, type: type, on: connection, logger: logger)
+        }
+    }
+
+    static func edgeSources(to targets: [String], type: String, on connection: PostgresConnection, logger: Logger)
+        async throws -> [String: Set<String>]
+    {
         let targets = Array(Set(targets.filter(StoredText.isStorable)))
         guard !targets.isEmpty else { return [:] }
         var binds = PostgresBindings()
         binds.append(targets)
         binds.append(type)
         var sources: [String: Set<String>] = [:]
-        for row in try await rows(
+        for try await (target, source) in try await connection.query(
             PostgresQuery(
                 unsafeSQL: "SELECT DISTINCT target_ref, source_ref FROM relationships WHERE target_ref = ANY($1) AND type = $2",
-                binds: binds))
-        {
-            let (target, source) = try row.decode((String, String).self)
+                binds: binds), logger: logger
+        ).decode((String, String).self) {
             sources[target, default: []].insert(source)
         }
         return sources

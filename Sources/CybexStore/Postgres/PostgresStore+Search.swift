@@ -30,7 +30,12 @@ extension PostgresStore {
                     hits.append(SearchHit(collectionID: try cells[0].decode(String.self), record: record))
                 }
             }
-            return SearchSQL.page(hits, limit: search.limit)
+            var page = SearchSQL.page(hits, limit: search.limit)
+            if let type = search.edgeSourcesOfType {
+                page.edgeSources = try await Self.edgeSources(
+                    to: page.hits.map(\.record.id), type: type, on: connection, logger: logger)
+            }
+            return page
         }
     }
 }

@@ -39,21 +39,22 @@ extension SQLiteStore {
     }
 
     public func edgeSources(to targets: [String], type: String) async throws -> [String: Set<String>] {
+        try await read { db in try Self.edgeSources(to: targets, type: type, db) }
+    }
+
+    static func edgeSources(to targets: [String], type: String, _ db: Database) throws -> [String: Set<String>] {
         let targets = Array(Set(targets.filter(StoredText.isStorable)))
-        guard !targets.isEmpty else { return [:] }
         var sources: [String: Set<String>] = [:]
-        for chunk in stride(from: 0, to: targets.count, by: 500).map({ Array(targets[$0..<min($0 + 500, targets.count)]) }) {
-            let rows = try await read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT DISTINCT target_ref, source_ref FROM relationships
-                        WHERE target_ref IN (\(databaseQuestionMarks(count: chunk.count))) AND type = ?
-                        """,
-                    arguments: StatementArguments(chunk + [type])
-                ).map { ($0[0] as String, $0[1] as String) }
-            }
-            for (target, source) in rows { sources[target, default: []].insert(source) }
+        for start in stride(from: 0, to: targets.count, by: 500) {
+            let chunk = Array(targets[start..<min(start + 500, targets.count)])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT target_ref, source_ref FROM relationships
+                    WHERE target_ref IN (\(databaseQuestionMarks(count: chunk.count))) AND type = ?
+                    """,
+                arguments: StatementArguments(chunk + [type]))
+            for row in rows { sources[row[0], default: []].insert(row[1]) }
         }
         return sources
     }

@@ -27,7 +27,11 @@ extension SQLiteStore {
                     hits.append(SearchHit(collectionID: Self.text(row, 0), record: record))
                 }
             }
-            return SearchSQL.page(hits, limit: search.limit)
+            var page = SearchSQL.page(hits, limit: search.limit)
+            if let type = search.edgeSourcesOfType {
+                page.edgeSources = try Self.edgeSources(to: page.hits.map(\.record.id), type: type, db)
+            }
+            return page
         }
     }
 }
