@@ -36,13 +36,8 @@ extension PostgresStore {
         return networks.filter { found.contains($0.value) }
     }
 
-    public func edgeSources(to targets: [String], type: String) async throws -> [String: Set<String>] {
-        let logger = logger
-        return try await transaction { connection in
-            try await Self.edgeSources(to: targets, type: type, on: connection, logger: logger)
-        }
-    }
-
+    /// The ids of the stored objects with an edge of `type` to each of `targets`, from any of their
+    /// versions (``ObjectSearch/edgeSourcesOfType``).
     static func edgeSources(to targets: [String], type: String, on connection: PostgresConnection, logger: Logger)
         async throws -> [String: Set<String>]
     {

@@ -57,10 +57,6 @@ public protocol ObjectStore: Sendable {
     /// The stored address values that contain `address` (4 or 16 bytes): the address itself and the
     /// ranges around it, the longest prefix first.
     func addressValues(containing address: [UInt8]) async throws -> [Observable]
-    /// The ids of the stored objects with an edge of `type` (`sighting-of`, `object-ref` …) to each of
-    /// `targets`, from any of their versions. Unscoped: a caller reads them back through a scoped read
-    /// before it reveals anything of them.
-    func edgeSources(to targets: [String], type: String) async throws -> [String: Set<String>]
     /// How many rows the index of distinct observables holds.
     func observableIndexSize() async throws -> ObservableIndexSize
     /// How many object versions the collection holds that `scope` allows (nil: all).

@@ -38,10 +38,8 @@ extension SQLiteStore {
         return networks.filter { found.contains($0.value) }
     }
 
-    public func edgeSources(to targets: [String], type: String) async throws -> [String: Set<String>] {
-        try await read { db in try Self.edgeSources(to: targets, type: type, db) }
-    }
-
+    /// The ids of the stored objects with an edge of `type` (`sighting-of`, `object-ref` …) to each of
+    /// `targets`, from any of their versions (``ObjectSearch/edgeSourcesOfType``).
     static func edgeSources(to targets: [String], type: String, _ db: Database) throws -> [String: Set<String>] {
         let targets = Array(Set(targets.filter(StoredText.isStorable)))
         var sources: [String: Set<String>] = [:]
