@@ -14,6 +14,8 @@ public struct Engine: Sendable {
     public let collections: CollectionService
     /// The objects that share observables with a value or an object, under the sharing policy.
     public var correlation: CorrelationService { CorrelationService(collections: collections) }
+    /// Attack-source tracing: correlation, containers, enrichment, constituents and cluster of a value.
+    public var trace: TraceService { TraceService(correlation: correlation) }
     /// The administration's listings and lookups, with their visibility rules.
     public let directory: Directory
     /// Security events that are not a use case of their own: refused credentials, denied access.
@@ -39,6 +41,13 @@ public struct Engine: Sendable {
     public var organisationProfiles: OrganisationProfiles {
         OrganisationProfiles(store: store, hasher: hasher)
     }
+
+    /// Organisations' constituencies (networks, AS numbers, domains) under the rule for an
+    /// organisation's records.
+    public var constituencies: Constituencies { Constituencies(store: store, hasher: hasher) }
+
+    /// The offline enrichment tables (ip2asn, RIR statistics).
+    public var enrichment: EnrichmentTables { EnrichmentTables(store: store) }
 
     /// Retention policies, their runs and erasures, audited as `actor`.
     public func lifecycle(actor: String) -> DataLifecycle {

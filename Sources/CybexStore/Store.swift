@@ -6,9 +6,11 @@ public import CybexCore
 /// Every method is one transaction. ``addObjects(_:to:owner:)`` in particular commits all the
 /// objects it is given or none of them. Its methods are grouped by role, one protocol each,
 /// matching the backends' files: ``OrganisationStore``, ``ThrottleStore``, ``ObjectStore``,
-/// ``LifecycleStore``, ``AuditStore`` and ``JobLeaseStore``; a capability that needs one role
+/// ``LifecycleStore``, ``AuditStore``, ``JobLeaseStore`` and ``ConstituencyStore``; a capability that needs one role
 /// can take just that one.
-public protocol Store: OrganisationStore, ThrottleStore, ObjectStore, LifecycleStore, AuditStore, JobLeaseStore {
+public protocol Store: OrganisationStore, ThrottleStore, ObjectStore, LifecycleStore, AuditStore, JobLeaseStore,
+    ConstituencyStore
+{
     /// Brings the schema to the newest version; safe to call on every start.
     func migrate() async throws
     /// The schema version the store is at (0 before any migration).

@@ -36,6 +36,31 @@ extension OpenAPIDocument {
             body: ref("OrganisationProfileUpdate"), success: (200, "The profile as stored", ref("OrganisationProfile")),
             errors: [400, 403, 404, 413, 415]),
         Operation(
+            method: "GET", path: "/organisations/{id}/constituency", id: "getConstituency", tag: "organisations",
+            summary:
+                "The networks (CIDR), AS numbers and domains an organisation is responsible for (who may read it as for "
+                + "the profile; 404 otherwise)",
+            success: (200, "The constituency", ref("Constituency")), errors: [404]),
+        Operation(
+            method: "PUT", path: "/organisations/{id}/constituency", id: "setConstituency", tag: "organisations",
+            summary:
+                "Replace an organisation's constituency (who may change it as for the profile); the body is a list of "
+                + "entries, or a CSV file (text/csv: columns value, type, note) as `cybex constituency import` reads it; "
+                + "values are normalised; a malformed entry changes nothing; audited",
+            body: ref("ConstituencyUpdate"), csvBody: true,
+            success: (200, "The constituency as stored, with what changed", ref("Constituency")),
+            errors: [400, 403, 404, 413, 415]),
+        Operation(
+            method: "POST", path: "/organisations/{id}/constituency", id: "addConstituency", tag: "organisations",
+            summary: "Add entries to an organisation's constituency (as PUT, without removing any); audited",
+            body: ref("ConstituencyUpdate"), csvBody: true,
+            success: (200, "The constituency as stored, with what changed", ref("Constituency")),
+            errors: [400, 403, 404, 413, 415]),
+        Operation(
+            method: "GET", path: "/enrichment", id: "listEnrichmentSources", tag: "organisations",
+            summary: "The offline enrichment sources loaded (ip2asn, RIR statistics) that traces read",
+            success: (200, "The sources", ref("EnrichmentSourceList"))),
+        Operation(
             method: "GET", path: "/users", id: "listUsers", tag: "users",
             summary: "Users: all for administrators, else the caller", success: (200, "The users", ref("UserList"))),
         Operation(
@@ -196,6 +221,11 @@ extension OpenAPIDocument {
             summary:
                 "The cluster of shared infrastructure around a value or an object: the objects the caller may see connected to it through values they carry in common, hop by hop (bounded), and the values shared",
             body: ref("ClusterRequest"), success: (200, "The cluster", ref("Cluster")), errors: [400, 404, 413, 415]),
+        Operation(
+            method: "POST", path: "/traces", id: "trace", tag: "collections",
+            summary:
+                "Trace an address, range, domain, URL, hash or AS number: the objects the caller may see that carry it, the reports referencing them, first and last seen, the owning network, AS and country from the enrichment tables, the responsible constituents it may read with their contact, and the cluster around it; a POST so that the value stays out of URLs and logs",
+            body: ref("TraceRequest"), success: (200, "The trace", ref("Trace")), errors: [400, 413, 415]),
         Operation(
             method: "GET", path: "/audit", id: "listAuditEvents", tag: "audit",
             summary: "Audit log entries, newest first, searched by actor, action, target and time (administrators)",

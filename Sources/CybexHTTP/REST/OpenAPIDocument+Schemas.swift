@@ -398,6 +398,109 @@ extension OpenAPIDocument {
                 object([("kind", string), ("value", string)], required: ["kind", "value"])
             ),
             (
+                "ConstituencyEntry",
+                object(
+                    [
+                        (
+                            "type",
+                            described(
+                                .object([
+                                    ("type", .string("string")),
+                                    ("enum", .array(ConstituencyEntry.Kind.allCases.map { .string($0.rawValue) })),
+                                ]), "network, asn or domain; absent: inferred from the value")
+                        ),
+                        ("value", described(string, "a CIDR range or address, an AS number (64500 or AS64500), a domain")),
+                        ("note", described(nullableString, "free text, at most 256 characters")),
+                    ], required: ["value"])
+            ),
+            (
+                "ConstituencyUpdate",
+                object([("entries", array(ref("ConstituencyEntry")))], required: ["entries"])
+            ),
+            (
+                "Constituency",
+                object(
+                    [
+                        ("organisation", string), ("name", string),
+                        ("entries", described(array(ref("ConstituencyEntry")), "networks, then AS numbers, then domains")),
+                        ("may_write", boolean),
+                        ("added", described(integer, "after a change: entries added")),
+                        ("removed", described(integer, "after a change: entries removed")),
+                    ], required: ["organisation", "name", "entries", "may_write"])
+            ),
+            (
+                "EnrichmentSourceList",
+                object(
+                    [
+                        (
+                            "sources",
+                            array(
+                                object(
+                                    [
+                                        ("name", string), ("format", string), ("loaded", dateTime),
+                                        ("ranges", integer), ("asns", integer),
+                                    ], required: ["name", "format", "loaded", "ranges", "asns"]))
+                        )
+                    ], required: ["sources"])
+            ),
+            (
+                "TraceRequest",
+                object(
+                    [
+                        ("value", described(string, "an address, CIDR range, domain, URL, e-mail address, hash or AS number")),
+                        ("limit", described(limit, "most hits (default 100, at most 1,000)")),
+                    ], required: ["value"])
+            ),
+            (
+                "EnrichmentFact",
+                object(
+                    [
+                        ("source", string), ("range", described(string, "CIDR, or first-last")),
+                        ("asn", integer), ("routed", described(boolean, "false: ip2asn's AS 0, no one announces it")),
+                        ("country", string), ("owner", string), ("registry", string),
+                        ("holder", described(string, "the registry's opaque id of the holder")),
+                    ], required: ["source", "range"])
+            ),
+            (
+                "Trace",
+                object(
+                    [
+                        ("value", string), ("observables", array(ref("Observable"))),
+                        ("first_seen", nullableDateTime), ("last_seen", nullableDateTime),
+                        ("hits", described(.object([("type", .string("array"))]), "as CorrelationResult's hits")),
+                        (
+                            "referenced_by",
+                            array(
+                                object(
+                                    [
+                                        ("id", string), ("type", string), ("references", array(string)),
+                                        ("collections", array(string)), ("last_seen", dateTime), ("tlp", nullableTLP),
+                                    ], required: ["id", "type", "references", "collections", "last_seen", "tlp"]))
+                        ),
+                        ("network", array(ref("EnrichmentFact"))),
+                        ("autonomous_systems", array(ref("EnrichmentFact"))),
+                        (
+                            "constituents",
+                            array(
+                                object(
+                                    [
+                                        ("organisation", object([("id", string), ("name", string)], required: ["id", "name"])),
+                                        (
+                                            "matched",
+                                            array(object([("type", string), ("value", string)], required: ["type", "value"]))
+                                        ),
+                                        ("country", nullableString),
+                                        ("contact", .object([("type", .array([.string("object"), .string("null")]))])),
+                                    ], required: ["organisation", "matched", "country", "contact"]))
+                        ),
+                        ("cluster", ref("Cluster")), ("truncated", boolean),
+                    ],
+                    required: [
+                        "value", "observables", "first_seen", "last_seen", "hits", "referenced_by", "network",
+                        "autonomous_systems", "constituents", "cluster", "truncated",
+                    ])
+            ),
+            (
                 "ObjectsAdd",
                 object(
                     [

@@ -17,6 +17,8 @@ enum OpenAPIDocument {
         var body: JSONValue? = nil
         /// Whether the body must be sent (an action whose fields are all optional takes none).
         var bodyRequired = true
+        /// Whether the body may also be sent as `text/csv` (a file as the command line imports it).
+        var csvBody = false
         /// The success status and its response schema (nil: no body).
         var success: (status: Int, description: String, schema: JSONValue?)
         /// Error statuses besides 400 and 401 (every operation can answer those: unknown query
@@ -92,7 +94,12 @@ enum OpenAPIDocument {
                     "requestBody",
                     .object([
                         ("required", .bool(operation.bodyRequired)),
-                        ("content", .object([("application/json", .object([("schema", body)]))])),
+                        (
+                            "content",
+                            .object(
+                                [("application/json", .object([("schema", body)]))]
+                                    + (operation.csvBody ? [("text/csv", .object([("schema", string)]))] : []))
+                        ),
                     ])
                 ))
         }

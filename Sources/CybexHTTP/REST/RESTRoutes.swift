@@ -52,6 +52,7 @@ struct RESTRoutes: Sendable {
 
         registerCollections(on: group)
         registerSearch(on: group)
+        registerConstituency(on: group)
 
         group.get("audit") { request, context in try await auditLog(request, context) }
         group.get("audit/verify") { request, context in try await verifyAudit(request, context) }

@@ -421,5 +421,52 @@ enum PostgresSchema {
         // The references tracing follows beyond relationships and sightings (see the SQLite step
         // of the same number): `PostgresStore.deriveReferenceEdges` writes them.
         (14, []),
+        (
+            // Constituencies and offline enrichment (see the SQLite step of the same number).
+            15,
+            [
+                """
+                CREATE TABLE constituency_entries (
+                    organisation_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    note TEXT,
+                    PRIMARY KEY (organisation_id, kind, value))
+                """,
+                "CREATE INDEX constituency_entries_by_value ON constituency_entries (kind, value)",
+                """
+                CREATE TABLE enrichment_sources (
+                    name TEXT PRIMARY KEY,
+                    format TEXT NOT NULL,
+                    loaded BIGINT NOT NULL,
+                    ranges BIGINT NOT NULL,
+                    asns BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE enrichment_ranges (
+                    source TEXT NOT NULL,
+                    family SMALLINT NOT NULL,
+                    first_address BYTEA NOT NULL,
+                    last_address BYTEA NOT NULL,
+                    asn BIGINT,
+                    country TEXT,
+                    owner TEXT,
+                    registry TEXT,
+                    holder TEXT,
+                    PRIMARY KEY (source, family, first_address))
+                """,
+                """
+                CREATE TABLE enrichment_asns (
+                    source TEXT NOT NULL,
+                    first_asn BIGINT NOT NULL,
+                    last_asn BIGINT NOT NULL,
+                    country TEXT,
+                    owner TEXT,
+                    registry TEXT,
+                    holder TEXT,
+                    PRIMARY KEY (source, first_asn))
+                """,
+            ]
+        ),
     ]
 }

@@ -223,7 +223,7 @@ extension PostgresStore {
     }
 
     /// Streams `items` into `table` with `COPY … FROM STDIN` (text format), about 256 KiB per message.
-    private func copy<Item>(
+    func copy<Item>(
         into table: String, _ columns: [String], _ items: [Item], on connection: PostgresConnection,
         row encode: (inout COPYTextRow, Item) -> Void
     ) async throws {

@@ -427,5 +427,54 @@ enum SQLiteSchema {
         // The references tracing follows beyond relationships and sightings (issue 15):
         // `SQLiteStore.deriveReferenceEdges` writes them for the objects stored before.
         (referenceEdges, []),
+        (
+            // Constituencies and offline enrichment (issue 15): the networks, AS numbers and domains
+            // each organisation is responsible for, and the address and AS ranges of loaded tables
+            // (ip2asn, RIR statistics), one set of rows per named source.
+            15,
+            [
+                """
+                CREATE TABLE constituency_entries (
+                    organisation_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    note TEXT,
+                    PRIMARY KEY (organisation_id, kind, value)) WITHOUT ROWID
+                """,
+                "CREATE INDEX constituency_entries_by_value ON constituency_entries (kind, value)",
+                """
+                CREATE TABLE enrichment_sources (
+                    name TEXT PRIMARY KEY,
+                    format TEXT NOT NULL,
+                    loaded INTEGER NOT NULL,
+                    ranges INTEGER NOT NULL,
+                    asns INTEGER NOT NULL)
+                """,
+                """
+                CREATE TABLE enrichment_ranges (
+                    source TEXT NOT NULL,
+                    family INTEGER NOT NULL,
+                    first_address BLOB NOT NULL,
+                    last_address BLOB NOT NULL,
+                    asn INTEGER,
+                    country TEXT,
+                    owner TEXT,
+                    registry TEXT,
+                    holder TEXT,
+                    PRIMARY KEY (source, family, first_address)) WITHOUT ROWID
+                """,
+                """
+                CREATE TABLE enrichment_asns (
+                    source TEXT NOT NULL,
+                    first_asn INTEGER NOT NULL,
+                    last_asn INTEGER NOT NULL,
+                    country TEXT,
+                    owner TEXT,
+                    registry TEXT,
+                    holder TEXT,
+                    PRIMARY KEY (source, first_asn)) WITHOUT ROWID
+                """,
+            ]
+        ),
     ]
 }
