@@ -23,8 +23,15 @@ struct SharingReadPathTests {
     @Test(arguments: [UInt64(0x5EED_0001), 0x5EED_0002])
     func everyReadPathMatchesTheReferenceModel(seed: UInt64) async throws {
         var random = SeededGenerator(state: seed)
-        let world = try await World.build(random: &random)
-        defer { try? FileManager.default.removeItem(at: world.folder) }
+        var built = try await World.build(random: &random)
+        defer { try? FileManager.default.removeItem(at: built.folder) }
+        // One organisation is responsible for the addresses the objects carry: a trace names it
+        // to exactly those who may read its records.
+        built.constituent = Int.random(in: built.organisations.indices, using: &random)
+        let world = built
+        try await world.store.updateConstituency(
+            of: world.organisations[world.constituent].id, with: [ConstituencyEntry(kind: .network, value: "10.1.0.0/16")],
+            replacing: true, audit: { _ in [] })
         let router = CybexServer.router(
             configuration: ServerConfiguration(defaultPageSize: 500, maxPageSize: 500), store: world.store, metrics: nil,
             passwordHasher: World.hasher)
@@ -98,6 +105,8 @@ struct World {
     var organisations: [Org]
     var groups: [Set<Int>]
     var collections: [Collection]
+    /// The organisation whose constituency holds 10.1.0.0/16.
+    var constituent = 0
 
     static func build(random: inout SeededGenerator) async throws -> World {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cybex-sharing-\(UUID().uuidString)")
@@ -498,7 +507,61 @@ struct World {
                 let hidden = try await client.call(.post, "/api/v1/correlations", headers, json: #"{"object":"\#(id)"}"#)
                 #expect(hidden.status == .notFound, "correlation of an unseen object, viewer org\(viewer)")
             }
+
+            // The trace of the value: the same hits and version counts, and the constituent only
+            // when the viewer may read its records.
+            let value = #"{"value":"10.1.\#(n / 256).\#(n % 256)","limit":1000}"#
+            let trace = try await client.call(.post, "/api/v1/traces", headers, json: value)
+            #expect(trace.status == .ok, "trace, viewer org\(viewer): \(trace.text)")
+            var traced: [String: Int] = [:]
+            for hit in trace.json["hits"] as? [[String: Any]] ?? [] {
+                traced[hit["id"] as? String ?? ""] = hit["versions"] as? Int ?? -1
+            }
+            #expect(traced == expected, "trace of a value, viewer org\(viewer), n \(n)")
+            let named = (trace.json["constituents"] as? [[String: Any]] ?? []).compactMap {
+                ($0["organisation"] as? [String: Any])?["id"] as? String
+            }
+            #expect(
+                named == (mayReadRecords(of: constituent, viewer: viewer) ? [organisations[constituent].id] : []),
+                "trace constituent, viewer org\(viewer)")
+            for reference in trace.json["referenced_by"] as? [[String: Any]] ?? [] {
+                #expect(visibleIDs(to: viewer).contains(reference["id"] as? String ?? ""), "trace container, viewer org\(viewer)")
+            }
+            // The cluster around it holds those objects and nothing the viewer may not see.
+            let cluster = try await client.call(
+                .post, "/api/v1/correlations/clusters", headers, json: value.replacingOccurrences(of: #","limit":1000"#, with: "")
+            )
+            #expect(cluster.status == .ok, "cluster, viewer org\(viewer): \(cluster.text)")
+            let members = Set(cluster.json["objects"] as? [String] ?? [])
+            #expect(members.isSubset(of: visibleIDs(to: viewer)), "cluster member unseen, viewer org\(viewer), n \(n)")
+            if cluster.json["truncated"] as? Bool == false {
+                #expect(Set(expected.keys).isSubset(of: members), "cluster misses a hit, viewer org\(viewer), n \(n)")
+            }
         }
+    }
+
+    /// Every object id the viewer sees a version of, anywhere.
+    func visibleIDs(to viewer: Int) -> Set<String> {
+        var ids: Set<String> = []
+        for collection in collections where expectedAccess(collection, viewer) == 200 {
+            for version in collection.versions where expectedVisible(version, in: collection, to: viewer) {
+                ids.insert(version.id)
+            }
+        }
+        return ids
+    }
+
+    /// SECURITY.md, "Records of an organisation": administrators, the organisation's own users and
+    /// those of its ancestors read its records.
+    func mayReadRecords(of organisation: Int, viewer: Int) -> Bool {
+        if organisations[viewer].role == .admin || viewer == organisation { return true }
+        var seen: Set<Int> = []
+        var current = organisations[organisation].parent
+        while let parent = current, seen.insert(parent).inserted {
+            if parent == viewer { return true }
+            current = organisations[parent].parent
+        }
+        return false
     }
 
     /// Every result of a paged search, following `next`.

@@ -13,6 +13,16 @@ public struct TraceConstituent: Sendable, Hashable {
     /// Its abuse contact, else its security contact, else its general one.
     public var contact: OrganisationContact?
     public var country: String?
+
+    public init(
+        organisationID: String, name: String, matched: [ConstituencyEntry], contact: OrganisationContact?, country: String?
+    ) {
+        self.organisationID = organisationID
+        self.name = name
+        self.matched = matched
+        self.contact = contact
+        self.country = country
+    }
 }
 
 /// A visible object that references one of a trace's hits (a report, grouping, note, opinion or
