@@ -10,7 +10,7 @@ struct CybexCommand: AsyncParsableCommand {
             ServeCommand.self, MigrateCommand.self, OrgCommand.self, GroupCommand.self, UserCommand.self, TokenCommand.self,
             CollectionCommand.self, ImportCommand.self, ExportCommand.self, AuditCommand.self, RedactCommand.self,
             RedactionCommand.self, RetentionCommand.self, EraseCommand.self, SearchCommand.self, CorrelateCommand.self,
-            JobsCommand.self, TraceCommand.self, ConstituencyCommand.self, EnrichmentCommand.self,
+            JobsCommand.self, TraceCommand.self, ConstituencyCommand.self, EnrichmentCommand.self, FeedCommand.self,
         ]
     )
 }

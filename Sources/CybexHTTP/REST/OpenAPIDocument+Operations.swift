@@ -57,6 +57,12 @@ extension OpenAPIDocument {
             success: (200, "The constituency as stored, with what changed", ref("Constituency")),
             errors: [400, 403, 404, 413, 415]),
         Operation(
+            method: "GET", path: "/feeds", id: "listFeeds", tag: "organisations",
+            summary:
+                "The feeds the node pulls (CSV, plain lists, MISP feeds, TAXII collections) and their health: last pull, "
+                + "last success, failures, next due, what the last pull read and stored, the last error (administrators)",
+            success: (200, "The feeds", ref("FeedList")), errors: [403]),
+        Operation(
             method: "GET", path: "/enrichment", id: "listEnrichmentSources", tag: "organisations",
             summary: "The offline enrichment sources loaded (ip2asn, RIR statistics) that traces read",
             success: (200, "The sources", ref("EnrichmentSourceList"))),

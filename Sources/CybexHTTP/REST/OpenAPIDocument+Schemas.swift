@@ -444,6 +444,33 @@ extension OpenAPIDocument {
                     ], required: ["sources"])
             ),
             (
+                "FeedList",
+                object(
+                    [
+                        (
+                            "feeds",
+                            array(
+                                object(
+                                    [
+                                        ("id", string), ("name", string), ("format", string),
+                                        ("url", described(string, "without user information or query")),
+                                        ("collection", string), ("owner", string), ("tlp", tlp),
+                                        ("interval_seconds", integer), ("enabled", boolean),
+                                        ("status", described(string, "ok, failing or new")),
+                                        ("last_pull", nullableDateTime), ("last_success", nullableDateTime),
+                                        ("failures", integer), ("next_due", nullableDateTime), ("last_values", integer),
+                                        ("last_added", integer), ("pulls", integer), ("error", nullableString),
+                                    ],
+                                    required: [
+                                        "id", "name", "format", "url", "collection", "owner", "tlp", "interval_seconds",
+                                        "enabled",
+                                        "status", "last_pull", "last_success", "failures", "next_due", "last_values",
+                                        "last_added", "pulls", "error",
+                                    ]))
+                        )
+                    ], required: ["feeds"])
+            ),
+            (
                 "TraceRequest",
                 object(
                     [

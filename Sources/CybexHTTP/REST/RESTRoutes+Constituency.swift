@@ -20,6 +20,15 @@ extension RESTRoutes {
         }
         group.get("enrichment") { request, context in try await enrichmentSources(request, context) }
         group.post("traces") { request, context in try await trace(request, context) }
+        group.get("feeds") { request, context in try await feeds(request, context) }
+    }
+
+    /// `GET /api/v1/feeds` (administrators): every feed with its health, never its credentials.
+    func feeds(_ request: Request, _ context: Context) async throws -> Response {
+        _ = try requireAdmin(context)
+        _ = try RESTQuery(request, allowed: [])
+        let feeds = try await FeedService(engine: engine, transport: AsyncHTTPTransport()).list()
+        return json(.object([("feeds", .array(feeds.map { FeedService.json($0.0, $0.1) }))]))
     }
 
     func constituency(_ request: Request, _ context: Context) async throws -> Response {

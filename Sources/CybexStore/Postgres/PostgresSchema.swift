@@ -468,5 +468,33 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // Feeds (see the SQLite step of the same number).
+            16,
+            [
+                """
+                CREATE TABLE feeds (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    format TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    owner_id TEXT NOT NULL,
+                    collection_id TEXT NOT NULL,
+                    settings TEXT NOT NULL,
+                    enabled BOOLEAN NOT NULL,
+                    created BIGINT NOT NULL,
+                    state TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE feed_sightings (
+                    feed_id TEXT NOT NULL,
+                    indicator_id TEXT NOT NULL,
+                    first_seen BIGINT NOT NULL,
+                    last_seen BIGINT NOT NULL,
+                    count BIGINT NOT NULL,
+                    PRIMARY KEY (feed_id, indicator_id))
+                """,
+            ]
+        ),
     ]
 }

@@ -476,5 +476,34 @@ enum SQLiteSchema {
                 """,
             ]
         ),
+        (
+            // Feeds (issue 15): what each pulls and how, its health and resume state (JSON), and
+            // the one sighting each of its values has, so that a value listed again updates it.
+            16,
+            [
+                """
+                CREATE TABLE feeds (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    format TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    owner_id TEXT NOT NULL,
+                    collection_id TEXT NOT NULL,
+                    settings TEXT NOT NULL,
+                    enabled INTEGER NOT NULL,
+                    created INTEGER NOT NULL,
+                    state TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE feed_sightings (
+                    feed_id TEXT NOT NULL,
+                    indicator_id TEXT NOT NULL,
+                    first_seen INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (feed_id, indicator_id)) WITHOUT ROWID
+                """,
+            ]
+        ),
     ]
 }

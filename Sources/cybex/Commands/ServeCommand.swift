@@ -47,6 +47,12 @@ struct ServeCommand: AsyncParsableCommand {
     var retentionIntervalSeconds: Int?
     @Option(
         help: """
+            Look for feeds that are due every this many seconds and pull them (0: never; `cybex feed pull` pulls one \
+            by hand). Each feed's own interval says when it is due.
+            """)
+    var feedCheckSeconds = 30
+    @Option(
+        help: """
             Seconds a scheduled job's lease lasts unless the process running it renews it: how soon another \
             process on the same PostgreSQL takes over the job of one that died (docs/DEPLOYMENT.md).
             """)
@@ -81,6 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConnections = ConnectionLimits.standard.maxConnections
 
     func validate() throws {
+        if feedCheckSeconds < 0 { throw ValidationError("--feed-check-seconds cannot be negative") }
         if retentionIntervalMinutes < 0 { throw ValidationError("--retention-interval-minutes cannot be negative") }
         if let seconds = retentionIntervalSeconds, seconds < 0 {
             throw ValidationError("--retention-interval-seconds cannot be negative")
@@ -147,16 +154,24 @@ struct ServeCommand: AsyncParsableCommand {
                 headerTimeout: .seconds(headerTimeoutSeconds), idleTimeout: .seconds(idleTimeoutSeconds),
                 maxConnections: maxConnections))
         let retentionPeriod = retentionPeriod
+        let feedPeriod: Duration? = feedCheckSeconds > 0 ? .seconds(feedCheckSeconds) : nil
         let jobDelay = Duration.seconds(jobDelaySeconds)
         try await store.withServingNode(
             logger: logger, configuration: configuration, metrics: registry,
             jobs: { engine in
-                retentionPeriod.map {
-                    [.retention(engine.lifecycle(actor: "retention"), every: $0, delay: jobDelay, logger: logger)]
+                var jobs: [ScheduledJob] = []
+                if let retentionPeriod {
+                    jobs.append(
+                        .retention(engine.lifecycle(actor: "retention"), every: retentionPeriod, delay: jobDelay, logger: logger))
                 }
-                    ?? []
+                if let feedPeriod {
+                    jobs.append(
+                        .feeds(FeedService(engine: engine, transport: AsyncHTTPTransport()), every: feedPeriod, logger: logger))
+                }
+                return jobs
             },
-            lease: .seconds(jobLeaseSeconds), tick: min(.seconds(1), (retentionPeriod ?? .seconds(4)) / 4)
+            lease: .seconds(jobLeaseSeconds),
+            tick: min(.seconds(1), (retentionPeriod ?? .seconds(4)) / 4, (feedPeriod ?? .seconds(4)) / 4)
         ) { node in
             logger.info(
                 "serving TAXII 2.1",

@@ -1,0 +1,137 @@
+import Crypto
+public import CybexCore
+import Foundation
+
+/// The STIX objects a pull of a value feed makes (issue 15 item 6): one `identity` for the feed,
+/// one `indicator` a value — made once, its id derived from the feed and the value, so that a value
+/// listed again is never a second object — and one `sighting` a value and feed, versioned at each
+/// pull that lists it again (`count` and `last_seen` grow), never copied. Objects carry the feed's
+/// TLP marking, its indicators its confidence and labels.
+public struct FeedObjects: Sendable {
+    public let feed: Feed
+    /// The time of the pull (microseconds).
+    public let now: Int64
+
+    public init(feed: Feed, now: Int64) {
+        self.feed = feed
+        self.now = now
+    }
+
+    /// The feed's identity: who `created_by_ref` names on what it makes.
+    public var identityID: String { "identity--" + Self.uuid("cybex-feed-identity|\(feed.id)") }
+
+    /// The indicator of `observable` in this feed.
+    public func indicatorID(_ observable: Observable) -> String {
+        "indicator--" + Self.uuid("cybex-feed-indicator|\(feed.id)|\(observable.kind.rawValue)|\(observable.value)")
+    }
+
+    public func sightingID(of indicatorID: String) -> String {
+        "sighting--" + Self.uuid("cybex-feed-sighting|\(feed.id)|\(indicatorID)")
+    }
+
+    var marking: String? { MarkingDefinitionRules.tlp2IDs[feed.settings.tlp.rawValue] }
+
+    /// The document of a pull that lists `values`: the identity, the indicators not yet made
+    /// (`known` holds the sightings of those already made), and a new version of every value's
+    /// sighting. Returns the objects as JSON Lines (for the ingest entry) and each value's
+    /// sighting as it now stands.
+    public func document(values: [FeedValue], known: [String: FeedSighting]) -> (jsonLines: [UInt8], sightings: [FeedSighting]) {
+        var out: [UInt8] = []
+        out.reserveCapacity(values.count * 900)
+        let stamp = STIXTimestamp.format(microseconds: now)
+        write(identity(created: STIXTimestamp.format(microseconds: feed.created)), into: &out)
+        var sightings: [FeedSighting] = []
+        sightings.reserveCapacity(values.count)
+        for value in values {
+            let indicator = indicatorID(value.observable)
+            var sighting = known[indicator] ?? FeedSighting(indicatorID: indicator, firstSeen: now, lastSeen: now, count: 0)
+            if known[indicator] == nil {
+                write(self.indicator(indicator, value.observable, created: stamp), into: &out)
+            }
+            sighting.count += 1
+            sighting.lastSeen = now
+            write(self.sighting(sighting, modified: stamp), into: &out)
+            sightings.append(sighting)
+        }
+        return (out, sightings)
+    }
+
+    func write(_ value: JSONValue, into out: inout [UInt8]) {
+        JSONWriter.write(value, into: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    func common(_ type: String, _ id: String, created: String, modified: String) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [
+            ("type", .string(type)), ("spec_version", .string("2.1")), ("id", .string(id)),
+            ("created", .string(created)), ("modified", .string(modified)),
+        ]
+        if type != "identity" { members.append(("created_by_ref", .string(identityID))) }
+        if let marking { members.append(("object_marking_refs", .array([.string(marking)]))) }
+        return members
+    }
+
+    func identity(created: String) -> JSONValue {
+        .object(
+            common("identity", identityID, created: created, modified: created) + [
+                ("name", .string("Feed: \(feed.name)")), ("identity_class", .string("system")),
+                ("description", .string("Objects made by Cybex from the feed at \(feed.url)")),
+            ])
+    }
+
+    func indicator(_ id: String, _ observable: Observable, created: String) -> JSONValue {
+        var members = common("indicator", id, created: created, modified: created)
+        members += [
+            ("name", .string(observable.value.count > 200 ? String(observable.value.prefix(200)) + "…" : observable.value)),
+            ("pattern", .string(Self.pattern(observable))), ("pattern_type", .string("stix")),
+            ("valid_from", .string(created)),
+        ]
+        if let confidence = feed.settings.confidence { members.append(("confidence", .number(String(confidence)))) }
+        if !feed.settings.labels.isEmpty { members.append(("labels", .array(feed.settings.labels.map(JSONValue.string)))) }
+        return .object(members)
+    }
+
+    func sighting(_ sighting: FeedSighting, modified: String) -> JSONValue {
+        let first = STIXTimestamp.format(microseconds: sighting.firstSeen)
+        var members = common("sighting", sightingID(of: sighting.indicatorID), created: first, modified: modified)
+        members += [
+            ("sighting_of_ref", .string(sighting.indicatorID)), ("count", .number(String(sighting.count))),
+            ("first_seen", .string(first)), ("last_seen", .string(STIXTimestamp.format(microseconds: sighting.lastSeen))),
+            ("where_sighted_refs", .array([.string(identityID)])),
+        ]
+        return .object(members)
+    }
+
+    /// The STIX pattern that matches `observable`.
+    public static func pattern(_ observable: Observable) -> String {
+        let literal =
+            "'" + observable.value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        switch observable.kind {
+        case .ipv4: return "[ipv4-addr:value = \(literal)]"
+        case .ipv6: return "[ipv6-addr:value = \(literal)]"
+        case .domain: return "[domain-name:value = \(literal)]"
+        case .url: return "[url:value = \(literal)]"
+        case .email: return "[email-addr:value = \(literal)]"
+        case .md5: return "[file:hashes.MD5 = \(literal)]"
+        case .sha1: return "[file:hashes.'SHA-1' = \(literal)]"
+        case .sha256: return "[file:hashes.'SHA-256' = \(literal)]"
+        case .sha512: return "[file:hashes.'SHA-512' = \(literal)]"
+        case .autonomousSystem: return "[autonomous-system:number = \(observable.value)]"
+        case .mac: return "[mac-addr:value = \(literal)]"
+        default: return "[\(observable.kind.rawValue):value = \(literal)]"
+        }
+    }
+
+    /// A version-5-style UUID (SHA-1 of a name in Cybex's feed namespace), as text.
+    static func uuid(_ name: String) -> String {
+        var bytes = Array(Insecure.SHA1.hash(data: Array(name.utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0f) | 0x50
+        bytes[8] = (bytes[8] & 0x3f) | 0x80
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let parts = [
+            hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
+            hex.dropFirst(20),
+        ]
+        return parts.joined(separator: "-")
+    }
+}
