@@ -23,11 +23,13 @@ public struct Engine: Sendable {
 
     public init(
         store: any Store, hasher: PasswordHasher = PasswordHasher(), limits: STIXBundleDecoder.Limits = .init(),
-        readAudit: ReadAuditLog? = nil, postCommit: PostCommitStage = PostCommitStage()
+        readAudit: ReadAuditLog? = nil, postCommit: PostCommitStage? = nil
     ) {
         self.store = store
         self.hasher = hasher
-        self.collections = CollectionService(store: store, limits: limits, readAudit: readAudit, postCommit: postCommit)
+        // By default every ingest queues what touches a constituency for its digests.
+        let stage = postCommit ?? PostCommitStage(subscribers: [ConstituencyNotifier(store: store)])
+        self.collections = CollectionService(store: store, limits: limits, readAudit: readAudit, postCommit: stage)
         self.directory = Directory(store: store)
         self.securityAudit = SecurityAudit(store: store, readAudit: readAudit)
     }

@@ -14,6 +14,8 @@ public struct BundleExport: Sendable {
     public let scope: ReadScope?
     public let redactor: Redactor?
     public var types: [String]?
+    /// Only these objects (a digest); nil for all.
+    public var ids: [String]?
     public var latestOnly = false
     public var addedAfter: Int64?
     /// Stop after this many objects written (a preview); nil for all.
@@ -75,7 +77,8 @@ public struct BundleExport: Sendable {
     }
 
     func query() -> ObjectQuery {
-        ObjectQuery(types: types, versions: latestOnly ? .last : .all, addedAfter: addedAfter, limit: 2000, scope: scope)
+        ObjectQuery(
+            ids: ids, types: types, versions: latestOnly ? .last : .all, addedAfter: addedAfter, limit: 2000, scope: scope)
     }
 
     /// The ids the redactor renames depending on content, over every object the export may send:

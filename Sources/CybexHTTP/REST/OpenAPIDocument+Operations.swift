@@ -57,6 +57,26 @@ extension OpenAPIDocument {
             success: (200, "The constituency as stored, with what changed", ref("Constituency")),
             errors: [400, 403, 404, 413, 415]),
         Operation(
+            method: "GET", path: "/organisations/{id}/notification-channels", id: "listNotificationChannels",
+            tag: "organisations",
+            summary:
+                "An organisation's notification channels (e-mail, webhook) with their delivery state (who may read them as for "
+                + "the profile; 404 otherwise); never the webhook keys",
+            success: (200, "The channels", ref("NotificationChannelList")), errors: [404]),
+        Operation(
+            method: "POST", path: "/organisations/{id}/notification-channels", id: "addNotificationChannel",
+            tag: "organisations",
+            summary:
+                "Add a channel for the digests of new objects that touch the organisation's constituency (who may change "
+                + "it as for the profile): an e-mail address or a webhook, the highest TLP level it carries (default "
+                + "amber), how often (default 3600 s); a webhook's HMAC-SHA256 signing key is returned this once; audited",
+            body: ref("NotificationChannelCreate"), success: (201, "The channel", ref("NotificationChannel")),
+            errors: [400, 403, 404, 413, 415]),
+        Operation(
+            method: "DELETE", path: "/organisations/{id}/notification-channels/{channel}", id: "removeNotificationChannel",
+            tag: "organisations", summary: "Remove a notification channel; audited", success: (204, "Removed", nil),
+            errors: [403, 404]),
+        Operation(
             method: "GET", path: "/feeds", id: "listFeeds", tag: "organisations",
             summary:
                 "The feeds the node pulls (CSV, plain lists, MISP feeds, TAXII collections) and their health: last pull, "

@@ -444,6 +444,39 @@ extension OpenAPIDocument {
                     ], required: ["sources"])
             ),
             (
+                "NotificationChannelCreate",
+                object(
+                    [
+                        (
+                            "kind",
+                            .object([("type", .string("string")), ("enum", .array([.string("email"), .string("webhook")]))])
+                        ),
+                        ("target", described(string, "an e-mail address, or an http(s) URL")),
+                        ("max_tlp", described(tlp, "the highest level a digest carries (default amber)")),
+                        ("frequency_seconds", described(limit, "the shortest time between two digests (default 3600)")),
+                        ("redaction", described(nullableString, "a stored redaction policy applied to what it sends")),
+                    ], required: ["kind", "target"])
+            ),
+            (
+                "NotificationChannel",
+                object(
+                    [
+                        ("id", string), ("organisation", string), ("kind", string), ("target", string), ("max_tlp", tlp),
+                        ("frequency_seconds", integer), ("redaction", nullableString), ("enabled", boolean),
+                        ("last_delivered", nullableDateTime), ("deliveries", integer), ("failures", integer),
+                        ("next_attempt", nullableDateTime), ("error", nullableString),
+                        ("secret", described(string, "a webhook's signing key, in the answer that creates it only")),
+                    ],
+                    required: [
+                        "id", "organisation", "kind", "target", "max_tlp", "frequency_seconds", "redaction", "enabled",
+                        "last_delivered", "deliveries", "failures", "next_attempt", "error",
+                    ])
+            ),
+            (
+                "NotificationChannelList",
+                object([("channels", array(ref("NotificationChannel")))], required: ["channels"])
+            ),
+            (
                 "FeedList",
                 object(
                     [

@@ -53,6 +53,7 @@ struct RESTRoutes: Sendable {
         registerCollections(on: group)
         registerSearch(on: group)
         registerConstituency(on: group)
+        registerNotifications(on: group)
 
         group.get("audit") { request, context in try await auditLog(request, context) }
         group.get("audit/verify") { request, context in try await verifyAudit(request, context) }

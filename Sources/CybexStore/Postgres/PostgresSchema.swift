@@ -496,5 +496,31 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // Notification channels and queue (see the SQLite step of the same number).
+            17,
+            [
+                """
+                CREATE TABLE notification_channels (
+                    id TEXT PRIMARY KEY,
+                    organisation_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    secret TEXT,
+                    settings TEXT NOT NULL,
+                    created BIGINT NOT NULL,
+                    state TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE notification_queue (
+                    organisation_id TEXT NOT NULL,
+                    queued BIGINT NOT NULL,
+                    collection_id TEXT NOT NULL,
+                    object_id TEXT NOT NULL,
+                    PRIMARY KEY (organisation_id, collection_id, object_id))
+                """,
+                "CREATE INDEX notification_queue_by_time ON notification_queue (organisation_id, queued)",
+            ]
+        ),
     ]
 }

@@ -112,6 +112,14 @@ extension PostgresStore {
         return matches
     }
 
+    public func allConstituencyEntries() async throws -> [ConstituencyMatch] {
+        try await rows("SELECT organisation_id, kind, value FROM constituency_entries").compactMap { row in
+            let (organisation, kind, value) = try row.decode((String, String, String).self)
+            guard let kind = ConstituencyEntry.Kind(rawValue: kind) else { return nil }
+            return ConstituencyMatch(organisationID: organisation, entry: ConstituencyEntry(kind: kind, value: value))
+        }
+    }
+
     // MARK: Enrichment
 
     public func replaceEnrichment(

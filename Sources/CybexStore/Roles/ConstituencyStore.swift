@@ -21,6 +21,8 @@ public protocol ConstituencyStore: Sendable {
     /// The organisations whose constituency holds one of `entries` exactly (kind and value), each
     /// with the entry that matched.
     func constituents(holding entries: [ConstituencyEntry]) async throws -> [ConstituencyMatch]
+    /// Every organisation's every entry (what the post-commit notifier matches new objects against).
+    func allConstituencyEntries() async throws -> [ConstituencyMatch]
 
     /// Replaces the enrichment source `name` with `table`, in one transaction with `audit`.
     func replaceEnrichment(

@@ -505,5 +505,33 @@ enum SQLiteSchema {
                 """,
             ]
         ),
+        (
+            // Constituent notification (issue 15): each organisation's channels (e-mail, webhook) with
+            // their settings and delivery state (JSON), and the queue of objects that touch its
+            // constituency, filled after each ingest commits.
+            17,
+            [
+                """
+                CREATE TABLE notification_channels (
+                    id TEXT PRIMARY KEY,
+                    organisation_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    secret TEXT,
+                    settings TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    state TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE notification_queue (
+                    organisation_id TEXT NOT NULL,
+                    queued INTEGER NOT NULL,
+                    collection_id TEXT NOT NULL,
+                    object_id TEXT NOT NULL,
+                    PRIMARY KEY (organisation_id, collection_id, object_id)) WITHOUT ROWID
+                """,
+                "CREATE INDEX notification_queue_by_time ON notification_queue (organisation_id, queued)",
+            ]
+        ),
     ]
 }

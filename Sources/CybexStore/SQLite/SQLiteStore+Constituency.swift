@@ -90,6 +90,15 @@ extension SQLiteStore {
         }
     }
 
+    public func allConstituencyEntries() async throws -> [ConstituencyMatch] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT organisation_id, kind, value FROM constituency_entries").compactMap { row in
+                guard let kind = ConstituencyEntry.Kind(rawValue: row[1]) else { return nil }
+                return ConstituencyMatch(organisationID: row[0], entry: ConstituencyEntry(kind: kind, value: row[2]))
+            }
+        }
+    }
+
     // MARK: Enrichment
 
     public func replaceEnrichment(

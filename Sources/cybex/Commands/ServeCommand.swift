@@ -53,6 +53,12 @@ struct ServeCommand: AsyncParsableCommand {
     var feedCheckSeconds = 30
     @Option(
         help: """
+            Send the notification channels that are due their digests every this many seconds (0: never). Each \
+            channel's own frequency says when it is due.
+            """)
+    var notificationCheckSeconds = 30
+    @Option(
+        help: """
             Seconds a scheduled job's lease lasts unless the process running it renews it: how soon another \
             process on the same PostgreSQL takes over the job of one that died (docs/DEPLOYMENT.md).
             """)
@@ -87,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConnections = ConnectionLimits.standard.maxConnections
 
     func validate() throws {
+        if notificationCheckSeconds < 0 { throw ValidationError("--notification-check-seconds cannot be negative") }
         if feedCheckSeconds < 0 { throw ValidationError("--feed-check-seconds cannot be negative") }
         if retentionIntervalMinutes < 0 { throw ValidationError("--retention-interval-minutes cannot be negative") }
         if let seconds = retentionIntervalSeconds, seconds < 0 {
@@ -155,6 +162,9 @@ struct ServeCommand: AsyncParsableCommand {
                 maxConnections: maxConnections))
         let retentionPeriod = retentionPeriod
         let feedPeriod: Duration? = feedCheckSeconds > 0 ? .seconds(feedCheckSeconds) : nil
+        let notificationPeriod: Duration? = notificationCheckSeconds > 0 ? .seconds(notificationCheckSeconds) : nil
+        let mailTransport = try mailTransport()
+        let mailFrom = mailFrom
         let jobDelay = Duration.seconds(jobDelaySeconds)
         try await store.withServingNode(
             logger: logger, configuration: configuration, metrics: registry,
@@ -164,6 +174,11 @@ struct ServeCommand: AsyncParsableCommand {
                     jobs.append(
                         .retention(engine.lifecycle(actor: "retention"), every: retentionPeriod, delay: jobDelay, logger: logger))
                 }
+                if let notificationPeriod {
+                    let service = NotificationService(
+                        engine: engine, mail: mailTransport, http: AsyncHTTPTransport(), sender: mailFrom)
+                    jobs.append(.notifications(service, every: notificationPeriod, logger: logger))
+                }
                 if let feedPeriod {
                     jobs.append(
                         .feeds(FeedService(engine: engine, transport: AsyncHTTPTransport()), every: feedPeriod, logger: logger))
@@ -171,7 +186,9 @@ struct ServeCommand: AsyncParsableCommand {
                 return jobs
             },
             lease: .seconds(jobLeaseSeconds),
-            tick: min(.seconds(1), (retentionPeriod ?? .seconds(4)) / 4, (feedPeriod ?? .seconds(4)) / 4)
+            tick: min(
+                .seconds(1), (retentionPeriod ?? .seconds(4)) / 4, (feedPeriod ?? .seconds(4)) / 4,
+                (notificationPeriod ?? .seconds(4)) / 4)
         ) { node in
             logger.info(
                 "serving TAXII 2.1",
@@ -191,4 +208,11 @@ struct ServeCommand: AsyncParsableCommand {
         let seconds = retentionIntervalSeconds ?? retentionIntervalMinutes * 60
         return seconds > 0 ? .seconds(seconds) : nil
     }
+
+    /// The `From:` of e-mail digests.
+    var mailFrom: String { "cybex@localhost" }
+
+    /// The SMTP relay e-mail digests go through; nil when none is configured (e-mail channels then
+    /// fail, recorded on each channel).
+    func mailTransport() throws -> (any MailTransport)? { nil }
 }
