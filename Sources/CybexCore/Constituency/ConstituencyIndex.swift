@@ -37,7 +37,8 @@ public struct ConstituencyIndex: Sendable {
         }
     }
 
-    static func networks(enclosing network: IPNetwork) -> [ConstituencyEntry] {
+    /// The networks that enclose `network` (itself included), as constituency entries.
+    public static func networks(enclosing network: IPNetwork) -> [ConstituencyEntry] {
         let bits = network.address.count * 8
         return (0...network.prefixLength).map { prefix in
             let text = IPNetwork.text(IPNetwork.masked(network.address, prefix))
@@ -45,7 +46,8 @@ public struct ConstituencyIndex: Sendable {
         }
     }
 
-    static func domains(of name: String) -> [ConstituencyEntry] {
+    /// `name` and each of its parent domains, as constituency entries.
+    public static func domains(of name: String) -> [ConstituencyEntry] {
         let labels = name.split(separator: ".")
         return labels.indices.map { ConstituencyEntry(kind: .domain, value: labels[$0...].joined(separator: ".")) }
     }

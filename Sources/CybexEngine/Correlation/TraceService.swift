@@ -133,20 +133,8 @@ public struct TraceService: Sendable {
         for asn in asns.sorted() { autonomousSystems += try await store.enrichment(ofASN: asn) }
 
         var wanted: [ConstituencyEntry] = []
-        for subject in subjects.networks {
-            let bits = subject.address.count * 8
-            for prefix in 0...subject.prefixLength {
-                let masked = IPNetwork.masked(subject.address, prefix)
-                let written = IPNetwork.text(masked)
-                wanted.append(ConstituencyEntry(kind: .network, value: prefix == bits ? written : "\(written)/\(prefix)"))
-            }
-        }
-        for domain in subjects.domains {
-            let labels = domain.split(separator: ".")
-            for start in labels.indices {
-                wanted.append(ConstituencyEntry(kind: .domain, value: labels[start...].joined(separator: ".")))
-            }
-        }
+        for subject in subjects.networks { wanted += ConstituencyIndex.networks(enclosing: subject) }
+        for domain in subjects.domains { wanted += ConstituencyIndex.domains(of: domain) }
         for asn in asns { wanted.append(ConstituencyEntry(kind: .asn, value: String(asn))) }
         let constituents = try await constituents(try await store.constituents(holding: wanted), mayName: mayName)
 
