@@ -12,7 +12,9 @@ import Logging
 struct Benchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "Benchmarks", abstract: "Cybex benchmarks.",
-        subcommands: [Ingest.self, Read.self, Policy.self, Generate.self, Probe.self, Lookup.self, Correlate.self])
+        subcommands: [
+            Ingest.self, Read.self, Policy.self, Generate.self, Probe.self, Lookup.self, Correlate.self, Stage.self,
+        ])
 }
 
 struct CorpusOptions: ParsableArguments {

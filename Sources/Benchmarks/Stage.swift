@@ -1,0 +1,72 @@
+import ArgumentParser
+import CybexCore
+import CybexEngine
+import CybexFormats
+import CybexStore
+import Foundation
+
+/// `Benchmarks stage`: ingest with the post-commit stage Cybex runs by default (the constituency
+/// notifier, and what else subscribes) against ingest with an empty stage, paired in one run on
+/// fresh stores that hold the same constituencies.
+struct Stage: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ingest with the default post-commit stage against none, paired: objects/s and the ratio.")
+    @OptionGroup var options: CorpusOptions
+    @Option(help: "Organisations with a /16 constituency each, spread over the corpus's addresses.")
+    var constituents = 1_000
+
+    func run() async throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: options.corpus)))
+        var with: [Double] = []
+        var without: [Double] = []
+        var queued = 0
+        for run in 1...options.runs {
+            // Alternate which goes first, so that neither always has the warmer machine.
+            for stage in run % 2 == 1 ? [true, false] : [false, true] {
+                let (rate, count) = try await ingest(bytes, stage: stage)
+                if stage {
+                    with.append(rate)
+                    queued = count
+                } else {
+                    without.append(rate)
+                }
+                print(String(format: "run %d, %@: %.0f objects/s", run, stage ? "with the stage" : "without", rate))
+            }
+        }
+        print(
+            String(
+                format: "median with the stage %.0f objects/s, without %.0f objects/s, ratio %.3f (%d objects queued for digests)",
+                median(with), median(without), median(with) / median(without), queued))
+    }
+
+    /// One ingest of the corpus into a fresh store holding the constituencies: objects/s, and how
+    /// many objects the notifier queued.
+    func ingest(_ bytes: [UInt8], stage: Bool) async throws -> (Double, Int) {
+        let (store, folder) = try await freshStore(options.database)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let engine = Engine(store: store, postCommit: stage ? nil : PostCommitStage())
+        let administration = engine.administration(actor: "bench")
+        for i in 0..<constituents {
+            let organisation = try await administration.addOrganisation(name: "constituent-\(i)")
+            let network = "\(10 + i % 200).\(i / 200 % 256).0.0/16"
+            _ = try await engine.constituencies.update(
+                organisation: organisation.name, with: [ConstituencyEntry(kind: .network, value: network)], replacing: true,
+                actor: "bench")
+        }
+        let owner = try await administration.addOrganisation(name: "cirt")
+        let collection = CollectionRecord(id: UUID().uuidString.lowercased(), title: "bench", createdAt: SystemWallClock.nowMicroseconds())
+        try await store.createCollection(collection)
+        let (report, seconds) = try await measure {
+            let document = try STIXBundleDecoder.parse(bytes, as: .bundle)
+            return try await engine.collections.ingestor.store(document, into: collection, owner: owner.id, itemized: false)
+        }
+        var queued = 0
+        for i in 0..<constituents {
+            queued += try await store.queuedNotifications(
+                for: try await store.organisation(named: "constituent-\(i)")?.id ?? "", after: 0, limit: 1_000_000
+            ).count
+        }
+        try await store.close()
+        return (Double(report.total) / seconds, queued)
+    }
+}
