@@ -351,6 +351,16 @@ enum Observed {
             } catch let error as STIXPatternError {
                 #expect(error.code == .tooComplex)
             }
+            // Catastrophic backtracking stops at the budget.
+            let text = try O.at(
+                "00:00:00", #"{"type": "x-text", "id": "x-text--1", "text": "\#(String(repeating: "a", count: 40))b"}"#)
+            do {
+                _ = try O.matches("[x-text:text MATCHES '^(a+)+$']", text)
+                Issue.record("(a+)+ ran to the end")
+            } catch let error as STIXPatternError {
+                #expect(error.code == .tooComplex)
+            }
+            #expect(try O.matches("[x-text:text MATCHES '^(a+)+b$']", text))
             // References in a cycle: each step keeps each object once.
             let cycle = try O.at(
                 "00:00:00", #"{"type": "x-node", "id": "x-node--1", "next_refs": ["x-node--1", "x-node--2"], "size": 1}"#,

@@ -93,8 +93,7 @@ extension STIXPatternMatcher {
                     subject.utf8.count <= STIXPatternMatcher.maxRegexSubjectLength
                 else { return false }
                 try STIXPatternMatcher.spend(subject.utf8.count, from: &budget)
-                let range = NSRange(location: 0, length: (subject as NSString).length)
-                return regex.firstMatch(in: subject, options: [], range: range) != nil
+                return try STIXPatternMatcher.search(regex, in: subject, budget: &budget)
             case .subset(let range):
                 guard let range, case .json(.string(let text)) = value, let network = IPNetwork(text) else {
                     return false
@@ -277,6 +276,29 @@ extension STIXPatternMatcher {
             return .octets([UInt8](data))
         }
         return .json(member)
+    }
+
+    /// Whether `regex` finds a match in `subject`. ICU's backtracking is counted through
+    /// Foundation's progress reports (about every ten thousand steps of the engine), each costing
+    /// ``regexProgressCost`` from `budget`: a catastrophic expression stops there.
+    static func search(
+        _ regex: NSRegularExpression, in subject: String, budget: inout Int
+    ) throws(STIXPatternError) -> Bool {
+        var found = false
+        var spent = 0
+        let available = budget
+        let range = NSRange(location: 0, length: (subject as NSString).length)
+        regex.enumerateMatches(in: subject, options: [.reportProgress], range: range) { result, _, stop in
+            if result != nil {
+                found = true
+                stop.pointee = true
+            } else {
+                spent += regexProgressCost
+                if spent > available { stop.pointee = true }
+            }
+        }
+        try spend(spent, from: &budget)
+        return found
     }
 
     /// SQL `LIKE` on code points: `%` any run, `_` any one, anchored at both ends. Linear in the

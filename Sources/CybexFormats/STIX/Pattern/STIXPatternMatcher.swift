@@ -31,6 +31,8 @@ public struct STIXPatternMatcher: Sendable {
     public static let maxWork = 20_000_000
     /// The longest value `MATCHES` is applied to, in UTF-8 bytes; longer values do not match.
     public static let maxRegexSubjectLength = 65_536
+    /// What each progress report of the regular-expression engine costs from ``maxWork``.
+    static let regexProgressCost = 10_000
 
     /// The deepest tree a matcher accepts (parsed patterns stay well within: each level of a
     /// parsed tree is a parenthesis, bracket or qualifier of the text, at most ``STIXPattern/maxDepth`` deep).
