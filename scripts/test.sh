@@ -4,7 +4,7 @@
 #   2. starts PostgreSQL (scripts/postgres-test-server.sh prints its URL)
 #   3. makes .test-work/venv with the pinned Python clients and oracles
 #   4. swift build --build-tests; swift test (SQLite and PostgreSQL store contract, unit tests)
-#   5. pytest Tests/interop (taxii2-client, stix2-validator, CLI, kill -9) against .build/debug/cybex
+#   5. pytest Tests/interop (taxii2-client, stix2-validator, stix2-matcher, CLI, kill -9) against .build/debug/cybex
 # Exits non-zero if any step fails; the last line says what passed and what failed.
 set -euo pipefail
 
@@ -14,7 +14,7 @@ cd "$ROOT"
 START=$(date +%s)
 WORK="$ROOT/.test-work"
 VENV="$WORK/venv"
-PY_REQUIREMENTS=(taxii2-client==2.3.0 stix2==3.0.2 stix2-validator==3.3.2 pytest==9.2.0 openapi-spec-validator==0.9.0)
+PY_REQUIREMENTS=(taxii2-client==2.3.0 stix2==3.0.2 stix2-validator==3.3.2 stix2-matcher==3.0.0 pytest==9.2.0 openapi-spec-validator==0.9.0)
 
 log() { printf '\n==> %s\n' "$*"; }
 elapsed() { echo "$(( $(date +%s) - START ))s"; }
@@ -75,7 +75,7 @@ export CYBEX_REQUIRE_POSTGRES=1
 mkdir -p "$WORK"
 STAMP="$VENV/.cybex-requirements"
 if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "${PY_REQUIREMENTS[*]}" ] \
-    && "$VENV/bin/python" -c 'import taxii2client, stix2, stix2validator, pytest, openapi_spec_validator' >/dev/null 2>&1; then
+    && "$VENV/bin/python" -c 'import taxii2client, stix2, stix2validator, stix2matcher, pytest, openapi_spec_validator' >/dev/null 2>&1; then
     log "reusing $VENV"
 else
     log "creating $VENV (${PY_REQUIREMENTS[*]})"
