@@ -27,8 +27,11 @@ public struct Engine: Sendable {
     ) {
         self.store = store
         self.hasher = hasher
-        // By default every ingest queues what touches a constituency for its digests.
-        let stage = postCommit ?? PostCommitStage(subscribers: [ConstituencyNotifier(store: store)])
+        // By default every ingest queues what touches a constituency for its digests, and hunts
+        // what it brings against what is stored.
+        let stage =
+            postCommit
+            ?? PostCommitStage(subscribers: [ConstituencyNotifier(store: store), RetroHunt(store: store, limits: limits)])
         self.collections = CollectionService(store: store, limits: limits, readAudit: readAudit, postCommit: stage)
         self.directory = Directory(store: store)
         self.securityAudit = SecurityAudit(store: store, readAudit: readAudit)

@@ -45,6 +45,18 @@ public enum TLPLevel: String, Sendable, CaseIterable, Comparable, Codable {
         }
     }
 
+    /// The TLP 2.0 marking definition of this level (OASIS cti-stix-common-objects, tlp-2.0): what
+    /// objects Cybex makes are marked with.
+    public var markingDefinitionID: String {
+        switch self {
+        case .clear: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+        case .green: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+        case .amber: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+        case .amberStrict: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
+        case .red: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+        }
+    }
+
     /// The most restrictive TLP level among object-level marking references, or nil when none is a TLP marking.
     public static func strictest(of markingRefs: [String]) -> TLPLevel? {
         markingRefs.compactMap(TLPLevel.init(markingDefinitionID:)).max()

@@ -1,0 +1,273 @@
+import Crypto
+public import CybexCore
+public import CybexFormats
+public import CybexStore
+import Foundation
+
+/// Retro-hunt (issue 15 item 3): the post-commit step that matches new indicators against stored
+/// observations and new observations against stored indicators, with the STIX patterning semantics
+/// of ``STIXPatternMatcher`` (observation operators and qualifiers included), and records each match
+/// as a `sighting`, which correlation and trace then count.
+///
+/// - **A new indicator** (`pattern_type` stix) is matched against the observations its poster's
+///   organisation may see that were added in the last ``window`` (90 days): the SCOs that carry one
+///   of its pattern's compared values (found through the index of distinct observables) and the
+///   observed-data that reference them (`object_refs`, their other SCOs resolved), as one set, so
+///   `AND`, `OR`, `FOLLOWEDBY`, `WITHIN`, `REPEATS` and `START … STOP` across observations apply.
+/// - **A new observation** (observed-data, or an SCO on its own) is matched against the indicators
+///   its poster's organisation may see that compare one of its values.
+///
+/// A match becomes one sighting per indicator and organisation (its id derived from both), owned by
+/// the organisation that posted the new object and stored in its collection, through the one
+/// ingest entry; a later match makes a new version with the observations added (`count`,
+/// `observed_data_refs`, `first_seen`/`last_seen` over them). Nothing is matched that the poster
+/// may not see, TLP:RED observations are left out, and the sighting is marked at the highest level
+/// of what it joins. Patterns that compare no value the index holds (only `LIKE`, `MATCHES`, `!=`
+/// …) are not hunted: there is nothing to find candidates by. Each hunt reads at most
+/// ``maximumCandidates`` candidates.
+public struct RetroHunt: IngestSubscriber {
+    let store: any Store
+    let collections: CollectionService
+    /// How far back new indicators look, by date added.
+    public var window: Duration
+    let clock: any WallClock
+
+    public static let maximumCandidates = 1_000
+
+    public init(
+        store: any Store, limits: STIXBundleDecoder.Limits = .init(), window: Duration = .seconds(90 * 86_400),
+        clock: any WallClock = SystemWallClock()
+    ) {
+        self.store = store
+        // Reads of its own (no post-commit stage: the sightings it stores are not hunted again).
+        self.collections = CollectionService(store: store, limits: limits)
+        self.window = window
+        self.clock = clock
+    }
+
+    public var name: String { "retro-hunt" }
+
+    static let observationTypes: Set<String> = [
+        "observed-data", "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "file", "mac-addr",
+        "autonomous-system", "network-traffic", "user-account", "windows-registry-key", "x509-certificate", "mutex", "process",
+        "software", "directory", "email-message", "artifact",
+    ]
+
+    public func committed(_ ingest: CommittedIngest) async throws {
+        guard ingest.committed.count > 0 else { return }
+        var readable: [String: ReadScope?]?
+        try await ingest.committed.forEachChunk(of: 500) { items in
+            let ids = Array(Set(items.compactMap(\.id)))
+            let hunted = ids.filter { id in
+                guard let type = STIXIdentifier(id)?.type else { return false }
+                return type == "indicator" || Self.observationTypes.contains(type)
+            }
+            guard !hunted.isEmpty else { return }
+            let page = try await store.objects(
+                in: ingest.collectionID, matching: ObjectQuery(ids: hunted, versions: .last, limit: hunted.count + 1))
+            if readable == nil {
+                guard let owner = try await store.organisation(id: ingest.owner) else { return }
+                readable = Dictionary(
+                    try await collections.readable(as: owner.name, actor: "retro-hunt"), uniquingKeysWith: { a, _ in a })
+            }
+            guard let scopes = readable else { return }
+            let objects = page.records.compactMap { record in (try? JSONReader.parse(record.json)).map { (record, $0) } }
+            // An SCO an observed-data of the same chunk references is hunted as part of it, not twice.
+            let referenced = Set(
+                objects.filter { $0.1["type"]?.stringValue == "observed-data" }
+                    .flatMap { ($0.1["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) })
+            for (record, object) in objects where !referenced.contains(record.id) {
+                guard let type = object["type"]?.stringValue else { continue }
+                if type == "indicator" {
+                    try await hunt(indicator: object, record: record, ingest: ingest, in: scopes)
+                } else if !(object["revoked"]?.boolValue ?? false) {
+                    try await hunt(observation: object, record: record, ingest: ingest, in: scopes)
+                }
+            }
+        }
+    }
+
+    // MARK: A new indicator
+
+    func hunt(indicator: JSONValue, record: StoredObjectVersion, ingest: CommittedIngest, in readable: [String: ReadScope?])
+        async throws
+    {
+        guard indicator["pattern_type"]?.stringValue == "stix", !(indicator["revoked"]?.boolValue ?? false),
+            let text = indicator["pattern"]?.stringValue, let matcher = try? STIXPatternMatcher(parsing: text)
+        else { return }
+        let values = ObservableExtractor.observables(of: indicator, type: "indicator")
+        guard !values.isEmpty else { return }
+        let since = clock.nowMicroseconds() - window.microseconds
+        var request = SearchRequest(versions: .last, addedAfter: since, limit: Self.maximumCandidates)
+        request.observables = values
+        request.edgeSourcesOfType = ReferenceEdges.objectRef
+        let page = try await collections.search(request, in: readable)
+        var scos: [String: (JSONValue, StoredObjectVersion)] = [:]
+        for hit in page.hits where hit.record.id != record.id && (hit.record.level ?? .clear) < .red {
+            guard let type = STIXIdentifier(hit.record.id)?.type, type != "indicator", type != "observed-data",
+                let object = try? JSONReader.parse(hit.record.json)
+            else { continue }
+            scos[hit.record.id] = (object, hit.record)
+        }
+        guard !scos.isEmpty else { return }
+        // The observed-data that reference them, as the poster may see them, with their other SCOs.
+        let referencing = Array(Set(page.edgeSources.filter { scos[$0.key] != nil }.values.flatMap { $0 })).sorted()
+        var observations: [(observation: STIXObservation, id: String, level: TLPLevel?)] = []
+        var covered: Set<String> = []
+        for data in try await visible(referencing, in: readable) where (data.1.level ?? .clear) < .red {
+            let refs = (data.0["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue)
+            var related: [String: JSONValue] = [:]
+            for ref in refs { if let known = scos[ref] { related[ref] = known.0 } }
+            let missing = refs.filter { related[$0] == nil }
+            for (object, _) in try await visible(Array(missing.prefix(SearchRequest.maximumListValues)), in: readable) {
+                if let id = object["id"]?.stringValue { related[id] = object }
+            }
+            guard let observation = try? STIXObservation(observedData: data.0, objects: related) else { continue }
+            observations.append((observation, data.1.id, data.1.level))
+            covered.formUnion(refs)
+        }
+        // SCOs no visible observed-data references are observations of their own, when they were added.
+        for (id, (object, stored)) in scos where !covered.contains(id) {
+            guard
+                let observation = try? STIXObservation(
+                    object: object, firstObserved: STIXTimestamp(microseconds: stored.dateAdded))
+            else { continue }
+            observations.append((observation, id, stored.level))
+        }
+        guard let match = try? matcher.firstMatch(observations.map(\.observation)) else { return }
+        let matched = match.observations.map { observations[$0] }
+        try await self.record(
+            indicator: record.id, indicatorLevel: record.level, matched: matched, owner: ingest.owner,
+            collectionID: ingest.collectionID)
+    }
+
+    // MARK: A new observation
+
+    func hunt(
+        observation object: JSONValue, record: StoredObjectVersion, ingest: CommittedIngest, in readable: [String: ReadScope?]
+    )
+        async throws
+    {
+        let observation: STIXObservation
+        var values: [Observable]
+        if object["type"]?.stringValue == "observed-data" {
+            let refs = (object["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue)
+            var related: [String: JSONValue] = [:]
+            for (sco, _) in try await visible(Array(refs.prefix(SearchRequest.maximumListValues)), in: readable) {
+                if let id = sco["id"]?.stringValue { related[id] = sco }
+            }
+            guard let made = try? STIXObservation(observedData: object, objects: related) else { return }
+            observation = made
+            values = made.objects.flatMap { ObservableExtractor.observables(of: $0, type: $0["type"]?.stringValue ?? "") }
+            values += ObservableExtractor.observables(of: object, type: "observed-data")
+        } else {
+            guard let made = try? STIXObservation(object: object, firstObserved: STIXTimestamp(microseconds: record.dateAdded))
+            else { return }
+            observation = made
+            values = ObservableExtractor.observables(of: object, type: object["type"]?.stringValue ?? "")
+        }
+        guard !values.isEmpty else { return }
+        var request = SearchRequest(types: ["indicator"], versions: .last, limit: Self.maximumCandidates)
+        request.observables = Array(Set(values))
+        let page = try await collections.search(request, in: readable)
+        for hit in page.hits where (hit.record.level ?? .clear) < .red {
+            guard let indicator = try? JSONReader.parse(hit.record.json), !(indicator["revoked"]?.boolValue ?? false),
+                indicator["pattern_type"]?.stringValue == "stix", let text = indicator["pattern"]?.stringValue,
+                let matcher = try? STIXPatternMatcher(parsing: text), (try? matcher.matches(observation)) == true
+            else { continue }
+            try await self.record(
+                indicator: hit.record.id, indicatorLevel: hit.record.level, matched: [(observation, record.id, record.level)],
+                owner: ingest.owner, collectionID: ingest.collectionID)
+        }
+    }
+
+    // MARK: Sightings
+
+    /// The objects with these ids the poster may see (newest versions), parsed.
+    func visible(_ ids: [String], in readable: [String: ReadScope?]) async throws -> [(JSONValue, StoredObjectVersion)] {
+        var found: [(JSONValue, StoredObjectVersion)] = []
+        for start in stride(from: 0, to: ids.count, by: SearchRequest.maximumListValues) {
+            let chunk = Array(ids[start..<min(start + SearchRequest.maximumListValues, ids.count)])
+            let page = try await collections.search(SearchRequest(ids: chunk, versions: .last, limit: 1_000), in: readable)
+            for hit in page.hits { if let object = try? JSONReader.parse(hit.record.json) { found.append((object, hit.record)) } }
+        }
+        return found
+    }
+
+    /// The sighting id of `indicator` for organisation `owner`.
+    public static func sightingID(indicator: String, owner: String) -> String {
+        var bytes = Array(Insecure.SHA1.hash(data: Array("cybex-retro-hunt|\(indicator)|\(owner)".utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0f) | 0x50
+        bytes[8] = (bytes[8] & 0x3f) | 0x80
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let parts = [
+            hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
+            hex.dropFirst(20),
+        ]
+        return "sighting--" + parts.joined(separator: "-")
+    }
+
+    func record(
+        indicator: String, indicatorLevel: TLPLevel?, matched: [(observation: STIXObservation, id: String, level: TLPLevel?)],
+        owner: String, collectionID: String
+    ) async throws {
+        guard !matched.isEmpty, let collection = try await store.collection(id: collectionID) else { return }
+        let id = Self.sightingID(indicator: indicator, owner: owner)
+        // What an earlier match recorded, in this collection.
+        var previous: JSONValue?
+        if let stored = try await store.objects(in: collectionID, matching: ObjectQuery(ids: [id], versions: .last, limit: 1))
+            .records.first
+        {
+            previous = try? JSONReader.parse(stored.json)
+        }
+        var observedData = Set((previous?["observed_data_refs"]?.arrayValue ?? []).compactMap(\.stringValue))
+        var others = Set((previous?["description"]?.stringValue).map(Self.listedIDs) ?? [])
+        var first = previous?["first_seen"]?.stringValue.flatMap(STIXTimestamp.init(parsing:))?.microseconds ?? .max
+        var last = previous?["last_seen"]?.stringValue.flatMap(STIXTimestamp.init(parsing:))?.microseconds ?? .min
+        for entry in matched {
+            if entry.id.hasPrefix("observed-data--") { observedData.insert(entry.id) } else { others.insert(entry.id) }
+            first = min(first, entry.observation.firstObserved.microseconds)
+            last = max(last, entry.observation.lastObserved.microseconds)
+        }
+        let count = min(observedData.count + others.count, 999_999_999)
+        if let previous, previous["count"]?.integerValue == Int64(count) { return }
+        let level = ([indicatorLevel] + matched.map(\.level)).compactMap { $0 }.max() ?? .green
+        let now = STIXTimestamp.format(microseconds: clock.nowMicroseconds())
+        var members: [(String, JSONValue)] = [
+            ("type", .string("sighting")), ("spec_version", .string("2.1")), ("id", .string(id)),
+            ("created", .string(previous?["created"]?.stringValue ?? now)), ("modified", .string(now)),
+            ("sighting_of_ref", .string(indicator)), ("count", .number(String(count))),
+            ("first_seen", .string(STIXTimestamp.format(microseconds: first))),
+            ("last_seen", .string(STIXTimestamp.format(microseconds: max(first, last)))),
+            (
+                "description",
+                .string(
+                    "Cybex retro-hunt: the indicator's pattern matches \(count) stored observations"
+                        + (others.isEmpty ? "" : ": " + others.sorted().joined(separator: ", ")))
+            ),
+            ("object_marking_refs", .array([.string(level.markingDefinitionID)])),
+        ]
+        if !observedData.isEmpty { members.append(("observed_data_refs", .array(observedData.sorted().map(JSONValue.string)))) }
+        var bytes = JSONWriter.bytes(.object(members))
+        bytes.append(UInt8(ascii: "\n"))
+        let ingestor = Ingestor(store: store, limits: collections.ingestor.limits)
+        _ = try await ingestor.ingest(
+            bytes, as: .jsonLines, into: collection, owner: owner,
+            commit: { report in
+                AddCommit(audit: [
+                    AuditEvent(
+                        time: SystemWallClock.nowMicroseconds(), actor: "retro-hunt", action: "objects.retro-hunt",
+                        target: collectionID,
+                        detail: "\(id) of \(indicator): \(count) observations; \(report.added + report.newVersions) stored")
+                ])
+            })
+    }
+
+    /// The ids a sighting's description lists after its colon.
+    static func listedIDs(_ description: String) -> [String] {
+        guard let colon = description.firstIndex(of: ":") else { return [] }
+        return description[description.index(after: colon)...].split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { $0.contains("--") }
+    }
+}
