@@ -5,7 +5,7 @@ import Testing
 @testable import CybexHTTP
 
 /// The message `SMTPTransport` sends: RFC 5322 headers, RFC 2047 encoded words, quoted-printable and
-/// base64 bodies, multipart/mixed with attachments, and what is refused as injection.
+/// base64 bodies, multipart/mixed with attachments, dot-stuffing, and what is refused as injection.
 @Suite("SMTP message")
 struct SMTPMessageTests {
     /// Thursday 13 February 2025, 09:05:00 UTC.
@@ -109,6 +109,13 @@ struct SMTPMessageTests {
         let message = try render(mail)
         #expect(lines(message).allSatisfy { $0.utf8.count <= 78 })
         #expect(headers(message)["To"] == mail.to.joined(separator: ", "))
+    }
+
+    @Test func dotStuffing() {
+        let message = Array(".\r\n.starts\r\n..two\r\nmiddle.dot\r\n\r\n.\r\nlast".utf8)
+        let block = String(decoding: SMTPSession.dataBlock(message), as: UTF8.self)
+        #expect(block == "..\r\n..starts\r\n...two\r\nmiddle.dot\r\n\r\n..\r\nlast\r\n.\r\n")
+        #expect(String(decoding: SMTPSession.dataBlock(Array("a\r\n".utf8)), as: UTF8.self) == "a\r\n.\r\n")
     }
 
     @Test func textIsQuotedPrintableWithCRLFAndShortLines() throws {
