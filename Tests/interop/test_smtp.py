@@ -236,6 +236,19 @@ def test_auth_required_over_starttls(relays, certs):
     assert got["tls"] and got["authenticated"] and got["auth_data"] == USER.encode()
 
 
+def test_auth_login_when_plain_is_not_offered(relays, certs):
+    relay = relays(tls_context=server_context(certs["loopback"]), require_starttls=True, auth_required=True,
+                   authenticator=authenticator, auth_exclude_mechanism=["PLAIN"])
+    r = test_mail(relay.port, "--trust-pem", str(certs["loopback"][0]), "--from", "cybex@cert.example.org",
+                  "--to", "soc@example.org", "--smtp-user", USER, "--smtp-password-stdin", "--verbose",
+                  stdin=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    assert "auth\tLOGIN" in r.stdout
+    assert "C: AUTH LOGIN (password)" in r.stderr and PASSWORD not in r.stderr
+    [got] = relay.recorder.messages
+    assert got["authenticated"] and got["auth_data"] == USER.encode()
+
+
 def test_no_auth_without_tls_unless_allowed(relays):
     relay = relays(auth_require_tls=False, authenticator=authenticator)
     args = ["--smtp-security", "none", "--from", "cybex@cert.example.org", "--to", "soc@example.org",

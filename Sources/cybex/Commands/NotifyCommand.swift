@@ -31,7 +31,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
         @Option(help: "The relay's host name or IP address.") var smtpHost: String
         @Option(help: "The relay's port (default: 465 for tls, 587 for starttls, 25 for none).") var smtpPort: Int?
-        @Option(help: "none, starttls, starttls-if-offered or tls.") var smtpSecurity: SMTPConfiguration.Security = .startTLS
+        @Option(help: "How the session is protected.") var smtpSecurity: SMTPConfiguration.Security = .startTLS
         @Option(help: "The user name for AUTH (PLAIN, else LOGIN); the password comes from standard input.")
         var smtpUser: String?
         @Flag(help: "Read the AUTH password as one line of standard input.") var smtpPasswordStdin = false
