@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine as root with nothing installed by hand:
-#   1. installs what is missing (libsqlite3-dev, postgresql, python3-venv) with apt-get
+#   1. installs what is missing (libsqlite3-dev, postgresql, openssl, python3-venv) with apt-get
 #   2. starts PostgreSQL (scripts/postgres-test-server.sh prints its URL)
 #   3. makes .test-work/venv with the pinned Python clients and oracles
 #   4. swift build --build-tests; swift test (SQLite and PostgreSQL store contract, unit tests)
@@ -14,7 +14,7 @@ cd "$ROOT"
 START=$(date +%s)
 WORK="$ROOT/.test-work"
 VENV="$WORK/venv"
-PY_REQUIREMENTS=(taxii2-client==2.3.0 stix2==3.0.2 stix2-validator==3.3.2 stix2-matcher==3.0.0 pytest==9.2.0 openapi-spec-validator==0.9.0)
+PY_REQUIREMENTS=(taxii2-client==2.3.0 stix2==3.0.2 stix2-validator==3.3.2 stix2-matcher==3.0.0 pytest==9.2.0 openapi-spec-validator==0.9.0 aiosmtpd==1.4.6)
 
 log() { printf '\n==> %s\n' "$*"; }
 elapsed() { echo "$(( $(date +%s) - START ))s"; }
@@ -27,7 +27,7 @@ command -v swift >/dev/null 2>&1 || { echo "test.sh: swift not found on PATH" >&
 # --------------------------------------------------------------------------- system packages
 PYTHON=python3
 missing=()
-for pkg in libsqlite3-dev postgresql; do
+for pkg in libsqlite3-dev postgresql openssl; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$pkg")
     fi
@@ -52,7 +52,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-    log "system packages present (libsqlite3-dev, postgresql, python venv)"
+    log "system packages present (libsqlite3-dev, postgresql, openssl, python venv)"
 fi
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -75,7 +75,7 @@ export CYBEX_REQUIRE_POSTGRES=1
 mkdir -p "$WORK"
 STAMP="$VENV/.cybex-requirements"
 if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "${PY_REQUIREMENTS[*]}" ] \
-    && "$VENV/bin/python" -c 'import taxii2client, stix2, stix2validator, stix2matcher, pytest, openapi_spec_validator' >/dev/null 2>&1; then
+    && "$VENV/bin/python" -c 'import taxii2client, stix2, stix2validator, stix2matcher, pytest, openapi_spec_validator, aiosmtpd' >/dev/null 2>&1; then
     log "reusing $VENV"
 else
     log "creating $VENV (${PY_REQUIREMENTS[*]})"
