@@ -10,9 +10,8 @@ extension SMTPConfiguration.Security: ExpressibleByArgument {}
 struct NotifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notify",
-        abstract: "E-mail notifications: check the SMTP relay they are sent through.",
-        shouldDisplay: false,
-        subcommands: [TestMail.self])
+        abstract: "Constituent notification: channels, sending digests now, checking the SMTP relay.",
+        subcommands: [Channel.self, Send.self, TestMail.self])
 
     struct TestMail: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

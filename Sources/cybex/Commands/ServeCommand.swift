@@ -57,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
             channel's own frequency says when it is due.
             """)
     var notificationCheckSeconds = 30
+    @OptionGroup var smtp: SMTPOptions
     @Option(
         help: """
             Seconds a scheduled job's lease lasts unless the process running it renews it: how soon another \
@@ -210,9 +211,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The `From:` of e-mail digests.
-    var mailFrom: String { "cybex@localhost" }
+    var mailFrom: String { smtp.mailFrom }
 
     /// The SMTP relay e-mail digests go through; nil when none is configured (e-mail channels then
     /// fail, recorded on each channel).
-    func mailTransport() throws -> (any MailTransport)? { nil }
+    func mailTransport() throws -> (any MailTransport)? { try smtp.transport() }
 }
