@@ -65,6 +65,9 @@ struct FeedPullTests {
         try await Self.fixture(files).test(.live) { live in
             let base = "http://127.0.0.1:\(try #require(live.port))/"
             let feeds = Self.service(node)
+            _ = try await Engine(store: node.store, hasher: TAXIITestNode.hasher).enrichment.load(
+                format: .ip2asn, files: [("t.tsv", Array("198.51.100.0\t198.51.100.255\t64500\tFR\tHOSTER\n".utf8))],
+                source: nil, actor: "test")
             let settings = FeedSettings(tlp: .amber, confidence: 70, labels: ["botnet"], column: "ip", header: true)
             let feed = try await feeds.add(
                 name: "c2", format: .csv, url: base + "c2.csv", owner: "cert", collection: node.collectionID,
@@ -80,6 +83,12 @@ struct FeedPullTests {
                     "[ipv4-addr:value = '198.51.100.7']", "[ipv4-addr:value = '203.0.113.9']",
                 ])
             #expect(indicators.allSatisfy { $0["confidence"]?.integerValue == 70 && $0["labels"]?.arrayValue?.count == 1 })
+            // Enriched from the tables: the one inside a loaded range carries its network, AS, country and holder.
+            let enriched = try #require(indicators.first { $0["pattern"]?.stringValue?.contains("198.51.100.7") == true })
+            let body = try #require(enriched["extensions"]?[FeedObjects.enrichmentExtensionID])
+            #expect(body["network"]?.stringValue == "198.51.100.0/24" && body["asn"]?.integerValue == 64500)
+            #expect(body["country"]?.stringValue == "FR" && body["holder"]?.stringValue == "HOSTER")
+            #expect(indicators.first { $0["pattern"]?.stringValue?.contains("203.0.113.9") == true }?["extensions"] == nil)
             #expect(
                 indicators.allSatisfy {
                     $0["object_marking_refs"]?.arrayValue?.first?.stringValue
@@ -126,6 +135,20 @@ struct FeedPullTests {
             #expect(state.nextDue > (state.lastPull ?? 0) + 3_600_000_000)  // doubled: two intervals
             let failures = try await node.store.auditEvents(limit: 5).filter { $0.action == "feed.pull" }
             #expect(failures.first?.detail.contains("failed") == true)
+
+            // A feed from a file on this machine: read, then unchanged (its size and time as validator).
+            let file = node.folder.appendingPathComponent("list.txt")
+            try Data("# scanners\n192.0.2.10\n192.0.2.11\n".utf8).write(to: file)
+            _ = try await feeds.add(
+                name: "local", format: .list, url: file.absoluteString, owner: "cert", collection: node.collectionID,
+                settings: FeedSettings(), actor: "test")
+            #expect(try await feeds.pull(name: "local", actor: "test").values == 2)
+            #expect(try await feeds.pull(name: "local", actor: "test").outcome == .notModified)
+            await #expect(throws: EngineError.self) {
+                _ = try await feeds.add(
+                    name: "relative", format: .list, url: "file:list.txt", owner: "cert", collection: node.collectionID,
+                    settings: FeedSettings(), actor: "test")
+            }
 
             // A feed that answers 404 fails too, and the job pulls only what is due.
             _ = try await feeds.add(

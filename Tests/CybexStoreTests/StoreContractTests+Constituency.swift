@@ -117,6 +117,13 @@ extension StoreContractTests {
             // An IPv4 address is never answered by an IPv6 range that sorts before it, nor the reverse.
             #expect(try await store.enrichment(ofAddress: [0x30, 0, 0, 1]).isEmpty)
 
+            // Many addresses in one read, as a feed pull asks.
+            let batch = try await store.enrichment(ofAddresses: [[198, 51, 100, 1], [198, 51, 101, 5], [198, 51, 102, 1], v6])
+            #expect(batch.count == 3)
+            #expect(batch[[198, 51, 100, 1]]?.first?.asn == 64500)
+            #expect(batch[[198, 51, 101, 5]]?.first?.asn == 0)
+            #expect(batch[v6]?.first?.country == "DE")
+            #expect(batch[[198, 51, 102, 1]] == nil)
             #expect(try await store.enrichment(ofASN: 64505).first?.range == "64500-64509")
             #expect(try await store.enrichment(ofASN: 64505).first?.holder == "org-1")
             #expect(try await store.enrichment(ofASN: 64510).isEmpty)

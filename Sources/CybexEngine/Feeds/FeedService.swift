@@ -65,9 +65,15 @@ public struct FeedService: Sendable {
         settings: FeedSettings, actor: String
     ) async throws -> Feed {
         let name = try Administration.validName(name, of: "a feed")
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            parsed.host != nil, url.utf8.count <= 2_048
-        else { throw EngineError(.invalidArgument, "a feed's URL is http:// or https:// with a host, at most 2048 bytes") }
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), url.utf8.count <= 2_048,
+            (["http", "https"].contains(scheme) && parsed.host != nil)
+                || (scheme == "file" && format != .taxii && parsed.path.hasPrefix("/"))
+        else {
+            throw EngineError(
+                .invalidArgument,
+                "a feed's URL is http:// or https:// with a host, or file:///absolute/path for a file on this machine "
+                    + "(not for taxii), at most 2048 bytes")
+        }
         guard let owner = try await store.organisation(named: ownerName) else {
             throw EngineError(.notFound, "no organisation named '\(ownerName)' (the feed's owner)")
         }
@@ -206,6 +212,9 @@ public struct FeedService: Sendable {
 
     /// GETs `url` with the state's validators; nil for 304.
     func fetch(_ url: String, state: inout FeedState, headers: [OutboundRequest.Header] = []) async throws -> [UInt8]? {
+        if url.lowercased().hasPrefix("file:"), let path = URL(string: url)?.path {
+            return try Self.readFile(path, state: &state)
+        }
         var sent = headers
         if let etag = state.etag { sent.append(.init("If-None-Match", etag)) }
         if let modified = state.lastModified { sent.append(.init("If-Modified-Since", modified)) }
@@ -218,6 +227,26 @@ public struct FeedService: Sendable {
         state.etag = response.header("ETag")
         state.lastModified = response.header("Last-Modified")
         return response.body
+    }
+
+    /// A local file (`file://`), with its size and modification time as its validator: unchanged, nil.
+    static func readFile(_ path: String, state: inout FeedState) throws -> [UInt8]? {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let attributes, let size = attributes[.size] as? NSNumber else {
+            throw EngineError(.invalidArgument, "cannot read the feed's file \(path)")
+        }
+        guard size.intValue <= maxResponseBytes else {
+            throw EngineError(.invalidArgument, "the feed's file is larger than \(maxResponseBytes) bytes")
+        }
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let tag = "file:\(size.intValue):\(Int64(modified * 1_000_000))"
+        if state.etag == tag { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EngineError(.invalidArgument, "cannot read the feed's file \(path)")
+        }
+        state.etag = tag
+        state.lastModified = nil
+        return [UInt8](data)
     }
 
     func pullValues(_ feed: Feed, state: inout FeedState, now: Int64, actor: String) async throws -> FeedPullReport {
@@ -235,8 +264,22 @@ public struct FeedService: Sendable {
             throw EngineError(.invalidArgument, error.message)
         }
         let known = try await store.feedSightings(id: feed.id)
+        // What the enrichment tables say of the addresses of the indicators this pull makes.
+        var addresses: [[UInt8]: Observable] = [:]
         let objects = FeedObjects(feed: feed, now: now)
-        let (document, sightings) = objects.document(values: values, known: known)
+        for value in values where value.observable.kind == .ipv4 || value.observable.kind == .ipv6 {
+            guard known[objects.indicatorID(value.observable)] == nil, let network = IPNetwork(value.observable.value) else {
+                continue
+            }
+            addresses[network.address] = value.observable
+        }
+        var enrichment: [Observable: [EnrichmentFact]] = [:]
+        if !addresses.isEmpty {
+            for (address, facts) in try await store.enrichment(ofAddresses: Array(addresses.keys)) {
+                if let observable = addresses[address] { enrichment[observable] = facts }
+            }
+        }
+        let (document, sightings) = objects.document(values: values, known: known, enrichment: enrichment)
         let ingested = try await ingest(document, container: .jsonLines, feed: feed, actor: actor, now: now, read: values.count)
         guard ingested.rejected == 0 else {
             throw EngineError(

@@ -17,6 +17,11 @@ public struct FeedObjects: Sendable {
         self.now = now
     }
 
+    /// The property extension (STIX 2.1 section 7.3) that carries what the enrichment tables say of
+    /// an indicator's address: `network` (the range), `asn` (`routed: false` for AS 0), `country`,
+    /// `holder`, `registry`, each from the first source that says it.
+    public static let enrichmentExtensionID = "extension-definition--410be858-439d-4dd5-a94e-0028e8694b61"
+
     /// The feed's identity: who `created_by_ref` names on what it makes.
     public var identityID: String { "identity--" + Self.uuid("cybex-feed-identity|\(feed.id)") }
 
@@ -35,7 +40,9 @@ public struct FeedObjects: Sendable {
     /// (`known` holds the sightings of those already made), and a new version of every value's
     /// sighting. Returns the objects as JSON Lines (for the ingest entry) and each value's
     /// sighting as it now stands.
-    public func document(values: [FeedValue], known: [String: FeedSighting]) -> (jsonLines: [UInt8], sightings: [FeedSighting]) {
+    public func document(
+        values: [FeedValue], known: [String: FeedSighting], enrichment: [Observable: [EnrichmentFact]] = [:]
+    ) -> (jsonLines: [UInt8], sightings: [FeedSighting]) {
         var out: [UInt8] = []
         out.reserveCapacity(values.count * 900)
         let stamp = STIXTimestamp.format(microseconds: now)
@@ -46,7 +53,9 @@ public struct FeedObjects: Sendable {
             let indicator = indicatorID(value.observable)
             var sighting = known[indicator] ?? FeedSighting(indicatorID: indicator, firstSeen: now, lastSeen: now, count: 0)
             if known[indicator] == nil {
-                write(self.indicator(indicator, value.observable, created: stamp), into: &out)
+                write(
+                    self.indicator(indicator, value.observable, created: stamp, enrichment: enrichment[value.observable] ?? []),
+                    into: &out)
             }
             sighting.count += 1
             sighting.lastSeen = now
@@ -79,7 +88,7 @@ public struct FeedObjects: Sendable {
             ])
     }
 
-    func indicator(_ id: String, _ observable: Observable, created: String) -> JSONValue {
+    func indicator(_ id: String, _ observable: Observable, created: String, enrichment: [EnrichmentFact] = []) -> JSONValue {
         var members = common("indicator", id, created: created, modified: created)
         members += [
             ("name", .string(observable.value.count > 200 ? String(observable.value.prefix(200)) + "…" : observable.value)),
@@ -88,6 +97,25 @@ public struct FeedObjects: Sendable {
         ]
         if let confidence = feed.settings.confidence { members.append(("confidence", .number(String(confidence)))) }
         if !feed.settings.labels.isEmpty { members.append(("labels", .array(feed.settings.labels.map(JSONValue.string)))) }
+        if let extensionBody = Self.enrichmentExtension(enrichment) {
+            members.append(("extensions", .object([(Self.enrichmentExtensionID, extensionBody)])))
+        }
+        return .object(members)
+    }
+
+    /// The body of the enrichment extension for `facts` (nil when they say nothing).
+    static func enrichmentExtension(_ facts: [EnrichmentFact]) -> JSONValue? {
+        guard let first = facts.first else { return nil }
+        var members: [(String, JSONValue)] = [
+            ("extension_type", .string("property-extension")), ("network", .string(first.range)),
+        ]
+        if let asn = facts.compactMap(\.asn).first {
+            members.append(("asn", .number(String(asn))))
+            if asn == 0 { members.append(("routed", .bool(false))) }
+        }
+        if let country = facts.compactMap(\.country).first { members.append(("country", .string(country))) }
+        if let holder = facts.compactMap({ $0.owner ?? $0.holder }).first { members.append(("holder", .string(holder))) }
+        if let registry = facts.compactMap(\.registry).first { members.append(("registry", .string(registry))) }
         return .object(members)
     }
 

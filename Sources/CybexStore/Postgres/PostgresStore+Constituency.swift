@@ -222,6 +222,43 @@ extension PostgresStore {
         return facts
     }
 
+    public func enrichment(ofAddresses addresses: [[UInt8]]) async throws -> [[UInt8]: [EnrichmentFact]] {
+        let wanted = Array(Set(addresses.filter { $0.count == 4 || $0.count == 16 }))
+        guard !wanted.isEmpty else { return [:] }
+        var result: [[UInt8]: [EnrichmentFact]] = [:]
+        for start in stride(from: 0, to: wanted.count, by: 10_000) {
+            let chunk = wanted[start..<min(start + 10_000, wanted.count)]
+            var binds = PostgresBindings()
+            binds.append(chunk.map { ByteBuffer(bytes: $0) })
+            binds.append(chunk.map { Int16($0.count == 4 ? 4 : 6) })
+            // Per address and source, the range starting last at or before it (one index probe each).
+            for row in try await rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT u.a, s.name, r.first_address, r.last_address, r.asn, r.country, r.owner, r.registry, r.holder
+                        FROM unnest($1::bytea[], $2::smallint[]) AS u(a, f)
+                        CROSS JOIN enrichment_sources s
+                        CROSS JOIN LATERAL (
+                            SELECT * FROM enrichment_ranges r
+                            WHERE r.source = s.name AND r.family = u.f AND r.first_address <= u.a
+                            ORDER BY r.first_address DESC LIMIT 1) r
+                        WHERE r.last_address >= u.a
+                        ORDER BY s.name
+                        """, binds: binds))
+            {
+                let (address, source, first, last, asn, country, owner, registry, holder) = try row.decode(
+                    (ByteBuffer, String, ByteBuffer, ByteBuffer, Int64?, String?, String?, String?, String?).self)
+                result[Array(address.readableBytesView), default: []].append(
+                    EnrichmentFact(
+                        source: source,
+                        range: EnrichmentFact.rangeText(Array(first.readableBytesView), Array(last.readableBytesView)),
+                        asn: asn.map { UInt32(truncatingIfNeeded: $0) }, country: country, owner: owner, registry: registry,
+                        holder: holder))
+            }
+        }
+        return result
+    }
+
     public func enrichment(ofASN asn: UInt32) async throws -> [EnrichmentFact] {
         var facts: [EnrichmentFact] = []
         for row in try await rows(

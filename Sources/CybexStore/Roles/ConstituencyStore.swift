@@ -35,6 +35,9 @@ public protocol ConstituencyStore: Sendable {
     /// What each source says of the address (4 or 16 bytes): the range starting last at or before
     /// it, when it also ends at or after it.
     func enrichment(ofAddress address: [UInt8]) async throws -> [EnrichmentFact]
+    /// What each source says of each of `addresses` (4 or 16 bytes each), in one read: the
+    /// enrichment of a feed's addresses.
+    func enrichment(ofAddresses addresses: [[UInt8]]) async throws -> [[UInt8]: [EnrichmentFact]]
     /// What each source says of the AS number.
     func enrichment(ofASN asn: UInt32) async throws -> [EnrichmentFact]
 }

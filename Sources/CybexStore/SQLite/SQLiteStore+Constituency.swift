@@ -210,6 +210,39 @@ extension SQLiteStore {
         }
     }
 
+    public func enrichment(ofAddresses addresses: [[UInt8]]) async throws -> [[UInt8]: [EnrichmentFact]] {
+        let wanted = Array(Set(addresses.filter { $0.count == 4 || $0.count == 16 }))
+        guard !wanted.isEmpty else { return [:] }
+        return try await read { db in
+            var result: [[UInt8]: [EnrichmentFact]] = [:]
+            let sources = try String.fetchAll(db, sql: "SELECT name FROM enrichment_sources ORDER BY name")
+            guard !sources.isEmpty else { return result }
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT first_address, last_address, asn, country, owner, registry, holder FROM enrichment_ranges
+                    WHERE source = ? AND family = ? AND first_address <= ? ORDER BY first_address DESC LIMIT 1
+                    """)
+            for address in wanted {
+                for source in sources {
+                    guard
+                        let row = try Row.fetchOne(
+                            statement, arguments: [source, address.count == 4 ? 4 : 6, Data(address)])
+                    else { continue }
+                    let first = [UInt8](row[0] as Data)
+                    let last = [UInt8](row[1] as Data)
+                    guard !last.lexicographicallyPrecedes(address) else { continue }
+                    let asn: Int64? = row[2]
+                    result[address, default: []].append(
+                        EnrichmentFact(
+                            source: source, range: EnrichmentFact.rangeText(first, last),
+                            asn: asn.map { UInt32(truncatingIfNeeded: $0) }, country: row[3], owner: row[4], registry: row[5],
+                            holder: row[6]))
+                }
+            }
+            return result
+        }
+    }
+
     public func enrichment(ofASN asn: UInt32) async throws -> [EnrichmentFact] {
         try await read { db in
             var facts: [EnrichmentFact] = []
