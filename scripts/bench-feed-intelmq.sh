@@ -285,19 +285,18 @@ run_cybex() {
     local run=$1 data=$TMP/cybex-$1 collection url t0 t1 found
     rm -rf "$data"
     mkdir -p "$data"
-    {
-        cybex org add cirt --data "$data"
-        collection=$(cybex collection add Feed --read cirt --write cirt --data "$data")
-        cybex enrichment load --format ip2asn "$TMP/ip2asn.tsv" --data "$data"
-        cybex org add isp --data "$data"
-        cybex constituency import "$TMP/constituency.csv" --org isp --data "$data"
-    } >"$data.setup.log" 2>&1 || die "Cybex set-up failed: $(tail -5 "$data.setup.log")"
-    collection=$(grep -Eo '[A-Za-z0-9-]*--[0-9a-f-]{36}|[0-9a-f-]{36}' <<<"$collection" | head -1)
+    setup() { cybex "$@" --data "$data" >>"$data.setup.log" 2>&1 || die "cybex $1 $2 failed: $(tail -5 "$data.setup.log")"; }
+    setup org add cirt
+    collection=$(cybex collection add Feed --read cirt --write cirt --data "$data" 2>>"$data.setup.log") ||
+        die "cybex collection add failed: $(tail -5 "$data.setup.log")"
+    collection=$(grep -Eo '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' <<<"$collection" | head -1)
     [[ -n $collection ]] || die "cybex collection add printed no id (see $data.setup.log)"
+    setup enrichment load --format ip2asn "$TMP/ip2asn.tsv"
+    setup org add isp
+    setup constituency import "$TMP/constituency.csv" --org isp
     if ((HTTP)); then url=http://127.0.0.1:$HTTP_PORT/feed.csv; else url=file://$TMP/feed.csv; fi
-    cybex feed add bench --format csv --url "$url" --owner cirt --collection "$collection" \
-        --header --column ip --type ipv4-addr --label botnet --data "$data" >>"$data.setup.log" 2>&1 ||
-        die "cybex feed add failed: $(tail -5 "$data.setup.log")"
+    setup feed add bench --format csv --url "$url" --owner cirt --collection "$collection" \
+        --header --column ip --type ipv4-addr --label botnet
     t0=$(now)
     cybex feed pull bench --data "$data" >"$data.pull.log" 2>&1 ||
         die "cybex feed pull failed: $(tail -5 "$data.pull.log")$( ((HTTP)) || echo ' (try --http if this build has no file:// feeds)')"
@@ -340,7 +339,16 @@ if want cybex && ((HTTP)); then
     HTTP_PORT=$(free_port)
     python3 -m http.server --bind 127.0.0.1 "$HTTP_PORT" --directory "$TMP" >"$TMP/http.log" 2>&1 &
     HTTP_PID=$!
-    for _ in $(seq 50); do curl -fsI "http://127.0.0.1:$HTTP_PORT/feed.csv" >/dev/null 2>&1 && break; sleep 0.1; done
+    python3 - "http://127.0.0.1:$HTTP_PORT/feed.csv" <<'PY' || die "python3 -m http.server did not start (see $TMP/http.log)"
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="HEAD"), timeout=1)
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
 fi
 
 for ((run = 1; run <= RUNS; run++)); do
