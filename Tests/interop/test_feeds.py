@@ -1,5 +1,6 @@
-"""Feeds from outside: `cybex feed add/pull/list` against a local HTTP fixture, and the `feeds` job
-of two `cybex serve` processes on one PostgreSQL database.
+"""Feeds from outside: `cybex feed add/pull/list` against a local HTTP fixture and against a second
+`cybex serve` as a TAXII source, and the `feeds` job of two `cybex serve` processes on one
+PostgreSQL database.
 
 The fixture is a plain Python HTTP server that answers every GET with the file (never 304) and logs
 when it was asked. A CSV feed pulled twice makes one indicator per value and one sighting per
@@ -132,3 +133,40 @@ def test_two_serve_processes_pull_each_feed_once_per_interval(tmp_path: Path, fi
     assert all("\tfeeds\t" in line for line in pulls)
     assert count(data, "indicator", url) == 3
     assert count(data, "sighting", url, version="all") == 3 * asked
+
+
+def test_a_taxii_feed_pulls_a_second_cybex_serve(tmp_path: Path, server_factory):
+    """A `cybex serve` holding indicators is the TAXII source of another node's feed: the first pull
+    stores them all, a second pull stores nothing new, new objects at the source come with the next."""
+    source_data = tmp_path / "source"
+    cli_ok(["org", "add", "peer"], source_data)
+    cli_ok(["user", "add", "mirror", "--org", "peer", "--role", "reader"], source_data, stdin="mirror-secret-1\n")
+    shared = cli_ok(["collection", "add", "Shared", "--read", "peer", "--write", "peer"], source_data).strip()
+
+    def indicators(first: int, count: int) -> Path:
+        path = tmp_path / f"batch-{first}.json"
+        objects = [{
+            "type": "indicator", "spec_version": "2.1", "id": f"indicator--00000000-0000-4000-8000-{n:012d}",
+            "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z", "name": f"C2 {n}",
+            "pattern": f"[ipv4-addr:value = '198.51.100.{n}']", "pattern_type": "stix",
+            "valid_from": "2026-11-01T00:00:00Z",
+        } for n in range(first, first + count)]
+        path.write_text(json.dumps({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001",
+                                    "objects": objects}))
+        return path
+
+    cli_ok(["import", str(indicators(1, 5)), "--collection", shared, "--owner", "peer"], source_data)
+    source = server_factory(source_data, expect_password=False)
+
+    data = tmp_path / "mirror"
+    collection = node(data)
+    cli_ok(["feed", "add", "peer", "--format", "taxii", "--url", source.api_root, "--taxii-collection", shared,
+            "--owner", "cirt", "--collection", collection, "--credentials-stdin"], data, stdin="mirror:mirror-secret-1\n")
+    assert "5 read\t5 added" in cli_ok(["feed", "pull", "peer"], data)
+    assert "0 read\t0 added" in cli_ok(["feed", "pull", "peer"], data)
+    assert count(data, "indicator") == 5
+    cli_ok(["import", str(indicators(6, 2)), "--collection", shared, "--owner", "peer"], source_data)
+    assert "2 read\t2 added" in cli_ok(["feed", "pull", "peer"], data)
+    assert count(data, "indicator", version="all") == 7
+    listed = json.loads(cli_ok(["feed", "list", "--json"], data))
+    assert listed[0]["status"] == "ok" and "mirror-secret" not in json.dumps(listed)
