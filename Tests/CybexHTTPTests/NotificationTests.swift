@@ -141,6 +141,7 @@ struct NotificationTests {
             #expect(listed.status == .ok)
             let channels = try #require(listed.json["channels"] as? [[String: Any]])
             #expect(channels.count == 1 && channels.first?["secret"] == nil)
+            #expect(channels.first?["target"] as? String == "https://hooks.isp.example/cybex")
             #expect(
                 try await client.call(
                     .post, path, TAXIITestNode.rest("reader"), json: #"{"kind":"email","target":"a@b.example"}"#
@@ -154,6 +155,19 @@ struct NotificationTests {
                 let answer = try await client.call(.post, path, TAXIITestNode.rest("root"), json: json)
                 #expect(answer.status == .badRequest && answer.json.errorField == field, "\(json): \(answer.text)")
             }
+            // A constituent may not point the node at its own network; the administrator may.
+            for target in [
+                "http://127.0.0.1:8080/x", "http://[::1]/x", "http://169.254.169.254/latest", "https://localhost/x",
+                "http://10.1.2.3/x", "http://[::ffff:192.168.0.1]/x",
+            ] {
+                let refused = try await client.call(
+                    .post, path, TAXIITestNode.rest("ispanalyst"), json: #"{"kind":"webhook","target":"\#(target)"}"#)
+                #expect(refused.status == .badRequest, "\(target): \(refused.text)")
+            }
+            #expect(
+                try await client.call(
+                    .post, path, TAXIITestNode.rest("root"), json: #"{"kind":"webhook","target":"http://127.0.0.1:9/x"}"#
+                ).status == .created)
             let bad = try await client.call(
                 .post, path, TAXIITestNode.rest("root"), json: #"{"kind":"email","target":"not an address"}"#)
             #expect(bad.status == .badRequest)

@@ -172,4 +172,37 @@ struct RetroHuntTests {
             #expect(try await Self.sightings(of: indicator, node).isEmpty)
         }
     }
+
+    @Test(arguments: Backend.enabled)
+    func aMatchAcrossCollectionsIsTheOwnersAlone(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let administration = Administration(store: store, hasher: PasswordHasher(cost: 4), actor: "test")
+            let own = try await administration.addCollection(
+                title: "cert only", description: nil, readers: ["cert"], writers: ["cert"])
+            let hunting = Self.hunting(node)
+            let body = { (objects: [String]) in
+                Array(#"{"objects":["#.utf8) + Array(objects.joined(separator: ",").utf8) + Array("]}".utf8)
+            }
+            // cert's observation lives in its own collection; its indicator goes to the shared one.
+            _ = try await hunting.add(
+                body([
+                    Self.sco(40, "ipv4-addr", "192.0.2.77"),
+                    Self.observed(41, refs: [40], types: ["ipv4-addr"], at: "2026-11-05T00:00:00.000Z"),
+                ]), as: .envelope, to: own.id, by: node.cert)
+            let indicator = "indicator--" + Self.uuid(400)
+            _ = try await hunting.add(
+                body([
+                    WriteSideTests.indicator(
+                        indicator, pattern: "[ipv4-addr:value = '192.0.2.77']", markings: [WriteSideTests.green])
+                ]), as: .envelope, to: node.collectionID, by: node.cert)
+            let sighting = try #require(try await Self.sightings(of: indicator, node).first)
+            // TLP:RED: cert sees it; isp, which reads the shared collection but not cert's, does not
+            // learn of the observation it names.
+            #expect(sighting["object_marking_refs"]?.arrayValue?.first?.stringValue == TLPLevel.red.markingDefinitionID)
+            let sightingID = try #require(sighting["id"]?.stringValue)
+            #expect(try await node.read(sightingID, by: node.cert).count == 1)
+            #expect(try await node.read(sightingID, by: node.isp).isEmpty)
+        }
+    }
 }

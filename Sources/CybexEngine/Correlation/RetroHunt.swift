@@ -22,7 +22,9 @@ import Foundation
 /// ingest entry; a later match makes a new version with the observations added (`count`,
 /// `observed_data_refs`, `first_seen`/`last_seen` over them). Nothing is matched that the poster
 /// may not see, TLP:RED observations are left out, and the sighting is marked at the highest level
-/// of what it joins. Patterns that compare no value the index holds (only `LIKE`, `MATCHES`, `!=`
+/// of what it joins — or TLP:RED (its owner alone sees it) when it joins objects of another
+/// collection, whose readers may differ: a reader of the collection never learns, through a
+/// sighting, the id of an object it may not read. Patterns that compare no value the index holds (only `LIKE`, `MATCHES`, `!=`
 /// …) are not hunted: there is nothing to find candidates by. Each hunt reads at most
 /// ``maximumCandidates`` candidates.
 public struct RetroHunt: IngestSubscriber {
@@ -102,43 +104,43 @@ public struct RetroHunt: IngestSubscriber {
         request.observables = values
         request.edgeSourcesOfType = ReferenceEdges.objectRef
         let page = try await collections.search(request, in: readable)
-        var scos: [String: (JSONValue, StoredObjectVersion)] = [:]
+        var scos: [String: (JSONValue, StoredObjectVersion, String)] = [:]
         for hit in page.hits where hit.record.id != record.id && (hit.record.level ?? .clear) < .red {
             guard let type = STIXIdentifier(hit.record.id)?.type, type != "indicator", type != "observed-data",
                 let object = try? JSONReader.parse(hit.record.json)
             else { continue }
-            scos[hit.record.id] = (object, hit.record)
+            scos[hit.record.id] = (object, hit.record, hit.collectionID)
         }
         guard !scos.isEmpty else { return }
         // The observed-data that reference them, as the poster may see them, with their other SCOs.
         let referencing = Array(Set(page.edgeSources.filter { scos[$0.key] != nil }.values.flatMap { $0 })).sorted()
-        var observations: [(observation: STIXObservation, id: String, level: TLPLevel?)] = []
+        var observations: [Matched] = []
         var covered: Set<String> = []
         for data in try await visible(referencing, in: readable) where (data.1.level ?? .clear) < .red {
             let refs = (data.0["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue)
             var related: [String: JSONValue] = [:]
             for ref in refs { if let known = scos[ref] { related[ref] = known.0 } }
             let missing = refs.filter { related[$0] == nil }
-            for (object, _) in try await visible(Array(missing.prefix(SearchRequest.maximumListValues)), in: readable) {
+            for (object, _, _) in try await visible(Array(missing.prefix(SearchRequest.maximumListValues)), in: readable) {
                 if let id = object["id"]?.stringValue { related[id] = object }
             }
             guard let observation = try? STIXObservation(observedData: data.0, objects: related) else { continue }
-            observations.append((observation, data.1.id, data.1.level))
+            observations.append(Matched(observation: observation, id: data.1.id, level: data.1.level, collectionID: data.2))
             covered.formUnion(refs)
         }
         // SCOs no visible observed-data references are observations of their own, when they were added.
-        for (id, (object, stored)) in scos where !covered.contains(id) {
+        for (id, (object, stored, collectionID)) in scos where !covered.contains(id) {
             guard
                 let observation = try? STIXObservation(
                     object: object, firstObserved: STIXTimestamp(microseconds: stored.dateAdded))
             else { continue }
-            observations.append((observation, id, stored.level))
+            observations.append(Matched(observation: observation, id: id, level: stored.level, collectionID: collectionID))
         }
         guard let match = try? matcher.firstMatch(observations.map(\.observation)) else { return }
         let matched = match.observations.map { observations[$0] }
         try await self.record(
-            indicator: record.id, indicatorLevel: record.level, matched: matched, owner: ingest.owner,
-            collectionID: ingest.collectionID)
+            indicator: record.id, indicatorLevel: record.level, indicatorCollection: ingest.collectionID, matched: matched,
+            owner: ingest.owner, collectionID: ingest.collectionID)
     }
 
     // MARK: A new observation
@@ -153,7 +155,7 @@ public struct RetroHunt: IngestSubscriber {
         if object["type"]?.stringValue == "observed-data" {
             let refs = (object["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue)
             var related: [String: JSONValue] = [:]
-            for (sco, _) in try await visible(Array(refs.prefix(SearchRequest.maximumListValues)), in: readable) {
+            for (sco, _, _) in try await visible(Array(refs.prefix(SearchRequest.maximumListValues)), in: readable) {
                 if let id = sco["id"]?.stringValue { related[id] = sco }
             }
             guard let made = try? STIXObservation(observedData: object, objects: related) else { return }
@@ -176,20 +178,33 @@ public struct RetroHunt: IngestSubscriber {
                 let matcher = try? STIXPatternMatcher(parsing: text), (try? matcher.matches(observation)) == true
             else { continue }
             try await self.record(
-                indicator: hit.record.id, indicatorLevel: hit.record.level, matched: [(observation, record.id, record.level)],
+                indicator: hit.record.id, indicatorLevel: hit.record.level, indicatorCollection: hit.collectionID,
+                matched: [
+                    Matched(observation: observation, id: record.id, level: record.level, collectionID: ingest.collectionID)
+                ],
                 owner: ingest.owner, collectionID: ingest.collectionID)
         }
     }
 
     // MARK: Sightings
 
+    /// One observation a match used: where it is and how it is marked.
+    struct Matched {
+        var observation: STIXObservation
+        var id: String
+        var level: TLPLevel?
+        var collectionID: String
+    }
+
     /// The objects with these ids the poster may see (newest versions), parsed.
-    func visible(_ ids: [String], in readable: [String: ReadScope?]) async throws -> [(JSONValue, StoredObjectVersion)] {
-        var found: [(JSONValue, StoredObjectVersion)] = []
+    func visible(_ ids: [String], in readable: [String: ReadScope?]) async throws -> [(JSONValue, StoredObjectVersion, String)] {
+        var found: [(JSONValue, StoredObjectVersion, String)] = []
         for start in stride(from: 0, to: ids.count, by: SearchRequest.maximumListValues) {
             let chunk = Array(ids[start..<min(start + SearchRequest.maximumListValues, ids.count)])
             let page = try await collections.search(SearchRequest(ids: chunk, versions: .last, limit: 1_000), in: readable)
-            for hit in page.hits { if let object = try? JSONReader.parse(hit.record.json) { found.append((object, hit.record)) } }
+            for hit in page.hits {
+                if let object = try? JSONReader.parse(hit.record.json) { found.append((object, hit.record, hit.collectionID)) }
+            }
         }
         return found
     }
@@ -208,8 +223,8 @@ public struct RetroHunt: IngestSubscriber {
     }
 
     func record(
-        indicator: String, indicatorLevel: TLPLevel?, matched: [(observation: STIXObservation, id: String, level: TLPLevel?)],
-        owner: String, collectionID: String
+        indicator: String, indicatorLevel: TLPLevel?, indicatorCollection: String, matched: [Matched], owner: String,
+        collectionID: String
     ) async throws {
         guard !matched.isEmpty, let collection = try await store.collection(id: collectionID) else { return }
         let id = Self.sightingID(indicator: indicator, owner: owner)
@@ -231,7 +246,10 @@ public struct RetroHunt: IngestSubscriber {
         }
         let count = min(observedData.count + others.count, 999_999_999)
         if let previous, previous["count"]?.integerValue == Int64(count) { return }
-        let level = ([indicatorLevel] + matched.map(\.level)).compactMap { $0 }.max() ?? .green
+        // Joined across collections, the sighting would tell the target collection's readers of
+        // objects they may not read: it is then TLP:RED, for the organisation that posted alone.
+        let crossing = indicatorCollection != collectionID || matched.contains { $0.collectionID != collectionID }
+        let level = crossing ? .red : ([indicatorLevel] + matched.map(\.level)).compactMap { $0 }.max() ?? .green
         let now = STIXTimestamp.format(microseconds: clock.nowMicroseconds())
         var members: [(String, JSONValue)] = [
             ("type", .string("sighting")), ("spec_version", .string("2.1")), ("id", .string(id)),

@@ -78,6 +78,12 @@ public struct NotificationService: Sendable {
     ) async throws -> (NotificationChannel, secret: String?) {
         try await OrganisationProfiles(store: store).requireAccess(toOrganisation: id, for: principal, write: true)
         guard let organisation = try await store.organisation(id: id) else { throw OrganisationProfiles.notFound(id) }
+        if kind == .webhook, principal.user.role != .admin, let host = URL(string: target)?.host, Self.isInternal(host) {
+            throw EngineError(
+                .invalidArgument,
+                "a webhook must not point at this node's own network (loopback, link-local, private or unique-local "
+                    + "addresses, localhost); the node's administrator can add such a channel with cybex notify channel add")
+        }
         return try await addChannel(organisation, kind: kind, target: target, settings: settings, actor: principal.user.username)
     }
 
@@ -103,6 +109,27 @@ public struct NotificationService: Sendable {
                 )
             ])
         return (channel, secret)
+    }
+
+    /// Whether `host` names the node's own machine or network: `localhost` (and `*.localhost`), or an
+    /// address that is unspecified, loopback, link-local, private (RFC 1918), shared (RFC 6598) or
+    /// unique-local (fc00::/7). Constituents may not make the node post to those (server-side
+    /// request forgery). A public name that resolves to such an address is not caught here
+    /// (SECURITY.md, "Feeds and notification").
+    public static func isInternal(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]."))
+        if name == "localhost" || name.hasSuffix(".localhost") { return true }
+        guard let address = IPNetwork.addressBytes(name) else { return false }
+        var bytes = address
+        // IPv4-mapped IPv6 addresses are their IPv4 address.
+        if bytes.count == 16, bytes.prefix(10).allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+            bytes = Array(bytes.suffix(4))
+        }
+        let ranges: [String] =
+            bytes.count == 4
+            ? ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"]
+            : ["::/128", "::1/128", "fc00::/7", "fe80::/10"]
+        return ranges.contains { IPNetwork($0)?.contains(bytes) == true }
     }
 
     static func check(kind: NotificationChannel.Kind, target: String, settings: NotificationSettings) throws {
