@@ -78,15 +78,65 @@ public struct RetroHunt: IngestSubscriber {
             let referenced = Set(
                 objects.filter { $0.1["type"]?.stringValue == "observed-data" }
                     .flatMap { ($0.1["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) })
+            let inChunk = Dictionary(objects.map { ($0.0.id, $0.1) }, uniquingKeysWith: { a, _ in a })
+            var indicators: [(StoredObjectVersion, JSONValue, Set<Observable>)] = []
+            var observations: [(StoredObjectVersion, JSONValue, Set<Observable>?)] = []
             for (record, object) in objects where !referenced.contains(record.id) {
-                guard let type = object["type"]?.stringValue else { continue }
+                guard let type = object["type"]?.stringValue, !(object["revoked"]?.boolValue ?? false) else { continue }
                 if type == "indicator" {
-                    try await hunt(indicator: object, record: record, ingest: ingest, in: scopes)
-                } else if !(object["revoked"]?.boolValue ?? false) {
-                    try await hunt(observation: object, record: record, ingest: ingest, in: scopes)
+                    indicators.append((record, object, Set(ObservableExtractor.observables(of: object, type: type))))
+                } else {
+                    observations.append((record, object, Self.values(of: object, resolving: inChunk)))
                 }
             }
+            // One search a side tells which values have a counterpart at all: most objects of a
+            // large import have none, and are not hunted one by one.
+            let withIndicators = try await present(
+                Set(observations.flatMap { $0.2 ?? [] }), types: ["indicator"], since: nil, in: scopes)
+            let withObservations = try await present(
+                Set(indicators.flatMap(\.2)), types: nil, since: clock.nowMicroseconds() - window.microseconds, in: scopes)
+            for (record, object, values) in indicators where withObservations.map({ !values.isDisjoint(with: $0) }) ?? true {
+                try await hunt(indicator: object, record: record, ingest: ingest, in: scopes)
+            }
+            for (record, object, values) in observations {
+                // An observed-data whose SCOs are stored, not posted with it, is always hunted.
+                if let values, let present = withIndicators, values.isDisjoint(with: present) { continue }
+                try await hunt(observation: object, record: record, ingest: ingest, in: scopes)
+            }
         }
+    }
+
+    /// The values an observation carries when they can be told from the chunk alone: an SCO's, or an
+    /// observed-data's and those of the SCOs it references among `chunk`; nil when it references
+    /// one that is not there.
+    static func values(of object: JSONValue, resolving chunk: [String: JSONValue]) -> Set<Observable>? {
+        let type = object["type"]?.stringValue ?? ""
+        var values = Set(ObservableExtractor.observables(of: object, type: type))
+        guard type == "observed-data" else { return values }
+        for ref in (object["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) {
+            guard let sco = chunk[ref] else { return nil }
+            values.formUnion(ObservableExtractor.observables(of: sco, type: sco["type"]?.stringValue ?? ""))
+        }
+        return values
+    }
+
+    /// Which of `values` the visible objects (of `types`, added after `since`) carry; nil when more
+    /// objects than one search reads carry them (then every object is hunted).
+    func present(_ values: Set<Observable>, types: [String]?, since: Int64?, in readable: [String: ReadScope?]) async throws
+        -> Set<Observable>?
+    {
+        guard !values.isEmpty else { return [] }
+        var request = SearchRequest(types: types, versions: .last, addedAfter: since, limit: Self.maximumCandidates)
+        request.observables = Array(values)
+        let page = try await collections.search(request, in: readable)
+        if page.more { return nil }
+        var found: Set<Observable> = []
+        for hit in page.hits {
+            guard let object = try? JSONReader.parse(hit.record.json), let type = object["type"]?.stringValue else { continue }
+            if types == nil, type == "indicator" || type == "observed-data" { continue }
+            found.formUnion(ObservableExtractor.observables(of: object, type: type).filter { values.contains($0) })
+        }
+        return found
     }
 
     // MARK: A new indicator
