@@ -49,6 +49,9 @@ public struct RetroHunt: IngestSubscriber {
 
     public var name: String { "retro-hunt" }
 
+    /// The SCO types observations are made of: what a new indicator's candidates are searched among.
+    static let scoTypes = observationTypes.subtracting(["observed-data"]).sorted()
+
     static let observationTypes: Set<String> = [
         "observed-data", "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "file", "mac-addr",
         "autonomous-system", "network-traffic", "user-account", "windows-registry-key", "x509-certificate", "mutex", "process",
@@ -94,7 +97,8 @@ public struct RetroHunt: IngestSubscriber {
             let withIndicators = try await present(
                 Set(observations.flatMap { $0.2 ?? [] }), types: ["indicator"], since: nil, in: scopes)
             let withObservations = try await present(
-                Set(indicators.flatMap(\.2)), types: nil, since: clock.nowMicroseconds() - window.microseconds, in: scopes)
+                Set(indicators.flatMap(\.2)), types: Self.scoTypes, since: clock.nowMicroseconds() - window.microseconds,
+                in: scopes)
             for (record, object, values) in indicators where withObservations.map({ !values.isDisjoint(with: $0) }) ?? true {
                 try await hunt(indicator: object, record: record, ingest: ingest, in: scopes)
             }
@@ -122,7 +126,7 @@ public struct RetroHunt: IngestSubscriber {
 
     /// Which of `values` the visible objects (of `types`, added after `since`) carry; nil when more
     /// objects than one search reads carry them (then every object is hunted).
-    func present(_ values: Set<Observable>, types: [String]?, since: Int64?, in readable: [String: ReadScope?]) async throws
+    func present(_ values: Set<Observable>, types: [String], since: Int64?, in readable: [String: ReadScope?]) async throws
         -> Set<Observable>?
     {
         guard !values.isEmpty else { return [] }
@@ -133,7 +137,6 @@ public struct RetroHunt: IngestSubscriber {
         var found: Set<Observable> = []
         for hit in page.hits {
             guard let object = try? JSONReader.parse(hit.record.json), let type = object["type"]?.stringValue else { continue }
-            if types == nil, type == "indicator" || type == "observed-data" { continue }
             found.formUnion(ObservableExtractor.observables(of: object, type: type).filter { values.contains($0) })
         }
         return found
@@ -150,7 +153,8 @@ public struct RetroHunt: IngestSubscriber {
         let values = ObservableExtractor.observables(of: indicator, type: "indicator")
         guard !values.isEmpty else { return }
         let since = clock.nowMicroseconds() - window.microseconds
-        var request = SearchRequest(versions: .last, addedAfter: since, limit: Self.maximumCandidates)
+        // SCOs only: other indicators carrying the same values are no candidates.
+        var request = SearchRequest(types: Self.scoTypes, versions: .last, addedAfter: since, limit: Self.maximumCandidates)
         request.observables = values
         request.edgeSourcesOfType = ReferenceEdges.objectRef
         let page = try await collections.search(request, in: readable)
