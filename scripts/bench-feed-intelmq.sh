@@ -391,5 +391,9 @@ if want intelmq; then
     echo "  intelmq $("$IMQ_VENV/bin/python" -c 'import intelmq; print(intelmq.__version__)') (python $("$IMQ_VENV/bin/python" -c 'import platform; print(platform.python_version())'))"
     echo "  $(redis-server --version | cut -d' ' -f1-3)"
 fi
-want cybex && echo "  cybex $("$CYBEX_BIN" --version) ($CYBEX_BIN)"
+if want cybex; then
+    # The commit of the binary's tree, when it sits in a clone's .build folder.
+    commit=$(git -C "$(dirname "$CYBEX_BIN")" rev-parse --short HEAD 2>/dev/null || echo "commit unknown")
+    echo "  cybex $("$CYBEX_BIN" --version) ($CYBEX_BIN, $commit)"
+fi
 echo "results: $RESULTS"
