@@ -14,6 +14,7 @@ struct Stage: AsyncParsableCommand {
     @OptionGroup var options: CorpusOptions
     @Option(help: "Organisations with a /16 constituency each, spread over the corpus's addresses.")
     var constituents = 1_000
+    @Option(help: "The stage measured: all (the default stage), notifier or retro-hunt.") var subscribers = "all"
 
     func run() async throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: options.corpus)))
@@ -35,7 +36,8 @@ struct Stage: AsyncParsableCommand {
         }
         print(
             String(
-                format: "median with the stage %.0f objects/s, without %.0f objects/s, ratio %.3f (%d objects queued for digests)",
+                format:
+                    "median with the stage %.0f objects/s, without %.0f objects/s, ratio %.3f (%d objects queued for digests)",
                 median(with), median(without), median(with) / median(without), queued))
     }
 
@@ -44,7 +46,14 @@ struct Stage: AsyncParsableCommand {
     func ingest(_ bytes: [UInt8], stage: Bool) async throws -> (Double, Int) {
         let (store, folder) = try await freshStore(options.database)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let engine = Engine(store: store, postCommit: stage ? nil : PostCommitStage())
+        var chosen: PostCommitStage?
+        switch (stage, subscribers) {
+        case (false, _): chosen = PostCommitStage()
+        case (true, "notifier"): chosen = PostCommitStage(subscribers: [ConstituencyNotifier(store: store)])
+        case (true, "retro-hunt"): chosen = PostCommitStage(subscribers: [RetroHunt(store: store)])
+        default: chosen = nil
+        }
+        let engine = Engine(store: store, postCommit: chosen)
         let administration = engine.administration(actor: "bench")
         for i in 0..<constituents {
             let organisation = try await administration.addOrganisation(name: "constituent-\(i)")
@@ -54,7 +63,8 @@ struct Stage: AsyncParsableCommand {
                 actor: "bench")
         }
         let owner = try await administration.addOrganisation(name: "cirt")
-        let collection = CollectionRecord(id: UUID().uuidString.lowercased(), title: "bench", createdAt: SystemWallClock.nowMicroseconds())
+        let collection = CollectionRecord(
+            id: UUID().uuidString.lowercased(), title: "bench", createdAt: SystemWallClock.nowMicroseconds())
         try await store.createCollection(collection)
         let (report, seconds) = try await measure {
             let document = try STIXBundleDecoder.parse(bytes, as: .bundle)

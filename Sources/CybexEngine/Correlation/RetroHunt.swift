@@ -1,4 +1,3 @@
-import Crypto
 public import CybexCore
 public import CybexFormats
 public import CybexStore
@@ -265,15 +264,7 @@ public struct RetroHunt: IngestSubscriber {
 
     /// The sighting id of `indicator` for organisation `owner`.
     public static func sightingID(indicator: String, owner: String) -> String {
-        var bytes = Array(Insecure.SHA1.hash(data: Array("cybex-retro-hunt|\(indicator)|\(owner)".utf8)).prefix(16))
-        bytes[6] = (bytes[6] & 0x0f) | 0x50
-        bytes[8] = (bytes[8] & 0x3f) | 0x80
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let parts = [
-            hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
-            hex.dropFirst(20),
-        ]
-        return "sighting--" + parts.joined(separator: "-")
+        "sighting--" + NameBasedUUID.make("cybex-retro-hunt|\(indicator)|\(owner)")
     }
 
     func record(

@@ -150,16 +150,6 @@ public struct FeedObjects: Sendable {
         }
     }
 
-    /// A version-5-style UUID (SHA-1 of a name in Cybex's feed namespace), as text.
-    static func uuid(_ name: String) -> String {
-        var bytes = Array(Insecure.SHA1.hash(data: Array(name.utf8)).prefix(16))
-        bytes[6] = (bytes[6] & 0x0f) | 0x50
-        bytes[8] = (bytes[8] & 0x3f) | 0x80
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let parts = [
-            hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
-            hex.dropFirst(20),
-        ]
-        return parts.joined(separator: "-")
-    }
+    /// A name-based UUID (``NameBasedUUID``), as text.
+    static func uuid(_ name: String) -> String { NameBasedUUID.make(name) }
 }
