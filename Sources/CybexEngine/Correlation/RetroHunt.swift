@@ -60,35 +60,41 @@ public struct RetroHunt: IngestSubscriber {
     public func committed(_ ingest: CommittedIngest) async throws {
         guard ingest.committed.count > 0 else { return }
         var readable: [String: ReadScope?]?
-        try await ingest.committed.forEachChunk(of: 500) { items in
-            let ids = Array(Set(items.compactMap(\.id)))
-            let hunted = ids.filter { id in
-                guard let type = STIXIdentifier(id)?.type else { return false }
+        try await ingest.committed.forEachChunkOfObjects(of: 500) { entries in
+            let huntable = { (id: String?) -> Bool in
+                guard let type = id.flatMap(STIXIdentifier.init)?.type else { return false }
                 return type == "indicator" || Self.observationTypes.contains(type)
             }
-            guard !hunted.isEmpty else { return }
-            let page = try await store.objects(
-                in: ingest.collectionID, matching: ObjectQuery(ids: hunted, versions: .last, limit: hunted.count + 1))
+            var objects = entries.compactMap { entry in
+                huntable(entry.item.id) ? entry.object.map { (entry.item.id ?? "", $0) } : nil
+            }
+            // Entries without the document's object: read them back.
+            let missing = Array(Set(entries.filter { $0.object == nil && huntable($0.item.id) }.compactMap(\.item.id)))
+            if !missing.isEmpty {
+                let page = try await store.objects(
+                    in: ingest.collectionID, matching: ObjectQuery(ids: missing, versions: .last, limit: missing.count + 1))
+                objects += page.records.compactMap { record in (try? JSONReader.parse(record.json)).map { (record.id, $0) } }
+            }
+            guard !objects.isEmpty else { return }
             if readable == nil {
                 guard let owner = try await store.organisation(id: ingest.owner) else { return }
                 readable = Dictionary(
                     try await collections.readable(as: owner.name, actor: "retro-hunt"), uniquingKeysWith: { a, _ in a })
             }
             guard let scopes = readable else { return }
-            let objects = page.records.compactMap { record in (try? JSONReader.parse(record.json)).map { (record, $0) } }
             // An SCO an observed-data of the same chunk references is hunted as part of it, not twice.
             let referenced = Set(
                 objects.filter { $0.1["type"]?.stringValue == "observed-data" }
                     .flatMap { ($0.1["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) })
-            let inChunk = Dictionary(objects.map { ($0.0.id, $0.1) }, uniquingKeysWith: { a, _ in a })
-            var indicators: [(StoredObjectVersion, JSONValue, Set<Observable>)] = []
-            var observations: [(StoredObjectVersion, JSONValue, Set<Observable>?)] = []
-            for (record, object) in objects where !referenced.contains(record.id) {
+            let inChunk = Dictionary(objects, uniquingKeysWith: { a, _ in a })
+            var indicators: [(String, JSONValue, Set<Observable>)] = []
+            var observations: [(String, JSONValue, Set<Observable>?)] = []
+            for (id, object) in objects where !referenced.contains(id) {
                 guard let type = object["type"]?.stringValue, !(object["revoked"]?.boolValue ?? false) else { continue }
                 if type == "indicator" {
-                    indicators.append((record, object, Set(ObservableExtractor.observables(of: object, type: type))))
+                    indicators.append((id, object, Set(ObservableExtractor.observables(of: object, type: type))))
                 } else {
-                    observations.append((record, object, Self.values(of: object, resolving: inChunk)))
+                    observations.append((id, object, Self.values(of: object, resolving: inChunk)))
                 }
             }
             // One search a side tells which values have a counterpart at all: most objects of a
@@ -98,12 +104,28 @@ public struct RetroHunt: IngestSubscriber {
             let withObservations = try await present(
                 Set(indicators.flatMap(\.2)), types: Self.scoTypes, since: clock.nowMicroseconds() - window.microseconds,
                 in: scopes)
-            for (record, object, values) in indicators where withObservations.map({ !values.isDisjoint(with: $0) }) ?? true {
+            let indicatorsHunted = indicators.filter { entry in
+                guard let present = withObservations else { return true }
+                return !entry.2.isDisjoint(with: present)
+            }
+            // An observed-data whose SCOs are stored, not posted with it, is always hunted.
+            let observationsHunted = observations.filter { entry in
+                guard let values = entry.2, let present = withIndicators else { return true }
+                return !values.isDisjoint(with: present)
+            }
+            let ids = indicatorsHunted.map(\.0) + observationsHunted.map(\.0)
+            guard !ids.isEmpty else { return }
+            // The stored versions of those hunted (their level and when they were added).
+            let page = try await store.objects(
+                in: ingest.collectionID,
+                matching: ObjectQuery(ids: ids, versions: .last, limit: ids.count + 1, withContent: false))
+            let records = Dictionary(page.records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for (id, object, _) in indicatorsHunted {
+                guard let record = records[id] else { continue }
                 try await hunt(indicator: object, record: record, ingest: ingest, in: scopes)
             }
-            for (record, object, values) in observations {
-                // An observed-data whose SCOs are stored, not posted with it, is always hunted.
-                if let values, let present = withIndicators, values.isDisjoint(with: present) { continue }
+            for (id, object, _) in observationsHunted {
+                guard let record = records[id] else { continue }
                 try await hunt(observation: object, record: record, ingest: ingest, in: scopes)
             }
         }

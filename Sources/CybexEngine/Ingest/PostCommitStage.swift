@@ -1,5 +1,5 @@
 public import CybexCore
-import CybexFormats
+public import CybexFormats
 public import Logging
 import Metrics
 import Synchronization
@@ -85,6 +85,41 @@ public struct CommittedObjects: Sendable {
                         outcome: object.newVersion ? .newVersion : .added)
                 }
                 try await body(items)
+                start += size
+            }
+        }
+    }
+}
+
+extension CommittedObjects {
+    /// As ``forEachChunk(of:_:)``, with each written object as the document holds it, parsed once
+    /// (nil when the ingest kept entries, not the document: a subscriber then reads the store).
+    public func forEachChunkOfObjects(of size: Int = 500, _ body: ([(item: IngestItem, object: JSONValue?)]) async throws -> Void)
+        async rethrows
+    {
+        switch source {
+        case .items(let items):
+            var start = 0
+            while start < items.count {
+                try await body(items[start..<min(start + size, items.count)].map { ($0, nil) })
+                start += size
+            }
+        case .document(let document, let written):
+            var start = 0
+            while start < written.count {
+                let chunk = written[start..<min(start + size, written.count)]
+                let objects = document.objects(at: chunk.map { Int($0.position) })
+                let entries = zip(chunk, objects).map { written, object -> (item: IngestItem, object: JSONValue?) in
+                    let version = object?["modified"]?.stringValue ?? object?["created"]?.stringValue
+                    return (
+                        IngestItem(
+                            id: object?["id"]?.stringValue,
+                            version: version ?? STIXTimestamp.format(microseconds: written.dateAdded),
+                            outcome: written.newVersion ? .newVersion : .added),
+                        object
+                    )
+                }
+                try await body(entries)
                 start += size
             }
         }

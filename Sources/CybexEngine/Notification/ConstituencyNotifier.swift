@@ -23,19 +23,23 @@ public struct ConstituencyNotifier: IngestSubscriber {
         let index = ConstituencyIndex(try await store.allConstituencyEntries())
         guard !index.isEmpty, ingest.committed.count > 0 else { return }
         let now = clock.nowMicroseconds()
-        try await ingest.committed.forEachChunk(of: 500) { items in
-            let ids = Array(Set(items.compactMap(\.id)))
-            guard !ids.isEmpty else { return }
-            let page = try await store.objects(
-                in: ingest.collectionID, matching: ObjectQuery(ids: ids, versions: .last, limit: ids.count + 1))
+        try await ingest.committed.forEachChunkOfObjects(of: 500) { entries in
+            var objects = entries.compactMap { entry in entry.object.map { (entry.item.id ?? "", $0) } }
+            // Entries without the document's object: read them back.
+            let missing = Array(Set(entries.filter { $0.object == nil }.compactMap(\.item.id)))
+            if !missing.isEmpty {
+                let page = try await store.objects(
+                    in: ingest.collectionID, matching: ObjectQuery(ids: missing, versions: .last, limit: missing.count + 1))
+                objects += page.records.compactMap { record in (try? JSONReader.parse(record.json)).map { (record.id, $0) } }
+            }
             var queued: [QueuedNotification] = []
-            for record in page.records {
-                guard let object = try? JSONReader.parse(record.json), let type = object["type"]?.stringValue else { continue }
+            for (id, object) in objects {
+                guard let type = object["type"]?.stringValue, !id.isEmpty else { continue }
                 let touched = index.organisations(touchedBy: ObservableExtractor.observables(of: object, type: type))
                 for organisation in touched where organisation != ingest.owner {
                     queued.append(
                         QueuedNotification(
-                            organisationID: organisation, objectID: record.id, collectionID: ingest.collectionID, queued: now))
+                            organisationID: organisation, objectID: id, collectionID: ingest.collectionID, queued: now))
                 }
             }
             try await store.enqueueNotifications(queued)

@@ -328,6 +328,23 @@ public struct ParsedDocument: Sendable {
         return (read ?? nil) ?? positions.map { _ in (nil, nil) }
     }
 
+    /// The objects at `positions` (increasing), parsed again without validating them, from one read
+    /// of the span they cover; nil for an object that cannot be read again. What post-commit
+    /// subscribers read instead of the store.
+    public func objects(at positions: [Int]) -> [JSONValue?] {
+        guard let first = positions.first, let last = positions.last else { return [] }
+        let span = ranges[first].lowerBound..<ranges[last].upperBound
+        let read = try? source.withBytes(in: span) { buffer in
+            positions.map { position -> JSONValue? in
+                let range = ranges[position]
+                let raw = UnsafeBufferPointer(
+                    rebasing: buffer[(range.lowerBound - span.lowerBound)..<(range.upperBound - span.lowerBound)])
+                return try? JSONReader.parse(raw, limits: limits)
+            }
+        }
+        return (read ?? nil) ?? positions.map { _ in nil }
+    }
+
     /// What an object that cannot be read again becomes.
     static let unreadable = DecodedObject.invalid(
         id: nil, version: nil,
