@@ -4,14 +4,31 @@
 /// networks, a domain's suffixes), whatever the number of entries.
 public struct ConstituencyIndex: Sendable {
     var byEntry: [ConstituencyEntry: [String]] = [:]
+    /// Networks by family (4 or 16 bytes) and prefix length: masked address → organisations. An
+    /// address is looked up at the few prefix lengths registered, not at all 33 or 129.
+    var networks: [Int: [Int: [[UInt8]: [String]]]] = [:]
 
     public init(_ matches: [ConstituencyMatch]) {
         for match in matches {
-            byEntry[ConstituencyEntry(kind: match.entry.kind, value: match.entry.value), default: []].append(match.organisationID)
+            if match.entry.kind == .network, let network = IPNetwork(match.entry.value) {
+                networks[network.address.count, default: [:]][network.prefixLength, default: [:]][network.address, default: []]
+                    .append(match.organisationID)
+            } else {
+                byEntry[ConstituencyEntry(kind: match.entry.kind, value: match.entry.value), default: []].append(
+                    match.organisationID)
+            }
         }
     }
 
-    public var isEmpty: Bool { byEntry.isEmpty }
+    public var isEmpty: Bool { byEntry.isEmpty && networks.isEmpty }
+
+    /// The organisations whose networks contain `network` (an address or a range).
+    func organisations(containing network: IPNetwork, into found: inout Set<String>) {
+        guard let lengths = networks[network.address.count] else { return }
+        for (prefix, registered) in lengths where prefix <= network.prefixLength {
+            if let organisations = registered[IPNetwork.masked(network.address, prefix)] { found.formUnion(organisations) }
+        }
+    }
 
     /// The entries a constituency would hold to be touched by `observable` (values in the index's
     /// written form): the networks enclosing an address or range, a domain and its parents (a
@@ -74,7 +91,17 @@ public struct ConstituencyIndex: Sendable {
     public func organisations(touchedBy observables: [Observable]) -> Set<String> {
         var found: Set<String> = []
         for observable in observables {
-            for candidate in Self.candidates(for: observable) {
+            var address: IPNetwork?
+            switch observable.kind {
+            case .ipv4, .ipv6: address = IPNetwork(observable.value)
+            case .url: address = Self.host(ofURL: observable.value).flatMap(IPNetwork.init)
+            default: break
+            }
+            if let address {
+                organisations(containing: address, into: &found)
+                continue
+            }
+            for candidate in Self.candidates(for: observable) where candidate.kind != .network {
                 if let organisations = byEntry[candidate] { found.formUnion(organisations) }
             }
         }
