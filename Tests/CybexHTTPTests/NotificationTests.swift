@@ -124,6 +124,34 @@ struct NotificationTests {
         }
     }
 
+    @Test func aLargeIngestIsSentInDigestsOfAtMostAThousandWithNothingSkipped() async throws {
+        let node = try await TAXIITestNode.make()
+        defer { try? FileManager.default.removeItem(at: node.folder) }
+        let engine = Engine(store: node.store, hasher: TAXIITestNode.hasher)
+        _ = try await engine.constituencies.update(
+            organisation: "isp", with: [ConstituencyEntry(kind: .network, value: "10.0.0.0/8")], replacing: true, actor: "test")
+        let receiver = Receiver()
+        try await receiver.application.test(.live) { live in
+            let service = NotificationService(engine: engine, mail: nil, http: AsyncHTTPTransport(timeout: .seconds(30)))
+            _ = try await service.addChannel(
+                organisation: "isp", kind: .webhook, target: "http://127.0.0.1:\(try #require(live.port))/hook",
+                settings: NotificationSettings(frequencySeconds: 1), actor: "test")
+            let cert = try #require(try await node.store.user(named: "analyst"))
+            let principal = Principal(
+                user: cert, organisation: try #require(try await node.store.organisation(id: cert.organisationID)))
+            let objects = (0..<1_200).map { Self.indicator(1_000 + $0, "10.0.\($0 / 256).\($0 % 256)", Self.green) }
+            _ = try await engine.collections.add(
+                Array(#"{"objects":[\#(objects.joined(separator: ","))]}"#.utf8), as: .envelope, to: node.collectionID,
+                by: principal)
+            let first = try await service.deliverDue(actor: "notifications")
+            #expect(first.map(\.objects.count) == [1_000])
+            try await Task.sleep(for: .milliseconds(1_100))
+            let second = try await service.deliverDue(actor: "notifications")
+            #expect(second.map(\.objects.count) == [200])
+            #expect(Set(first.flatMap(\.objects) + second.flatMap(\.objects)).count == 1_200)
+        }
+    }
+
     @Test func channelsOverREST() async throws {
         let node = try await TAXIITestNode.makeREST()
         let isp = try #require(try await node.store.organisation(named: "isp"))

@@ -73,18 +73,26 @@ extension FeedService {
         var received = 0
         var added = 0
         var progress = state
-        let last = try await client.pollObjects(
-            apiRoot: feed.url, collectionID: feed.settings.taxiiCollection ?? "", addedAfter: state.cursor, limit: 1_000
-        ) { page in
-            guard !page.objects.isEmpty else { return }
-            let ingested = try await ingest(
-                page.envelope, container: .envelope, feed: feed, actor: actor, now: now, read: page.objects.count)
-            received += page.objects.count
-            added += ingested.added
-            if let cursor = page.dateAddedLast {
-                progress.cursor = cursor
-                try await store.recordFeedPull(id: feed.id, state: progress, sightings: [], audit: [])
+        let last: String?
+        do {
+            last = try await client.pollObjects(
+                apiRoot: feed.url, collectionID: feed.settings.taxiiCollection ?? "", addedAfter: state.cursor, limit: 1_000
+            ) { page in
+                guard !page.objects.isEmpty else { return }
+                let ingested = try await ingest(
+                    page.envelope, container: .envelope, feed: feed, actor: actor, now: now, read: page.objects.count)
+                received += page.objects.count
+                added += ingested.added
+                if let cursor = page.dateAddedLast {
+                    progress.cursor = cursor
+                    try await store.recordFeedPull(id: feed.id, state: progress, sightings: [], audit: [])
+                }
             }
+        } catch {
+            // A pull that fails part-way resumes after the last page stored: the caller records the
+            // failure with the state as this function leaves it.
+            state.cursor = progress.cursor
+            throw error
         }
         state = progress
         state.cursor = last ?? state.cursor

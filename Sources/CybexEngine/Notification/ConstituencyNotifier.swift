@@ -22,7 +22,9 @@ public struct ConstituencyNotifier: IngestSubscriber {
     public func committed(_ ingest: CommittedIngest) async throws {
         let index = ConstituencyIndex(try await store.allConstituencyEntries())
         guard !index.isEmpty, ingest.committed.count > 0 else { return }
-        let now = clock.nowMicroseconds()
+        // Each queued object gets a time of its own (one microsecond apart): a digest resumes after
+        // the last time it sent, so no two objects of one ingest may share one.
+        var now = clock.nowMicroseconds()
         try await ingest.committed.forEachChunkOfObjects(of: 500) { entries in
             var objects = entries.compactMap { entry in entry.object.map { (entry.item.id ?? "", $0) } }
             // Entries without the document's object: read them back.
@@ -40,6 +42,7 @@ public struct ConstituencyNotifier: IngestSubscriber {
                     queued.append(
                         QueuedNotification(
                             organisationID: organisation, objectID: id, collectionID: ingest.collectionID, queued: now))
+                    now += 1
                 }
             }
             try await store.enqueueNotifications(queued)
