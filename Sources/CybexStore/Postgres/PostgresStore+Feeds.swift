@@ -4,9 +4,9 @@ import PostgresNIO
 /// Feeds on PostgreSQL (``FeedStore``).
 extension PostgresStore {
     public func createFeed(_ feed: Feed, state: FeedState, audit: [AuditEvent]) async throws {
-        try FeedColumns.requireStorable(feed)
-        let settings = try FeedColumns.encode(feed.settings)
-        let stateText = try FeedColumns.encode(state)
+        try JSONColumns.requireStorable(feed)
+        let settings = try JSONColumns.encode(feed.settings)
+        let stateText = try JSONColumns.encode(state)
         try await transaction { connection in
             try await connection.query(
                 """
@@ -28,10 +28,10 @@ extension PostgresStore {
             let (id, name, format, url, owner, collection, settings, enabled, created, state) = try row.decode(
                 (String, String, String, String, String, String, String, Bool, Int64, String).self)
             return (
-                try FeedColumns.feed(
+                try JSONColumns.feed(
                     id: id, name: name, format: format, url: url, owner: owner, collection: collection, settings: settings,
                     enabled: enabled, created: created),
-                try FeedColumns.decode(FeedState.self, state)
+                try JSONColumns.decode(FeedState.self, state)
             )
         }
     }
@@ -50,7 +50,7 @@ extension PostgresStore {
     }
 
     public func recordFeedPull(id: String, state: FeedState, sightings: [FeedSighting], audit: [AuditEvent]) async throws {
-        let stateText = try FeedColumns.encode(state)
+        let stateText = try JSONColumns.encode(state)
         try await transaction { connection in
             guard
                 try await connection.query(

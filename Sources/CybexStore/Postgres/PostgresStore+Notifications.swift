@@ -8,8 +8,8 @@ extension PostgresStore {
             (channel.id, "channel id"), (channel.organisationID, "organisation id"), (channel.target, "channel target"),
             (secret, "channel key"),
         ])
-        let settings = try FeedColumns.encode(channel.settings)
-        let state = try FeedColumns.encode(NotificationState(sentUpTo: channel.created, nextAttempt: channel.created))
+        let settings = try JSONColumns.encode(channel.settings)
+        let state = try JSONColumns.encode(NotificationState(sentUpTo: channel.created, nextAttempt: channel.created))
         try await transaction { connection in
             try await connection.query(
                 """
@@ -36,8 +36,8 @@ extension PostgresStore {
             return (
                 NotificationChannel(
                     id: id, organisationID: organisation, kind: kind, target: target,
-                    settings: try FeedColumns.decode(NotificationSettings.self, settings), created: created),
-                secret: secret, try FeedColumns.decode(NotificationState.self, state)
+                    settings: try JSONColumns.decode(NotificationSettings.self, settings), created: created),
+                secret: secret, try JSONColumns.decode(NotificationState.self, state)
             )
         }
     }
@@ -56,7 +56,7 @@ extension PostgresStore {
     }
 
     public func recordNotificationDelivery(id: String, state: NotificationState, audit: [AuditEvent]) async throws {
-        let text = try FeedColumns.encode(state)
+        let text = try JSONColumns.encode(state)
         try await transaction { connection in
             guard
                 try await connection.query(

@@ -4,9 +4,9 @@ import GRDB
 /// Feeds on SQLite (``FeedStore``).
 extension SQLiteStore {
     public func createFeed(_ feed: Feed, state: FeedState, audit: [AuditEvent]) async throws {
-        try FeedColumns.requireStorable(feed)
-        let settings = try FeedColumns.encode(feed.settings)
-        let stateText = try FeedColumns.encode(state)
+        try JSONColumns.requireStorable(feed)
+        let settings = try JSONColumns.encode(feed.settings)
+        let stateText = try JSONColumns.encode(state)
         try await write { db in
             try db.execute(
                 sql: """
@@ -38,10 +38,10 @@ extension SQLiteStore {
         }
         return try rows.map { row in
             (
-                try FeedColumns.feed(
+                try JSONColumns.feed(
                     id: row[0], name: row[1], format: row[2], url: row[3], owner: row[4], collection: row[5], settings: row[6],
                     enabled: row[7] != "0", created: Int64(row[8]) ?? 0),
-                try FeedColumns.decode(FeedState.self, row[9])
+                try JSONColumns.decode(FeedState.self, row[9])
             )
         }
     }
@@ -58,7 +58,7 @@ extension SQLiteStore {
     }
 
     public func recordFeedPull(id: String, state: FeedState, sightings: [FeedSighting], audit: [AuditEvent]) async throws {
-        let stateText = try FeedColumns.encode(state)
+        let stateText = try JSONColumns.encode(state)
         try await write { db in
             try db.execute(sql: "UPDATE feeds SET state = ? WHERE id = ?", arguments: [stateText, id])
             guard db.changesCount > 0 else { throw StoreError(.notFound, "no feed with id \(id)") }

@@ -8,8 +8,8 @@ extension SQLiteStore {
             (channel.id, "channel id"), (channel.organisationID, "organisation id"), (channel.target, "channel target"),
             (secret, "channel key"),
         ])
-        let settings = try FeedColumns.encode(channel.settings)
-        let state = try FeedColumns.encode(NotificationState(sentUpTo: channel.created, nextAttempt: channel.created))
+        let settings = try JSONColumns.encode(channel.settings)
+        let state = try JSONColumns.encode(NotificationState(sentUpTo: channel.created, nextAttempt: channel.created))
         try await write { db in
             try db.execute(
                 sql: """
@@ -43,8 +43,8 @@ extension SQLiteStore {
             return (
                 NotificationChannel(
                     id: row.0, organisationID: row.1, kind: kind, target: row.3,
-                    settings: try FeedColumns.decode(NotificationSettings.self, row.5), created: row.6),
-                secret: row.4, try FeedColumns.decode(NotificationState.self, row.7)
+                    settings: try JSONColumns.decode(NotificationSettings.self, row.5), created: row.6),
+                secret: row.4, try JSONColumns.decode(NotificationState.self, row.7)
             )
         }
     }
@@ -60,7 +60,7 @@ extension SQLiteStore {
     }
 
     public func recordNotificationDelivery(id: String, state: NotificationState, audit: [AuditEvent]) async throws {
-        let text = try FeedColumns.encode(state)
+        let text = try JSONColumns.encode(state)
         try await write { db in
             try db.execute(sql: "UPDATE notification_channels SET state = ? WHERE id = ?", arguments: [text, id])
             guard db.changesCount > 0 else { throw StoreError(.notFound, "no notification channel with id \(id)") }

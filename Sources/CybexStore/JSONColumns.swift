@@ -1,8 +1,8 @@
 import CybexCore
 import Foundation
 
-/// A feed's settings and state as the `feeds` table keeps them (JSON text), on both backends.
-enum FeedColumns {
+/// Settings and states kept as JSON text (feeds, notification channels), on both backends.
+enum JSONColumns {
     static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
