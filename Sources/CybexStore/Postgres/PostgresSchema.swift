@@ -18,7 +18,10 @@ enum PostgresSchema {
             applied_at BIGINT NOT NULL)
         """
 
-    static let migrations: [(version: Int, statements: [String])] = [
+    static let migrations = baseMigrations + correlationMigrations
+
+    /// Steps 1–14.
+    static let baseMigrations: [(version: Int, statements: [String])] = [
         (
             1,
             [
@@ -421,106 +424,5 @@ enum PostgresSchema {
         // The references tracing follows beyond relationships and sightings (see the SQLite step
         // of the same number): `PostgresStore.deriveReferenceEdges` writes them.
         (14, []),
-        (
-            // Constituencies and offline enrichment (see the SQLite step of the same number).
-            15,
-            [
-                """
-                CREATE TABLE constituency_entries (
-                    organisation_id TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    value TEXT NOT NULL,
-                    note TEXT,
-                    PRIMARY KEY (organisation_id, kind, value))
-                """,
-                "CREATE INDEX constituency_entries_by_value ON constituency_entries (kind, value)",
-                """
-                CREATE TABLE enrichment_sources (
-                    name TEXT PRIMARY KEY,
-                    format TEXT NOT NULL,
-                    loaded BIGINT NOT NULL,
-                    ranges BIGINT NOT NULL,
-                    asns BIGINT NOT NULL)
-                """,
-                """
-                CREATE TABLE enrichment_ranges (
-                    source TEXT NOT NULL,
-                    family SMALLINT NOT NULL,
-                    first_address BYTEA NOT NULL,
-                    last_address BYTEA NOT NULL,
-                    asn BIGINT,
-                    country TEXT,
-                    owner TEXT,
-                    registry TEXT,
-                    holder TEXT,
-                    PRIMARY KEY (source, family, first_address))
-                """,
-                """
-                CREATE TABLE enrichment_asns (
-                    source TEXT NOT NULL,
-                    first_asn BIGINT NOT NULL,
-                    last_asn BIGINT NOT NULL,
-                    country TEXT,
-                    owner TEXT,
-                    registry TEXT,
-                    holder TEXT,
-                    PRIMARY KEY (source, first_asn))
-                """,
-            ]
-        ),
-        (
-            // Feeds (see the SQLite step of the same number).
-            16,
-            [
-                """
-                CREATE TABLE feeds (
-                    id TEXT PRIMARY KEY,
-                    name TEXT NOT NULL UNIQUE,
-                    format TEXT NOT NULL,
-                    url TEXT NOT NULL,
-                    owner_id TEXT NOT NULL,
-                    collection_id TEXT NOT NULL,
-                    settings TEXT NOT NULL,
-                    enabled BOOLEAN NOT NULL,
-                    created BIGINT NOT NULL,
-                    state TEXT NOT NULL)
-                """,
-                """
-                CREATE TABLE feed_sightings (
-                    feed_id TEXT NOT NULL,
-                    indicator_id TEXT NOT NULL,
-                    first_seen BIGINT NOT NULL,
-                    last_seen BIGINT NOT NULL,
-                    count BIGINT NOT NULL,
-                    PRIMARY KEY (feed_id, indicator_id))
-                """,
-            ]
-        ),
-        (
-            // Notification channels and queue (see the SQLite step of the same number).
-            17,
-            [
-                """
-                CREATE TABLE notification_channels (
-                    id TEXT PRIMARY KEY,
-                    organisation_id TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    target TEXT NOT NULL,
-                    secret TEXT,
-                    settings TEXT NOT NULL,
-                    created BIGINT NOT NULL,
-                    state TEXT NOT NULL)
-                """,
-                """
-                CREATE TABLE notification_queue (
-                    organisation_id TEXT NOT NULL,
-                    queued BIGINT NOT NULL,
-                    collection_id TEXT NOT NULL,
-                    object_id TEXT NOT NULL,
-                    PRIMARY KEY (organisation_id, collection_id, object_id))
-                """,
-                "CREATE INDEX notification_queue_by_time ON notification_queue (organisation_id, queued)",
-            ]
-        ),
     ]
 }

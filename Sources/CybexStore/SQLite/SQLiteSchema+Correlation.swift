@@ -1,0 +1,111 @@
+extension SQLiteSchema {
+    /// Steps 15–17 of the SQLite schema (issue 15): constituencies and enrichment, feeds, notification.
+    static let correlationMigrations: [(version: Int, statements: [String])] = [
+        (
+            // Constituencies and offline enrichment (issue 15): the networks, AS numbers and domains
+            // each organisation is responsible for, and the address and AS ranges of loaded tables
+            // (ip2asn, RIR statistics), one set of rows per named source.
+            15,
+            [
+                """
+                CREATE TABLE constituency_entries (
+                    organisation_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    note TEXT,
+                    PRIMARY KEY (organisation_id, kind, value)) WITHOUT ROWID
+                """,
+                "CREATE INDEX constituency_entries_by_value ON constituency_entries (kind, value)",
+                """
+                CREATE TABLE enrichment_sources (
+                    name TEXT PRIMARY KEY,
+                    format TEXT NOT NULL,
+                    loaded INTEGER NOT NULL,
+                    ranges INTEGER NOT NULL,
+                    asns INTEGER NOT NULL)
+                """,
+                """
+                CREATE TABLE enrichment_ranges (
+                    source TEXT NOT NULL,
+                    family INTEGER NOT NULL,
+                    first_address BLOB NOT NULL,
+                    last_address BLOB NOT NULL,
+                    asn INTEGER,
+                    country TEXT,
+                    owner TEXT,
+                    registry TEXT,
+                    holder TEXT,
+                    PRIMARY KEY (source, family, first_address)) WITHOUT ROWID
+                """,
+                """
+                CREATE TABLE enrichment_asns (
+                    source TEXT NOT NULL,
+                    first_asn INTEGER NOT NULL,
+                    last_asn INTEGER NOT NULL,
+                    country TEXT,
+                    owner TEXT,
+                    registry TEXT,
+                    holder TEXT,
+                    PRIMARY KEY (source, first_asn)) WITHOUT ROWID
+                """,
+            ]
+        ),
+        (
+            // Feeds (issue 15): what each pulls and how, its health and resume state (JSON), and
+            // the one sighting each of its values has, so that a value listed again updates it.
+            16,
+            [
+                """
+                CREATE TABLE feeds (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    format TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    owner_id TEXT NOT NULL,
+                    collection_id TEXT NOT NULL,
+                    settings TEXT NOT NULL,
+                    enabled INTEGER NOT NULL,
+                    created INTEGER NOT NULL,
+                    state TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE feed_sightings (
+                    feed_id TEXT NOT NULL,
+                    indicator_id TEXT NOT NULL,
+                    first_seen INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (feed_id, indicator_id)) WITHOUT ROWID
+                """,
+            ]
+        ),
+        (
+            // Constituent notification (issue 15): each organisation's channels (e-mail, webhook) with
+            // their settings and delivery state (JSON), and the queue of objects that touch its
+            // constituency, filled after each ingest commits.
+            17,
+            [
+                """
+                CREATE TABLE notification_channels (
+                    id TEXT PRIMARY KEY,
+                    organisation_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    secret TEXT,
+                    settings TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    state TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE notification_queue (
+                    organisation_id TEXT NOT NULL,
+                    queued INTEGER NOT NULL,
+                    collection_id TEXT NOT NULL,
+                    object_id TEXT NOT NULL,
+                    PRIMARY KEY (organisation_id, collection_id, object_id)) WITHOUT ROWID
+                """,
+                "CREATE INDEX notification_queue_by_time ON notification_queue (organisation_id, queued)",
+            ]
+        ),
+    ]
+}
