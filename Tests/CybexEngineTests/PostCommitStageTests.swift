@@ -7,8 +7,8 @@ import Synchronization
 import Testing
 
 /// The post-commit stage of the one ingest entry: every path (TAXII and REST posts, `cybex import`)
-/// hands what it committed to the subscribers, in order; a failing subscriber is logged and counted
-/// and never undoes the commit nor stops the next one.
+/// hands what it committed to every subscriber (side by side); a failing subscriber is logged and
+/// counted and never undoes the commit nor stops the others.
 @Suite struct PostCommitStageTests {
     /// Records what it is given, and throws when asked to.
     final class Recorder: IngestSubscriber {
@@ -31,7 +31,7 @@ import Testing
         var calls: [String] { log.withLock { $0 } }
     }
 
-    /// Appends its name to a shared list (to see the order subscribers run in).
+    /// Appends its name to a shared list (to see that every subscriber ran, once).
     struct Marker: IngestSubscriber {
         let name: String
         let order: OrderLog
@@ -53,7 +53,9 @@ import Testing
     }
 
     func withEngine(
-        subscribers: [any IngestSubscriber], _ body: (Engine, CollectionRecord, Principal) async throws -> Void
+        subscribers: [any IngestSubscriber], maximumNotedObjects: Int = 200_000,
+        storeSubscribers: (any Store) -> [any IngestSubscriber] = { _ in [] },
+        _ body: (Engine, CollectionRecord, Principal) async throws -> Void
     ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cybex-postcommit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -62,7 +64,9 @@ import Testing
         try await store.migrate()
         do {
             let engine = Engine(
-                store: store, hasher: PasswordHasher(cost: 4), postCommit: PostCommitStage(subscribers: subscribers))
+                store: store, hasher: PasswordHasher(cost: 4),
+                postCommit: PostCommitStage(
+                    subscribers: subscribers + storeSubscribers(store), maximumNotedObjects: maximumNotedObjects))
             let administration = engine.administration(actor: "test")
             let organisation = try await administration.addOrganisation(name: "cirt")
             let user = try await administration.addUser(
@@ -78,7 +82,7 @@ import Testing
         }
     }
 
-    @Test func everyPathHandsItsCommitToTheSubscribersInOrderAndAFailureUndoesNothing() async throws {
+    @Test func everyPathHandsItsCommitToEverySubscriberAndAFailureUndoesNothing() async throws {
         let order = OrderLog()
         let first = Recorder("first")
         let failing = Recorder("failing", fails: true)
@@ -95,7 +99,7 @@ import Testing
             #expect(first.calls == ["\(collection.id) \(principal.organisation.id) \(one)"])
             #expect(last.calls == first.calls)
             #expect(failing.calls == first.calls)
-            #expect(order.names.withLock { $0 } == ["a", "b"])
+            #expect(order.names.withLock { $0 }.sorted() == ["a", "b"])
             // The failure was counted, and the object stayed committed.
             #expect(engine.collections.ingestor.postCommit.failureCounts == ["failing": 1])
             #expect(try await engine.collections.objectCount(in: collection.id, for: principal) == 1)
@@ -111,7 +115,7 @@ import Testing
             _ = try await run.importDocument(document, label: "feed.jsonl")
             #expect(first.calls.last == "\(collection.id) \(principal.organisation.id) \(two)")
             #expect(engine.collections.ingestor.postCommit.failureCounts == ["failing": 2])
-            #expect(order.names.withLock { $0 } == ["a", "b", "a", "b"])
+            #expect(order.names.withLock { $0 }.sorted() == ["a", "a", "b", "b"])
         }
     }
 
@@ -172,6 +176,118 @@ import Testing
             )
             // Four versions stored: the base, its new version, two new objects.
             #expect(try await engine.collections.objectCount(in: collection.id, for: principal) == 4)
+        }
+    }
+
+    /// Keeps the ids and types of the objects it is handed when it asks for some types only.
+    final class TypeFilteringRecorder: IngestSubscriber {
+        let name = "filtering"
+        let wanted: Set<String>
+        let seen = Mutex<[[String]]>([])
+
+        init(wanted: Set<String>) { self.wanted = wanted }
+
+        func committed(_ ingest: CommittedIngest) async throws {
+            await ingest.committed.forEachChunkOfObjects(of: 2, where: wanted.contains) { entries in
+                let chunk = entries.map { entry in
+                    "\(entry.item.id ?? "?") \(entry.object?["type"]?.stringValue ?? "not parsed")"
+                }
+                seen.withLock { $0.append(chunk) }
+            }
+        }
+    }
+
+    /// A subscriber that asks for some types is handed only objects of those types, parsed, whether
+    /// the ingest kept the document (the operator's import) or entries (a post); a chunk with none of
+    /// them is not handed on at all.
+    @Test func aSubscriberIsHandedOnlyTheTypesItAsksFor() async throws {
+        let recorder = TypeFilteringRecorder(wanted: ["indicator", "ipv4-addr"])
+        try await withEngine(subscribers: [recorder]) { engine, collection, principal in
+            let indicator = "indicator--3d9e4f2b-0c54-4f4d-8a5b-6c7d8e9f0a11"
+            let address = "ipv4-addr--4e0f5a3c-1d65-5e5e-9b6c-7d8e9f0a1b22"
+            let malware = [
+                "malware--5f1a6b4d-2e76-4f6f-8c7d-8e9f0a1b2c31", "malware--6a2b7c5e-3f87-4a7a-9d8e-9f0a1b2c3d42",
+                "malware--7b3c8d6f-4a98-4b8b-8e9f-0a1b2c3d4e53", "malware--9d5e0f8b-6c1a-4d0d-8a1b-2c3d4e5f6a75",
+            ]
+            let malwareJSON = malware.map { id in
+                #"{"type":"malware","spec_version":"2.1","id":"\#(id)","created":"2026-03-01T00:00:00.000Z","modified":"2026-03-01T00:00:00.000Z","name":"x","is_family":false}"#
+            }
+            let addressJSON = #"{"type":"ipv4-addr","spec_version":"2.1","id":"\#(address)","value":"198.51.100.9"}"#
+            // Chunks of two: [malware, malware] (not handed on), [indicator, malware], [address].
+            let lines = [malwareJSON[0], malwareJSON[1], Self.indicator(indicator), malwareJSON[2], addressJSON]
+            let run = try await engine.operatorImport(into: collection.id, ownerName: "cirt", actor: "cli")
+            let document = try STIXDocumentDecoder(.jsonLines).decode(
+                Array(lines.joined(separator: "\n").utf8))
+            let report = try await run.importDocument(document, label: "mixed.jsonl")
+            #expect(report.added == 5)
+            #expect(
+                recorder.seen.withLock { $0 } == [["\(indicator) indicator"], ["\(address) ipv4-addr"]])
+
+            // A post keeps entries: the filter goes by the ids' types, the objects are not parsed.
+            recorder.seen.withLock { $0 = [] }
+            let second = "indicator--8c4d9e7a-5b09-4c9c-9f0a-1b2c3d4e5f64"
+            let envelope = #"{"objects":[\#(Self.indicator(second)),\#(malwareJSON[3])]}"#
+            _ = try await engine.collections.add(Array(envelope.utf8), as: .envelope, to: collection.id, by: principal)
+            #expect(recorder.seen.withLock { $0 } == [["\(second) not parsed"]])
+        }
+    }
+
+    /// The constituency notifier matches objects while the ingest decodes them (its notes) or, past
+    /// the stage's bound on notes, reads the written objects again: either way the same objects are
+    /// queued for the same organisations, in document order, written ones only (a duplicate is not
+    /// queued again), never for the poster.
+    @Test(arguments: [200_000, 2])
+    func theNotifierQueuesTheSameWhetherItNotedTheObjectsOrReadsThemAgain(maximumNotedObjects: Int) async throws {
+        let box = StoreBox()
+        try await withEngine(
+            subscribers: [], maximumNotedObjects: maximumNotedObjects,
+            storeSubscribers: { store in
+                box.store.withLock { $0 = store }
+                return [ConstituencyNotifier(store: store)]
+            }
+        ) { engine, collection, principal in
+            let store = try box.value
+            let administration = engine.administration(actor: "test")
+            _ = try await administration.addOrganisation(name: "isp")
+            for name in ["isp", "cirt"] {
+                _ = try await engine.constituencies.update(
+                    organisation: name, with: [ConstituencyEntry(kind: .network, value: "198.51.100.0/24")], replacing: true,
+                    actor: "test")
+            }
+            let isp = try #require(try await store.organisation(named: "isp"))
+            let ids = (0..<4).map { "indicator--4d0e5f3b-1c65-4e5e-9a6b-7c8d9e0f1a2\($0)" }
+            func indicator(_ id: String, _ value: String) -> String {
+                Self.indicator(id).replacingOccurrences(of: "203.0.113.7", with: value)
+            }
+            let address = "ipv4-addr--5e1f6a4c-2d76-5f6f-8b7c-8d9e0f1a2b31"
+            // The first indicator is stored before: in the import it is a duplicate.
+            _ = try await engine.collections.add(
+                Array(#"{"objects":[\#(indicator(ids[0], "198.51.100.1"))]}"#.utf8), as: .envelope, to: collection.id,
+                by: principal)
+            let before = try await store.queuedNotifications(for: isp.id, after: 0, limit: 100)
+            #expect(before.map(\.objectID) == [ids[0]])
+            let lines = [
+                indicator(ids[1], "198.51.100.2"), indicator(ids[0], "198.51.100.1"), indicator(ids[2], "203.0.113.9"),
+                #"{"type":"ipv4-addr","spec_version":"2.1","id":"\#(address)","value":"198.51.100.3"}"#,
+                indicator(ids[3], "198.51.100.4"),
+            ]
+            let run = try await engine.operatorImport(into: collection.id, ownerName: "cirt", actor: "cli")
+            let document = try STIXDocumentDecoder(.jsonLines).decode(Array(lines.joined(separator: "\n").utf8))
+            let report = try await run.importDocument(document, label: "feed.jsonl")
+            #expect(report.added == 4 && report.duplicates == 1)
+            let queued = try await store.queuedNotifications(for: isp.id, after: before[0].queued, limit: 100)
+            #expect(queued.map(\.objectID) == [ids[1], address, ids[3]])
+            #expect(queued.allSatisfy { $0.collectionID == collection.id })
+            // The poster's own constituency holds them too: it is not told of its own objects.
+            #expect(try await store.queuedNotifications(for: principal.organisation.id, after: 0, limit: 100).isEmpty)
+        }
+    }
+
+    /// The store of the engine a test runs, once it is made.
+    final class StoreBox: Sendable {
+        let store = Mutex<(any Store)?>(nil)
+        var value: any Store {
+            get throws { try #require(store.withLock { $0 }) }
         }
     }
 }

@@ -60,16 +60,11 @@ public struct RetroHunt: IngestSubscriber {
     public func committed(_ ingest: CommittedIngest) async throws {
         guard ingest.committed.count > 0 else { return }
         var readable: [String: ReadScope?]?
-        try await ingest.committed.forEachChunkOfObjects(of: 500) { entries in
-            let huntable = { (id: String?) -> Bool in
-                guard let type = id.flatMap(STIXIdentifier.init)?.type else { return false }
-                return type == "indicator" || Self.observationTypes.contains(type)
-            }
-            var objects = entries.compactMap { entry in
-                huntable(entry.item.id) ? entry.object.map { (entry.item.id ?? "", $0) } : nil
-            }
+        let huntable = { (type: String) -> Bool in type == "indicator" || Self.observationTypes.contains(type) }
+        try await ingest.committed.forEachChunkOfObjects(of: 500, where: huntable) { entries in
+            var objects = entries.compactMap { entry in entry.object.map { (entry.item.id ?? "", $0) } }
             // Entries without the document's object: read them back.
-            let missing = Array(Set(entries.filter { $0.object == nil && huntable($0.item.id) }.compactMap(\.item.id)))
+            let missing = Array(Set(entries.filter { $0.object == nil }.compactMap(\.item.id)))
             if !missing.isEmpty {
                 let page = try await store.objects(
                     in: ingest.collectionID, matching: ObjectQuery(ids: missing, versions: .last, limit: missing.count + 1))

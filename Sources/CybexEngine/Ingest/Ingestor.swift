@@ -56,11 +56,13 @@ public struct Ingestor: Sendable {
         scope: ReadScope? = nil, itemized: Bool = true, progress: (@Sendable (Int) -> Void)? = nil,
         commit: IngestCommitter? = nil
     ) async throws -> IngestReport {
-        let (report, committed) = try await write(
-            document, into: collection, owner: owner, scope: scope, itemized: itemized, progress: progress, commit: commit)
+        let noters = await postCommit.noters(for: IngestContext(collectionID: collection.id, owner: owner))
+        let (report, committed, notes) = try await write(
+            document, into: collection, owner: owner, scope: scope, itemized: itemized, noters: noters, progress: progress,
+            commit: commit)
         if committed.count > 0 {
             await postCommit.run(
-                CommittedIngest(collectionID: collection.id, owner: owner, report: report, committed: committed))
+                CommittedIngest(collectionID: collection.id, owner: owner, report: report, committed: committed, notes: notes))
         }
         return report
     }
@@ -69,20 +71,23 @@ public struct Ingestor: Sendable {
     /// without the post-commit stage).
     func write(
         _ document: ParsedDocument, into collection: CollectionRecord, owner: String,
-        scope: ReadScope?, itemized: Bool, progress: (@Sendable (Int) -> Void)?, commit: IngestCommitter?
-    ) async throws -> (IngestReport, CommittedObjects) {
+        scope: ReadScope?, itemized: Bool, noters: [(name: String, noter: RecordNoter)] = [],
+        progress: (@Sendable (Int) -> Void)?, commit: IngestCommitter?
+    ) async throws -> (IngestReport, CommittedObjects, [String: [NotedObject]]) {
         let chunkSize = 500
         let visibility = scope.map { MarkingVisibility(owner: owner, collectionID: collection.id, scope: $0) }
         let markings = try await MarkingResolver(document: document, store: store, visibility: visibility)
         // Only what the report needs of each object is kept, not the records (their JSON,
         // observables and edges go to the store and are let go).
         let entries = Mutex(ReportEntries(itemized: itemized))
-        let finished = Mutex<(IngestReport, CommittedObjects)?>(nil)
+        let notes = Mutex(NoteCollector(noters: noters, maximum: postCommit.maximumNotedObjects))
+        let finished = Mutex<(IngestReport, CommittedObjects, [String: [NotedObject]])?>(nil)
         // Called in the store's transaction once every batch is written: the decoding side has
         // noted every object by then.
         let committer: AddCommitter = { outcomes in
             let result = entries.withLock { $0.report(outcomes, document: document) }
-            finished.withLock { $0 = result }
+            let written = notes.withLock { $0.written(outcomes) }
+            finished.withLock { $0 = (result.0, result.1, written) }
             return commit?(result.0) ?? AddCommit(audit: [])
         }
         /// Validates the objects of `positions`, notes them for the report, and returns the valid records.
@@ -92,12 +97,14 @@ public struct Ingestor: Sendable {
             var records: [STIXObjectRecord] = []
             records.reserveCapacity(chunk.count)
             for case .valid(let record) in chunk { records.append(record) }
+            if !noters.isEmpty { notes.withLock { $0.note(records) } }
             return records
         }
+        let nothing = (IngestReport(items: []), CommittedObjects(items: []), [String: [NotedObject]]())
         if document.count <= chunkSize {
             _ = try await store.addObjects(
                 records(0..<document.count), to: collection.id, owner: owner, scope: scope, commit: committer)
-            return finished.withLock { $0 } ?? (IngestReport(items: []), CommittedObjects(items: []))
+            return finished.withLock { $0 } ?? nothing
         }
         let queue = ObjectBatchQueue()
         DispatchQueue.global(qos: .userInitiated).async {
@@ -111,17 +118,66 @@ public struct Ingestor: Sendable {
             queue.finish()
         }
         _ = try await store.addObjects(from: queue, to: collection.id, owner: owner, scope: scope, commit: committer)
-        return finished.withLock { $0 } ?? (IngestReport(items: []), CommittedObjects(items: []))
+        return finished.withLock { $0 } ?? nothing
+    }
+
+    /// What the subscribers' looks noted of the valid objects, in document order, until the store's
+    /// outcomes tell which were written. A subscriber that notes more than
+    /// ``PostCommitStage/maximumNotedObjects`` objects keeps none.
+    struct NoteCollector: Sendable {
+        let noters: [(name: String, noter: RecordNoter)]
+        let maximum: Int
+        /// Valid objects seen so far: the next one's place among the store's outcomes.
+        var ordinal: Int32 = 0
+        var noted: [[(ordinal: Int32, object: NotedObject)]]
+        var overflowed: [Bool]
+
+        init(noters: [(name: String, noter: RecordNoter)], maximum: Int) {
+            self.noters = noters
+            self.maximum = maximum
+            noted = noters.map { _ in [] }
+            overflowed = noters.map { _ in false }
+        }
+
+        /// Looks at the next valid records, in document order.
+        mutating func note(_ records: [STIXObjectRecord]) {
+            for record in records {
+                for (index, noter) in noters.enumerated() where !overflowed[index] {
+                    guard let values = noter.noter(record) else { continue }
+                    if noted[index].count >= maximum {
+                        overflowed[index] = true
+                        noted[index] = []
+                    } else {
+                        noted[index].append((ordinal, NotedObject(id: record.id, values: values)))
+                    }
+                }
+                ordinal += 1
+            }
+        }
+
+        /// The notes of the objects written (added or new versions), by subscriber.
+        func written(_ outcomes: [AddOutcome]) -> [String: [NotedObject]] {
+            var result: [String: [NotedObject]] = [:]
+            for (index, noter) in noters.enumerated() where !overflowed[index] {
+                result[noter.name] = noted[index].compactMap { entry in
+                    guard Int(entry.ordinal) < outcomes.count, case .added = outcomes[Int(entry.ordinal)] else { return nil }
+                    return entry.object
+                }
+            }
+            return result
+        }
     }
 
     /// What the report keeps of each decoded object until the store's outcomes are known: every
     /// entry (itemized), or the rejected ones with their positions and the positions of the valid
-    /// ones (summarised: four bytes per object).
+    /// ones and their types (summarised: six bytes per object).
     struct ReportEntries: Sendable {
         let itemized: Bool
         var items: [IngestItem] = []
         var invalid: [(position: Int, item: IngestItem)] = []
         var validPositions: [Int32] = []
+        var validTypes: [UInt16] = []
+        var types = CommittedObjects.TypeTable()
 
         init(itemized: Bool) { self.itemized = itemized }
 
@@ -131,8 +187,9 @@ public struct Ingestor: Sendable {
                 return
             }
             for (offset, decoded) in chunk.enumerated() {
-                if case .valid = decoded {
+                if case .valid(let record) = decoded {
                     validPositions.append(Int32(truncatingIfNeeded: start + offset))
+                    validTypes.append(types.number(of: record.type))
                 } else {
                     invalid.append((start + offset, Ingestor.item(decoded)))
                 }
@@ -154,7 +211,10 @@ public struct Ingestor: Sendable {
                 switch outcome {
                 case .added(let dateAdded, let newVersion):
                     if newVersion { newVersions += 1 } else { added += 1 }
-                    written.append(.init(position: validPositions[index], newVersion: newVersion, dateAdded: dateAdded))
+                    written.append(
+                        .init(
+                            position: validPositions[index], newVersion: newVersion, type: validTypes[index],
+                            dateAdded: dateAdded))
                 case .duplicate: duplicates += 1
                 case .rejected(let reason):
                     // The store refused a valid object (rare): its id and version are read again.
@@ -167,7 +227,7 @@ public struct Ingestor: Sendable {
             let report = IngestReport(
                 total: document.count, added: added, newVersions: newVersions, duplicates: duplicates,
                 rejected: rejected.map(\.item))
-            return (report, CommittedObjects(document: document, written: written))
+            return (report, CommittedObjects(document: document, written: written, types: types))
         }
     }
 

@@ -14,12 +14,21 @@ public struct CommittedIngest: Sendable {
     public var report: IngestReport
     /// The objects the transaction wrote, whatever the report lists.
     public var committed: CommittedObjects
+    /// What each subscriber noted of the written objects while they were decoded (its
+    /// ``IngestSubscriber/recordNoter(for:)``), by subscriber name, in document order; no entry for
+    /// a subscriber that asked for no look, or noted more than ``PostCommitStage/maximumNotedObjects``
+    /// (it then reads the committed objects instead).
+    public var notes: [String: [NotedObject]]
 
-    public init(collectionID: String, owner: String, report: IngestReport, committed: CommittedObjects) {
+    public init(
+        collectionID: String, owner: String, report: IngestReport, committed: CommittedObjects,
+        notes: [String: [NotedObject]] = [:]
+    ) {
         self.collectionID = collectionID
         self.owner = owner
         self.report = report
         self.committed = committed
+        self.notes = notes
     }
 
     /// What an itemized report committed.
@@ -32,16 +41,39 @@ public struct CommittedIngest: Sendable {
 /// are not kept as entries: their positions in the document are, and their ids and versions are
 /// read again from it, a chunk at a time, when a subscriber asks.
 public struct CommittedObjects: Sendable {
-    /// One written object of a document: where it is, whether it was a new version, when it was added.
+    /// One written object of a document: where it is, whether it was a new version, when it was
+    /// added, and its type (an index into the ingest's ``TypeTable``).
     struct Written: Sendable {
         var position: Int32
         var newVersion: Bool
+        var type: UInt16
         var dateAdded: Int64
+    }
+
+    /// The types of a document's objects, each kept once: a written object keeps two bytes for its
+    /// type, so a subscriber can pass over objects of types it has no use for without parsing them.
+    /// A document with more distinct types than two bytes can number (custom types) gives the rest
+    /// ``unknown``, which every filter lets through.
+    struct TypeTable: Sendable {
+        static let unknown = UInt16.max
+        private(set) var names: [String] = []
+        private var numbers: [String: UInt16] = [:]
+
+        mutating func number(of type: String) -> UInt16 {
+            if let known = numbers[type] { return known }
+            guard names.count < Int(Self.unknown) else { return Self.unknown }
+            let number = UInt16(names.count)
+            names.append(type)
+            numbers[type] = number
+            return number
+        }
+
+        func name(of number: UInt16) -> String? { number == Self.unknown ? nil : names[Int(number)] }
     }
 
     enum Source: Sendable {
         case items([IngestItem])
-        case document(ParsedDocument, [Written])
+        case document(ParsedDocument, [Written], TypeTable)
     }
 
     let source: Source
@@ -53,13 +85,13 @@ public struct CommittedObjects: Sendable {
         self.init(items: report.items.filter { $0.outcome == .added || $0.outcome == .newVersion })
     }
 
-    init(document: ParsedDocument, written: [Written]) { source = .document(document, written) }
+    init(document: ParsedDocument, written: [Written], types: TypeTable) { source = .document(document, written, types) }
 
     /// How many objects were written.
     public var count: Int {
         switch source {
         case .items(let items): items.count
-        case .document(_, let written): written.count
+        case .document(_, let written, _): written.count
         }
     }
 
@@ -73,7 +105,7 @@ public struct CommittedObjects: Sendable {
                 try await body(Array(items[start..<min(start + size, items.count)]))
                 start += size
             }
-        case .document(let document, let written):
+        case .document(let document, let written, _):
             var start = 0
             while start < written.count {
                 let chunk = written[start..<min(start + size, written.count)]
@@ -94,20 +126,30 @@ public struct CommittedObjects: Sendable {
 extension CommittedObjects {
     /// As ``forEachChunk(of:_:)``, with each written object as the document holds it, parsed once
     /// (nil when the ingest kept entries, not the document: a subscriber then reads the store).
-    public func forEachChunkOfObjects(of size: Int = 500, _ body: ([(item: IngestItem, object: JSONValue?)]) async throws -> Void)
-        async rethrows
-    {
+    /// Only objects whose type `wanted` accepts are handed on (and parsed); `body` is called for
+    /// every chunk of `size` written objects that holds at least one of them.
+    public func forEachChunkOfObjects(
+        of size: Int = 500, where wanted: (String) -> Bool = { _ in true },
+        _ body: ([(item: IngestItem, object: JSONValue?)]) async throws -> Void
+    ) async rethrows {
         switch source {
         case .items(let items):
             var start = 0
             while start < items.count {
-                try await body(items[start..<min(start + size, items.count)].map { ($0, nil) })
+                let chunk = items[start..<min(start + size, items.count)].filter { item in
+                    item.id.flatMap(STIXIdentifier.init).map { wanted($0.type) } ?? true
+                }
+                if !chunk.isEmpty { try await body(chunk.map { ($0, nil) }) }
                 start += size
             }
-        case .document(let document, let written):
+        case .document(let document, let written, let types):
             var start = 0
             while start < written.count {
-                let chunk = written[start..<min(start + size, written.count)]
+                let chunk = written[start..<min(start + size, written.count)].filter { object in
+                    types.name(of: object.type).map(wanted) ?? true
+                }
+                start += size
+                guard !chunk.isEmpty else { continue }
                 let objects = document.objects(at: chunk.map { Int($0.position) })
                 let entries = zip(chunk, objects).map { written, object -> (item: IngestItem, object: JSONValue?) in
                     let version = object?["modified"]?.stringValue ?? object?["created"]?.stringValue
@@ -120,9 +162,36 @@ extension CommittedObjects {
                     )
                 }
                 try await body(entries)
-                start += size
             }
         }
+    }
+}
+
+/// What an ingest is about, before its objects are decoded.
+public struct IngestContext: Sendable {
+    public var collectionID: String
+    /// The posting organisation.
+    public var owner: String
+
+    public init(collectionID: String, owner: String) {
+        self.collectionID = collectionID
+        self.owner = owner
+    }
+}
+
+/// A look at each valid object of an ingest while it is decoded (on the decoding thread, beside
+/// the store's writer, with the observables the ingest extracted): what it returns for an object
+/// (nil: nothing) is kept and handed back after the commit if the object was written.
+public typealias RecordNoter = @Sendable (STIXObjectRecord) -> [String]?
+
+/// One written object that a subscriber noted while it was decoded, with what it noted.
+public struct NotedObject: Sendable, Equatable {
+    public var id: String
+    public var values: [String]
+
+    public init(id: String, values: [String]) {
+        self.id = id
+        self.values = values
     }
 }
 
@@ -131,39 +200,82 @@ extension CommittedObjects {
 public protocol IngestSubscriber: Sendable {
     /// For logs and the failure counter.
     var name: String { get }
+    /// Called before an ingest's objects are decoded: a function to look at each valid object as
+    /// it is decoded, so that what the subscriber needs of it is known at the commit without
+    /// reading the object again (``CommittedIngest/notes``). nil (the default): no look.
+    func recordNoter(for ingest: IngestContext) async throws -> RecordNoter?
     func committed(_ ingest: CommittedIngest) async throws
 }
 
-/// The ordered subscribers every ingest hands its committed objects to, whatever the format and
-/// the path (TAXII, REST, `cybex import`, later feeds). Each runs after the one before it has
-/// finished; a subscriber that throws is logged and counted (`cybex_ingest_subscriber_failures_total`,
-/// by subscriber) and the next one runs.
+extension IngestSubscriber {
+    public func recordNoter(for ingest: IngestContext) async throws -> RecordNoter? { nil }
+}
+
+/// The subscribers every ingest hands its committed objects to, whatever the format and the path
+/// (TAXII, REST, `cybex import`, feeds). They run side by side, each on the whole of what was
+/// committed (none depends on another: each reads the committed objects and writes rows of its
+/// own), and the ingest returns when all have finished; a subscriber that throws is logged and
+/// counted (`cybex_ingest_subscriber_failures_total`, by subscriber) and the others carry on.
 public final class PostCommitStage: Sendable {
     public let subscribers: [any IngestSubscriber]
     let logger: Logger
     private let failures = Mutex<[String: Int]>([:])
 
-    public init(subscribers: [any IngestSubscriber] = [], logger: Logger = Logger(label: "cybex.ingest")) {
+    /// How many written objects one subscriber may note in one ingest; beyond it, its notes are
+    /// let go (so an import of millions keeps no note per object) and it reads the objects again.
+    public let maximumNotedObjects: Int
+
+    public init(
+        subscribers: [any IngestSubscriber] = [], maximumNotedObjects: Int = 200_000,
+        logger: Logger = Logger(label: "cybex.ingest")
+    ) {
         self.subscribers = subscribers
+        self.maximumNotedObjects = maximumNotedObjects
         self.logger = logger
     }
 
-    /// Hands `ingest` to every subscriber in order.
-    public func run(_ ingest: CommittedIngest) async {
+    /// The subscribers' looks at the records of the ingest about to be decoded, by name. A
+    /// subscriber whose look fails is logged and counted as a failure, and notes nothing.
+    func noters(for context: IngestContext) async -> [(name: String, noter: RecordNoter)] {
+        var noters: [(name: String, noter: RecordNoter)] = []
         for subscriber in subscribers {
             do {
-                try await subscriber.committed(ingest)
+                if let noter = try await subscriber.recordNoter(for: context) { noters.append((subscriber.name, noter)) }
             } catch {
-                failures.withLock { $0[subscriber.name, default: 0] += 1 }
-                Counter(label: "cybex_ingest_subscriber_failures_total", dimensions: [("subscriber", subscriber.name)])
-                    .increment()
-                logger.error(
-                    "post-commit subscriber failed; the objects stay committed",
-                    metadata: [
-                        "subscriber": "\(subscriber.name)", "collection": "\(ingest.collectionID)", "error": "\(error)",
-                    ])
+                failed(subscriber, collectionID: context.collectionID, error)
             }
         }
+        return noters
+    }
+
+    /// Hands `ingest` to every subscriber, side by side, and returns when all have finished.
+    public func run(_ ingest: CommittedIngest) async {
+        if subscribers.count == 1 {
+            await run(subscribers[0], ingest)
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for subscriber in subscribers {
+                group.addTask { await self.run(subscriber, ingest) }
+            }
+        }
+    }
+
+    private func run(_ subscriber: any IngestSubscriber, _ ingest: CommittedIngest) async {
+        do {
+            try await subscriber.committed(ingest)
+        } catch {
+            failed(subscriber, collectionID: ingest.collectionID, error)
+        }
+    }
+
+    private func failed(_ subscriber: any IngestSubscriber, collectionID: String, _ error: any Error) {
+        failures.withLock { $0[subscriber.name, default: 0] += 1 }
+        Counter(label: "cybex_ingest_subscriber_failures_total", dimensions: [("subscriber", subscriber.name)])
+            .increment()
+        logger.error(
+            "post-commit subscriber failed; the objects stay committed",
+            metadata: ["subscriber": "\(subscriber.name)", "collection": "\(collectionID)", "error": "\(error)"])
     }
 
     /// How many times each subscriber has failed since the process started.

@@ -6,7 +6,9 @@ public import CybexStore
 /// constituency they touch (issue 15 item 7): each committed object's observables (an address or
 /// range in one of its networks, a domain at or under one of its domains, its AS number) matched
 /// against every constituency held in memory (``ConstituencyIndex``, read once an ingest). The
-/// organisation that posted an object is not told of it. What a digest then sends is decided at
+/// matching is done while the ingest decodes the objects (``recordNoter(for:)``), on the thread
+/// beside the store's writer; after the commit, the queue rows are written. The organisation that
+/// posted an object is not told of it. What a digest then sends is decided at
 /// delivery, through the sharing policy (``NotificationService``).
 public struct ConstituencyNotifier: IngestSubscriber {
     let store: any Store
@@ -19,13 +21,57 @@ public struct ConstituencyNotifier: IngestSubscriber {
 
     public var name: String { "notification" }
 
-    public func committed(_ ingest: CommittedIngest) async throws {
+    /// The types whose observables can touch a constituency (an address, a range, a domain, an AS
+    /// number, a URL's host, an e-mail address's domain): objects of other types are not parsed.
+    static let touchingTypes: Set<String> = [
+        "indicator", "observed-data", "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "autonomous-system",
+    ]
+
+    /// How many queued objects are gathered before they are written: one transaction per batch,
+    /// not per chunk of the document.
+    static let batchSize = 25_000
+
+    /// Matches each valid object against the constituencies while the ingest decodes it, with the
+    /// observables the ingest extracted: the organisations it touches (other than the poster's),
+    /// so that after the commit only the queue rows are left to write.
+    public func recordNoter(for ingest: IngestContext) async throws -> RecordNoter? {
         let index = ConstituencyIndex(try await store.allConstituencyEntries())
-        guard !index.isEmpty, ingest.committed.count > 0 else { return }
+        // No constituency: nothing is noted, and nothing is read again after the commit.
+        guard !index.isEmpty else { return { _ in nil } }
+        let owner = ingest.owner
+        return { record in
+            guard Self.touchingTypes.contains(record.type) else { return nil }
+            var touched = index.organisations(touchedBy: record.observables)
+            touched.remove(owner)
+            return touched.isEmpty ? nil : touched.sorted()
+        }
+    }
+
+    public func committed(_ ingest: CommittedIngest) async throws {
         // Each queued object gets a time of its own (one microsecond apart): a digest resumes after
         // the last time it sent, so no two objects of one ingest may share one.
         var now = clock.nowMicroseconds()
-        try await ingest.committed.forEachChunkOfObjects(of: 500) { entries in
+        var queued: [QueuedNotification] = []
+        if let noted = ingest.notes[name] {
+            for object in noted {
+                for organisation in object.values {
+                    queued.append(
+                        QueuedNotification(
+                            organisationID: organisation, objectID: object.id, collectionID: ingest.collectionID, queued: now))
+                    now += 1
+                }
+                if queued.count >= Self.batchSize {
+                    try await store.enqueueNotifications(queued)
+                    queued.removeAll(keepingCapacity: true)
+                }
+            }
+            try await store.enqueueNotifications(queued)
+            return
+        }
+        // Not noted while decoded (too many objects to keep notes of): the objects are read again.
+        let index = ConstituencyIndex(try await store.allConstituencyEntries())
+        guard !index.isEmpty, ingest.committed.count > 0 else { return }
+        try await ingest.committed.forEachChunkOfObjects(of: 500, where: Self.touchingTypes.contains) { entries in
             var objects = entries.compactMap { entry in entry.object.map { (entry.item.id ?? "", $0) } }
             // Entries without the document's object: read them back.
             let missing = Array(Set(entries.filter { $0.object == nil }.compactMap(\.item.id)))
@@ -34,7 +80,6 @@ public struct ConstituencyNotifier: IngestSubscriber {
                     in: ingest.collectionID, matching: ObjectQuery(ids: missing, versions: .last, limit: missing.count + 1))
                 objects += page.records.compactMap { record in (try? JSONReader.parse(record.json)).map { (record.id, $0) } }
             }
-            var queued: [QueuedNotification] = []
             for (id, object) in objects {
                 guard let type = object["type"]?.stringValue, !id.isEmpty else { continue }
                 let touched = index.organisations(touchedBy: ObservableExtractor.observables(of: object, type: type))
@@ -45,7 +90,11 @@ public struct ConstituencyNotifier: IngestSubscriber {
                     now += 1
                 }
             }
-            try await store.enqueueNotifications(queued)
+            if queued.count >= Self.batchSize {
+                try await store.enqueueNotifications(queued)
+                queued.removeAll(keepingCapacity: true)
+            }
         }
+        try await store.enqueueNotifications(queued)
     }
 }
