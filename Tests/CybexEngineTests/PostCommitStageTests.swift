@@ -197,9 +197,9 @@ import Testing
         }
     }
 
-    /// A subscriber that asks for some types is handed only objects of those types, parsed, whether
-    /// the ingest kept the document (the operator's import) or entries (a post); a chunk with none of
-    /// them is not handed on at all.
+    /// A subscriber that asks for some types is handed only objects of those types, parsed, in
+    /// chunks of that many of them, whether the ingest kept the document (the operator's import) or
+    /// entries (a post).
     @Test func aSubscriberIsHandedOnlyTheTypesItAsksFor() async throws {
         let recorder = TypeFilteringRecorder(wanted: ["indicator", "ipv4-addr"])
         try await withEngine(subscribers: [recorder]) { engine, collection, principal in
@@ -213,7 +213,7 @@ import Testing
                 #"{"type":"malware","spec_version":"2.1","id":"\#(id)","created":"2026-03-01T00:00:00.000Z","modified":"2026-03-01T00:00:00.000Z","name":"x","is_family":false}"#
             }
             let addressJSON = #"{"type":"ipv4-addr","spec_version":"2.1","id":"\#(address)","value":"198.51.100.9"}"#
-            // Chunks of two: [malware, malware] (not handed on), [indicator, malware], [address].
+            // Chunks of two of the types asked for: [indicator, address]; the malware is not handed on.
             let lines = [malwareJSON[0], malwareJSON[1], Self.indicator(indicator), malwareJSON[2], addressJSON]
             let run = try await engine.operatorImport(into: collection.id, ownerName: "cirt", actor: "cli")
             let document = try STIXDocumentDecoder(.jsonLines).decode(
@@ -221,7 +221,7 @@ import Testing
             let report = try await run.importDocument(document, label: "mixed.jsonl")
             #expect(report.added == 5)
             #expect(
-                recorder.seen.withLock { $0 } == [["\(indicator) indicator"], ["\(address) ipv4-addr"]])
+                recorder.seen.withLock { $0 } == [["\(indicator) indicator", "\(address) ipv4-addr"]])
 
             // A post keeps entries: the filter goes by the ids' types, the objects are not parsed.
             recorder.seen.withLock { $0 = [] }

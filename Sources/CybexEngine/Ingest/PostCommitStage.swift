@@ -126,43 +126,58 @@ public struct CommittedObjects: Sendable {
 extension CommittedObjects {
     /// As ``forEachChunk(of:_:)``, with each written object as the document holds it, parsed once
     /// (nil when the ingest kept entries, not the document: a subscriber then reads the store).
-    /// Only objects whose type `wanted` accepts are handed on (and parsed); `body` is called for
-    /// every chunk of `size` written objects that holds at least one of them.
+    /// Only objects whose type `wanted` accepts are handed on (and parsed), at most `size` at a
+    /// time, in document order.
     public func forEachChunkOfObjects(
         of size: Int = 500, where wanted: (String) -> Bool = { _ in true },
         _ body: ([(item: IngestItem, object: JSONValue?)]) async throws -> Void
     ) async rethrows {
         switch source {
         case .items(let items):
-            var start = 0
-            while start < items.count {
-                let chunk = items[start..<min(start + size, items.count)].filter { item in
-                    item.id.flatMap(STIXIdentifier.init).map { wanted($0.type) } ?? true
+            var chunk: [IngestItem] = []
+            for item in items where item.id.flatMap(STIXIdentifier.init).map({ wanted($0.type) }) ?? true {
+                chunk.append(item)
+                if chunk.count == size {
+                    try await body(chunk.map { ($0, nil) })
+                    chunk.removeAll(keepingCapacity: true)
                 }
-                if !chunk.isEmpty { try await body(chunk.map { ($0, nil) }) }
-                start += size
             }
+            if !chunk.isEmpty { try await body(chunk.map { ($0, nil) }) }
         case .document(let document, let written, let types):
-            var start = 0
-            while start < written.count {
-                let chunk = written[start..<min(start + size, written.count)].filter { object in
-                    types.name(of: object.type).map(wanted) ?? true
+            var chunk: [Written] = []
+            // Each object parsed, none validated again, from reads of spans of at most `size`
+            // consecutive objects (as many as an unfiltered chunk covers: wanted objects far apart
+            // in a file are not read with everything between them).
+            func hand(_ chunk: [Written]) async throws {
+                var objects: [JSONValue?] = []
+                objects.reserveCapacity(chunk.count)
+                var start = 0
+                while start < chunk.count {
+                    var end = start + 1
+                    while end < chunk.count, Int(chunk[end].position) - Int(chunk[start].position) < size { end += 1 }
+                    objects += document.objects(at: chunk[start..<end].map { Int($0.position) })
+                    start = end
                 }
-                start += size
-                guard !chunk.isEmpty else { continue }
-                let objects = document.objects(at: chunk.map { Int($0.position) })
-                let entries = zip(chunk, objects).map { written, object -> (item: IngestItem, object: JSONValue?) in
-                    let version = object?["modified"]?.stringValue ?? object?["created"]?.stringValue
-                    return (
-                        IngestItem(
-                            id: object?["id"]?.stringValue,
-                            version: version ?? STIXTimestamp.format(microseconds: written.dateAdded),
-                            outcome: written.newVersion ? .newVersion : .added),
-                        object
-                    )
-                }
-                try await body(entries)
+                try await body(
+                    zip(chunk, objects).map { written, object -> (item: IngestItem, object: JSONValue?) in
+                        let version = object?["modified"]?.stringValue ?? object?["created"]?.stringValue
+                        return (
+                            IngestItem(
+                                id: object?["id"]?.stringValue,
+                                version: version ?? STIXTimestamp.format(microseconds: written.dateAdded),
+                                outcome: written.newVersion ? .newVersion : .added),
+                            object
+                        )
+                    })
             }
+            for object in written where types.name(of: object.type).map(wanted) ?? true {
+                chunk.append(object)
+                if chunk.count == size {
+                    try await hand(chunk)
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            if !chunk.isEmpty { try await hand(chunk) }
         }
     }
 }
