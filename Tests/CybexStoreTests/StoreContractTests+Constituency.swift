@@ -137,6 +137,18 @@ extension StoreContractTests {
                 ]),
                 at: 6, audit: [])
             #expect(try await store.enrichment(ofAddress: [198, 51, 100, 9]).map(\.source) == ["ip2asn", "rir"])
+            // A batch answers each address as a lookup of its own does: before, inside, between and
+            // after the ranges of both sources, both families, in any order.
+            var many: [[UInt8]] = [v6, [0x20, 0x01, 0x0d, 0xb9] + Array(repeating: 0, count: 12), [0x30, 0, 0, 1]]
+            for third: UInt8 in 99...102 {
+                for fourth: UInt8 in [0, 1, 5, 77, 99, 100, 101, 200, 255] { many.append([198, 51, third, fourth]) }
+            }
+            many.shuffle()
+            let answered = try await store.enrichment(ofAddresses: many)
+            for address in many {
+                #expect(answered[address] ?? [] == (try await store.enrichment(ofAddress: address)), "\(address)")
+            }
+            #expect(answered.count == 15)
             try await store.replaceEnrichment(
                 source: "ip2asn", format: .ip2asn,
                 table: EnrichmentTable(ranges: [EnrichmentRange(first: [203, 0, 113, 0], last: [203, 0, 113, 255], asn: 64502)]),

@@ -57,8 +57,29 @@ public struct RetroHunt: IngestSubscriber {
         "software", "directory", "email-message", "artifact",
     ]
 
+    /// Notes, while the ingest decodes, the observables of each indicator and SCO that is not
+    /// revoked (what the pre-filtering searches need), so that after the commit only the objects
+    /// those searches leave are read again. An observed-data is noted with the marker
+    /// ``observedDataMarker``: an ingest that has one is hunted from the document as a whole (its
+    /// SCOs are resolved among the objects beside it).
+    public func recordNoter(for ingest: IngestContext) async throws -> RecordNoter? {
+        return { record in
+            guard !record.revoked else { return nil }
+            if record.type == "observed-data" { return [Self.observedDataMarker] }
+            guard record.type == "indicator" || Self.observationTypes.contains(record.type), !record.observables.isEmpty
+            else { return nil }
+            return record.observables.map { $0.kind.rawValue + "\u{1}" + $0.value }
+        }
+    }
+
+    static let observedDataMarker = "observed-data"
+
     public func committed(_ ingest: CommittedIngest) async throws {
         guard ingest.committed.count > 0 else { return }
+        if let noted = ingest.notes[name], !noted.contains(where: { $0.values == [Self.observedDataMarker] }) {
+            try await hunt(noted, ingest: ingest)
+            return
+        }
         var readable: [String: ReadScope?]?
         let huntable = { (type: String) -> Bool in type == "indicator" || Self.observationTypes.contains(type) }
         try await ingest.committed.forEachChunkOfObjects(of: 500, where: huntable) { entries in
@@ -121,6 +142,59 @@ public struct RetroHunt: IngestSubscriber {
             }
             for (id, object, _) in observationsHunted {
                 guard let record = records[id] else { continue }
+                try await hunt(observation: object, record: record, ingest: ingest, in: scopes)
+            }
+        }
+    }
+
+    /// Hunts the indicators and SCOs noted while the ingest decoded them: the same pre-filtering
+    /// searches as ``committed(_:)`` on their noted values, 500 objects at a time, and only the
+    /// objects left are read back (from the store, as committed) and hunted.
+    func hunt(_ noted: [NotedObject], ingest: CommittedIngest) async throws {
+        guard !noted.isEmpty, let owner = try await store.organisation(id: ingest.owner) else { return }
+        let scopes = Dictionary(
+            try await collections.readable(as: owner.name, actor: "retro-hunt"), uniquingKeysWith: { a, _ in a })
+        var start = 0
+        while start < noted.count {
+            let chunk = noted[start..<min(start + 500, noted.count)]
+            start += 500
+            var indicators: [(String, Set<Observable>)] = []
+            var observations: [(String, Set<Observable>)] = []
+            for object in chunk {
+                let values = Set(
+                    object.values.compactMap { text -> Observable? in
+                        let parts = text.split(separator: "\u{1}", maxSplits: 1, omittingEmptySubsequences: false)
+                        guard parts.count == 2, let kind = Observable.Kind(rawValue: String(parts[0])) else { return nil }
+                        return Observable(kind: kind, value: String(parts[1]))
+                    })
+                if STIXIdentifier(object.id)?.type == "indicator" {
+                    indicators.append((object.id, values))
+                } else {
+                    observations.append((object.id, values))
+                }
+            }
+            let withIndicators = try await present(
+                Set(observations.flatMap(\.1)), types: ["indicator"], since: nil, in: scopes)
+            let withObservations = try await present(
+                Set(indicators.flatMap(\.1)), types: Self.scoTypes,
+                since: clock.nowMicroseconds() - window.microseconds, in: scopes)
+            let indicatorsHunted = indicators.filter { entry in
+                withObservations.map { !entry.1.isDisjoint(with: $0) } ?? true
+            }.map(\.0)
+            let observationsHunted = observations.filter { entry in
+                withIndicators.map { !entry.1.isDisjoint(with: $0) } ?? true
+            }.map(\.0)
+            let ids = indicatorsHunted + observationsHunted
+            guard !ids.isEmpty else { continue }
+            let page = try await store.objects(
+                in: ingest.collectionID, matching: ObjectQuery(ids: ids, versions: .last, limit: ids.count + 1))
+            let records = Dictionary(page.records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for id in indicatorsHunted {
+                guard let record = records[id], let object = try? JSONReader.parse(record.json) else { continue }
+                try await hunt(indicator: object, record: record, ingest: ingest, in: scopes)
+            }
+            for id in observationsHunted {
+                guard let record = records[id], let object = try? JSONReader.parse(record.json) else { continue }
                 try await hunt(observation: object, record: record, ingest: ingest, in: scopes)
             }
         }

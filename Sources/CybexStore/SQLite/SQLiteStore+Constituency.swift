@@ -211,32 +211,59 @@ extension SQLiteStore {
     }
 
     public func enrichment(ofAddresses addresses: [[UInt8]]) async throws -> [[UInt8]: [EnrichmentFact]] {
-        let wanted = Array(Set(addresses.filter { $0.count == 4 || $0.count == 16 }))
+        // In increasing order within each family, so that one lookup answers for every address
+        // before the next range starts (a feed's addresses crowd into few networks).
+        let wanted = Set(addresses.filter { $0.count == 4 || $0.count == 16 }).sorted { a, b in
+            a.count != b.count ? a.count < b.count : a.lexicographicallyPrecedes(b)
+        }
         guard !wanted.isEmpty else { return [:] }
         return try await read { db in
             var result: [[UInt8]: [EnrichmentFact]] = [:]
             let sources = try String.fetchAll(db, sql: "SELECT name FROM enrichment_sources ORDER BY name")
             guard !sources.isEmpty else { return result }
-            let statement = try db.cachedStatement(
+            let covering = try db.cachedStatement(
                 sql: """
                     SELECT first_address, last_address, asn, country, owner, registry, holder FROM enrichment_ranges
                     WHERE source = ? AND family = ? AND first_address <= ? ORDER BY first_address DESC LIMIT 1
                     """)
+            let following = try db.cachedStatement(
+                sql: """
+                    SELECT first_address FROM enrichment_ranges
+                    WHERE source = ? AND family = ? AND first_address > ? ORDER BY first_address LIMIT 1
+                    """)
+            /// Per source, the answer of the last lookup: the range starting last at or before the
+            /// address (nil: none), and the first address of the next range (nil: none), before
+            /// which the same range is the answer.
+            var answers: [String: (family: Int, fact: (last: [UInt8], fact: EnrichmentFact)?, next: [UInt8]?)] = [:]
             for address in wanted {
+                let family = address.count == 4 ? 4 : 6
                 for source in sources {
-                    guard
-                        let row = try Row.fetchOne(
-                            statement, arguments: [source, address.count == 4 ? 4 : 6, Data(address)])
-                    else { continue }
-                    let first = [UInt8](row[0] as Data)
-                    let last = [UInt8](row[1] as Data)
-                    guard !last.lexicographicallyPrecedes(address) else { continue }
-                    let asn: Int64? = row[2]
-                    result[address, default: []].append(
-                        EnrichmentFact(
-                            source: source, range: EnrichmentFact.rangeText(first, last),
-                            asn: asn.map { UInt32(truncatingIfNeeded: $0) }, country: row[3], owner: row[4], registry: row[5],
-                            holder: row[6]))
+                    if let answer = answers[source], answer.family == family,
+                        answer.next.map({ address.lexicographicallyPrecedes($0) }) ?? true
+                    {
+                        if let fact = answer.fact, !fact.last.lexicographicallyPrecedes(address) {
+                            result[address, default: []].append(fact.fact)
+                        }
+                        continue
+                    }
+                    var fact: (last: [UInt8], fact: EnrichmentFact)?
+                    if let row = try Row.fetchOne(covering, arguments: [source, family, Data(address)]) {
+                        let first = [UInt8](row[0] as Data)
+                        let last = [UInt8](row[1] as Data)
+                        let asn: Int64? = row[2]
+                        fact = (
+                            last,
+                            EnrichmentFact(
+                                source: source, range: EnrichmentFact.rangeText(first, last),
+                                asn: asn.map { UInt32(truncatingIfNeeded: $0) }, country: row[3], owner: row[4],
+                                registry: row[5], holder: row[6])
+                        )
+                    }
+                    let next = try Data.fetchOne(following, arguments: [source, family, Data(address)]).map { [UInt8]($0) }
+                    answers[source] = (family, fact, next)
+                    if let fact, !fact.last.lexicographicallyPrecedes(address) {
+                        result[address, default: []].append(fact.fact)
+                    }
                 }
             }
             return result
