@@ -83,14 +83,7 @@ public struct RetroHunt: IngestSubscriber {
         var readable: [String: ReadScope?]?
         let huntable = { (type: String) -> Bool in type == "indicator" || Self.observationTypes.contains(type) }
         try await ingest.committed.forEachChunkOfObjects(of: 500, where: huntable) { entries in
-            var objects = entries.compactMap { entry in entry.object.map { (entry.item.id ?? "", $0) } }
-            // Entries without the document's object: read them back.
-            let missing = Array(Set(entries.filter { $0.object == nil }.compactMap(\.item.id)))
-            if !missing.isEmpty {
-                let page = try await store.objects(
-                    in: ingest.collectionID, matching: ObjectQuery(ids: missing, versions: .last, limit: missing.count + 1))
-                objects += page.records.compactMap { record in (try? JSONReader.parse(record.json)).map { (record.id, $0) } }
-            }
+            let objects = try await ingest.objects(of: entries, from: store)
             guard !objects.isEmpty else { return }
             if readable == nil {
                 guard let owner = try await store.organisation(id: ingest.owner) else { return }

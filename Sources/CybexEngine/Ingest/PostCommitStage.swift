@@ -1,5 +1,6 @@
 public import CybexCore
 public import CybexFormats
+import CybexStore
 public import Logging
 import Metrics
 import Synchronization
@@ -179,6 +180,24 @@ extension CommittedObjects {
             }
             if !chunk.isEmpty { try await hand(chunk) }
         }
+    }
+}
+
+extension CommittedIngest {
+    /// The objects of a chunk that ``CommittedObjects/forEachChunkOfObjects(of:where:_:)`` handed
+    /// on, by id: those parsed from the document, and the rest (an ingest that kept entries) read
+    /// back from the store, their last versions in the collection.
+    func objects(of entries: [(item: IngestItem, object: JSONValue?)], from store: any Store) async throws
+        -> [(String, JSONValue)]
+    {
+        var objects = entries.compactMap { entry in entry.object.map { (entry.item.id ?? "", $0) } }
+        let missing = Array(Set(entries.filter { $0.object == nil }.compactMap(\.item.id)))
+        if !missing.isEmpty {
+            let page = try await store.objects(
+                in: collectionID, matching: ObjectQuery(ids: missing, versions: .last, limit: missing.count + 1))
+            objects += page.records.compactMap { record in (try? JSONReader.parse(record.json)).map { (record.id, $0) } }
+        }
+        return objects
     }
 }
 

@@ -72,14 +72,7 @@ public struct ConstituencyNotifier: IngestSubscriber {
         let index = ConstituencyIndex(try await store.allConstituencyEntries())
         guard !index.isEmpty, ingest.committed.count > 0 else { return }
         try await ingest.committed.forEachChunkOfObjects(of: 500, where: Self.touchingTypes.contains) { entries in
-            var objects = entries.compactMap { entry in entry.object.map { (entry.item.id ?? "", $0) } }
-            // Entries without the document's object: read them back.
-            let missing = Array(Set(entries.filter { $0.object == nil }.compactMap(\.item.id)))
-            if !missing.isEmpty {
-                let page = try await store.objects(
-                    in: ingest.collectionID, matching: ObjectQuery(ids: missing, versions: .last, limit: missing.count + 1))
-                objects += page.records.compactMap { record in (try? JSONReader.parse(record.json)).map { (record.id, $0) } }
-            }
+            let objects = try await ingest.objects(of: entries, from: store)
             for (id, object) in objects {
                 guard let type = object["type"]?.stringValue, !id.isEmpty else { continue }
                 let touched = index.organisations(touchedBy: ObservableExtractor.observables(of: object, type: type))
