@@ -7,7 +7,8 @@ import Foundation
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a collection's objects (every version) as one STIX 2.1 bundle to standard output.",
+        abstract:
+            "Write a collection's objects (every version) as one STIX 2.1 bundle, or its incidents as IODEF v2, to standard output.",
         discussion: """
             Without --for, everything the collection holds is written (a backup by the node's operator). With \
             --for ORG, only what that organisation may see under the sharing policy (SECURITY.md) is written, with \
@@ -21,6 +22,10 @@ struct ExportCommand: AsyncParsableCommand {
     @Flag(help: "Only the newest version of each object.") var latest = false
     @Option(name: .customLong("for"), help: "Only what this organisation may see (its name).") var recipient: String?
     @Option(help: "Apply this stored redaction policy.") var redaction: String?
+    @Option(help: "stix (a STIX 2.1 bundle) or iodef (an IODEF v2 document of the newest version of each incident).")
+    var format: ExportFormat = .stix
+    @Option(help: "With --format iodef: the name (a DNS name) that issues the IncidentID of incidents made in STIX.")
+    var issuer: String = ProcessInfo.processInfo.hostName
 
     func validate() throws {
         if let addedAfter, STIXTimestamp(parsing: addedAfter) == nil {
@@ -35,6 +40,7 @@ struct ExportCommand: AsyncParsableCommand {
             export.types = types.isEmpty ? nil : types
             export.latestOnly = latest
             export.addedAfter = addedAfter.flatMap(STIXTimestamp.init(parsing:))?.microseconds
+            if format == .iodef { return try await writeIODEF(export) }
             let out = FileHandle.standardOutput
             var written = 0
             let summary = try await export.write(to: { chunk in
@@ -45,6 +51,23 @@ struct ExportCommand: AsyncParsableCommand {
             Terminal.endProgress()
             try await export.audit(summary, actor: "cli", recipient: recipient, redaction: redaction)
         }
+    }
+
+    /// The incidents the export lets through, as one IODEF document on standard output: the same
+    /// sharing policy, redaction and audit as a STIX export.
+    func writeIODEF(_ bundleExport: BundleExport) async throws {
+        var export = bundleExport
+        export.types = ["incident"]
+        export.latestOnly = true
+        var bundle: [UInt8] = []
+        let summary = try await export.write(to: { bundle.append(contentsOf: $0) })
+        let objects = (try? JSONReader.parse(bundle))?["objects"]?.arrayValue ?? []
+        guard let xml = try IODEFExchange.document(of: objects, issuer: issuer, creator: { _ in issuer }) else {
+            throw CommandFailure(
+                message: "collection '\(collection)' holds no incident\(recipient.map { " that \($0) may see" } ?? "")")
+        }
+        FileHandle.standardOutput.write(Data(xml))
+        try await export.audit(summary, actor: "cli", recipient: recipient, redaction: redaction)
     }
 
     /// The export of `collection` for `recipient` (an organisation name; nil: everything) through the
@@ -62,6 +85,11 @@ struct ExportCommand: AsyncParsableCommand {
         }
         return try await engine.bundleExport(of: record, for: organisation, redaction: redaction)
     }
+}
+
+/// What `cybex export --format` names.
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    case stix, iodef
 }
 
 /// `cybex redaction`: stored redaction policies, per destination, and the preview of what a
@@ -116,7 +144,8 @@ struct RedactionCommand: AsyncParsableCommand {
 
     struct Preview: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print exactly what `cybex export --redaction NAME` would send, and each object's outcome on standard error.")
+            abstract:
+                "Print exactly what `cybex export --redaction NAME` would send, and each object's outcome on standard error.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The policy's name.") var name: String
         @Option(help: "The collection id.") var collection: String
