@@ -5,7 +5,10 @@
 /// - child elements are members named after the element, each an array in document order, the
 ///   members in the order their first element came (which is the RFC's sequence); elements of the
 ///   imported namespaces are `"sci:…"`, `"enum:…"`, `"ds:…"`, any other `"{uri}name"`;
-/// - an element with only text and no attribute is that string; otherwise its text is `"#text"`.
+/// - an element with only text and no attribute is that string; otherwise its text is `"#text"`;
+/// - an element whose children cannot be grouped by name without changing their order (a repeated
+///   choice such as `Node`'s addresses and domains), or that mixes text and elements, has instead
+///   `"#content"`: its children in order, each element an object of one member, text a string.
 ///
 /// ```json
 /// {"@purpose": "reporting", "IncidentID": [{"@name": "csirt.example.org", "#text": "2024-0042"}],
@@ -22,8 +25,19 @@ public enum IODEFJSON {
         }
         if children.isEmpty {
             members.append(("#text", .string(element.text)))
-        } else if element.hasSignificantText {
-            members.append(("#text", .string(element.text)))
+            return .object(members)
+        }
+        if element.hasSignificantText || !namesAreContiguous(children) {
+            // Mixed content, or a repeated choice (Node's addresses and domains, an indicator
+            // expression's terms): the children in document order, text included.
+            let content: [JSONValue] = element.children.map {
+                switch $0 {
+                case .element(let child): .object([(key(for: child.name, attribute: false), value(of: child))])
+                case .text(let text): .string(text)
+                }
+            }
+            members.append(("#content", .array(content)))
+            return .object(members)
         }
         var groups: [String: Int] = [:]
         var arrays: [[JSONValue]] = []
@@ -42,6 +56,18 @@ public enum IODEFJSON {
         return .object(members)
     }
 
+    /// Whether each name's elements come one after another (so grouping them by name keeps the order).
+    static func namesAreContiguous(_ children: [XMLTree.Element]) -> Bool {
+        var finished: Set<XMLTree.Name> = []
+        var current: XMLTree.Name?
+        for child in children where child.name != current {
+            if let current { finished.insert(current) }
+            if finished.contains(child.name) { return false }
+            current = child.name
+        }
+        return true
+    }
+
     /// The element named `name` that `value` is the JSON form of; nil with the reason when `value`
     /// is not one.
     public static func element(_ name: XMLTree.Name, from value: JSONValue, path: String = "") throws(IODEFJSONError)
@@ -55,7 +81,23 @@ public enum IODEFJSON {
         case .object(let members):
             var text: String?
             for (key, member) in members {
-                if key == "#text" {
+                if key == "#content" {
+                    guard let list = member.arrayValue else { throw IODEFJSONError(path: path + key, "must be an array") }
+                    for (index, item) in list.enumerated() {
+                        if let text = item.stringValue {
+                            element.children.append(.text(text))
+                            continue
+                        }
+                        guard case .object(let single) = item, single.count == 1 else {
+                            throw IODEFJSONError(
+                                path: "\(path)#content.[\(index)]", "must be a string or an object of one member")
+                        }
+                        let childName = try self.name(for: single[0].key, attribute: false, path: "\(path)#content.[\(index)]")
+                        element.append(
+                            try self.element(
+                                childName, from: single[0].value, path: "\(path)#content.[\(index)].\(single[0].key)."))
+                    }
+                } else if key == "#text" {
                     guard let string = member.stringValue else { throw IODEFJSONError(path: path + key, "must be a string") }
                     text = string
                 } else if key.hasPrefix("@") {

@@ -12,8 +12,9 @@ public import CybexCore
 /// | `private`, absent on `Incident` (the RFC's default) | TLP:RED, no distribution | the owner only |
 /// | `default` | none: the poster's default TLP | as the policy's fallback |
 ///
-/// On the way back TLP:CLEAR is written `white`, GREEN `green`, AMBER and AMBER+STRICT `amber`,
-/// and RED `red`, unless the incident was imported with `need-to-know` or `private` and is still RED.
+/// On the way back an incident keeps the restriction it was imported with as long as its markings
+/// still stand for it; otherwise TLP:CLEAR is written `white`, GREEN `green`, AMBER and
+/// AMBER+STRICT `amber`, and RED `red`.
 public enum IODEFRestriction {
     /// What a restriction asks of the STIX side.
     public struct Marking: Sendable, Equatable {
@@ -38,6 +39,8 @@ public enum IODEFRestriction {
 
     /// The restriction to write for an object at `level`, given the one it was imported with.
     public static func restriction(for level: TLPLevel?, imported: String?) -> String? {
+        // What the incident came with, as long as its markings still say the same.
+        if let imported, marking(for: imported).level == level { return imported }
         guard let level else { return imported }
         switch level {
         case .clear: return imported == "public" ? "public" : "white"

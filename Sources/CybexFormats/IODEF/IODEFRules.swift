@@ -189,7 +189,8 @@ enum IODEFRules {
         "RelatedDNS": extensionClass,
         "Nameservers": Class(requiredChildren: ["Server", "Address"]),
         "Server": string,
-        "DomainContacts": Class(exactlyOne: ["SameDomainContact", "Contact"]),
+        // One SameDomainContact, or one or more Contacts.
+        "DomainContacts": Class(oneOf: ["SameDomainContact", "Contact"]),
         "SameDomainContact": string,
         "Record": Class(requiredChildren: ["RecordData"]),
         "RecordData": Class(),

@@ -219,6 +219,20 @@ extension OpenAPIDocument {
             summary: "How many object versions of the collection the caller may see",
             success: (200, "The count", ref("Count")), errors: [403, 404]),
         Operation(
+            method: "POST", path: "/collections/{id}/iodef", id: "importIODEF", tag: "collections",
+            summary:
+                "Import an IODEF v2 document (RFC 7970, application/xml, at most 16 MiB, no DTD): its incidents become STIX "
+                + "incident objects with their observables, as the caller's organisation, restriction mapped onto TLP and "
+                + "recipients (docs/IODEF.md); a document that is not valid IODEF is refused whole, each problem with its line",
+            xmlBody: true, success: (200, "What happened to each object", ref("IngestReport")),
+            errors: [403, 404, 413, 415]),
+        Operation(
+            method: "GET", path: "/collections/{id}/iodef", id: "exportIODEF", tag: "collections",
+            summary:
+                "The incidents of the collection the caller may see (the newest version of each) as one IODEF v2 document; "
+                + "restriction written from their markings; 404 when there is none",
+            xmlResponse: true, success: (200, "An IODEF v2 document", string), errors: [403, 404]),
+        Operation(
             method: "GET", path: "/objects", id: "searchObjects", tag: "collections",
             summary:
                 "Search every collection the caller may read (each under the sharing policy): object versions by id, type, observable value and time, oldest added first",

@@ -19,6 +19,10 @@ enum OpenAPIDocument {
         var bodyRequired = true
         /// Whether the body may also be sent as `text/csv` (a file as the command line imports it).
         var csvBody = false
+        /// Whether the body is an XML document (`application/xml`) instead of JSON: `body` is ignored.
+        var xmlBody = false
+        /// Whether the success response is an XML document (`application/xml`).
+        var xmlResponse = false
         /// The success status and its response schema (nil: no body).
         var success: (status: Int, description: String, schema: JSONValue?)
         /// Error statuses besides 400 and 401 (every operation can answer those: unknown query
@@ -88,7 +92,16 @@ enum OpenAPIDocument {
             ])
         }
         if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
-        if let body = operation.body {
+        if operation.xmlBody {
+            members.append(
+                (
+                    "requestBody",
+                    .object([
+                        ("required", .bool(true)),
+                        ("content", .object([("application/xml", .object([("schema", string)]))])),
+                    ])
+                ))
+        } else if let body = operation.body {
             members.append(
                 (
                     "requestBody",
@@ -106,7 +119,8 @@ enum OpenAPIDocument {
         var responses: [(key: String, value: JSONValue)] = []
         var success: [(key: String, value: JSONValue)] = [("description", .string(operation.success.description))]
         if let schema = operation.success.schema {
-            success.append(("content", .object([("application/json", .object([("schema", schema)]))])))
+            let mediaType = operation.xmlResponse ? "application/xml" : "application/json"
+            success.append(("content", .object([(mediaType, .object([("schema", schema)]))])))
         }
         responses.append((String(operation.success.status), .object(success)))
         for status in Set([400, 401] + operation.errors).sorted() {

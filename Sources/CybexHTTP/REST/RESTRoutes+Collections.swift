@@ -17,6 +17,8 @@ extension RESTRoutes {
         group.post("collections/:id/objects") { request, context in try await addObjects(request, context) }
         group.get("collections/:id/objects/:objectID") { request, context in try await object(request, context) }
         group.get("collections/:id/count") { request, context in try await count(request, context) }
+        group.post("collections/:id/iodef") { request, context in try await addIODEF(request, context) }
+        group.get("collections/:id/iodef") { request, context in try await iodef(request, context) }
     }
 
     func listCollections(_ request: Request, _ context: Context) async throws -> Response {
@@ -143,5 +145,46 @@ extension RESTRoutes {
         let (report, markingID) = try await collections.add(
             body.bytes, objects: objects, addressedTo: names, to: view, by: principal)
         return json(RESTResources.ingestReport(report, distributionMarking: markingID))
+    }
+
+    /// `POST …/iodef` with an IODEF v2 document (`application/xml`): its incidents are ingested as
+    /// STIX as the caller's organisation (docs/IODEF.md); the answer is the ingest report. The body
+    /// is bounded by IODEF's 16 MiB before it is read; a document that is not valid IODEF is
+    /// refused whole, every problem named with its line and column, nothing stored.
+    func addIODEF(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
+        let collectionID = try context.parameters.require("id")
+        guard Self.isXML(request.headers[.contentType]) else {
+            throw RESTError(
+                .unsupportedMediaType, code: "unsupported-media-type",
+                "an IODEF document is sent as application/xml (or text/xml, application/iodef+xml)")
+        }
+        // Access is decided before the body is read.
+        _ = try await collections.writableCollection(id: collectionID, for: principal)
+        let bytes = try await Self.rawBody(request, maxLength: min(configuration.maxContentLength, IODEF.limits.maxBytes))
+        let report = try await collections.addIODEF(bytes, to: collectionID, by: principal)
+        return json(RESTResources.ingestReport(report, distributionMarking: nil))
+    }
+
+    /// `GET …/iodef`: the incidents the caller may see (the newest version of each) as one IODEF v2
+    /// document, `application/xml`; 404 when it may see none.
+    func iodef(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
+        let collectionID = try context.parameters.require("id")
+        let issuer =
+            configuration.publicURL.flatMap { URL(string: $0)?.host }
+            ?? request.head.authority.map { String($0.split(separator: ":").first ?? "") } ?? "localhost"
+        let xml = try await collections.iodef(of: collectionID, for: principal, issuer: issuer)
+        return Response(
+            status: .ok, headers: [.contentType: "application/xml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: xml)))
+    }
+
+    static func isXML(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return ["application/xml", "text/xml", "application/iodef+xml"].contains(mediaType)
     }
 }
