@@ -27,7 +27,7 @@ command -v swift >/dev/null 2>&1 || { echo "test.sh: swift not found on PATH" >&
 # --------------------------------------------------------------------------- system packages
 PYTHON=python3
 missing=()
-for pkg in libsqlite3-dev postgresql openssl; do
+for pkg in libsqlite3-dev postgresql openssl libxml2-utils; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$pkg")
     fi
@@ -52,7 +52,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-    log "system packages present (libsqlite3-dev, postgresql, openssl, python venv)"
+    log "system packages present (libsqlite3-dev, postgresql, openssl, libxml2-utils, python venv)"
 fi
 
 # --------------------------------------------------------------------------- PostgreSQL

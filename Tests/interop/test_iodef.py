@@ -9,6 +9,7 @@ installed, and for Python's own XML parser.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import CybexServer, cli, cli_ok, require_binary, stop_cleanly
+from conftest import CybexServer, assert_valid_stix, cli, cli_ok, require_binary, stop_cleanly
 
 NS = "urn:ietf:params:xml:ns:iodef-2.0"
 FIXTURES = Path(__file__).resolve().parents[1] / "CybexFormatsTests" / "Fixtures" / "iodef"
@@ -132,6 +133,8 @@ def test_cli_round_trip_of_every_fixture_and_restriction_on_export(tmp_path: Pat
         r = cli(["import", str(f), "--collection", cid, "--owner", "cert"], data)
         assert r.returncode != 0 and "invalid IODEF: line " in r.stderr, (f.name, r.stderr)
 
+    # What the incidents became in STIX passes the reference validator.
+    assert_valid_stix(json.loads(cli_ok(["export", "--collection", cid], data))["objects"], "STIX made from IODEF")
     everything = cli_ok(["export", "--collection", cid, "--format", "iodef"], data).encode()
     well_formed(everything)
     root = ET.fromstring(everything)

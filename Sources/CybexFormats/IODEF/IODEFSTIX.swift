@@ -54,7 +54,8 @@ public enum IODEFSTIX {
             let parties = namedParties(of: incident).filter { isKnownParty?($0) ?? true }
             if !parties.isEmpty {
                 let markingID =
-                    "marking-definition--" + NameBasedUUID.make("cybex-iodef-distribution|" + parties.joined(separator: "\u{1}"))
+                    "marking-definition--"
+                    + NameBasedUUID.make("cybex-iodef-distribution|\(id)|\(modified)|" + parties.joined(separator: "\u{1}"))
                 distribution = .object([
                     ("type", .string("marking-definition")), ("spec_version", .string("2.1")), ("id", .string(markingID)),
                     ("created", .string(modified)), ("name", .string("Distribution: " + parties.joined(separator: ", "))),

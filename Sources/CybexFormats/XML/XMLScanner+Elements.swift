@@ -78,6 +78,18 @@ extension XMLScanner {
     /// Characters up to the next `<` or `&`, with line ends normalised (CR LF and CR become LF).
     mutating func readCharacterData(into text: inout [UInt8]) throws(XMLError) {
         while index < buffer.count {
+            // A run of plain characters is copied at once.
+            let start = index
+            while index < buffer.count {
+                let byte = buffer[index]
+                if byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") || byte == 0x0D || byte == UInt8(ascii: ">") { break }
+                index += 1
+            }
+            if index > start {
+                text.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<index]))
+                if text.count > limits.maxTextBytes { return }
+            }
+            guard index < buffer.count else { return }
             let byte = buffer[index]
             if byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") { return }
             if byte == 0x0D {
@@ -195,6 +207,16 @@ extension XMLScanner {
         index += 1
         var value: [UInt8] = []
         while true {
+            let run = index
+            while index < buffer.count {
+                let byte = buffer[index]
+                if byte == quote || byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") || byte < 0x20 { break }
+                index += 1
+            }
+            if index > run { value.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[run..<index])) }
+            if value.count > limits.maxTextBytes {
+                throw fail(.tooLarge, "an attribute value longer than \(limits.maxTextBytes) bytes", at: start)
+            }
             guard index < buffer.count else { throw fail(.unexpectedEnd, "the attribute value is not closed", at: start) }
             let byte = buffer[index]
             if byte == quote {
