@@ -233,6 +233,67 @@ extension OpenAPIDocument {
                 + "restriction written from their markings; 404 when there is none",
             xmlResponse: true, success: (200, "An IODEF v2 document", string), errors: [403, 404]),
         Operation(
+            method: "GET", path: "/classifications", id: "listClassifications", tag: "cases",
+            summary: "The incident classification vocabulary (the attack forms of ITU-T Resolution 50) with its RSIT mapping",
+            success: (200, "The vocabulary", ref("ClassificationList"))),
+        Operation(
+            method: "GET", path: "/cases", id: "listCases", tag: "cases",
+            summary:
+                "The incident cases the caller may see, newest first: whole for the handling organisation and administrators, "
+                + "the shareable part for others while the sharing policy lets them read the case's incident",
+            query: [("status", "only cases in this status", string)],
+            success: (200, "The cases", ref("CaseList"))),
+        Operation(
+            method: "POST", path: "/cases", id: "createCase", tag: "cases",
+            summary:
+                "Open a case handled by the caller's organisation; its STIX incident (with the IODEF extension) is shared in "
+                + "the collection, which the caller must be able to write; audited",
+            body: ref("CaseCreate"), success: (201, "The case", ref("Case")), errors: [403, 404, 409, 413, 415]),
+        Operation(
+            method: "GET", path: "/cases/statistics", id: "caseStatistics", tag: "cases",
+            summary:
+                "Counts and times of the cases the caller may see (by classification, RSIT class, status, sector, constituent "
+                + "and month; time to triage and to close; SLA breaches); format=csv for CSV",
+            query: [
+                ("from", "only cases opened at or after this time (RFC 3339)", dateTime),
+                ("to", "only cases opened before this time (RFC 3339)", dateTime),
+                ("format", "json (default) or csv", string),
+            ],
+            success: (200, "The statistics", ref("CaseStatistics"))),
+        Operation(
+            method: "GET", path: "/cases/{id}", id: "getCase", tag: "cases",
+            summary: "One case as the caller may see it; 404 for a case it may not see",
+            success: (200, "The case", ref("Case")), errors: [404]),
+        Operation(
+            method: "PATCH", path: "/cases/{id}", id: "updateCase", tag: "cases",
+            summary:
+                "Change a case's status (through the workflow; 409 for a move it does not allow), severity, classification, "
+                + "assignee, title or description; analysts of the handling organisation and administrators; a new version of "
+                + "the shared incident only when shareable content changes; audited",
+            body: ref("CaseUpdate"), success: (200, "The case as changed", ref("Case")), errors: [403, 404, 409, 413, 415]),
+        Operation(
+            method: "POST", path: "/cases/{id}/comments", id: "commentCase", tag: "cases",
+            summary: "Comment on a case (its timeline; never a new version of the shared incident); audited",
+            body: ref("CaseComment"), success: (200, "The case", ref("Case")), errors: [403, 404, 413, 415]),
+        Operation(
+            method: "POST", path: "/cases/{id}/links", id: "linkCase", tag: "cases",
+            summary:
+                "Link objects of the case's collection the caller may see (indicators, observables, vulnerabilities) to the "
+                + "case: a related-to relationship from its incident to each, at the case's TLP; audited",
+            body: ref("CaseLinks"), success: (200, "The case", ref("Case")), errors: [403, 404, 413, 415]),
+        Operation(
+            method: "POST", path: "/cases/{id}/tasks", id: "addCaseTask", tag: "cases",
+            summary: "Add a task to a case; audited", body: ref("CaseTaskCreate"), success: (200, "The case", ref("Case")),
+            errors: [403, 404, 413, 415]),
+        Operation(
+            method: "POST", path: "/cases/{id}/tasks/{task}/done", id: "completeCaseTask", tag: "cases",
+            summary: "Mark a task of a case done; audited", bodyRequired: false, success: (200, "The case", ref("Case")),
+            errors: [403, 404]),
+        Operation(
+            method: "GET", path: "/cases/{id}/timeline", id: "caseTimeline", tag: "cases",
+            summary: "A case's timeline, comments included, oldest first (the handling organisation and administrators)",
+            success: (200, "The timeline", ref("CaseTimeline")), errors: [403, 404]),
+        Operation(
             method: "GET", path: "/objects", id: "searchObjects", tag: "collections",
             summary:
                 "Search every collection the caller may read (each under the sharing policy): object versions by id, type, observable value and time, oldest added first",

@@ -64,7 +64,7 @@ enum OpenAPIDocument {
             (
                 "tags",
                 .array(
-                    ["organisations", "users", "tokens", "sharing-groups", "collections", "policies", "audit"].map {
+                    ["organisations", "users", "tokens", "sharing-groups", "collections", "cases", "policies", "audit"].map {
                         .object([("name", .string($0))])
                     })
             ),

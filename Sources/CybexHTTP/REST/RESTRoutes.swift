@@ -30,6 +30,7 @@ struct RESTRoutes: Sendable {
         group.get("organisations/:id") { request, context in try await organisation(request, context) }
         group.patch("organisations/:id") { request, context in try await updateOrganisation(request, context) }
         registerProfiles(on: group)
+        registerCases(on: group)
 
         group.get("users") { request, context in try await listUsers(request, context) }
         group.post("users") { request, context in try await createUser(request, context) }

@@ -1,3 +1,4 @@
+public import CybexCore
 public import CybexEngine
 
 /// How `cybex serve` runs.
@@ -29,6 +30,11 @@ public struct ServerConfiguration: Sendable {
     public var bodyBudget: BodyBudgetPolicy
     /// Header and idle timeouts and the most open connections (SECURITY.md).
     public var connectionLimits: ConnectionLimits
+    /// The DNS name the node issues IODEF incident ids under (cases, IODEF exports); nil: the host of
+    /// `publicURL`, else of the request.
+    public var nodeName: String?
+    /// The clock incident cases and their SLA timers read (a settable one in tests).
+    public var clock: any WallClock = SystemWallClock()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,

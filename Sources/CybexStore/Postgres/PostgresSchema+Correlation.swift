@@ -1,5 +1,5 @@
 extension PostgresSchema {
-    /// Steps 15–17 of the PostgreSQL schema (issue 15): constituencies and enrichment, feeds, notification.
+    /// Steps 15–18 of the PostgreSQL schema (issue 15): constituencies and enrichment, feeds, notification; incident cases.
     static let correlationMigrations: [(version: Int, statements: [String])] = [
         (
             // Constituencies and offline enrichment (see the SQLite step of the same number).
@@ -100,6 +100,34 @@ extension PostgresSchema {
                     PRIMARY KEY (organisation_id, collection_id, object_id))
                 """,
                 "CREATE INDEX notification_queue_by_time ON notification_queue (organisation_id, queued)",
+            ]
+        ),
+        (
+            // Incident cases (issue 16): the working part of an incident, stored whole as JSON beside
+            // the columns it is found by, and its timeline.
+            18,
+            [
+                """
+                CREATE TABLE cases (
+                    id TEXT PRIMARY KEY,
+                    owner_id TEXT NOT NULL,
+                    collection_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    revision BIGINT NOT NULL,
+                    created BIGINT NOT NULL,
+                    body TEXT NOT NULL)
+                """,
+                "CREATE INDEX cases_by_owner ON cases (owner_id, created)",
+                """
+                CREATE TABLE case_events (
+                    case_id TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    time BIGINT NOT NULL,
+                    actor TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    PRIMARY KEY (case_id, seq))
+                """,
             ]
         ),
     ]

@@ -1,5 +1,5 @@
 extension SQLiteSchema {
-    /// Steps 15–17 of the SQLite schema (issue 15): constituencies and enrichment, feeds, notification.
+    /// Steps 15–18 of the SQLite schema (issue 15): constituencies and enrichment, feeds, notification; incident cases.
     static let correlationMigrations: [(version: Int, statements: [String])] = [
         (
             // Constituencies and offline enrichment (issue 15): the networks, AS numbers and domains
@@ -105,6 +105,34 @@ extension SQLiteSchema {
                     PRIMARY KEY (organisation_id, collection_id, object_id)) WITHOUT ROWID
                 """,
                 "CREATE INDEX notification_queue_by_time ON notification_queue (organisation_id, queued)",
+            ]
+        ),
+        (
+            // Incident cases (issue 16): the working part of an incident, stored whole as JSON beside
+            // the columns it is found by, and its timeline.
+            18,
+            [
+                """
+                CREATE TABLE cases (
+                    id TEXT PRIMARY KEY,
+                    owner_id TEXT NOT NULL,
+                    collection_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    revision INTEGER NOT NULL,
+                    created INTEGER NOT NULL,
+                    body TEXT NOT NULL) WITHOUT ROWID
+                """,
+                "CREATE INDEX cases_by_owner ON cases (owner_id, created)",
+                """
+                CREATE TABLE case_events (
+                    case_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    time INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    PRIMARY KEY (case_id, seq)) WITHOUT ROWID
+                """,
             ]
         ),
     ]

@@ -57,6 +57,17 @@ struct ServeCommand: AsyncParsableCommand {
             channel's own frequency says when it is due.
             """)
     var notificationCheckSeconds = 30
+    @Option(
+        help: """
+            Look for incident cases whose SLA has run out every this many seconds and record the breach (0: never).
+            """)
+    var caseSLACheckSeconds = 60
+    @Option(
+        help: """
+            The DNS name this node issues IODEF incident ids under (cases, IODEF exports); default: the host of \
+            --public-url, else the one each request names.
+            """)
+    var nodeName: String?
     @OptionGroup var smtp: SMTPOptions
     @Option(
         help: """
@@ -149,7 +160,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Everything long-running is a Service of one ServiceGroup; on SIGTERM or SIGINT they stop in
         // the reverse order: the HTTP server (in-flight requests finish), the job runner (a running
         // job finishes), the read-audit writer (writes what is queued), the PostgreSQL pool.
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, maxContentLength: maxContentLength,
             publicURL: publicURL,
             loginThrottle: LoginThrottlePolicy(
@@ -161,9 +172,14 @@ struct ServeCommand: AsyncParsableCommand {
             connectionLimits: ConnectionLimits(
                 headerTimeout: .seconds(headerTimeoutSeconds), idleTimeout: .seconds(idleTimeoutSeconds),
                 maxConnections: maxConnections))
+        configuration.nodeName = nodeName
         let retentionPeriod = retentionPeriod
         let feedPeriod: Duration? = feedCheckSeconds > 0 ? .seconds(feedCheckSeconds) : nil
         let notificationPeriod: Duration? = notificationCheckSeconds > 0 ? .seconds(notificationCheckSeconds) : nil
+        let casePeriod: Duration? = caseSLACheckSeconds > 0 ? .seconds(caseSLACheckSeconds) : nil
+        let issuer =
+            configuration.nodeName ?? configuration.publicURL.flatMap { URL(string: $0)?.host }
+            ?? ProcessInfo.processInfo.hostName
         let mailTransport = try mailTransport()
         let mailFrom = mailFrom
         let jobDelay = Duration.seconds(jobDelaySeconds)
@@ -184,12 +200,15 @@ struct ServeCommand: AsyncParsableCommand {
                     jobs.append(
                         .feeds(FeedService(engine: engine, transport: AsyncHTTPTransport()), every: feedPeriod, logger: logger))
                 }
+                if let casePeriod {
+                    jobs.append(.caseSLAs(engine.cases(issuer: issuer), every: casePeriod, logger: logger))
+                }
                 return jobs
             },
             lease: .seconds(jobLeaseSeconds),
             tick: min(
                 .seconds(1), (retentionPeriod ?? .seconds(4)) / 4, (feedPeriod ?? .seconds(4)) / 4,
-                (notificationPeriod ?? .seconds(4)) / 4)
+                (notificationPeriod ?? .seconds(4)) / 4, (casePeriod ?? .seconds(4)) / 4)
         ) { node in
             logger.info(
                 "serving TAXII 2.1",

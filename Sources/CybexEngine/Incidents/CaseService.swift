@@ -1,0 +1,492 @@
+public import CybexCore
+import CybexFormats
+import CybexStore
+import Foundation
+
+/// Incident cases (docs/INCIDENTS.md): created, classified, assigned, moved through the workflow,
+/// commented, linked to objects, timed against their SLA, closed and reopened. Each case shares a
+/// STIX `incident` (with the IODEF extension, so it travels over TAXII and exports as IODEF) in
+/// its collection, through the same ingest as every post; a new version of it is stored only when
+/// shareable content changes (title, description, status as IODEF sees it, severity,
+/// classification, TLP). The working part stays with the organisation that handles the case.
+///
+/// Who sees what: the handling organisation's users, and administrators, see the whole case;
+/// its analysts (and administrators) change it. Anyone else sees the shareable part, and only
+/// while the sharing policy lets them read the case's incident; otherwise the case does not exist
+/// for them (`notFound`).
+public struct CaseService: Sendable {
+    let store: any Store
+    let collections: CollectionService
+    let clock: any WallClock
+    /// The name (a DNS name) the node issues IODEF incident ids under.
+    public let issuer: String
+
+    init(store: any Store, collections: CollectionService, clock: any WallClock, issuer: String) {
+        self.store = store
+        self.collections = collections
+        self.clock = clock
+        self.issuer = issuer
+    }
+
+    /// What a new case is made from.
+    public struct Draft: Sendable {
+        public var collectionID: String
+        public var title: String
+        public var description: String?
+        public var severity: CaseSeverity
+        public var classification: IncidentClass?
+        public var tlp: TLPLevel?
+        /// At TLP:RED, the organisations (names or ids) the incident is addressed to.
+        public var recipients: [String]
+        /// The constituent that reported it (a name or id), when one did.
+        public var reporter: String?
+
+        public init(
+            collectionID: String, title: String, description: String? = nil, severity: CaseSeverity = .medium,
+            classification: IncidentClass? = nil, tlp: TLPLevel? = nil, recipients: [String] = [], reporter: String? = nil
+        ) {
+            self.collectionID = collectionID
+            self.title = title
+            self.description = description
+            self.severity = severity
+            self.classification = classification
+            self.tlp = tlp
+            self.recipients = recipients
+            self.reporter = reporter
+        }
+    }
+
+    /// A case as one reader sees it: the whole of it, or only its shareable part.
+    public struct View: Sendable {
+        public var record: CaseRecord
+        /// Whether the reader sees the working part (assignee, tasks, links, SLA, timeline).
+        public var full: Bool
+        /// Whether the reader may change the case.
+        public var canChange: Bool
+        public var ownerName: String
+        public var reporterName: String?
+        public var assigneeName: String?
+    }
+
+    /// A change to a case.
+    public enum Change: Sendable {
+        case status(CaseStatus)
+        case severity(CaseSeverity)
+        case classification(IncidentClass?)
+        /// A username of the handling organisation, or nil to unassign.
+        case assignee(String?)
+        case title(String)
+        case description(String?)
+        case comment(String)
+        /// STIX ids of objects the changer may see in the case's collection.
+        case link([String])
+        case addTask(String)
+        case completeTask(Int)
+    }
+
+    static let maxText = 10_000
+
+    // MARK: Creating
+
+    /// Opens a case owned by the principal's organisation and shares its incident in the draft's
+    /// collection (which the principal must be able to write: `forbidden` otherwise).
+    public func create(_ draft: Draft, by principal: Principal) async throws -> View {
+        guard principal.user.role.mayWrite else {
+            throw EngineError(.forbidden, "a reader may not open cases")
+        }
+        let title = try Self.text(draft.title, "title", maxLength: 500)
+        let description = try draft.description.map { try Self.text($0, "description", maxLength: Self.maxText) }
+        let view = try await collections.writableCollection(id: draft.collectionID, for: principal)
+        var recipients: [String] = []
+        for reference in draft.recipients {
+            guard let organisation = try await organisation(reference) else {
+                throw EngineError(.invalidArgument, "no organisation '\(reference)' (recipients)")
+            }
+            recipients.append(organisation.name)
+        }
+        if !recipients.isEmpty && draft.tlp != .red {
+            throw EngineError(.invalidArgument, "recipients address a TLP:RED case: give tlp red")
+        }
+        var reporterID: String?
+        if let reporter = draft.reporter {
+            guard let organisation = try await organisation(reporter) else {
+                throw EngineError(.invalidArgument, "no organisation '\(reporter)' (reporter)")
+            }
+            reporterID = organisation.id
+        }
+        let now = clock.nowMicroseconds() / 1000 * 1000
+        let id = "case--" + Secrets.uuid()
+        let reference = "CYBEX-" + String(id.dropFirst(6).prefix(8)).uppercased()
+        let record = CaseRecord(
+            id: id, ownerID: principal.organisation.id, collectionID: view.collection.id,
+            incidentID: "", reference: reference, title: title, description: description, severity: draft.severity,
+            classification: draft.classification, tlp: draft.tlp, recipients: recipients, reporterID: reporterID, created: now)
+        var shared = record
+        shared.incidentID = try await share(record, in: view, by: principal, modified: now)
+        let events = [
+            CaseEvent(
+                time: now, actor: principal.user.username, kind: "created",
+                detail: "\(title) (\(draft.severity.rawValue)\(draft.classification.map { ", " + $0.rawValue } ?? ""))")
+        ]
+        try await store.createCase(
+            shared, events: events,
+            audit: [
+                AuditEvent(
+                    time: now, actor: principal.user.username, action: "case.create", target: id, detail: "\(reference): \(title)"
+                )
+            ])
+        return try await self.view(of: shared, for: principal)
+    }
+
+    // MARK: Reading
+
+    /// The case `id` as the principal may see it; `notFound` when it may not see it at all.
+    public func view(id: String, for principal: Principal) async throws -> View {
+        guard let record = try await store.caseRecord(id: id) else { throw Self.notFound(id) }
+        guard let view = try await visible(record, for: principal) else { throw Self.notFound(id) }
+        return view
+    }
+
+    /// Every case the principal may see, newest first; only those in `status` when given.
+    public func list(for principal: Principal, status: CaseStatus? = nil) async throws -> [View] {
+        var views: [View] = []
+        for record in try await store.cases(ownerID: nil) where status == nil || record.status == status {
+            if let view = try await visible(record, for: principal) { views.append(view) }
+        }
+        return views
+    }
+
+    /// The case's timeline (comments included), for those who see the whole case.
+    public func timeline(id: String, for principal: Principal) async throws -> [CaseEvent] {
+        let view = try await self.view(id: id, for: principal)
+        guard view.full else { throw EngineError(.forbidden, "the timeline of case \(id) is for the organisation handling it") }
+        return try await store.caseEvents(caseID: id)
+    }
+
+    func visible(_ record: CaseRecord, for principal: Principal) async throws -> View? {
+        if principal.isAdmin || principal.organisation.id == record.ownerID {
+            return try await view(of: record, for: principal)
+        }
+        // Anyone else: only while the sharing policy lets them read the case's incident.
+        let page = try? await collections.objects(
+            in: record.collectionID, matching: ObjectQuery(ids: [record.incidentID], limit: 1, withContent: false), for: principal
+        )
+        guard let page, !page.records.isEmpty else { return nil }
+        var shareable = record
+        shareable.assigneeID = nil
+        shareable.tasks = []
+        shareable.links = []
+        shareable.triageBreached = nil
+        shareable.resolveBreached = nil
+        var view = try await view(of: shareable, for: principal)
+        view.full = false
+        return view
+    }
+
+    func view(of record: CaseRecord, for principal: Principal) async throws -> View {
+        let full = principal.isAdmin || principal.organisation.id == record.ownerID
+        let canChange = principal.isAdmin || (principal.organisation.id == record.ownerID && principal.user.role == .analyst)
+        return View(
+            record: record, full: full, canChange: canChange,
+            ownerName: try await store.organisation(id: record.ownerID)?.name ?? record.ownerID,
+            reporterName: try await record.reporterID.asyncMap { try await store.organisation(id: $0)?.name ?? $0 },
+            assigneeName: try await record.assigneeID.asyncMap { try await store.user(id: $0)?.username ?? $0 })
+    }
+
+    // MARK: Changing
+
+    /// Applies `changes` (in order) to case `id` as one change: one timeline entry and one audit
+    /// entry each, one new version of the shared incident when shareable content changed.
+    /// `forbidden` for someone who may see the case but not change it; `conflict` for a move the
+    /// workflow does not allow.
+    public func change(id: String, _ changes: [Change], by principal: Principal) async throws -> View {
+        let current = try await view(id: id, for: principal)
+        guard current.canChange else {
+            throw EngineError(.forbidden, "only analysts of the organisation handling case \(id), or administrators, change it")
+        }
+        var record = current.record
+        let before = record
+        let now = clock.nowMicroseconds() / 1000 * 1000
+        let actor = principal.user.username
+        var events: [CaseEvent] = []
+        for change in changes {
+            switch change {
+            case .status(let status):
+                guard status != record.status else { continue }
+                guard record.status.next.contains(status) else {
+                    throw EngineError(
+                        .conflict,
+                        "case \(id) cannot move from \(record.status.rawValue) to \(status.rawValue); from \(record.status.rawValue) it may move to "
+                            + record.status.next.map(\.rawValue).sorted().joined(separator: ", "))
+                }
+                events.append(
+                    CaseEvent(time: now, actor: actor, kind: "status", detail: "\(record.status.rawValue) → \(status.rawValue)"))
+                record.status = status
+                switch status {
+                case .triaged, .inProgress, .waiting: if record.triaged == nil { record.triaged = now }
+                case .resolved: record.resolved = now
+                case .closed: record.closed = now
+                case .reopened:
+                    record.resolved = nil
+                    record.closed = nil
+                    record.resolveDue = now + record.severity.sla.resolve * 1_000_000
+                    record.resolveBreached = nil
+                case .new: break
+                }
+            case .severity(let severity):
+                guard severity != record.severity else { continue }
+                events.append(
+                    CaseEvent(
+                        time: now, actor: actor, kind: "severity", detail: "\(record.severity.rawValue) → \(severity.rawValue)"))
+                record.severity = severity
+                record.triageDue = record.created + severity.sla.triage * 1_000_000
+                record.resolveDue = record.created + severity.sla.resolve * 1_000_000
+            case .classification(let classification):
+                guard classification != record.classification else { continue }
+                events.append(
+                    CaseEvent(
+                        time: now, actor: actor, kind: "classified",
+                        detail: classification.map { "\($0.rawValue) (\($0.rsitTag))" } ?? "unclassified"))
+                record.classification = classification
+            case .assignee(let username):
+                var assignee: String?
+                if let username {
+                    guard let user = try await store.user(named: username), user.organisationID == record.ownerID, !user.disabled
+                    else {
+                        throw EngineError(.invalidArgument, "no active user '\(username)' in the organisation handling the case")
+                    }
+                    assignee = user.id
+                }
+                guard assignee != record.assigneeID else { continue }
+                events.append(CaseEvent(time: now, actor: actor, kind: "assigned", detail: username ?? "(nobody)"))
+                record.assigneeID = assignee
+            case .title(let title):
+                let text = try Self.text(title, "title", maxLength: 500)
+                guard text != record.title else { continue }
+                events.append(CaseEvent(time: now, actor: actor, kind: "edited", detail: "title"))
+                record.title = text
+            case .description(let description):
+                let text = try description.map { try Self.text($0, "description", maxLength: Self.maxText) }
+                guard text != record.description else { continue }
+                events.append(CaseEvent(time: now, actor: actor, kind: "edited", detail: "description"))
+                record.description = text
+            case .comment(let text):
+                events.append(
+                    CaseEvent(
+                        time: now, actor: actor, kind: "comment", detail: try Self.text(text, "comment", maxLength: Self.maxText))
+                )
+            case .link(let ids):
+                var added: [String] = []
+                for objectID in ids where !record.links.contains(objectID) && !added.contains(objectID) {
+                    let page = try await collections.objects(
+                        in: record.collectionID, matching: ObjectQuery(ids: [objectID], limit: 1, withContent: false),
+                        for: principal)
+                    guard !page.records.isEmpty else {
+                        throw EngineError(.notFound, "no object '\(objectID)' in collection '\(record.collectionID)'")
+                    }
+                    added.append(objectID)
+                }
+                guard !added.isEmpty else { continue }
+                record.links += added
+                events.append(CaseEvent(time: now, actor: actor, kind: "linked", detail: added.joined(separator: ", ")))
+            case .addTask(let title):
+                let text = try Self.text(title, "task", maxLength: 500)
+                let task = CaseTask(id: (record.tasks.map(\.id).max() ?? 0) + 1, title: text)
+                record.tasks.append(task)
+                events.append(CaseEvent(time: now, actor: actor, kind: "task", detail: "#\(task.id) \(text)"))
+            case .completeTask(let taskID):
+                guard let index = record.tasks.firstIndex(where: { $0.id == taskID }) else {
+                    throw EngineError(.notFound, "case \(id) has no task #\(taskID)")
+                }
+                guard !record.tasks[index].done else { continue }
+                record.tasks[index].done = true
+                events.append(
+                    CaseEvent(time: now, actor: actor, kind: "task-done", detail: "#\(taskID) \(record.tasks[index].title)"))
+            }
+        }
+        guard !events.isEmpty else { return current }
+        record.updated = now
+        record.revision += 1
+        let newLinks = record.links.filter { !before.links.contains($0) }
+        let reshare = Self.shareableContent(record) != Self.shareableContent(before)
+        if reshare || !newLinks.isEmpty {
+            let acting = try await acting(for: record, principal)
+            let collectionView = try await collections.writableCollection(id: record.collectionID, for: acting)
+            if reshare {
+                let modified = max(now, record.shared + 1000)
+                _ = try await share(record, in: collectionView, by: acting, modified: modified)
+                record.shared = modified
+            }
+            if !newLinks.isEmpty { try await shareLinks(newLinks, of: record, in: collectionView, by: acting, at: now) }
+        }
+        try await store.updateCase(
+            record, events: events,
+            audit: events.map { AuditEvent(time: now, actor: actor, action: "case.\($0.kind)", target: id, detail: $0.detail) })
+        return try await view(of: record, for: principal)
+    }
+
+    /// The principal the shared incident is versioned as: the handling organisation (only the
+    /// creator of an object versions it), with the acting user's name in the audit log.
+    func acting(for record: CaseRecord, _ principal: Principal) async throws -> Principal {
+        Self.owner(record, principal, try await ownerOrganisation(record))
+    }
+
+    func ownerOrganisation(_ record: CaseRecord) async throws -> Organisation {
+        guard let organisation = try await store.organisation(id: record.ownerID) else {
+            throw EngineError(.notFound, "the organisation handling case \(record.id) no longer exists")
+        }
+        return organisation
+    }
+
+    static func owner(_ record: CaseRecord, _ principal: Principal, _ organisation: Organisation) -> Principal {
+        principal.organisation.id == record.ownerID ? principal : Principal(user: principal.user, organisation: organisation)
+    }
+
+    /// What a new version of the shared incident depends on.
+    static func shareableContent(_ record: CaseRecord) -> [String] {
+        [
+            record.title, record.description ?? "", record.status.iodefStatus, record.severity.rawValue,
+            record.classification?.rawValue ?? "", record.tlp?.rawValue ?? "", record.recipients.joined(separator: ","),
+        ]
+    }
+
+    // MARK: Sharing
+
+    /// Posts the case's incident (a new version when it exists) and returns its id.
+    func share(_ record: CaseRecord, in view: CollectionService.View, by principal: Principal, modified: Int64) async throws
+        -> String
+    {
+        let owner = try await ownerOrganisation(record)
+        let reporter = try await record.reporterID.asyncMap { try await store.organisation(id: $0)?.name ?? $0 }
+        let incident = IODEFCase.incident(
+            record, issuer: issuer, ownerName: owner.name, reporterName: reporter,
+            generated: STIXTimestamp.formatVersion(microseconds: modified))
+        let names = Set(try await store.organisations().map(\.name))
+        var objects: [JSONValue]
+        do {
+            objects = try IODEFSTIX.objects(
+                for: incident, created: STIXTimestamp.formatVersion(microseconds: record.created), isKnownParty: names.contains
+            ).all
+        } catch {
+            throw EngineError(.invalidArgument, error.description)
+        }
+        if record.tlp == .amberStrict { objects = objects.map(IODEFCase.strict) }
+        let bundle = JSONWriter.bytes(
+            .object([("type", .string("bundle")), ("id", .string("bundle--" + Secrets.uuid())), ("objects", .array(objects))]))
+        let report = try await collections.add(bundle, as: .bundle, to: view, by: principal)
+        if let refused = report.rejected.first, case .rejected(let reason) = refused.outcome {
+            throw EngineError(.conflict, "the case's incident was refused: \(reason)")
+        }
+        return IODEFSTIX.stixID(of: incident) ?? ""
+    }
+
+    /// `related-to` relationships from the case's incident to newly linked objects.
+    func shareLinks(
+        _ ids: [String], of record: CaseRecord, in view: CollectionService.View, by principal: Principal, at now: Int64
+    )
+        async throws
+    {
+        let stamp = STIXTimestamp.formatVersion(microseconds: now)
+        var refs: [JSONValue] = []
+        if let tlp = record.tlp { refs.append(.string(tlp.markingDefinitionID)) }
+        let objects: [JSONValue] = ids.map { target in
+            var members: [(key: String, value: JSONValue)] = [
+                ("type", .string("relationship")), ("spec_version", .string("2.1")),
+                ("id", .string("relationship--" + NameBasedUUID.make("cybex-case-link|\(record.incidentID)|\(target)"))),
+                ("created", .string(stamp)), ("modified", .string(stamp)), ("relationship_type", .string("related-to")),
+                ("source_ref", .string(record.incidentID)), ("target_ref", .string(target)),
+            ]
+            if !refs.isEmpty && record.tlp != .red { members.append(("object_marking_refs", .array(refs))) }
+            return .object(members)
+        }
+        let body = JSONWriter.bytes(.object([("objects", .array(objects))]))
+        if record.tlp == .red {
+            // A link to a TLP:RED incident is as private as the incident: addressed to the same parties.
+            _ = try await collections.add(
+                body, objects: objects.map { IODEFCase.marked($0, .red) }, addressedTo: record.recipients, to: view, by: principal
+            )
+        } else {
+            _ = try await collections.add(body, as: .envelope, to: view, by: principal)
+        }
+    }
+
+    // MARK: SLA
+
+    /// Records every SLA that has run out on an open case (its timeline, the audit log, and the
+    /// handling organisation's notification queue with the case's incident); returns how many.
+    @discardableResult
+    public func checkSLAs() async throws -> Int {
+        let now = clock.nowMicroseconds()
+        var breaches = 0
+        for var record in try await store.cases(ownerID: nil) {
+            let due = record.dueBreaches(at: now)
+            guard due.triage || due.resolve else { continue }
+            var events: [CaseEvent] = []
+            if due.triage {
+                record.triageBreached = now
+                events.append(
+                    CaseEvent(
+                        time: now, actor: "sla", kind: "sla-breach",
+                        detail: "not triaged by \(STIXTimestamp.formatVersion(microseconds: record.triageDue))"))
+            }
+            if due.resolve {
+                record.resolveBreached = now
+                events.append(
+                    CaseEvent(
+                        time: now, actor: "sla", kind: "sla-breach",
+                        detail: "not resolved by \(STIXTimestamp.formatVersion(microseconds: record.resolveDue))"))
+            }
+            record.revision += 1
+            do {
+                try await store.updateCase(
+                    record, events: events,
+                    audit: events.map {
+                        AuditEvent(time: now, actor: "sla", action: "case.sla-breach", target: record.id, detail: $0.detail)
+                    })
+            } catch let error as StoreError where error.code == .conflict {
+                continue  // changed meanwhile: the next check sees it again
+            }
+            try await store.enqueueNotifications([
+                QueuedNotification(
+                    organisationID: record.ownerID, objectID: record.incidentID, collectionID: record.collectionID, queued: now)
+            ])
+            breaches += events.count
+        }
+        return breaches
+    }
+
+    // MARK: Helpers
+
+    func organisation(_ reference: String) async throws -> Organisation? {
+        if let named = try await store.organisation(named: reference) { return named }
+        return try await store.organisation(id: reference)
+    }
+
+    static func notFound(_ id: String) -> EngineError { EngineError(.notFound, "no case '\(id)'") }
+
+    static func text(_ value: String, _ field: String, maxLength: Int) throws -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw EngineError(.invalidArgument, "\(field) must not be empty") }
+        guard trimmed.count <= maxLength else {
+            throw EngineError(.invalidArgument, "\(field) is longer than \(maxLength) characters")
+        }
+        guard !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) else {
+            throw EngineError(.invalidArgument, "\(field) holds control characters")
+        }
+        return trimmed
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
+
+extension Engine {
+    /// Incident cases, issuing IODEF ids under `issuer` and timing SLAs by `clock`.
+    public func cases(issuer: String, clock: any WallClock = SystemWallClock()) -> CaseService {
+        CaseService(store: store, collections: collections, clock: clock, issuer: issuer)
+    }
+}
