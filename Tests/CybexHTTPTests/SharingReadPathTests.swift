@@ -16,7 +16,8 @@ import Testing
 /// groups, collections and objects with random TLP markings and TLP:RED recipients, read by every
 /// organisation through TAXII (objects, manifest, versions, object by id, the match[id] and
 /// match[type] filters) and the REST API (objects, type filter, object by id, count), counted
-/// through the engine and exported, and searched across collections (`GET /api/v1/objects`),
+/// through the engine and exported, searched across collections (`GET /api/v1/objects`), and
+/// incident cases listed and counted (`GET /api/v1/cases`, `/api/v1/cases/statistics`),
 /// compared with an independent statement of SECURITY.md's rules.
 @Suite("Sharing policy on the read paths")
 struct SharingReadPathTests {
@@ -47,6 +48,7 @@ struct SharingReadPathTests {
                 }
                 try await world.checkSearch(viewer: viewer, client: client, random: &sampler)
                 try await world.checkCorrelation(viewer: viewer, client: client, random: &sampler)
+                try await world.checkCases(viewer: viewer, client: client)
             }
             return cases
         }
@@ -107,6 +109,8 @@ struct World {
     var collections: [Collection]
     /// The organisation whose constituency holds 10.1.0.0/16.
     var constituent = 0
+    /// The incident cases opened, with the collection and the model version of their incident.
+    var cases: [(id: String, collection: Int, incident: Version)] = []
 
     static func build(random: inout SeededGenerator) async throws -> World {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cybex-sharing-\(UUID().uuidString)")
@@ -242,6 +246,79 @@ struct World {
                 }
             }
         }
+        try await openCases(principals: principals, random: &random)
+    }
+
+    /// Incident cases opened by random writers at random TLP levels (TLP:RED with or without
+    /// recipients): their shared incidents (and distribution markings) join the model's versions,
+    /// and ``checkCases`` reads the cases and their statistics as every organisation.
+    mutating func openCases(principals: [Principal], random: inout SeededGenerator) async throws {
+        let caseService = Engine(store: store, hasher: Self.hasher).cases(issuer: "node.example.org")
+        let levels: [TLPLevel?] = [nil, .clear, .green, .amber, .amberStrict, .red, .red]
+        for c in collections.indices {
+            for n in 0..<8 {
+                let poster = collections[c].writers.randomElement(using: &random)!
+                let level = levels.randomElement(using: &random)!
+                var recipients: [Int] = []
+                if level == .red && Bool.random(using: &random) {
+                    recipients = organisations.indices.filter { _ in Int.random(in: 0..<4, using: &random) == 0 }
+                }
+                let view = try await caseService.create(
+                    .init(
+                        collectionID: collections[c].id, title: "case \(c)-\(n)",
+                        classification: IncidentClass.allCases.randomElement(using: &random),
+                        tlp: level, recipients: recipients.map { "org\($0)" }),
+                    by: principals[poster])
+                let addressed = Set(recipients + (recipients.isEmpty ? [] : [poster]))
+                let incident = Version(
+                    id: view.record.incidentID, version: view.record.created, owner: poster, marking: level, recipients: addressed
+                )
+                collections[c].versions.append(incident)
+                cases.append((id: view.record.id, collection: c, incident: incident))
+                if !recipients.isEmpty {
+                    let stored = try await store.objects(
+                        in: collections[c].id, matching: ObjectQuery(ids: [view.record.incidentID]))
+                    let object = try JSONReader.parse(stored.records[0].json)
+                    let distribution = try #require(
+                        object["object_marking_refs"]?.arrayValue?.compactMap(\.stringValue).first {
+                            TLPLevel(markingDefinitionID: $0) == nil
+                        })
+                    collections[c].versions.append(
+                        Version(
+                            id: distribution, version: view.record.created, owner: poster, marking: .red, recipients: addressed))
+                }
+            }
+        }
+    }
+
+    /// `GET /api/v1/cases` and `GET /api/v1/cases/statistics`: a case is listed, and counted, exactly
+    /// when the viewer's organisation handles it or may read its incident; whole only for the former.
+    func checkCases(viewer: Int, client: some TestClientProtocol) async throws {
+        let headers = rest("user\(viewer)")
+        let expected = Set(
+            cases.filter { item in
+                item.incident.owner == viewer
+                    || (expectedAccess(collections[item.collection], viewer) == 200
+                        && expectedVisible(item.incident, in: collections[item.collection], to: viewer))
+            }.map(\.id))
+        let listed = try await client.execute(uri: "/api/v1/cases", method: .get, headers: headers) { response in
+            (try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8))) as? [String: Any] ?? [:]
+        }
+        let views = listed["cases"] as? [[String: Any]] ?? []
+        #expect(Set(views.compactMap { $0["id"] as? String }) == expected, "cases, viewer org\(viewer)")
+        for view in views {
+            let owned = cases.first { $0.id == view["id"] as? String }?.incident.owner == viewer
+            #expect((view["full"] as? Bool) == owned, "the working part, viewer org\(viewer)")
+        }
+        let hidden = cases.filter { !expected.contains($0.id) }.prefix(3)
+        for item in hidden {
+            let status = try await client.execute(uri: "/api/v1/cases/\(item.id)", method: .get, headers: headers).status
+            #expect(status == .notFound, "a case the viewer may not see, viewer org\(viewer)")
+        }
+        let statistics = try await client.execute(uri: "/api/v1/cases/statistics", method: .get, headers: headers) { response in
+            (try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8))) as? [String: Any] ?? [:]
+        }
+        #expect(statistics["total"] as? Int == expected.count, "statistics, viewer org\(viewer)")
     }
 
     static func uuid(_ n: Int) -> String { "6ba7b810-9dad-41d1-80b4-" + String(format: "%012x", n) }

@@ -37,6 +37,8 @@ public struct CaseRecord: Sendable, Codable, Equatable {
     /// When each SLA was found breached.
     public var triageBreached: Int64?
     public var resolveBreached: Int64?
+    /// Resolution SLAs breached before the case was last reopened (each reopening starts a new one).
+    public var earlierResolveBreaches: Int
     /// The `modified` of the shared incident's newest version (microseconds).
     public var shared: Int64
     /// Bumped on every change; a change made from an older revision is refused.
@@ -68,6 +70,7 @@ public struct CaseRecord: Sendable, Codable, Equatable {
         self.triageDue = created + severity.sla.triage * 1_000_000
         self.resolveDue = created + severity.sla.resolve * 1_000_000
         self.shared = created
+        self.earlierResolveBreaches = 0
         self.revision = 1
     }
 

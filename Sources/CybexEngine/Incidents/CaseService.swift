@@ -10,10 +10,10 @@ import Foundation
 /// shareable content changes (title, description, status as IODEF sees it, severity,
 /// classification, TLP). The working part stays with the organisation that handles the case.
 ///
-/// Who sees what: the handling organisation's users, and administrators, see the whole case;
-/// its analysts (and administrators) change it. Anyone else sees the shareable part, and only
-/// while the sharing policy lets them read the case's incident; otherwise the case does not exist
-/// for them (`notFound`).
+/// Who sees what: the handling organisation's users see the whole case; its analysts and
+/// administrators change it. Anyone else (an administrator of another organisation included) sees
+/// the shareable part, and only while the sharing policy lets them read the case's incident;
+/// otherwise the case does not exist for them (`notFound`).
 public struct CaseService: Sendable {
     let store: any Store
     let collections: CollectionService
@@ -164,7 +164,7 @@ public struct CaseService: Sendable {
     }
 
     func visible(_ record: CaseRecord, for principal: Principal) async throws -> View? {
-        if principal.isAdmin || principal.organisation.id == record.ownerID {
+        if principal.organisation.id == record.ownerID {
             return try await view(of: record, for: principal)
         }
         // Anyone else: only while the sharing policy lets them read the case's incident.
@@ -178,14 +178,15 @@ public struct CaseService: Sendable {
         shareable.links = []
         shareable.triageBreached = nil
         shareable.resolveBreached = nil
+        shareable.earlierResolveBreaches = 0
         var view = try await view(of: shareable, for: principal)
         view.full = false
         return view
     }
 
     func view(of record: CaseRecord, for principal: Principal) async throws -> View {
-        let full = principal.isAdmin || principal.organisation.id == record.ownerID
-        let canChange = principal.isAdmin || (principal.organisation.id == record.ownerID && principal.user.role == .analyst)
+        let full = principal.organisation.id == record.ownerID
+        let canChange = full && (principal.user.role == .analyst || principal.user.role == .admin)
         return View(
             record: record, full: full, canChange: canChange,
             ownerName: try await store.organisation(id: record.ownerID)?.name ?? record.ownerID,
@@ -202,7 +203,7 @@ public struct CaseService: Sendable {
     public func change(id: String, _ changes: [Change], by principal: Principal) async throws -> View {
         let current = try await view(id: id, for: principal)
         guard current.canChange else {
-            throw EngineError(.forbidden, "only analysts of the organisation handling case \(id), or administrators, change it")
+            throw EngineError(.forbidden, "only analysts and administrators of the organisation handling case \(id) change it")
         }
         var record = current.record
         let before = record
@@ -230,6 +231,7 @@ public struct CaseService: Sendable {
                     record.resolved = nil
                     record.closed = nil
                     record.resolveDue = now + record.severity.sla.resolve * 1_000_000
+                    if record.resolveBreached != nil { record.earlierResolveBreaches += 1 }
                     record.resolveBreached = nil
                 case .new: break
                 }
@@ -325,10 +327,10 @@ public struct CaseService: Sendable {
         return try await view(of: record, for: principal)
     }
 
-    /// The principal the shared incident is versioned as: the handling organisation (only the
-    /// creator of an object versions it), with the acting user's name in the audit log.
+    /// The principal the shared incident is versioned as: one of the handling organisation (only
+    /// the creator of an object versions it), who alone may change the case.
     func acting(for record: CaseRecord, _ principal: Principal) async throws -> Principal {
-        Self.owner(record, principal, try await ownerOrganisation(record))
+        principal
     }
 
     func ownerOrganisation(_ record: CaseRecord) async throws -> Organisation {
@@ -336,10 +338,6 @@ public struct CaseService: Sendable {
             throw EngineError(.notFound, "the organisation handling case \(record.id) no longer exists")
         }
         return organisation
-    }
-
-    static func owner(_ record: CaseRecord, _ principal: Principal, _ organisation: Organisation) -> Principal {
-        principal.organisation.id == record.ownerID ? principal : Principal(user: principal.user, organisation: organisation)
     }
 
     /// What a new version of the shared incident depends on.

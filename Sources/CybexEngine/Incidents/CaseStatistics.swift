@@ -99,7 +99,7 @@ extension CaseService {
             if let closed = record.closed { close.append(closed - record.created) }
             if view.full {
                 if record.triageBreached != nil { statistics.triageBreaches += 1 }
-                if record.resolveBreached != nil { statistics.resolutionBreaches += 1 }
+                statistics.resolutionBreaches += record.earlierResolveBreaches + (record.resolveBreached != nil ? 1 : 0)
             }
         }
         statistics.timeToTriage = CaseStatistics.timing(triage)
