@@ -174,4 +174,71 @@ struct CaseServiceTests {
             #expect(forCERT.csv.contains("classification,apt,1\n"))
         }
     }
+
+    @Test(arguments: Backend.enabled)
+    func anImportedIncidentOpensACaseThatKeepsItsIODEFWhenShared(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let clock = SettableWallClock(Self.start)
+            let cases = Self.service(node, clock)
+            let document = IODEFExchangeTests.document(
+                IODEFExchangeTests.incident(
+                    "I-1", restriction: "green", address: "198.51.100.77", description: "Scanning from a VPS"
+                )
+                .replacingOccurrences(of: "<EventData>", with: #"<EventData><Expectation action="investigate" severity="high"/>"#)
+                .replacingOccurrences(of: "<Expectation action=\"investigate\" severity=\"high\"/><Flow>", with: "<Flow>")
+                .replacingOccurrences(
+                    of: "</Flow></EventData>", with: #"</Flow><Expectation action="investigate" severity="high"/></EventData>"#))
+            let report = try await cases.importIODEF(document, to: node.collectionID, by: node.cert)
+            #expect(report.rejected.isEmpty, "\(report.rejected)")
+            let opened = try await cases.list(for: node.cert)
+            #expect(opened.count == 1)
+            let record = try #require(opened.first?.record)
+            #expect(record.reference == "I-1" && record.imported && record.severity == .high && record.tlp == .green)
+            #expect(record.title == "Scanning from a VPS")
+            _ = try await cases.importIODEF(document, to: node.collectionID, by: node.cert)
+            #expect(try await cases.list(for: node.cert).count == 1, "one case per incident")
+
+            clock.advance(by: .seconds(60))
+            _ = try await cases.change(id: record.id, [.status(.triaged), .classification(.ddos)], by: node.cert)
+            let versions = try await Self.versions(node, record.incidentID)
+            #expect(versions.count == 2)
+            #expect(Set(versions.compactMap { $0["created"]?.stringValue }).count == 1, "versions keep created")
+            let xml = try await node.service.iodef(of: node.collectionID, for: node.partner, issuer: "x")
+            let incident = try IODEFDocument.read(xml).incidents[0]
+            #expect(incident.attribute("status") == "in-progress")
+            let text = String(decoding: xml, as: UTF8.self)
+            #expect(text.contains("198.51.100.77") && text.contains("rsit:availability") && text.contains(">I-1</IncidentID>"))
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func aConstituentsReportIsHandledByTheOrganisationItBelongsTo(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let administration = Administration(store: store, hasher: PasswordHasher(cost: 4), actor: "test")
+            _ = try await administration.addOrganisation(name: "branch", parent: "cert")
+            _ = try await administration.addUser(
+                username: "bea", organisation: "branch", role: .contributor, password: "a long password")
+            let user = try #require(try await store.user(named: "bea"))
+            let bea = Principal(user: user, organisation: try #require(try await store.organisation(id: user.organisationID)))
+            let cases = Self.service(node, SettableWallClock(Self.start))
+            var draft = CaseService.Draft(
+                collectionID: node.collectionID, title: "Our mail server sends spam", tlp: .red, recipients: ["cert"])
+            draft.report = true
+            let reported = try await cases.create(draft, by: bea)
+            #expect(reported.record.ownerID == node.cert.organisation.id && reported.reporterName == "branch")
+            #expect(!reported.full && !reported.canChange, "the reporter sees its report, cert handles it")
+            #expect(reported.record.recipients.contains("branch"))
+            let handled = try await cases.view(id: reported.record.id, for: node.cert)
+            #expect(handled.full && handled.canChange)
+            _ = try await cases.change(id: reported.record.id, [.status(.triaged)], by: node.cert)
+            #expect(try await cases.view(id: reported.record.id, for: bea).record.status == .triaged)
+            await #expect(throws: EngineError.self) { try await cases.view(id: reported.record.id, for: node.partner) }
+            // An organisation that is nobody's constituent has nobody to report to.
+            var orphan = CaseService.Draft(collectionID: node.collectionID, title: "x")
+            orphan.report = true
+            await #expect(throws: EngineError.self) { try await cases.create(orphan, by: node.isp) }
+        }
+    }
 }

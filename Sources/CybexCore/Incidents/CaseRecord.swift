@@ -41,6 +41,9 @@ public struct CaseRecord: Sendable, Codable, Equatable {
     public var earlierResolveBreaches: Int
     /// The `modified` of the shared incident's newest version (microseconds).
     public var shared: Int64
+    /// Whether the shared incident came from an IODEF document: a new version then changes that
+    /// incident's status and classification and keeps the rest of what it was imported with.
+    public var imported: Bool
     /// Bumped on every change; a change made from an older revision is refused.
     public var revision: Int64
 
@@ -70,6 +73,7 @@ public struct CaseRecord: Sendable, Codable, Equatable {
         self.triageDue = created + severity.sla.triage * 1_000_000
         self.resolveDue = created + severity.sla.resolve * 1_000_000
         self.shared = created
+        self.imported = false
         self.earlierResolveBreaches = 0
         self.revision = 1
     }

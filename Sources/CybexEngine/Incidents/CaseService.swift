@@ -40,6 +40,9 @@ public struct CaseService: Sendable {
         public var recipients: [String]
         /// The constituent that reported it (a name or id), when one did.
         public var reporter: String?
+        /// Whether the principal's organisation reports the incident to the organisation it is a
+        /// constituent of, which then handles the case (the reporter is the principal's organisation).
+        public var report = false
 
         public init(
             collectionID: String, title: String, description: String? = nil, severity: CaseSeverity = .medium,
@@ -96,7 +99,16 @@ public struct CaseService: Sendable {
         }
         let title = try Self.text(draft.title, "title", maxLength: 500)
         let description = try draft.description.map { try Self.text($0, "description", maxLength: Self.maxText) }
-        let view = try await collections.writableCollection(id: draft.collectionID, for: principal)
+        // A constituent's report is handled, and its incident shared, by the organisation it is a
+        // constituent of; the reporting user acts for it in this one post.
+        var acting = principal
+        if draft.report {
+            guard let parentID = principal.organisation.parentID, let parent = try await store.organisation(id: parentID) else {
+                throw EngineError(.invalidArgument, "only a constituent reports an incident to the organisation it belongs to")
+            }
+            acting = Principal(user: principal.user, organisation: parent)
+        }
+        let view = try await collections.writableCollection(id: draft.collectionID, for: acting)
         var recipients: [String] = []
         for reference in draft.recipients {
             guard let organisation = try await organisation(reference) else {
@@ -108,7 +120,13 @@ public struct CaseService: Sendable {
             throw EngineError(.invalidArgument, "recipients address a TLP:RED case: give tlp red")
         }
         var reporterID: String?
-        if let reporter = draft.reporter {
+        if draft.report {
+            reporterID = principal.organisation.id
+            // A TLP:RED report stays visible to the one who reported it.
+            if draft.tlp == .red && !recipients.isEmpty && !recipients.contains(principal.organisation.name) {
+                recipients.append(principal.organisation.name)
+            }
+        } else if let reporter = draft.reporter {
             guard let organisation = try await organisation(reporter) else {
                 throw EngineError(.invalidArgument, "no organisation '\(reporter)' (reporter)")
             }
@@ -118,11 +136,11 @@ public struct CaseService: Sendable {
         let id = "case--" + Secrets.uuid()
         let reference = "CYBEX-" + String(id.dropFirst(6).prefix(8)).uppercased()
         let record = CaseRecord(
-            id: id, ownerID: principal.organisation.id, collectionID: view.collection.id,
+            id: id, ownerID: acting.organisation.id, collectionID: view.collection.id,
             incidentID: "", reference: reference, title: title, description: description, severity: draft.severity,
             classification: draft.classification, tlp: draft.tlp, recipients: recipients, reporterID: reporterID, created: now)
         var shared = record
-        shared.incidentID = try await share(record, in: view, by: principal, modified: now)
+        shared.incidentID = try await share(record, in: view, by: acting, modified: now)
         let events = [
             CaseEvent(
                 time: now, actor: principal.user.username, kind: "created",
@@ -167,11 +185,14 @@ public struct CaseService: Sendable {
         if principal.organisation.id == record.ownerID {
             return try await view(of: record, for: principal)
         }
-        // Anyone else: only while the sharing policy lets them read the case's incident.
-        let page = try? await collections.objects(
-            in: record.collectionID, matching: ObjectQuery(ids: [record.incidentID], limit: 1, withContent: false), for: principal
-        )
-        guard let page, !page.records.isEmpty else { return nil }
+        // Anyone else: only while the sharing policy lets them read the case's incident; the
+        // constituent that reported it always sees what it reported.
+        if principal.organisation.id != record.reporterID {
+            let page = try? await collections.objects(
+                in: record.collectionID, matching: ObjectQuery(ids: [record.incidentID], limit: 1, withContent: false),
+                for: principal)
+            guard let page, !page.records.isEmpty else { return nil }
+        }
         var shareable = record
         shareable.assigneeID = nil
         shareable.tasks = []
@@ -356,15 +377,16 @@ public struct CaseService: Sendable {
     {
         let owner = try await ownerOrganisation(record)
         let reporter = try await record.reporterID.asyncMap { try await store.organisation(id: $0)?.name ?? $0 }
-        let incident = IODEFCase.incident(
-            record, issuer: issuer, ownerName: owner.name, reporterName: reporter,
-            generated: STIXTimestamp.formatVersion(microseconds: modified))
+        let generated = STIXTimestamp.formatVersion(microseconds: modified)
+        let incident =
+            record.imported
+            ? try await importedIncident(record, by: principal, generated: generated)
+            : IODEFCase.incident(record, issuer: issuer, ownerName: owner.name, reporterName: reporter, generated: generated)
         let names = Set(try await store.organisations().map(\.name))
+        let created = try await firstCreated(of: record, by: principal)
         var objects: [JSONValue]
         do {
-            objects = try IODEFSTIX.objects(
-                for: incident, created: STIXTimestamp.formatVersion(microseconds: record.created), isKnownParty: names.contains
-            ).all
+            objects = try IODEFSTIX.objects(for: incident, created: created, isKnownParty: names.contains).all
         } catch {
             throw EngineError(.invalidArgument, error.description)
         }
@@ -376,6 +398,21 @@ public struct CaseService: Sendable {
             throw EngineError(.conflict, "the case's incident was refused: \(reason)")
         }
         return IODEFSTIX.stixID(of: incident) ?? ""
+    }
+
+    /// The `created` every version of the case's incident keeps: the stored first version's
+    /// (an imported incident's), else the case's opening.
+    func firstCreated(of record: CaseRecord, by principal: Principal) async throws -> String {
+        guard record.imported else { return STIXTimestamp.formatVersion(microseconds: record.created) }
+        let page = try await collections.objects(
+            in: record.collectionID, matching: ObjectQuery(ids: [record.incidentID], versions: .first, withContent: true),
+            for: principal)
+        if let stored = page.records.first(where: \.viewerOwns) ?? page.records.first,
+            let created = (try? JSONReader.parse(stored.json))?["created"]?.stringValue
+        {
+            return created
+        }
+        return STIXTimestamp.formatVersion(microseconds: record.created)
     }
 
     /// `related-to` relationships from the case's incident to newly linked objects.

@@ -79,6 +79,13 @@ extension OpenAPIDocument {
                         ("classification", enumeration(IncidentClass.allCases.map(\.rawValue))), ("tlp", tlp),
                         ("recipients", described(array(string), "with tlp red: the organisations it is addressed to")),
                         ("reporter", described(string, "the constituent that reported it")),
+                        (
+                            "report",
+                            described(
+                                boolean,
+                                "true: the caller's organisation reports the incident to the organisation it is a constituent of, which handles the case"
+                            )
+                        ),
                     ], required: ["collection", "title"])
             ),
             (

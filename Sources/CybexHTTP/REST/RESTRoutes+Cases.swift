@@ -48,7 +48,9 @@ extension RESTRoutes {
         _ = try RESTQuery(request, allowed: [])
         let body = try await readBody(
             request,
-            allowed: ["collection", "title", "description", "severity", "classification", "tlp", "recipients", "reporter"])
+            allowed: [
+                "collection", "title", "description", "severity", "classification", "tlp", "recipients", "reporter", "report",
+            ])
         var draft = CaseService.Draft(
             collectionID: try body.string("collection"), title: try body.string("title", allowing: ControlCharacters.layout))
         draft.description = try body.optionalString("description", allowing: ControlCharacters.layout)
@@ -57,6 +59,7 @@ extension RESTRoutes {
         draft.tlp = try body.optionalString("tlp").map { try RESTBody.tlp($0, field: "tlp") }
         draft.recipients = try body.stringList("recipients", maxCount: DistributionMarking.maximumRecipients) ?? []
         draft.reporter = try body.optionalString("reporter")
+        draft.report = try body.optionalBool("report") ?? false
         let view = try await cases(request).create(draft, by: principal)
         return json(RESTResources.caseResource(view), status: .created)
     }

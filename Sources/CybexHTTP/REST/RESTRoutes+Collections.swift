@@ -148,7 +148,8 @@ extension RESTRoutes {
     }
 
     /// `POST …/iodef` with an IODEF v2 document (`application/xml`): its incidents are ingested as
-    /// STIX as the caller's organisation (docs/IODEF.md); the answer is the ingest report. The body
+    /// STIX as the caller's organisation (docs/IODEF.md), each opening a case the organisation
+    /// handles unless it has one already (docs/INCIDENTS.md); the answer is the ingest report. The body
     /// is bounded by IODEF's 16 MiB before it is read; a document that is not valid IODEF is
     /// refused whole, every problem named with its line and column, nothing stored.
     func addIODEF(_ request: Request, _ context: Context) async throws -> Response {
@@ -163,7 +164,7 @@ extension RESTRoutes {
         // Access is decided before the body is read.
         _ = try await collections.writableCollection(id: collectionID, for: principal)
         let bytes = try await Self.rawBody(request, maxLength: min(configuration.maxContentLength, IODEF.limits.maxBytes))
-        let report = try await collections.addIODEF(bytes, to: collectionID, by: principal)
+        let report = try await cases(request).importIODEF(bytes, to: collectionID, by: principal)
         return json(RESTResources.ingestReport(report, distributionMarking: nil))
     }
 

@@ -36,7 +36,7 @@ struct ImportCommand: AsyncParsableCommand {
             var failedFiles = 0
             for file in files {
                 do {
-                    try await importFile(file, run: run)
+                    try await importFile(file, run: run, engine: engine)
                 } catch let error as CommandFailure {
                     Terminal.endProgress()
                     Terminal.error(error.message)
@@ -50,17 +50,17 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    func importFile(_ file: String, run: OperatorImport) async throws {
+    func importFile(_ file: String, run: OperatorImport, engine: Engine) async throws {
         let started = Date()
         Terminal.progress("\(file): reading…")
         if format == .iodef || (format == .auto && file.lowercased().hasSuffix(".xml")) {
-            return try await importIODEF(file, run: run, started: started)
+            return try await importIODEF(file, run: run, engine: engine, started: started)
         }
         let source = try read(file)
         if format == .auto, source.prefix(4096).first(where: { !XMLBytesCheck.isSpace($0) }) == UInt8(ascii: "<") {
             // Standard input is read once: hand its bytes on; a file is read again within IODEF's bound.
             return try await importIODEF(
-                file, bytes: file == "-" ? source.prefix(source.count) : nil, run: run, started: started)
+                file, bytes: file == "-" ? source.prefix(source.count) : nil, run: run, engine: engine, started: started)
         }
         Terminal.progress("\(file): decoding \(source.count / 1_048_576) MiB…")
         let document: ParsedDocument
@@ -91,7 +91,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// An IODEF document: read within IODEF's size bound (a larger file is refused from its size),
     /// checked, and stored as STIX through the same import.
-    func importIODEF(_ file: String, bytes: [UInt8]? = nil, run: OperatorImport, started: Date) async throws {
+    func importIODEF(_ file: String, bytes: [UInt8]? = nil, run: OperatorImport, engine: Engine, started: Date) async throws {
         let source: [UInt8]
         if let bytes {
             source = bytes
@@ -103,16 +103,20 @@ struct ImportCommand: AsyncParsableCommand {
             }
         }
         let report: IngestReport
+        let opened: [String]
         do {
             report = try await run.importIODEF(source, label: file)
+            // Each incident opens a case the owner handles, unless it has one already.
+            opened = try await engine.cases(issuer: ProcessInfo.processInfo.hostName).openCases(
+                forImported: IODEFExchange.read(source), in: run.collection.id, ownerID: run.owner.id, actor: "cli")
         } catch let error as EngineError {
             throw CommandFailure(message: "\(file): \(error.message)")
         }
         Terminal.endProgress()
         print(
             "\(file): \(report.total) objects: \(report.added) added, \(report.newVersions) new versions, "
-                + "\(report.duplicates) duplicates, \(report.rejected.count) rejected (\(String(format: "%.2f", Date().timeIntervalSince(started))) s)"
-        )
+                + "\(report.duplicates) duplicates, \(report.rejected.count) rejected, \(opened.count) cases opened "
+                + "(\(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
         for item in report.rejected {
             if case .rejected(let reason) = item.outcome { print("  rejected \(item.id ?? "(no id)"): \(reason)") }
         }
