@@ -109,6 +109,37 @@ struct IODEFExchangeTests {
     }
 
     @Test(arguments: Backend.enabled)
+    func aRestrictedPartIsLeftOutForAReaderBelowItsLevel(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let incident = Self.incident("P-1", restriction: "green", address: "198.51.100.31", description: "Phishing kit")
+                .replacingOccurrences(
+                    of: "<EventData>",
+                    with:
+                        #"<Contact role="reporter" type="person" restriction="red"><ContactName>secret informant</ContactName></Contact><EventData>"#
+                )
+                .replacingOccurrences(
+                    of: "</Flow></EventData>",
+                    with:
+                        #"</Flow><Flow><System category="target" restriction="private"><Node><Address category="ipv4-addr">203.0.113.200</Address></Node></System></Flow></EventData>"#
+                )
+            let report = try await node.service.addIODEF(Self.document(incident), to: node.collectionID, by: node.cert)
+            #expect(report.rejected.isEmpty, "\(report.rejected)")
+            let forPartner = try #require(try await Self.iodef(node, for: node.partner))
+            #expect(forPartner.contains(">P-1</IncidentID>") && forPartner.contains("198.51.100.31"))
+            #expect(!forPartner.contains("secret informant") && !forPartner.contains("203.0.113.200"))
+            #expect(try IODEFDocument.read(Array(forPartner.utf8)).incidents.count == 1, "still valid IODEF")
+            let victim = try #require(
+                IODEFSTIX.identified(.object([("type", .string("ipv4-addr")), ("value", .string("203.0.113.200"))]))?["id"]?
+                    .stringValue)
+            #expect(try await !Self.sees(node, node.partner, victim))
+            #expect(try await Self.sees(node, node.cert, victim))
+            let forCERT = try #require(try await Self.iodef(node, for: node.cert))
+            #expect(forCERT.contains("secret informant") && forCERT.contains("203.0.113.200"))
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
     func aLaterDocumentAboutAnIncidentIsANewVersionThatKeepsCreated(backend: Backend) async throws {
         try await backend.withStore { store in
             let node = try await Node.make(store)

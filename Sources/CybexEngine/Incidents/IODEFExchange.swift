@@ -63,12 +63,17 @@ public enum IODEFExchange {
 
     /// As ``document(of:issuer:creator:)-([StoredObjectVersion],_,_)``, from objects already parsed
     /// (the ones a ``BundleExport`` wrote).
+    /// An incident that is not valid IODEF as the reader sees it (the only contact of an incident
+    /// was in a part restricted beyond the reader's level, say) is left out, like any object the
+    /// reader may not see whole.
     public static func document(of objects: [JSONValue], issuer: String, creator: (JSONValue) -> String) throws -> [UInt8]? {
-        do {
-            return try IODEFSTIX.document(from: objects, issuer: issuer, creator: creator)?.xml()
-        } catch {
-            throw EngineError(.conflict, "a stored incident cannot be written as IODEF: \(error.description)")
+        var incidents: [XMLTree.Element] = []
+        for object in objects where object["type"]?.stringValue == "incident" {
+            if let incident = try? IODEFSTIX.incident(from: object, issuer: issuer, creator: creator(object)) {
+                incidents.append(incident)
+            }
         }
+        return incidents.isEmpty ? nil : IODEFDocument(incidents: incidents).xml()
     }
 }
 

@@ -106,19 +106,37 @@ public enum IODEFSTIX {
                 .array([.object([("source_name", .string("iodef:" + issuer)), ("external_id", .string(localID))])])
             ))
         if !refs.isEmpty { members.append(("object_marking_refs", .array(refs))) }
+        // Parts restricted beyond the incident's level: granular markings on their places.
+        if let granular = granularMarkings(restrictedParts(of: incident, above: marking.level)) {
+            members.append(("granular_markings", granular))
+        }
         members.append(("extensions", .object([(extensionID, .object(body))])))
         let incidentObject = JSONValue.object(members)
 
-        var related: [JSONValue] = []
-        var seen: Set<String> = []
-        for sco in observables(in: incident) {
-            guard var withID = identified(sco), let scoID = withID["id"]?.stringValue, seen.insert(scoID).inserted else {
+        // Each observable once, at the least restricted level it appears at (nil: the incident's).
+        var levels: [String: TLPLevel?] = [:]
+        var order: [(String, JSONValue)] = []
+        for (sco, partLevel) in observables(in: incident, level: marking.level) {
+            guard let withID = identified(sco), let scoID = withID["id"]?.stringValue else { continue }
+            if let known = levels[scoID] {
+                if let current = known {
+                    levels[scoID] = partLevel.map { min($0, current) }
+                }
                 continue
             }
-            if !refs.isEmpty, case .object(var scoMembers) = withID {
-                scoMembers.append(("object_marking_refs", .array(refs)))
+            levels[scoID] = partLevel
+            order.append((scoID, withID))
+        }
+        var related: [JSONValue] = []
+        for (scoID, sco) in order {
+            // An observable only in a stricter part is marked at that part's level (owner only at RED).
+            let scoRefs: [JSONValue] = (levels[scoID] ?? nil).map { [.string($0.markingDefinitionID)] } ?? refs
+            var withID = sco
+            if !scoRefs.isEmpty, case .object(var scoMembers) = withID {
+                scoMembers.append(("object_marking_refs", .array(scoRefs)))
                 withID = .object(scoMembers)
             }
+            let refs = scoRefs
             related.append(withID)
             var relationship: [(key: String, value: JSONValue)] = [
                 ("type", .string("relationship")), ("spec_version", .string("2.1")),
@@ -165,26 +183,39 @@ public enum IODEFSTIX {
         return names
     }
 
-    /// The SCOs (without ids) of the addresses, domain names and e-mail addresses in `incident`.
-    static func observables(in incident: XMLTree.Element) -> [JSONValue] {
-        var found: [JSONValue] = []
+    /// The SCOs (without ids) of the addresses, domain names and e-mail addresses in `incident`,
+    /// each with the level of the strictest restricted part it is in (nil: none beyond `level`).
+    static func observables(in incident: XMLTree.Element, level: TLPLevel? = nil) -> [(JSONValue, TLPLevel?)] {
+        var found: [(JSONValue, TLPLevel?)] = []
+        var current: TLPLevel? = nil
         func walk(_ element: XMLTree.Element) {
             for child in element.elements where child.name.namespace == IODEF.namespace {
+                let saved = current
+                defer { current = saved }
+                if let restriction = child.attribute("restriction"),
+                    let partLevel = IODEFRestriction.marking(for: restriction).level,
+                    level.map({ partLevel > $0 }) ?? true, current.map({ partLevel > $0 }) ?? true
+                {
+                    current = partLevel
+                }
                 switch child.name.local {
                 case "Address":
                     if let sco = sco(
                         forAddress: child.text.trimmingXMLWhitespace, category: child.attribute("category") ?? "ipv6-addr")
                     {
-                        found.append(sco)
+                        found.append((sco, current))
                     }
                 case "DomainData":
                     for name in child.elements("Name", namespace: IODEF.namespace) {
                         let value = name.text.trimmingXMLWhitespace
                         if !value.isEmpty {
                             found.append(
-                                .object([
-                                    ("type", .string("domain-name")), ("spec_version", .string("2.1")), ("value", .string(value)),
-                                ]))
+                                (
+                                    .object([
+                                        ("type", .string("domain-name")), ("spec_version", .string("2.1")),
+                                        ("value", .string(value)),
+                                    ]), current
+                                ))
                         }
                     }
                     walk(child)

@@ -16,6 +16,14 @@ public enum XMLWriter {
         return writer.out
     }
 
+    /// One element as XML text without a declaration or indentation (its namespaces declared on
+    /// it): a fragment that ``XMLReader`` reads back as that element.
+    public static func fragment(_ element: XMLTree.Element, prefixes: [String: String] = [:]) -> String {
+        var writer = Writer(preferred: prefixes, indent: false)
+        writer.write(element, depth: 0, defaultNamespace: nil, scope: [:])
+        return String(decoding: writer.out, as: UTF8.self)
+    }
+
     /// The document as a string.
     public static func string(_ root: XMLTree.Element, prefixes: [String: String] = [:], indent: Bool = true) -> String {
         String(decoding: bytes(root, prefixes: prefixes, indent: indent), as: UTF8.self)
