@@ -21,10 +21,10 @@ extension RESTRoutes {
         group.get("cases/:id/timeline") { request, context in try await caseTimeline(request, context) }
     }
 
-    /// The node's name for IODEF ids: configured, else the public URL's host, else the request's.
+    /// The node's name for IODEF ids: configured (`cybex serve` always sets it), else the public
+    /// URL's host, else `localhost`: never the request's Host header, which a client chooses.
     func issuer(_ request: Request) -> String {
-        configuration.nodeName ?? configuration.publicURL.flatMap { URL(string: $0)?.host }
-            ?? request.head.authority.map { String($0.split(separator: ":").first ?? "") } ?? "localhost"
+        configuration.nodeName ?? configuration.publicURL.flatMap { URL(string: $0)?.host } ?? "localhost"
     }
 
     func cases(_ request: Request) -> CaseService { engine.cases(issuer: issuer(request), clock: configuration.clock) }

@@ -174,10 +174,7 @@ extension RESTRoutes {
         let principal = try context.requirePrincipal()
         _ = try RESTQuery(request, allowed: [])
         let collectionID = try context.parameters.require("id")
-        let issuer =
-            configuration.publicURL.flatMap { URL(string: $0)?.host }
-            ?? request.head.authority.map { String($0.split(separator: ":").first ?? "") } ?? "localhost"
-        let xml = try await collections.iodef(of: collectionID, for: principal, issuer: issuer)
+        let xml = try await collections.iodef(of: collectionID, for: principal, issuer: issuer(request))
         return Response(
             status: .ok, headers: [.contentType: "application/xml; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: xml)))

@@ -172,14 +172,14 @@ struct ServeCommand: AsyncParsableCommand {
             connectionLimits: ConnectionLimits(
                 headerTimeout: .seconds(headerTimeoutSeconds), idleTimeout: .seconds(idleTimeoutSeconds),
                 maxConnections: maxConnections))
-        configuration.nodeName = nodeName
+        // The node's name is fixed here, never taken from a request's Host header.
+        configuration.nodeName =
+            nodeName ?? configuration.publicURL.flatMap { URL(string: $0)?.host } ?? ProcessInfo.processInfo.hostName
         let retentionPeriod = retentionPeriod
         let feedPeriod: Duration? = feedCheckSeconds > 0 ? .seconds(feedCheckSeconds) : nil
         let notificationPeriod: Duration? = notificationCheckSeconds > 0 ? .seconds(notificationCheckSeconds) : nil
         let casePeriod: Duration? = caseSLACheckSeconds > 0 ? .seconds(caseSLACheckSeconds) : nil
-        let issuer =
-            configuration.nodeName ?? configuration.publicURL.flatMap { URL(string: $0)?.host }
-            ?? ProcessInfo.processInfo.hostName
+        let issuer = configuration.nodeName ?? ProcessInfo.processInfo.hostName
         let mailTransport = try mailTransport()
         let mailFrom = mailFrom
         let jobDelay = Duration.seconds(jobDelaySeconds)
