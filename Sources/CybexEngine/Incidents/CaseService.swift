@@ -188,10 +188,15 @@ public struct CaseService: Sendable {
         // Anyone else: only while the sharing policy lets them read the case's incident; the
         // constituent that reported it always sees what it reported.
         if principal.organisation.id != record.reporterID {
-            let page = try? await collections.objects(
-                in: record.collectionID, matching: ObjectQuery(ids: [record.incidentID], limit: 1, withContent: false),
-                for: principal)
-            guard let page, !page.records.isEmpty else { return nil }
+            let page: ObjectPage
+            do {
+                page = try await collections.objects(
+                    in: record.collectionID, matching: ObjectQuery(ids: [record.incidentID], limit: 1, withContent: false),
+                    for: principal)
+            } catch let error as EngineError where error.code == .forbidden || error.code == .notFound {
+                return nil  // a collection it may not read (or that is gone): the case does not exist for it
+            }
+            guard !page.records.isEmpty else { return nil }
         }
         var shareable = record
         shareable.assigneeID = nil
