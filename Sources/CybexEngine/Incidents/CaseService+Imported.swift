@@ -177,3 +177,17 @@ extension CaseService {
         } + kept
     }
 }
+
+extension CaseService {
+    /// Every case of the node, newest first (only those in `status` when given): the operator's
+    /// view on the command line, which is not a reader of any organisation.
+    public func allCases(status: CaseStatus? = nil) async throws -> [CaseRecord] {
+        try await store.cases(ownerID: nil).filter { status == nil || $0.status == status }
+    }
+
+    /// One case and its timeline, for the operator; `notFound` when there is none.
+    public func operatorView(id: String) async throws -> (CaseRecord, [CaseEvent]) {
+        guard let record = try await store.caseRecord(id: id) else { throw Self.notFound(id) }
+        return (record, try await store.caseEvents(caseID: id))
+    }
+}
