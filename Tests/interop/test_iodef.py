@@ -133,6 +133,14 @@ def test_cli_round_trip_of_every_fixture_and_restriction_on_export(tmp_path: Pat
         r = cli(["import", str(f), "--collection", cid, "--owner", "cert"], data)
         assert r.returncode != 0 and "invalid IODEF: line " in r.stderr, (f.name, r.stderr)
 
+    # Each incident opened one case handled by the importer; importing again opens none.
+    cases = [line.split("\t") for line in cli_ok(["case", "list"], data).splitlines()]
+    expected_cases = sum(len(ET.parse(f).getroot().findall(f"{{{NS}}}Incident")) for f in files)
+    assert len(cases) == expected_cases and all(c[5] == "cert" for c in cases)
+    cli_ok(["import", str(files[0]), "--collection", cid, "--owner", "cert"], data)
+    assert len(cli_ok(["case", "list"], data).splitlines()) == expected_cases
+    shown = json.loads(cli_ok(["case", "show", cases[0][0]], data))
+    assert shown["timeline"][0]["kind"] == "created" and shown["reference"] == cases[0][1]
     # What the incidents became in STIX passes the reference validator.
     assert_valid_stix(json.loads(cli_ok(["export", "--collection", cid], data))["objects"], "STIX made from IODEF")
     everything = cli_ok(["export", "--collection", cid, "--format", "iodef"], data).encode()
