@@ -19,24 +19,7 @@ import Testing
         [UInt8](try Data(contentsOf: directory.appendingPathComponent(file)))
     }
 
-    /// An element as its content compares: no offsets, no white space between elements, and an
-    /// `Incident` without `restriction` read as the RFC's default, `private`.
-    static func content(_ element: XMLTree.Element) -> XMLTree.Element {
-        var copy = element
-        copy.offset = -1
-        let elementOnly = !element.elements.isEmpty && !element.hasSignificantText
-        copy.children = element.children.compactMap {
-            switch $0 {
-            case .element(let child): return .element(content(child))
-            case .text(let text): return elementOnly ? nil : .text(text)
-            }
-        }
-        if element.name == IODEF.name("Incident") && element.attribute("restriction") == nil {
-            copy.set("restriction", "private")
-        }
-        copy.attributes.sort { ($0.name.namespace ?? "", $0.name.local) < ($1.name.namespace ?? "", $1.name.local) }
-        return copy
-    }
+    static func content(_ element: XMLTree.Element) -> XMLTree.Element { IODEF.content(element) }
 
     /// Where two trees first differ, as a path; nil when they are equal.
     static func difference(_ a: XMLTree.Element, _ b: XMLTree.Element, path: String = "") -> String? {

@@ -182,3 +182,23 @@ extension String {
         return start == 0 && end == bytes.count ? self : String(decoding: bytes[start..<end], as: UTF8.self)
     }
 }
+
+extension IODEF {
+    /// `element` as its content compares, for telling whether two incidents say the same: no
+    /// source offsets, no white space between elements, attributes in name order, and an
+    /// `Incident` without `restriction` given the RFC's default, `private`.
+    public static func content(_ element: XMLTree.Element) -> XMLTree.Element {
+        var copy = element
+        copy.offset = -1
+        let elementOnly = !element.elements.isEmpty && !element.hasSignificantText
+        copy.children = element.children.compactMap {
+            switch $0 {
+            case .element(let child): return .element(content(child))
+            case .text(let text): return elementOnly ? nil : .text(text)
+            }
+        }
+        if element.name == name("Incident") && element.attribute("restriction") == nil { copy.set("restriction", "private") }
+        copy.attributes.sort { ($0.name.namespace ?? "", $0.name.local) < ($1.name.namespace ?? "", $1.name.local) }
+        return copy
+    }
+}
