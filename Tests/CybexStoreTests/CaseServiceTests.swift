@@ -198,11 +198,20 @@ struct CaseServiceTests {
             #expect(record.title == "Scanning from a VPS")
             _ = try await cases.importIODEF(document, to: node.collectionID, by: node.cert)
             #expect(try await cases.list(for: node.cert).count == 1, "one case per incident")
+            // A later document about it is noted on the case's timeline; the case keeps its status.
+            let later = Array(
+                String(decoding: document, as: UTF8.self).replacingOccurrences(
+                    of: "2026-05-01T10:00:00Z", with: "2026-05-02T10:00:00Z"
+                )
+                .replacingOccurrences(of: #"status="new""#, with: #"status="resolved""#).utf8)
+            _ = try await cases.importIODEF(later, to: node.collectionID, by: node.cert)
+            #expect(try await cases.view(id: record.id, for: node.cert).record.status == .new)
+            #expect(try await cases.timeline(id: record.id, for: node.cert).last?.detail.contains("status resolved") == true)
 
             clock.advance(by: .seconds(60))
             _ = try await cases.change(id: record.id, [.status(.triaged), .classification(.ddos)], by: node.cert)
             let versions = try await Self.versions(node, record.incidentID)
-            #expect(versions.count == 2)
+            #expect(versions.count == 3, "imported, updated by the later document, then the case's change")
             #expect(Set(versions.compactMap { $0["created"]?.stringValue }).count == 1, "versions keep created")
             let xml = try await node.service.iodef(of: node.collectionID, for: node.partner, issuer: "x")
             let incident = try IODEFDocument.read(xml).incidents[0]

@@ -21,13 +21,31 @@ extension CaseService {
     public func openCases(forImported document: IODEFDocument, in collectionID: String, ownerID: String, actor: String)
         async throws -> [String]
     {
-        let existing = Set(try await store.cases(ownerID: ownerID).map(\.incidentID))
+        let existing = Dictionary(
+            try await store.cases(ownerID: ownerID).map { ($0.incidentID, $0) }, uniquingKeysWith: { first, _ in first })
         let names = Set(try await store.organisations().map(\.name))
         var opened: [String] = []
         for incident in document.incidents {
-            guard let incidentID = IODEFSTIX.stixID(of: incident), !existing.contains(incidentID) else { continue }
+            guard let incidentID = IODEFSTIX.stixID(of: incident) else { continue }
             let now = clock.nowMicroseconds() / 1000 * 1000
             let ns = IODEF.namespace
+            if var known = existing[incidentID] {
+                // A later document about an incident with a case: the case keeps its own workflow,
+                // and its timeline says what the newer document states.
+                let generated = incident.elements("GenerationTime", namespace: ns).first.flatMap {
+                    IODEFTime.microseconds($0.text)
+                }
+                guard let generated, generated > known.shared else { continue }
+                known.shared = generated
+                known.updated = now
+                known.revision += 1
+                let detail =
+                    "IODEF update of \(STIXTimestamp.formatVersion(microseconds: generated)): status \(incident.attribute("status") ?? "(none)")"
+                try await store.updateCase(
+                    known, events: [CaseEvent(time: now, actor: actor, kind: "iodef-update", detail: detail)],
+                    audit: [AuditEvent(time: now, actor: actor, action: "case.iodef-update", target: known.id, detail: detail)])
+                continue
+            }
             let idElement = incident.elements("IncidentID", namespace: ns).first
             let reference = idElement.map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) } ?? incidentID
             let descriptions = incident.elements("Description", namespace: ns)
