@@ -90,7 +90,9 @@ struct PostgresURLTests {
         }
         #expect(badPassword.code == .backend && badPassword.message.contains("28P01"))
         #expect(!badPassword.message.contains("certainly-wrong"))
-        #expect(clock.now - start < .seconds(10))
+        // Well under the 20 s connect timeout it would otherwise wait for, with room for a loaded machine
+        // (12.6 s was seen while other builds ran beside the test).
+        #expect(clock.now - start < .seconds(16))
         let noDatabase = try await #require(throws: StoreError.self) {
             try await PostgresStore.connect(url: PostgresTestServer.databaseURL(url, name: "cybex_no_such_database"))
         }
