@@ -134,7 +134,8 @@ public struct CaseService: Sendable {
         }
         let now = clock.nowMicroseconds() / 1000 * 1000
         let id = "case--" + Secrets.uuid()
-        let reference = "CYBEX-" + String(id.dropFirst(6).prefix(8)).uppercased()
+        // 48 random bits: the IODEF id (and so the STIX id) of the case's incident must not collide.
+        let reference = "CYBEX-" + String(id.dropFirst(6).prefix(13)).uppercased()
         let record = CaseRecord(
             id: id, ownerID: acting.organisation.id, collectionID: view.collection.id,
             incidentID: "", reference: reference, title: title, description: description, severity: draft.severity,
@@ -165,13 +166,40 @@ public struct CaseService: Sendable {
         return view
     }
 
-    /// Every case the principal may see, newest first; only those in `status` when given.
+    /// Every case the principal may see, newest first; only those in `status` when given. Which
+    /// incidents of others' cases the principal may read is asked once per collection, not per case.
     public func list(for principal: Principal, status: CaseStatus? = nil) async throws -> [View] {
+        let records = try await store.cases(ownerID: nil).filter { status == nil || $0.status == status }
+        var readable: [String: Set<String>] = [:]
+        let others = records.filter { $0.ownerID != principal.organisation.id && $0.reporterID != principal.organisation.id }
+        for (collectionID, cases) in Dictionary(grouping: others, by: \.collectionID) {
+            readable[collectionID] = try await readableIncidents(cases.map(\.incidentID), in: collectionID, for: principal)
+        }
         var views: [View] = []
-        for record in try await store.cases(ownerID: nil) where status == nil || record.status == status {
-            if let view = try await visible(record, for: principal) { views.append(view) }
+        for record in records {
+            if let view = try await visible(record, for: principal, readable: readable[record.collectionID]) {
+                views.append(view)
+            }
         }
         return views
+    }
+
+    /// Which of `ids` the principal may read in `collectionID` under the sharing policy (none when
+    /// it may not read the collection, or it is gone).
+    func readableIncidents(_ ids: [String], in collectionID: String, for principal: Principal) async throws -> Set<String> {
+        var found: Set<String> = []
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            do {
+                let page = try await collections.objects(
+                    in: collectionID, matching: ObjectQuery(ids: chunk, limit: chunk.count * 4, withContent: false),
+                    for: principal)
+                found.formUnion(page.records.map(\.id))
+            } catch let error as EngineError where error.code == .forbidden || error.code == .notFound {
+                return []  // a collection it may not read (or that is gone)
+            }
+        }
+        return found
     }
 
     /// The case's timeline (comments included), for those who see the whole case.
@@ -181,22 +209,20 @@ public struct CaseService: Sendable {
         return try await store.caseEvents(caseID: id)
     }
 
-    func visible(_ record: CaseRecord, for principal: Principal) async throws -> View? {
+    /// The case as the principal may see it, or nil. `readable`, when given, is the set of
+    /// incidents of the case's collection the principal may read (``list(for:status:)`` asks once).
+    func visible(_ record: CaseRecord, for principal: Principal, readable: Set<String>? = nil) async throws -> View? {
         if principal.organisation.id == record.ownerID {
             return try await view(of: record, for: principal)
         }
         // Anyone else: only while the sharing policy lets them read the case's incident; the
         // constituent that reported it always sees what it reported.
         if principal.organisation.id != record.reporterID {
-            let page: ObjectPage
-            do {
-                page = try await collections.objects(
-                    in: record.collectionID, matching: ObjectQuery(ids: [record.incidentID], limit: 1, withContent: false),
-                    for: principal)
-            } catch let error as EngineError where error.code == .forbidden || error.code == .notFound {
-                return nil  // a collection it may not read (or that is gone): the case does not exist for it
+            var incidents = readable
+            if incidents == nil {
+                incidents = try await readableIncidents([record.incidentID], in: record.collectionID, for: principal)
             }
-            guard !page.records.isEmpty else { return nil }
+            guard incidents?.contains(record.incidentID) == true else { return nil }
         }
         var shareable = record
         shareable.assigneeID = nil
