@@ -7,10 +7,11 @@ extension CaseService {
     /// Ingests an IODEF document as the principal's organisation (``CollectionService/addIODEF(_:to:by:)``)
     /// and opens a case, handled by that organisation, for each of its incidents it has none for.
     public func importIODEF(_ bytes: [UInt8], to collectionID: String, by principal: Principal) async throws -> IngestReport {
-        let report = try await collections.addIODEF(bytes, to: collectionID, by: principal)
+        let view = try await collections.writableCollection(id: collectionID, for: principal)
+        let document = try IODEFExchange.read(bytes)
+        let report = try await collections.addIODEF(document, to: view, by: principal)
         try await openCases(
-            forImported: try IODEFExchange.read(bytes), in: collectionID, ownerID: principal.organisation.id,
-            actor: principal.user.username)
+            forImported: document, in: collectionID, ownerID: principal.organisation.id, actor: principal.user.username)
         return report
     }
 

@@ -83,7 +83,18 @@ extension CollectionService {
     /// document that is not valid IODEF within the bounds, before anything is stored.
     public func addIODEF(_ bytes: [UInt8], to collectionID: String, by principal: Principal) async throws -> IngestReport {
         let view = try await writableCollection(id: collectionID, for: principal)
-        let document = try IODEFExchange.read(bytes)
+        return try await addIODEF(try IODEFExchange.read(bytes), to: view, by: principal)
+    }
+
+    /// As ``addIODEF(_:to:by:)-([UInt8],_,_)``, for a document already read and checked.
+    public func addIODEF(_ document: IODEFDocument, to collectionID: String, by principal: Principal) async throws
+        -> IngestReport
+    {
+        try await addIODEF(document, to: try await writableCollection(id: collectionID, for: principal), by: principal)
+    }
+
+    func addIODEF(_ document: IODEFDocument, to view: View, by principal: Principal) async throws -> IngestReport {
+        let collectionID = view.collection.id
         let created = try await IODEFExchange.firstCreated(of: document, in: collectionID, store: store, scope: view.scope)
         let names = Set(try await store.organisations().map(\.name))
         let bundle = try IODEFExchange.bundle(for: document, organisationNames: names, firstCreated: created)
@@ -120,7 +131,11 @@ extension OperatorImport {
     /// Stores the IODEF v2 document `bytes` (named `label` in the audit log and errors) as the
     /// import's owner, through the same entry as every STIX document.
     public func importIODEF(_ bytes: [UInt8], label: String) async throws -> IngestReport {
-        let document = try IODEFExchange.read(bytes)
+        try await importIODEF(try IODEFExchange.read(bytes), label: label)
+    }
+
+    /// As ``importIODEF(_:label:)-([UInt8],_)``, for a document already read and checked.
+    public func importIODEF(_ document: IODEFDocument, label: String) async throws -> IngestReport {
         let created = try await IODEFExchange.firstCreated(of: document, in: collection.id, store: store, scope: nil)
         let names = Set(try await store.organisations().map(\.name))
         let bundle = try IODEFExchange.bundle(for: document, organisationNames: names, firstCreated: created)

@@ -105,10 +105,11 @@ struct ImportCommand: AsyncParsableCommand {
         let report: IngestReport
         let opened: [String]
         do {
-            report = try await run.importIODEF(source, label: file)
+            let document = try IODEFExchange.read(source)
+            report = try await run.importIODEF(document, label: file)
             // Each incident opens a case the owner handles, unless it has one already.
             opened = try await engine.cases(issuer: ProcessInfo.processInfo.hostName).openCases(
-                forImported: IODEFExchange.read(source), in: run.collection.id, ownerID: run.owner.id, actor: "cli")
+                forImported: document, in: run.collection.id, ownerID: run.owner.id, actor: "cli")
         } catch let error as EngineError {
             throw CommandFailure(message: "\(file): \(error.message)")
         }
