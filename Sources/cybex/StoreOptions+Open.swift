@@ -81,21 +81,35 @@ extension StoreOptions {
     /// `configuration`, and the job runner with the jobs `jobs` makes from the Engine.
     func withServingNode<T>(
         logger: Logger, configuration: ServerConfiguration, metrics: PrometheusCollectorRegistry,
-        jobs: (Engine) -> [ScheduledJob], lease: Duration, tick: Duration, _ body: (ServingNode) async throws -> T
+        jobs: (Engine) -> [ScheduledJob], rid: RIDListener.Configuration? = nil, lease: Duration, tick: Duration,
+        _ body: (ServingNode) async throws -> T
     ) async throws -> T {
         try await withServingStore(logger: logger) { store, storeService in
             // Reads of TLP:AMBER and above are audited behind the response; flushed before exit.
             let readAudit = ReadAuditLog(store: store)
             let app: any ApplicationProtocol
+            var listeners: [any Service] = []
             do {
                 app = try CybexServer.application(
                     configuration: configuration, store: store, logger: logger, metrics: metrics, readAudit: readAudit)
             } catch {
                 throw CommandFailure(message: "cannot set up TLS: \(error)")
             }
+            if let rid, let transport = configuration.ridTransport {
+                let engine = Engine(store: store, readAudit: readAudit)
+                let service = engine.rid(
+                    nodeName: configuration.nodeName ?? "localhost", transport: transport, clock: configuration.clock,
+                    logger: logger)
+                do {
+                    listeners.append(try RIDListener.application(configuration: rid, rid: service, logger: logger))
+                } catch {
+                    throw CommandFailure(message: "cannot set up the RID listener's TLS: \(error)")
+                }
+            }
             let runner = JobRunner(store: store, jobs: jobs(Engine(store: store)), lease: lease, tick: tick, logger: logger)
             return try await body(
-                ServingNode(services: (storeService.map { [$0] } ?? []) + [readAudit, runner, app], readAudit: readAudit))
+                ServingNode(
+                    services: (storeService.map { [$0] } ?? []) + [readAudit, runner, app] + listeners, readAudit: readAudit))
         }
     }
 }

@@ -67,13 +67,19 @@ public enum IODEFExchange {
     /// was in a part restricted beyond the reader's level, say) is left out, like any object the
     /// reader may not see whole.
     public static func document(of objects: [JSONValue], issuer: String, creator: (JSONValue) -> String) throws -> [UInt8]? {
+        let incidents = incidents(of: objects, issuer: issuer, creator: creator)
+        return incidents.isEmpty ? nil : IODEFDocument(incidents: incidents).xml()
+    }
+
+    /// The IODEF `Incident` of each incident among `objects` that is valid IODEF as the reader sees it.
+    static func incidents(of objects: [JSONValue], issuer: String, creator: (JSONValue) -> String) -> [XMLTree.Element] {
         var incidents: [XMLTree.Element] = []
         for object in objects where object["type"]?.stringValue == "incident" {
             if let incident = try? IODEFSTIX.incident(from: object, issuer: issuer, creator: creator(object)) {
                 incidents.append(incident)
             }
         }
-        return incidents.isEmpty ? nil : IODEFDocument(incidents: incidents).xml()
+        return incidents
     }
 }
 
@@ -124,6 +130,28 @@ extension CollectionService {
             throw EngineError(.notFound, "collection '\(collectionID)' holds no incident you may see")
         }
         return xml
+    }
+}
+
+extension CollectionService {
+    /// The newest version of incident `stixID` in `collectionID` as the principal may see it, as an
+    /// IODEF `Incident`; nil when it may not see it (or it is not there, or not valid IODEF as it
+    /// sees it: the same answer, so absence and refusal look alike). Read through the sharing policy.
+    func iodefIncident(_ stixID: String, in collectionID: String, for principal: Principal, issuer: String) async throws
+        -> XMLTree.Element?
+    {
+        let page: ObjectPage
+        do {
+            page = try await objects(
+                in: collectionID, matching: ObjectQuery(ids: [stixID], versions: .last, limit: 4), for: principal)
+        } catch let error as EngineError where error.code == .forbidden || error.code == .notFound {
+            return nil
+        }
+        let names = Dictionary(try await store.organisations().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        return IODEFExchange.incidents(
+            of: page.records.compactMap { try? JSONReader.parse($0.json) }, issuer: issuer,
+            creator: { object in object["created_by_ref"]?.stringValue.flatMap { names[$0] } ?? issuer }
+        ).first
     }
 }
 

@@ -160,7 +160,8 @@ public enum IODEFSTIX {
         return stixID(issuer: issuer, instance: idElement.attribute("instance"), localID: idElement.text.trimmingXMLWhitespace)
     }
 
-    static func stixID(issuer: String, instance: String?, localID: String) -> String {
+    /// The STIX id of the incident `localID` issued by `issuer` (IODEF's IncidentID).
+    public static func stixID(issuer: String, instance: String?, localID: String) -> String {
         "incident--" + NameBasedUUID.make("cybex-iodef|\(issuer)|\(instance ?? "")|\(localID)")
     }
 

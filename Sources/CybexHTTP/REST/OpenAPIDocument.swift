@@ -34,7 +34,7 @@ enum OpenAPIDocument {
 
     static func document() -> JSONValue {
         var paths: [(key: String, value: JSONValue)] = []
-        for operation in operations {
+        for operation in operations + ridOperations {
             let item = (operation.method.lowercased(), self.operation(operation))
             if let index = paths.firstIndex(where: { $0.key == operation.path }), case .object(var members) = paths[index].value {
                 members.append(item)
@@ -64,7 +64,8 @@ enum OpenAPIDocument {
             (
                 "tags",
                 .array(
-                    ["organisations", "users", "tokens", "sharing-groups", "collections", "cases", "policies", "audit"].map {
+                    ["organisations", "users", "tokens", "sharing-groups", "collections", "cases", "rid", "policies", "audit"].map
+                    {
                         .object([("name", .string($0))])
                     })
             ),
@@ -198,6 +199,7 @@ enum OpenAPIDocument {
             (409, "Conflicts with the current state (a name taken, a membership already there, a cycle of parents)"),
             (413, "The request body is larger than the server accepts"),
             (415, "The request body is not application/json"),
+            (503, "The node does not run the service asked for (RID without --rid-port)"),
         ].map { status, description in
             (
                 String(status),

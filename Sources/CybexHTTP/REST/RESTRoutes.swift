@@ -31,6 +31,7 @@ struct RESTRoutes: Sendable {
         group.patch("organisations/:id") { request, context in try await updateOrganisation(request, context) }
         registerProfiles(on: group)
         registerCases(on: group)
+        registerRID(on: group)
 
         group.get("users") { request, context in try await listUsers(request, context) }
         group.post("users") { request, context in try await createUser(request, context) }

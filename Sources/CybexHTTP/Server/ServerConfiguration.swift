@@ -35,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     public var nodeName: String?
     /// The clock incident cases and their SLA timers read (a settable one in tests).
     public var clock: any WallClock = SystemWallClock()
+    /// How RID messages leave this node (`serve --rid-port`); nil when it runs without RID.
+    public var ridTransport: (any RIDTransport)?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,

@@ -130,5 +130,28 @@ extension PostgresSchema {
                 """,
             ]
         ),
+        (
+            // RID (issue 16): the peers this node exchanges RID messages with, and the exchanges, each
+            // stored whole as JSON beside the columns it is found by.
+            19,
+            [
+                """
+                CREATE TABLE rid_peers (
+                    name TEXT PRIMARY KEY,
+                    organisation_id TEXT NOT NULL,
+                    body TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE rid_exchanges (
+                    id TEXT PRIMARY KEY,
+                    exchange_key TEXT NOT NULL UNIQUE,
+                    case_id TEXT,
+                    revision BIGINT NOT NULL,
+                    created BIGINT NOT NULL,
+                    body TEXT NOT NULL)
+                """,
+                "CREATE INDEX rid_exchanges_by_case ON rid_exchanges (case_id, created)",
+            ]
+        ),
     ]
 }

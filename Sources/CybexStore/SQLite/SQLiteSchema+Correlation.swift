@@ -135,5 +135,28 @@ extension SQLiteSchema {
                 """,
             ]
         ),
+        (
+            // RID (issue 16): the peers this node exchanges RID messages with, and the exchanges, each
+            // stored whole as JSON beside the columns it is found by.
+            19,
+            [
+                """
+                CREATE TABLE rid_peers (
+                    name TEXT PRIMARY KEY,
+                    organisation_id TEXT NOT NULL,
+                    body TEXT NOT NULL) WITHOUT ROWID
+                """,
+                """
+                CREATE TABLE rid_exchanges (
+                    id TEXT PRIMARY KEY,
+                    exchange_key TEXT NOT NULL UNIQUE,
+                    case_id TEXT,
+                    revision INTEGER NOT NULL,
+                    created INTEGER NOT NULL,
+                    body TEXT NOT NULL)
+                """,
+                "CREATE INDEX rid_exchanges_by_case ON rid_exchanges (case_id, created)",
+            ]
+        ),
     ]
 }

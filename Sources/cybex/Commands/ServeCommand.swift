@@ -68,6 +68,14 @@ struct ServeCommand: AsyncParsableCommand {
             --public-url, else the one each request names.
             """)
     var nodeName: String?
+    @Option(help: "Listen for RID messages from peers on this port too (RFC 6546 registers 4590; docs/RID.md).")
+    var ridPort: Int?
+    @Option(help: "The address the RID listener listens on (default: --host).") var ridHost: String?
+    @Option(help: "PEM file of the CA that issues RID peers' certificates: peers must present a certificate it signed.")
+    var ridCa: String?
+    @Option(help: "PEM certificate chain this node presents to RID peers, as server and as client (default: --tls-cert).")
+    var ridCert: String?
+    @Option(help: "PEM private key of --rid-cert (default: --tls-key).") var ridKey: String?
     @OptionGroup var smtp: SMTPOptions
     @Option(
         help: """
@@ -132,6 +140,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if mallocArenas < 0 { throw ValidationError("--malloc-arenas cannot be negative") }
+        if let ridPort {
+            if !(1...65535).contains(ridPort) { throw ValidationError("--rid-port must be from 1 to 65535") }
+            if ridPort == port { throw ValidationError("--rid-port must differ from --port") }
+            if ridCa == nil { throw ValidationError("--rid-port needs --rid-ca: RID peers are authenticated by certificate") }
+            if (ridCert ?? tlsCert) == nil || (ridKey ?? tlsKey) == nil {
+                throw ValidationError(
+                    "--rid-port needs this node's certificate: --rid-cert and --rid-key (or --tls-cert and --tls-key)")
+            }
+        } else if ridCa != nil || ridCert != nil || ridKey != nil || ridHost != nil {
+            throw ValidationError("--rid-ca, --rid-cert, --rid-key and --rid-host go with --rid-port")
+        }
         if let bad = trustedProxies.first(where: { !ClientAddress.isAddress($0) }) {
             throw ValidationError("--trusted-proxy '\(bad)' is not an IP address")
         }
@@ -175,6 +194,18 @@ struct ServeCommand: AsyncParsableCommand {
         // The node's name is fixed here, never taken from a request's Host header.
         configuration.nodeName =
             nodeName ?? configuration.publicURL.flatMap { URL(string: $0)?.host } ?? ProcessInfo.processInfo.hostName
+        var ridListener: RIDListener.Configuration?
+        var ridClient: RIDClient?
+        if let ridPort, let ridCa, let certificate = ridCert ?? tlsCert, let key = ridKey ?? tlsKey {
+            ridListener = RIDListener.Configuration(
+                host: ridHost ?? host, port: ridPort, certificatePath: certificate, keyPath: key, caPath: ridCa)
+            do {
+                ridClient = try RIDClient(certificatePath: certificate, keyPath: key, caPath: ridCa)
+            } catch {
+                throw CommandFailure(message: "cannot set up RID's TLS: \(error)")
+            }
+            configuration.ridTransport = ridClient
+        }
         let retentionPeriod = retentionPeriod
         let feedPeriod: Duration? = feedCheckSeconds > 0 ? .seconds(feedCheckSeconds) : nil
         let notificationPeriod: Duration? = notificationCheckSeconds > 0 ? .seconds(notificationCheckSeconds) : nil
@@ -205,6 +236,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 return jobs
             },
+            rid: ridListener,
             lease: .seconds(jobLeaseSeconds),
             tick: min(
                 .seconds(1), (retentionPeriod ?? .seconds(4)) / 4, (feedPeriod ?? .seconds(4)) / 4,
@@ -219,6 +251,7 @@ struct ServeCommand: AsyncParsableCommand {
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
             await node.readAudit.flush()
+            try? await ridClient?.shutdown()
             logger.info("stopped")
         }
     }
