@@ -137,7 +137,8 @@ extension CollectionService {
     /// The newest version of incident `stixID` in `collectionID` as the principal may see it, as an
     /// IODEF `Incident`; nil when it may not see it (or it is not there, or not valid IODEF as it
     /// sees it: the same answer, so absence and refusal look alike). Read through the sharing policy.
-    func iodefIncident(_ stixID: String, in collectionID: String, for principal: Principal, issuer: String) async throws
+    public func iodefIncident(_ stixID: String, in collectionID: String, for principal: Principal, issuer: String)
+        async throws
         -> XMLTree.Element?
     {
         let page: ObjectPage
