@@ -179,10 +179,10 @@ struct RIDServiceTests {
             #expect(notes.contains { $0.contains("organisation hosting") })
             #expect(!(exchange.outcome ?? "").contains("hosting"))
 
-            // A repeat of the same request while B's exchange stands is told where it stands.
-            await #expect(throws: EngineError.self) {
-                try await a.rid.send(.trace, caseID: record.id, to: "b", subject: Self.source, by: a.analyst!)
-            }
+            // Once answered, the same trace may be asked again: a new exchange, answered again.
+            let again = try await a.rid.send(.trace, caseID: record.id, to: "b", subject: Self.source, by: a.analyst!)
+            #expect(again.id != exchange.id && again.state == .answered)
+            #expect(try await b.exchanges().count == 2)
         }
     }
 
@@ -213,6 +213,13 @@ struct RIDServiceTests {
             let record = try await Self.openCase(a, tlp: .green)
             let exchange = try await a.rid.send(.trace, caseID: record.id, to: "b", subject: Self.source, by: a.analyst!)
             #expect(exchange.state == .pending)
+            // While it is open, the same request to the same peer is refused.
+            do {
+                _ = try await a.rid.send(.trace, caseID: record.id, to: "b", subject: Self.source, by: a.analyst!)
+                Issue.record("a second open exchange with the same peer about the same incident")
+            } catch let error as EngineError {
+                #expect(error.code == .conflict)
+            }
             let forwarded = try RIDMessage.read(try #require(network.held.first).body)
             #expect(forwarded.type == .traceRequest)
             let incident = try #require(forwarded.document?.incidents.first)

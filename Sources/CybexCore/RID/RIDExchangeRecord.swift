@@ -58,12 +58,14 @@ public struct RIDExchangeRecord: Sendable, Codable, Equatable {
         self.revision = 1
     }
 
-    /// The key an exchange is found by when a message arrives: its role, its incident, and the
-    /// peer it waits on (the one it sent to) or, before it sent anything, the one that asked.
+    /// The key an open exchange is found by when a message arrives: its role, its incident, and
+    /// the peer it waits on (the one it sent to) or, before it sent anything, the one that asked.
     /// At most one exchange has a key: a request repeated while the first is open is refused.
-    /// Queries and reports are answered at once and may repeat: their key is their id.
+    /// An exchange that ended, and a query or report this node answered (at once, and they may
+    /// repeat), is keyed by its id: nothing more is found by the key, and the same request may be
+    /// made again.
     public var key: String {
-        if role == .responder, kind == .query || kind == .report { return "\(role.rawValue) \(id)" }
+        if state.isFinal || (role == .responder && (kind == .query || kind == .report)) { return "\(role.rawValue) \(id)" }
         return Self.key(role: role, incidentName: incidentName, incidentID: incidentID, peer: downstream ?? upstream ?? "")
     }
 

@@ -73,12 +73,10 @@ extension RIDService {
         let actor = "rid:\(peer.name)"
         let key = RIDExchangeRecord.key(
             role: .responder, incidentName: incidentID.name, incidentID: incidentID.id, peer: peer.name)
-        if let open = try await store.exchange(key: key) {
-            // RFC 6546 section 3: sends are idempotent; a repeat is told where the first stands.
-            return acknowledgement(
-                message,
-                open.state.isFinal
-                    ? .denied(nil, detail: "answered already (exchange \(open.id), \(open.state.rawValue))") : .pending)
+        if try await store.exchange(key: key) != nil {
+            // RFC 6546 section 3: sends are idempotent; a repeat while the first is open is told
+            // it is pending (the first one's answer will come).
+            return acknowledgement(message, .pending)
         }
         let subject =
             (message.destination == "SourceOfIncident" ? message.node.addresses.first?.value : nil)
@@ -96,7 +94,11 @@ extension RIDService {
             incident: (incidentID.name, incidentID.id), caseID: caseID, subject: subject)
         let (decision, next, note) = try await decide(incident: incident, subject: subject, hops: hops, from: peer)
         let actions = try exchange.decide(decision, at: now)
-        try await create(exchange, actions: actions + (note.map { [.note($0)] } ?? []), actor: actor)
+        do {
+            try await create(exchange, actions: actions + (note.map { [.note($0)] } ?? []), actor: actor)
+        } catch let error as EngineError where error.code == .conflict {
+            return acknowledgement(message, .pending)  // the same request, arrived meanwhile
+        }
         if let next, case .forward = decision {
             return try await forward(message, incident: incident, id: incidentID, to: next, exchange: &exchange, actor: actor)
         }

@@ -18,13 +18,19 @@ public enum RIDListener {
         public var certificatePath: String
         public var keyPath: String
         public var caPath: String
+        /// Header and idle timeouts and the most open connections, as for the main server.
+        public var connectionLimits: ConnectionLimits
 
-        public init(host: String, port: Int, certificatePath: String, keyPath: String, caPath: String) {
+        public init(
+            host: String, port: Int, certificatePath: String, keyPath: String, caPath: String,
+            connectionLimits: ConnectionLimits = .standard
+        ) {
             self.host = host
             self.port = port
             self.certificatePath = certificatePath
             self.keyPath = keyPath
             self.caPath = caPath
+            self.connectionLimits = connectionLimits
         }
     }
 
@@ -41,7 +47,8 @@ public enum RIDListener {
         let tls = try RIDTLS.server(
             certificatePath: configuration.certificatePath, keyPath: configuration.keyPath, caPath: configuration.caPath)
         return Application(
-            router: router, server: try .tls(.http1(), tlsConfiguration: tls),
+            router: router,
+            server: try .tls(LimitedHTTP1Channel.builder(limits: configuration.connectionLimits), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "cybex-rid"),
             logger: logger)

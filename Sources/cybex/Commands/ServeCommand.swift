@@ -198,7 +198,8 @@ struct ServeCommand: AsyncParsableCommand {
         var ridClient: RIDClient?
         if let ridPort, let ridCa, let certificate = ridCert ?? tlsCert, let key = ridKey ?? tlsKey {
             ridListener = RIDListener.Configuration(
-                host: ridHost ?? host, port: ridPort, certificatePath: certificate, keyPath: key, caPath: ridCa)
+                host: ridHost ?? host, port: ridPort, certificatePath: certificate, keyPath: key, caPath: ridCa,
+                connectionLimits: configuration.connectionLimits)
             do {
                 ridClient = try RIDClient(certificatePath: certificate, keyPath: key, caPath: ridCa)
             } catch {
