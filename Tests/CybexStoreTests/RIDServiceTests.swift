@@ -85,7 +85,7 @@ struct RIDServiceTests {
                         "b", storeB, network: network, orgs: ["cert-b", "peer-a", "peer-c"], analyst: "cert-b", cases: nil,
                         inbox: (["cert-b", "peer-c"], ["peer-a", "peer-c"]),
                         peers: [
-                            ("a", "peer-a", "cert-b", [.traceRequest, .report, .acknowledgement, .result]),
+                            ("a", "peer-a", "cert-b", [.traceRequest, .investigationRequest, .report, .acknowledgement, .result]),
                             ("c", "peer-c", "cert-b", RIDMessageType.allCases),
                         ], constituency: [("peer-c", "203.0.113.0/24")])
                     let c = try await make(
@@ -183,6 +183,33 @@ struct RIDServiceTests {
             let again = try await a.rid.send(.trace, caseID: record.id, to: "b", subject: Self.source, by: a.analyst!)
             #expect(again.id != exchange.id && again.state == .answered)
             #expect(try await b.exchanges().count == 2)
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func investigationsReportsAndQueriesSentFromACase(backend: Backend) async throws {
+        try await Self.withNetwork(backend) { _, a, b, c in
+            let record = try await Self.openCase(a, tlp: .green)
+            let investigation = try await a.rid.send(
+                .investigation, caseID: record.id, to: "b", subject: Self.source, by: a.analyst!)
+            #expect(investigation.state == .answered && investigation.sourceFound == true)
+            #expect(investigation.messages.map(\.type) == [.investigationRequest, .result])
+            #expect(try await c.exchanges().first?.kind == .investigation)
+
+            // B takes Reports from A: acknowledged, and a case opens at B.
+            let report = try await a.rid.send(.report, caseID: record.id, to: "b", subject: nil, by: a.analyst!)
+            #expect(report.state == .acknowledged && report.messages.last?.status == "Approved")
+            // B takes no Query from A: the exchange fails with B's refusal.
+            let query = try await a.rid.send(.query, caseID: record.id, to: "b", subject: nil, by: a.analyst!)
+            #expect(query.state == .failed && (query.outcome ?? "").contains("HTTP 403"))
+
+            // Only the handling organisation's analysts send; a trace needs an address.
+            await #expect(throws: EngineError.self) {
+                try await a.rid.send(.trace, caseID: record.id, to: "b", subject: "not an address", by: a.analyst!)
+            }
+            await #expect(throws: EngineError.self) {
+                try await a.rid.send(.trace, caseID: record.id, to: "nobody", subject: Self.source, by: a.analyst!)
+            }
         }
     }
 
