@@ -174,6 +174,21 @@ struct RIDMessageTests {
             detail: "found", at: 1_780_000_000_000_002)
         #expect(RIDIncident.hops(of: result) == ["node-a", "node-b", "node-c"])
         #expect(result.attribute("restriction") == "amber")
+        // Passing a request on: its hops replace the stored ones, other history stays.
+        var stored = RIDIncident.addingHop(to: Self.incident, node: "stale", what: "x", at: 1)
+        var other = XMLTree.Element(
+            IODEF.name("HistoryItem"), attributes: [XMLTree.Attribute(XMLTree.Name("action"), "contact-source-site")])
+        other.append(XMLTree.Element(IODEF.name("DateTime"), children: [.text("2026-12-05T08:00:00Z")]))
+        stored.children = stored.children.map {
+            guard case .element(var history) = $0, history.name == IODEF.name("History") else { return $0 }
+            history.children.insert(.element(other), at: 0)
+            return .element(history)
+        }
+        let passed = RIDIncident.replacingHops(of: stored, with: RIDIncident.hopItems(of: incident))
+        #expect(RIDIncident.hops(of: passed) == ["node-a", "node-b"])
+        #expect(
+            passed.elements("History", namespace: IODEF.namespace).first?.elements.first?.attribute("action")
+                == "contact-source-site")
         // Both are valid IODEF v2 as Cybex checks it.
         _ = try IODEFDocument.from(IODEFDocument(incidents: [incident, result]).root)
     }

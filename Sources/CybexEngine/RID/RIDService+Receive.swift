@@ -193,7 +193,7 @@ extension RIDService {
         }
         // The hops so far travel on, then this node's.
         visible = RIDIncident.withPurpose(visible, incident.attribute("purpose") ?? "traceback")
-        visible = Self.replacingHops(of: visible, with: RIDIncident.hopItems(of: incident))
+        visible = RIDIncident.replacingHops(of: visible, with: RIDIncident.hopItems(of: incident))
         visible = RIDIncident.addingHop(
             to: visible, node: nodeName, what: "forwarded to \(next.name)", at: clock.nowMicroseconds())
         let forwarded = request(
@@ -206,23 +206,5 @@ extension RIDService {
             return acknowledgement(message, .pending)  // answered later, by callback
         }
         return relay(last, answer: answer, to: message, id: id, exchange: record)
-    }
-
-    /// `incident` with the RID hops of its History replaced by `hops` (the ones the request came with).
-    static func replacingHops(of incident: XMLTree.Element, with hops: [XMLTree.Element]) -> XMLTree.Element {
-        var result = incident
-        result.children.removeAll {
-            if case .element(let child) = $0 { return child.name == IODEF.name("History") }
-            return false
-        }
-        guard !hops.isEmpty else { return result }
-        var history = XMLTree.Element(IODEF.name("History"))
-        for hop in hops { history.append(hop) }
-        let before = result.children.firstIndex {
-            if case .element(let child) = $0 { return child.name == IODEF.name("AdditionalData") }
-            return false
-        }
-        result.children.insert(.element(history), at: before ?? result.children.endIndex)
-        return result
     }
 }

@@ -75,10 +75,7 @@ public enum RIDIncident {
         var path: [String] = []
         for history in incident.elements("History", namespace: IODEF.namespace) {
             for item in history.elements("HistoryItem", namespace: IODEF.namespace) {
-                let isHop = item.elements("Description", namespace: IODEF.namespace).contains {
-                    $0.text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix(hopPrefix)
-                }
-                guard isHop,
+                guard isHop(item),
                     let name = item.elements("Contact", namespace: IODEF.namespace).first?
                         .elements("ContactName", namespace: IODEF.namespace).first
                 else { continue }
@@ -154,11 +151,36 @@ public enum RIDIncident {
     /// The hop items of `incident`'s History (to carry them into a Result).
     public static func hopItems(of incident: XMLTree.Element) -> [XMLTree.Element] {
         incident.elements("History", namespace: IODEF.namespace).flatMap {
-            $0.elements("HistoryItem", namespace: IODEF.namespace).filter { item in
-                item.elements("Description", namespace: IODEF.namespace).contains {
-                    $0.text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix(hopPrefix)
-                }
-            }
+            $0.elements("HistoryItem", namespace: IODEF.namespace).filter(isHop)
         }
+    }
+
+    static func isHop(_ item: XMLTree.Element) -> Bool {
+        item.elements("Description", namespace: IODEF.namespace).contains {
+            $0.text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix(hopPrefix)
+        }
+    }
+
+    /// `incident` with the hops of its History replaced by `hops` (the ones a request came with),
+    /// its other history items kept before them: what a node passes on carries the path as the
+    /// request stated it, even when the stored incident's History reads otherwise for the next peer.
+    public static func replacingHops(of incident: XMLTree.Element, with hops: [XMLTree.Element]) -> XMLTree.Element {
+        let kept = incident.elements("History", namespace: IODEF.namespace).flatMap {
+            $0.elements("HistoryItem", namespace: IODEF.namespace).filter { !isHop($0) }
+        }
+        var result = incident
+        result.children.removeAll {
+            if case .element(let child) = $0 { return child.name == IODEF.name("History") }
+            return false
+        }
+        guard !(kept + hops).isEmpty else { return result }
+        var history = iodef("History")
+        for item in kept + hops { history.append(item) }
+        let before = result.children.firstIndex {
+            if case .element(let child) = $0 { return child.name == IODEF.name("AdditionalData") }
+            return false
+        }
+        result.children.insert(.element(history), at: before ?? result.children.endIndex)
+        return result
     }
 }
