@@ -36,9 +36,7 @@ extension RIDService {
 
     /// The answer to pass back to the asking peer, as the state machine logged it: the next hop's
     /// Result (what it found and the path, re-sent by this node), or an Acknowledgement.
-    func relay(_ last: RIDMessageLog, answer: RIDMessage?, to message: RIDMessage, id: RIDIncidentID, exchange: RIDExchangeRecord)
-        -> RIDReceipt
-    {
+    func relay(_ last: RIDMessageLog, answer: RIDMessage?, to message: RIDMessage, id: RIDIncidentID) -> RIDReceipt {
         RIDReceipt(status: 200, body: relayMessage(last, answer: answer, trafficTypes: message.trafficTypes, id: id).xml())
     }
 
@@ -69,11 +67,9 @@ extension RIDService {
             return acknowledgement(message, .denied("CannotProcess", detail: "a Query names the incident in its IncidentID"))
         }
         let stixID = IODEFSTIX.stixID(issuer: id.name, instance: nil, localID: id.id)
+        let cases = try await store.cases(ownerID: nil).filter { $0.incidentID == stixID }
         var places = [peer.collectionID]
-        for record in try await store.cases(ownerID: nil)
-        where record.incidentID == stixID && !places.contains(record.collectionID) {
-            places.append(record.collectionID)
-        }
+        for record in cases where !places.contains(record.collectionID) { places.append(record.collectionID) }
         let reader = try await peerPrincipal(of: peer)
         var found: XMLTree.Element?
         for collectionID in places {
@@ -86,7 +82,7 @@ extension RIDService {
         var exchange = try RIDExchange.responding(
             to: RIDReceived(type: .query, peer: peer.name, time: now), id: "rid--" + Secrets.uuid(),
             incident: (id.name, id.id),
-            caseID: try await store.cases(ownerID: nil).first { $0.incidentID == stixID && $0.ownerID == peer.handlerID }?.id,
+            caseID: cases.first { $0.ownerID == peer.handlerID }?.id,
             subject: nil)
         guard let found else {
             let actions = try exchange.decide(

@@ -205,6 +205,6 @@ extension RIDService {
         guard let last = record.messages.last, last.direction == "out", last.peer == upstream else {
             return acknowledgement(message, .pending)  // answered later, by callback
         }
-        return relay(last, answer: answer, to: message, id: id, exchange: record)
+        return relay(last, answer: answer, to: message, id: id)
     }
 }
