@@ -22,15 +22,13 @@ extension CaseService {
     public func openCases(forImported document: IODEFDocument, in collectionID: String, ownerID: String, actor: String)
         async throws -> [String]
     {
-        let existing = Dictionary(
-            try await store.cases(ownerID: ownerID).map { ($0.incidentID, $0) }, uniquingKeysWith: { first, _ in first })
         let names = Set(try await store.organisations().map(\.name))
         var opened: [String] = []
         for incident in document.incidents {
             guard let incidentID = IODEFSTIX.stixID(of: incident) else { continue }
             let now = clock.nowMicroseconds() / 1000 * 1000
             let ns = IODEF.namespace
-            if var known = existing[incidentID] {
+            if var known = try await store.cases(incidentID: incidentID).first(where: { $0.ownerID == ownerID }) {
                 // A later document about an incident with a case: the case keeps its own workflow,
                 // and its timeline says what the newer document states.
                 let generated = incident.elements("GenerationTime", namespace: ns).first.flatMap {

@@ -67,7 +67,7 @@ extension RIDService {
             return acknowledgement(message, .denied("CannotProcess", detail: "a Query names the incident in its IncidentID"))
         }
         let stixID = IODEFSTIX.stixID(issuer: id.name, instance: nil, localID: id.id)
-        let cases = try await store.cases(ownerID: nil).filter { $0.incidentID == stixID }
+        let cases = try await store.cases(incidentID: stixID)
         var places = [peer.collectionID]
         for record in cases where !places.contains(record.collectionID) { places.append(record.collectionID) }
         let reader = try await peerPrincipal(of: peer)

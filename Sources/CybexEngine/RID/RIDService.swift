@@ -229,7 +229,7 @@ public struct RIDService: Sendable {
         try await cases.openCases(
             forImported: document, in: peer.collectionID, ownerID: peer.handlerID, actor: reader.user.username)
         guard let first = document.incidents.first, let stixID = IODEFSTIX.stixID(of: first) else { return nil }
-        return try await store.cases(ownerID: peer.handlerID).first { $0.incidentID == stixID }?.id
+        return try await store.cases(incidentID: stixID).first { $0.ownerID == peer.handlerID }?.id
     }
 
     // MARK: Peers

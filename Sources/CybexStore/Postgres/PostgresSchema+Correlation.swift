@@ -153,5 +153,15 @@ extension PostgresSchema {
                 "CREATE INDEX rid_exchanges_by_case ON rid_exchanges (case_id, created)",
             ]
         ),
+        (
+            // Cases found by the incident they share (an IODEF import, a RID message): a column
+            // beside the record, filled for the cases stored before.
+            20,
+            [
+                "ALTER TABLE cases ADD COLUMN incident_id TEXT",
+                "UPDATE cases SET incident_id = (body::json)->>'incidentID'",
+                "CREATE INDEX cases_by_incident ON cases (incident_id)",
+            ]
+        ),
     ]
 }

@@ -8,9 +8,9 @@ extension PostgresStore {
         try await transaction { connection in
             try await connection.query(
                 """
-                INSERT INTO cases (id, owner_id, collection_id, status, revision, created, body)
-                VALUES (\(record.id), \(record.ownerID), \(record.collectionID), \(record.status.rawValue), \(record.revision),
-                    \(record.created), \(body))
+                INSERT INTO cases (id, owner_id, collection_id, incident_id, status, revision, created, body)
+                VALUES (\(record.id), \(record.ownerID), \(record.collectionID), \(record.incidentID), \(record.status.rawValue),
+                    \(record.revision), \(record.created), \(body))
                 """, logger: logger)
             try await Self.appendCaseEvents(events, to: record.id, on: connection, logger: logger)
             try await Self.appendAudit(audit, on: connection, logger: logger)
@@ -73,6 +73,13 @@ extension PostgresStore {
                 try await rows("SELECT body FROM cases ORDER BY created DESC, id")
             }
         return try found.map { try JSONColumns.decode(CaseRecord.self, try $0.decode(String.self)) }
+    }
+
+    public func cases(incidentID: String) async throws -> [CaseRecord] {
+        guard StoredText.isStorable(incidentID) else { return [] }
+        return try await rows("SELECT body FROM cases WHERE incident_id = \(incidentID) ORDER BY created, id").map {
+            try JSONColumns.decode(CaseRecord.self, try $0.decode(String.self))
+        }
     }
 
     public func caseEvents(caseID: String) async throws -> [CaseEvent] {

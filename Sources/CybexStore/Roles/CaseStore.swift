@@ -15,6 +15,9 @@ public protocol CaseStore: Sendable {
     func caseRecord(id: String) async throws -> CaseRecord?
     /// Every case, newest first; only those `ownerID` handles when it is given.
     func cases(ownerID: String?) async throws -> [CaseRecord]
+    /// The cases of the STIX incident `incidentID` (one per organisation handling it, at most),
+    /// found by the column beside the record, not by reading every case.
+    func cases(incidentID: String) async throws -> [CaseRecord]
     /// A case's timeline, oldest first.
     func caseEvents(caseID: String) async throws -> [CaseEvent]
 }

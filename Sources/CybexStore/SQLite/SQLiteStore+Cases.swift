@@ -7,10 +7,13 @@ extension SQLiteStore {
         let body = try JSONColumns.encode(record)
         try await write { db in
             try db.execute(
-                sql:
-                    "INSERT INTO cases (id, owner_id, collection_id, status, revision, created, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO cases (id, owner_id, collection_id, incident_id, status, revision, created, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
                 arguments: [
-                    record.id, record.ownerID, record.collectionID, record.status.rawValue, record.revision, record.created, body,
+                    record.id, record.ownerID, record.collectionID, record.incidentID, record.status.rawValue, record.revision,
+                    record.created, body,
                 ])
             try Self.appendCaseEvents(events, to: record.id, db)
             try Self.appendAudit(audit, db)
@@ -58,6 +61,15 @@ extension SQLiteStore {
                     db, sql: "SELECT body FROM cases WHERE owner_id = ? ORDER BY created DESC, id", arguments: [ownerID])
             }
             return try String.fetchAll(db, sql: "SELECT body FROM cases ORDER BY created DESC, id")
+        }
+        return try bodies.map { try JSONColumns.decode(CaseRecord.self, $0) }
+    }
+
+    public func cases(incidentID: String) async throws -> [CaseRecord] {
+        guard StoredText.isStorable(incidentID) else { return [] }
+        let bodies = try await read { db in
+            try String.fetchAll(
+                db, sql: "SELECT body FROM cases WHERE incident_id = ? ORDER BY created, id", arguments: [incidentID])
         }
         return try bodies.map { try JSONColumns.decode(CaseRecord.self, $0) }
     }
