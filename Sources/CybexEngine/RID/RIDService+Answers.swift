@@ -85,12 +85,10 @@ extension RIDService {
             caseID: cases.first { $0.ownerID == peer.handlerID }?.id,
             subject: nil)
         guard let found else {
-            let actions = try exchange.decide(
-                .deny(justification: nil, detail: "no incident \(id.id) of \(id.name) that peer \(peer.name) may read"), at: now)
+            let detail = "no incident \(id.id) of \(id.name) that peer \(peer.name) may read"
+            let actions = try exchange.decide(.deny(justification: nil, detail: detail), at: now)
             try await create(exchange, actions: actions, actor: "rid:\(peer.name)")
-            return try reply(
-                for: actions, to: message, incident: XMLTree.Element(IODEF.name("Incident")), id: id, subject: nil,
-                exchange: exchange)
+            return acknowledgement(message, .denied(nil, detail: detail))
         }
         let actions = try exchange.decide(.report, at: now)
         try await create(exchange, actions: actions, actor: "rid:\(peer.name)")
