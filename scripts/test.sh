@@ -14,7 +14,7 @@ cd "$ROOT"
 START=$(date +%s)
 WORK="$ROOT/.test-work"
 VENV="$WORK/venv"
-PY_REQUIREMENTS=(taxii2-client==2.3.0 stix2==3.0.2 stix2-validator==3.3.2 stix2-matcher==3.0.0 pytest==9.2.0 openapi-spec-validator==0.9.0 aiosmtpd==1.4.6)
+PY_REQUIREMENTS=(taxii2-client==2.3.0 stix2==3.0.2 stix2-validator==3.3.2 stix2-matcher==3.0.0 pytest==9.2.0 openapi-spec-validator==0.9.0 aiosmtpd==1.4.6 cvss==3.6)
 
 log() { printf '\n==> %s\n' "$*"; }
 elapsed() { echo "$(( $(date +%s) - START ))s"; }
@@ -75,7 +75,7 @@ export CYBEX_REQUIRE_POSTGRES=1
 mkdir -p "$WORK"
 STAMP="$VENV/.cybex-requirements"
 if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "${PY_REQUIREMENTS[*]}" ] \
-    && "$VENV/bin/python" -c 'import taxii2client, stix2, stix2validator, stix2matcher, pytest, openapi_spec_validator, aiosmtpd' >/dev/null 2>&1; then
+    && "$VENV/bin/python" -c 'import taxii2client, stix2, stix2validator, stix2matcher, pytest, openapi_spec_validator, aiosmtpd, cvss' >/dev/null 2>&1; then
     log "reusing $VENV"
 else
     log "creating $VENV (${PY_REQUIREMENTS[*]})"

@@ -27,7 +27,7 @@ extension OpenAPIDocument {
     static let tokenRequired = ["id", "user", "created_at", "expires_at", "revoked_at", "active"]
 
     static func schemas() -> [(key: String, value: JSONValue)] {
-        coreSchemas() + tracingSchemas() + caseSchemas() + ridSchemas()
+        coreSchemas() + tracingSchemas() + caseSchemas() + ridSchemas() + vulnerabilitySchemas()
     }
 
     static func coreSchemas() -> [(key: String, value: JSONValue)] {

@@ -34,7 +34,7 @@ enum OpenAPIDocument {
 
     static func document() -> JSONValue {
         var paths: [(key: String, value: JSONValue)] = []
-        for operation in operations + ridOperations {
+        for operation in operations + ridOperations + vulnerabilityOperations {
             let item = (operation.method.lowercased(), self.operation(operation))
             if let index = paths.firstIndex(where: { $0.key == operation.path }), case .object(var members) = paths[index].value {
                 members.append(item)
@@ -64,8 +64,10 @@ enum OpenAPIDocument {
             (
                 "tags",
                 .array(
-                    ["organisations", "users", "tokens", "sharing-groups", "collections", "cases", "rid", "policies", "audit"].map
-                    {
+                    [
+                        "organisations", "users", "tokens", "sharing-groups", "collections", "cases", "rid", "vulnerabilities",
+                        "policies", "audit",
+                    ].map {
                         .object([("name", .string($0))])
                     })
             ),

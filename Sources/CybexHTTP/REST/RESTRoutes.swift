@@ -32,6 +32,7 @@ struct RESTRoutes: Sendable {
         registerProfiles(on: group)
         registerCases(on: group)
         registerRID(on: group)
+        registerVulnerabilities(on: group)
 
         group.get("users") { request, context in try await listUsers(request, context) }
         group.post("users") { request, context in try await createUser(request, context) }
