@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine as root with nothing installed by hand:
-#   1. installs what is missing (libsqlite3-dev, postgresql, openssl, python3-venv) with apt-get
+#   1. installs what is missing (libsqlite3-dev, zlib1g-dev, postgresql, openssl, libxml2-utils, python3-venv) with apt-get
 #   2. starts PostgreSQL (scripts/postgres-test-server.sh prints its URL)
 #   3. makes .test-work/venv with the pinned Python clients and oracles
 #   4. swift build --build-tests; swift test (SQLite and PostgreSQL store contract, unit tests)
@@ -27,7 +27,7 @@ command -v swift >/dev/null 2>&1 || { echo "test.sh: swift not found on PATH" >&
 # --------------------------------------------------------------------------- system packages
 PYTHON=python3
 missing=()
-for pkg in libsqlite3-dev postgresql openssl libxml2-utils; do
+for pkg in libsqlite3-dev zlib1g-dev postgresql openssl libxml2-utils; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$pkg")
     fi
@@ -52,7 +52,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-    log "system packages present (libsqlite3-dev, postgresql, openssl, libxml2-utils, python venv)"
+    log "system packages present (libsqlite3-dev, zlib1g-dev, postgresql, openssl, libxml2-utils, python venv)"
 fi
 
 # --------------------------------------------------------------------------- PostgreSQL

@@ -7,8 +7,13 @@ import Foundation
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import STIX 2.1 or IODEF v2 documents into a collection.",
+        abstract: "Import STIX 2.1 documents, IODEF v2 documents or CVE JSON 5 records into a collection.",
         discussion: """
+            With --format cve, each argument is a CVE JSON 5 record, a folder (every CVE-*.json below it, as \
+            the official cvelistV5 repository lays them out) or a zip of either (a zip inside it too): each \
+            record becomes a STIX vulnerability object (docs/VULNERABILITIES.md), committed 2,000 records at a \
+            time; a record that is not valid is refused alone, named with its file.
+
             A file is a STIX bundle, a TAXII envelope, one STIX object, JSON Lines (one object per line), or an \
             IODEF v2 document (RFC 7970; its incidents become STIX incident objects, docs/IODEF.md); --format says \
             which, or it is told from the file (.jsonl and .ndjson are JSON Lines, .xml and a document that starts \
@@ -21,7 +26,7 @@ struct ImportCommand: AsyncParsableCommand {
             """)
     @OptionGroup var store: StoreOptions
     @Argument(help: "STIX files (- for standard input).") var files: [String]
-    @Option(help: "auto, bundle, envelope, object, jsonl or iodef.") var format: ImportFormat = .auto
+    @Option(help: "auto, bundle, envelope, object, jsonl, iodef or cve.") var format: ImportFormat = .auto
     @Option(help: "The collection id.") var collection: String
     @Option(help: "The organisation recorded as owner of new objects (default: the node's own 'admin' organisation).")
     var owner: String?
@@ -33,6 +38,7 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         try await store.withEngine { engine in
             let run = try await engine.operatorImport(into: collection, ownerName: owner, actor: "cli")
+            if format == .cve { return try await importCVE(run: run) }
             var failedFiles = 0
             for file in files {
                 do {
@@ -87,6 +93,39 @@ struct ImportCommand: AsyncParsableCommand {
         for item in report.rejected {
             if case .rejected(let reason) = item.outcome { print("  rejected \(item.id ?? "(no id)"): \(reason)") }
         }
+    }
+
+    /// CVE JSON 5 records from files, folders and zips, a batch at a time.
+    func importCVE(run: OperatorImport) async throws {
+        let started = Date()
+        var tally = CVEImportTally()
+        var sources = CVESources(batchSize: OperatorImport.cveBatchSize, maximumBytes: OperatorImport.maximumCVERecordBytes)
+        var failedSources = 0
+        for file in files {
+            do {
+                try await sources.read(file) { batch in
+                    try await run.importCVERecords(batch, into: &tally)
+                    let seconds = Date().timeIntervalSince(started)
+                    Terminal.progress(
+                        "\(file): \(tally.records.formatted()) records, "
+                            + "\(seconds > 0 ? Int(Double(tally.records) / seconds).formatted() : "–") records/s")
+                }
+            } catch let error as CommandFailure {
+                Terminal.endProgress()
+                Terminal.error(error.message)
+                failedSources += 1
+            }
+        }
+        Terminal.endProgress()
+        try await run.finish(imported: files.count - failedSources, of: files.count)
+        let seconds = Date().timeIntervalSince(started)
+        print(
+            "\(tally.records) CVE records: \(tally.added) added, \(tally.newVersions) new versions, "
+                + "\(tally.duplicates) duplicates, \(tally.refused.count) refused (\(String(format: "%.2f", seconds)) s, "
+                + "\(seconds > 0 ? Int(Double(tally.records) / seconds) : 0) records/s)")
+        for (label, reason) in tally.refused.prefix(1_000) { print("  refused \(label): \(reason)") }
+        if tally.refused.count > 1_000 { print("  … and \(tally.refused.count - 1_000) more refused") }
+        if failedSources > 0 || !tally.refused.isEmpty { throw ExitCode(1) }
     }
 
     /// An IODEF document: read within IODEF's size bound (a larger file is refused from its size),
@@ -150,7 +189,7 @@ struct ImportCommand: AsyncParsableCommand {
 
 /// What `cybex import --format` names.
 enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
-    case auto, bundle, envelope, object, jsonl, iodef
+    case auto, bundle, envelope, object, jsonl, iodef, cve
 
     /// The container to read `bytes` of `file` as. `auto` takes JSON Lines from the file's name
     /// (`.jsonl`, `.ndjson`) or, for standard input and other names, from the content (`bytes`, its
@@ -162,7 +201,7 @@ enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
         case .envelope: return .envelope
         case .object: return .object
         case .jsonl: return .jsonLines
-        case .auto, .iodef:
+        case .auto, .iodef, .cve:
             let name = file.lowercased()
             if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") { return .jsonLines }
             return Self.looksLikeJSONLines(bytes) ? .jsonLines : .automatic

@@ -1,0 +1,114 @@
+import Foundation
+import ZIPFoundation
+
+/// Where `cybex import --format cve` reads CVE JSON 5 records from: a record file, a folder (every
+/// `CVE-*.json` below it, as the official cvelistV5 repository lays them out), or a zip of either (a zip
+/// inside the zip, as the repository's release archives nest `cves.zip`, is read through a temporary file).
+/// Records are handed on in batches, each with the label that names it in errors.
+struct CVESources {
+    typealias Batch = [(label: String, bytes: [UInt8])]
+
+    let batchSize: Int
+    let maximumBytes: Int
+    private var batch: Batch = []
+
+    init(batchSize: Int, maximumBytes: Int) {
+        self.batchSize = batchSize
+        self.maximumBytes = maximumBytes
+    }
+
+    /// Reads `path`, calling `flush` with each full batch, and once more with the rest.
+    mutating func read(_ path: String, flush: (Batch) async throws -> Void) async throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CommandFailure(message: "\(path): no such file or folder")
+        }
+        if isDirectory.boolValue {
+            try await readFolder(path, flush: flush)
+        } else if path.lowercased().hasSuffix(".zip") {
+            try await readZip(URL(fileURLWithPath: path), label: path, flush: flush)
+        } else {
+            try await add(path, try readFile(path), flush: flush)
+        }
+        if !batch.isEmpty {
+            try await flush(batch)
+            batch.removeAll()
+        }
+    }
+
+    /// Whether a file name is a record's: `CVE-….json`.
+    static func isRecordName(_ name: String) -> Bool {
+        let last = name.split(separator: "/").last.map(String.init) ?? name
+        return last.hasPrefix("CVE-") && last.hasSuffix(".json")
+    }
+
+    private mutating func add(_ label: String, _ bytes: [UInt8], flush: (Batch) async throws -> Void) async throws {
+        batch.append((label, bytes))
+        if batch.count >= batchSize {
+            try await flush(batch)
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private func readFile(_ path: String) throws -> [UInt8] {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = attributes?[.size] as? Int, size > maximumBytes {
+            return Array(repeating: 0, count: maximumBytes + 1)  // refused by size, not read
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(message: "\(path): cannot read the file")
+        }
+        return [UInt8](data)
+    }
+
+    private mutating func readFolder(_ path: String, flush: (Batch) async throws -> Void) async throws {
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
+            throw CommandFailure(message: "\(path): cannot list the folder")
+        }
+        var names: [String] = []
+        while let name = enumerator.nextObject() as? String {
+            if Self.isRecordName(name) { names.append(name) }
+        }
+        for name in names.sorted() {
+            let file = (path as NSString).appendingPathComponent(name)
+            try await add(file, try readFile(file), flush: flush)
+        }
+    }
+
+    private mutating func readZip(_ url: URL, label: String, flush: (Batch) async throws -> Void) async throws {
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw CommandFailure(message: "\(label): not a readable zip archive (\(error))")
+        }
+        for entry in archive where entry.type == .file {
+            let name = entry.path
+            if name.lowercased().hasSuffix(".zip") {
+                let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "cybex-cve-\(UUID().uuidString).zip")
+                defer { try? FileManager.default.removeItem(at: temporary) }
+                do {
+                    _ = try archive.extract(entry, to: temporary)
+                } catch {
+                    throw CommandFailure(message: "\(label)/\(name): cannot extract (\(error))")
+                }
+                try await readZip(temporary, label: "\(label)/\(name)", flush: flush)
+                continue
+            }
+            guard Self.isRecordName(name) else { continue }
+            guard entry.uncompressedSize <= UInt64(maximumBytes) else {
+                try await add("\(label)/\(name)", Array(repeating: 0, count: maximumBytes + 1), flush: flush)
+                continue
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(Int(entry.uncompressedSize))
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in bytes.append(contentsOf: chunk) }
+            } catch {
+                throw CommandFailure(message: "\(label)/\(name): cannot extract (\(error))")
+            }
+            try await add("\(label)/\(name)", bytes, flush: flush)
+        }
+    }
+}
