@@ -187,7 +187,7 @@ extension SQLFilter {
     }
 
     /// The tables keyed by object row (`object_pk`) whose rows go with it.
-    static let objectTables = ["object_recipients", "relationships"]
+    static let objectTables = ["object_recipients", "relationships", "vulnerability_facts", "vulnerability_terms"]
 
     /// The `objects.observable_set` values of the object rows that carry a value equal, ignoring
     /// case, to the lower-case text bound at both placeholders (the erasure's match): the sets that

@@ -36,10 +36,11 @@ enum SearchSQL {
                     + SQLFilter.setsCarrying(observables, sqlite: sqlite, next: next) + ")"
                 observed = " AND o.pk IN (\(carriers))"
             }
-            // SQLite reads by id and by observable from the object rows (their index by id, or the
-            // observables' index), then each one's memberships: left to itself, it walks the
-            // collection and tests every row. PostgreSQL plans the join by itself.
-            let byObject = query.ids != nil || search.observables != nil
+            let vulnerable = search.vulnerability.map { VulnerabilityIndexing.condition($0, next: next) } ?? ""
+            // SQLite reads by id, by observable and by vulnerability from the object rows (their index
+            // by id, the observables' or the vulnerabilities' index), then each one's memberships: left
+            // to itself, it walks the collection and tests every row. PostgreSQL plans the join by itself.
+            let byObject = query.ids != nil || search.observables != nil || search.vulnerability != nil
             let from =
                 sqlite
                 ? SQLiteStore.joined(byID: byObject, oneType: query.types?.count == 1)
@@ -49,7 +50,7 @@ enum SearchSQL {
                 """
                 SELECT * FROM (SELECT CAST(\(shown) AS TEXT), m.date_added, o.id, m.taxii_version, o.spec_version\(label)\(content) \
                 FROM \(from) \
-                WHERE m.collection = \(SQLFilter.collection(collectionID)) AND m.date_added > \(after)\(filter)\(observed) \
+                WHERE m.collection = \(SQLFilter.collection(collectionID)) AND m.date_added > \(after)\(filter)\(observed)\(vulnerable) \
                 ORDER BY m.date_added LIMIT \(limit)) AS b\(index)
                 """)
         }

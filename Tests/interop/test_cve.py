@@ -152,3 +152,113 @@ def test_bad_records_are_refused_alone_with_the_path_at_fault(tmp_path: Path) ->
     not_zip.write_bytes(b"PK\x03\x04 not really")
     r = cli(["import", "--format", "cve", "--collection", cid, str(not_zip)], data)
     assert r.returncode == 1 and "not a readable zip archive" in r.stderr
+
+
+def test_vulnerability_search_through_the_sharing_policy(tmp_path: Path) -> None:
+    """`cybex search` and GET /api/v1/objects by CVE id, vendor, product, CWE, score and publication date: the
+    index answers exactly what the records say, and a reader of another organisation finds only the
+    vulnerabilities of the collections it may read, a TLP:RED one of them not at all."""
+    import requests
+
+    from conftest import CybexServer, stop_cleanly
+
+    data = tmp_path / "node"
+    cli_ok(["org", "add", "cirt"], data)
+    cli_ok(["org", "add", "isp"], data)
+    cli_ok(["user", "add", "rita", "--org", "isp", "--role", "reader"], data, stdin="rita-secret-1\n")
+    public = cli_ok(["collection", "add", "CVE", "--read", "cirt", "--read", "isp", "--write", "cirt"], data).strip()
+    internal = cli_ok(["collection", "add", "Internal", "--read", "cirt", "--write", "cirt"], data).strip()
+    rng = random.Random(11)
+    records = [record(n, rng) for n in range(30_000, 30_200)]
+    for path, chosen in ((tmp_path / "public", records[:150]), (tmp_path / "internal", records[150:])):
+        path.mkdir()
+        for r in chosen:
+            (path / f"{r['cveMetadata']['cveId']}.json").write_text(json.dumps(r))
+    cli_ok(["import", "--format", "cve", "--collection", public, "--owner", "cirt", str(tmp_path / "public")], data)
+    cli_ok(["import", "--format", "cve", "--collection", internal, "--owner", "cirt", str(tmp_path / "internal")], data)
+    # A TLP:RED vulnerability in the shared collection, addressed to no one: only its owner sees it.
+    red = {"type": "vulnerability", "spec_version": "2.1", "id": "vulnerability--8f0b4a52-5a2b-4e0c-9d55-0c8d4c3b7a11",
+             "created": "2026-06-01T00:00:00.000Z", "modified": "2026-06-01T00:00:00.000Z", "name": "CVE-2026-39999",
+             "external_references": [{"source_name": "cve", "external_id": "CVE-2026-39999"},
+                                     {"source_name": "cwe", "external_id": "CWE-79"}],
+             "object_marking_refs": ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]}
+    (tmp_path / "red.json").write_text(json.dumps({"type": "bundle", "id": "bundle--1f0b4a52-5a2b-4e0c-9d55-0c8d4c3b7a11",
+                                                     "objects": [red]}))
+    cli_ok(["import", str(tmp_path / "red.json"), "--collection", public, "--owner", "cirt"], data)
+
+    # The score each record is ranked by (its v4.0 score, else its v3.1 base score), scored in one batch.
+    ranked = []
+    for r in records:
+        metrics = {k: m[k]["vectorString"] for m in r["containers"]["cna"]["metrics"] for k in m if k.startswith("cvss")}
+        ranked.append(metrics.get("cvssV4_0") or metrics["cvssV3_1"])
+    lines = [json.loads(line) for line in cli_ok(["cvss"], None, stdin="\n".join(ranked) + "\n").splitlines()]
+    scores = {r["cveMetadata"]["cveId"]: (s.get("score", s["baseScore"])) for r, s in zip(records, lines)}
+
+    def cvss_score(r: dict) -> float | None:
+        return scores[r["cveMetadata"]["cveId"]]
+
+    def expected(pool: list[dict], vendor=None, product=None, cwe=None, low=None, high=None, since=None) -> set[str]:
+        out = set()
+        for r in pool:
+            cna = r["containers"]["cna"]
+            vendors = {a["vendor"].lower().replace(" ", "_") for a in cna["affected"]}
+            products = {a["product"].lower().replace(" ", "_") for a in cna["affected"]}
+            cwes = {d["cweId"] for p in cna["problemTypes"] for d in p["descriptions"]}
+            score = cvss_score(r)
+            if vendor and vendor not in vendors or product and product not in products or cwe and cwe not in cwes:
+                continue
+            if low is not None and (score is None or score < low) or high is not None and (score is None or score > high):
+                continue
+            if since and r["cveMetadata"]["datePublished"] < since:
+                continue
+            out.add(r["cveMetadata"]["cveId"])
+        return out
+
+    def search(args: list[str], org: str | None = None) -> set[str]:
+        extra = ["--for", org] if org else []
+        lines = cli_ok(["search", *args, "--json", "--limit", "1000", *extra], data).splitlines()
+        return {json.loads(line)["object"]["name"] for line in lines}
+
+    queries = [
+        ({"product": "widget_server"}, ["--product", "Widget Server"]),
+        ({"vendor": "vandelay_imports", "cwe": "CWE-416"}, ["--vendor", "VANDELAY imports", "--cwe", "416"]),
+        ({"low": 7.0}, ["--min-score", "7"]),
+        ({"low": 4.0, "high": 6.9}, ["--min-score", "4", "--max-score", "6.9"]),
+        ({"since": "2026-07-01T00:00:00.000Z", "cwe": "CWE-22"}, ["--published-since", "2026-07-01", "--cwe", "CWE-22"]),
+    ]
+    for conditions, args in queries:
+        want = expected(records, **conditions)
+        assert want, conditions  # every query finds something
+        assert search(args) == want, conditions
+        assert search(args, "isp") == expected(records[:150], **conditions), conditions
+    assert search(["--cve", records[0]["cveMetadata"]["cveId"], "--cve", records[160]["cveMetadata"]["cveId"]], "isp") == {
+        records[0]["cveMetadata"]["cveId"]}
+    assert search(["--cwe", "CWE-79"]) >= {"CVE-2026-39999"}
+    assert "CVE-2026-39999" not in search(["--cwe", "CWE-79"], "isp")
+    r = cli(["search", "--min-score", "eleven"], data)
+    assert r.returncode == 2 and "--min-score" in r.stderr
+
+    srv = CybexServer(data, expect_password=False).start()
+    try:
+        def get(params: dict) -> requests.Response:
+            return requests.get(srv.url("/api/v1/objects"), params={**params, "limit": "1000"},
+                                auth=("rita", "rita-secret-1"), timeout=30)
+
+        first = records[0]["containers"]["cna"]
+        vendor, cwe = first["affected"][0]["vendor"], first["problemTypes"][0]["descriptions"][0]["cweId"]
+        r = get({"vendor": vendor.upper(), "cwe": cwe})
+        assert r.status_code == 200, r.text
+        names = {x["object"]["name"] for x in r.json()["results"]}
+        assert names and names == expected(records[:150], vendor=vendor.lower().replace(" ", "_"), cwe=cwe)
+        assert {x["collection"] for x in r.json()["results"]} == {public}
+        assert get({"cve": "CVE-2026-39999"}).json()["results"] == []
+        assert {x["object"]["name"] for x in get({"min_score": "9", "published_before": "2026-06-01"}).json()["results"]} == {
+            c for c in expected(records[:150], low=9.0) if next(
+                r for r in records if r["cveMetadata"]["cveId"] == c)["cveMetadata"]["datePublished"] < "2026-06-01"}
+        for params, name in (({"cve": "CVE-1"}, "cve"), ({"cwe": "XSS"}, "cwe"), ({"min_score": "10.5"}, "min_score"),
+                             ({"max_score": "7.25"}, "max_score"), ({"published_since": "June"}, "published_since"),
+                             ({"product": " "}, "product")):
+            r = get(params)
+            assert r.status_code == 400 and name in r.text, (params, r.status_code, r.text)
+    finally:
+        stop_cleanly(srv)

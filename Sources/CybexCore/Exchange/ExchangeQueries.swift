@@ -145,6 +145,9 @@ public struct ObjectSearch: Sendable, Hashable {
     /// With an edge type (`sighting-of` …), the page also carries the ids of the stored objects
     /// with such an edge to each hit (``SearchPage/edgeSources``), read in the same snapshot.
     public var edgeSourcesOfType: String?
+    /// Conditions on vulnerabilities (CVE id, product, CWE, score, publication), matched against the
+    /// vulnerability index; nil for none.
+    public var vulnerability: VulnerabilityFilter?
 
     public init(
         collections: [Collection], ids: [String]? = nil, types: [String]? = nil, observables: [Observable]? = nil,
@@ -163,7 +166,11 @@ public struct ObjectSearch: Sendable, Hashable {
     /// The read of one of the collections with this search's filters, or nil when a filter is an
     /// empty list (it selects nothing).
     public func query(for collection: Collection) -> ObjectQuery? {
-        if ids?.isEmpty == true || types?.isEmpty == true || observables?.isEmpty == true { return nil }
+        if ids?.isEmpty == true || types?.isEmpty == true || observables?.isEmpty == true
+            || vulnerability?.cves?.isEmpty == true
+        {
+            return nil
+        }
         return ObjectQuery(
             ids: ids, types: types, versions: versions, addedAfter: addedAfter, limit: limit, withContent: withContent,
             scope: collection.scope)

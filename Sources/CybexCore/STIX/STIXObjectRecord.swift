@@ -30,6 +30,8 @@ public struct STIXObjectRecord: Sendable, Hashable {
     public var observables: [Observable]
     /// Graph edges this object states (relationships, sightings).
     public var edges: [RelationshipEdge]
+    /// What the vulnerability index keeps of a `vulnerability` (nil for other types).
+    public var vulnerability: VulnerabilityFacts?
 
     public init(
         id: String, type: String, specVersion: String, created: Int64?, modified: Int64?, versionText: String?,

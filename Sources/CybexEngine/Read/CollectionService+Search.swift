@@ -18,6 +18,9 @@ public struct SearchRequest: Sendable, Hashable {
     /// With an edge type, each page also carries the stored objects with such an edge to its hits
     /// (``SearchPage/edgeSources``, unscoped: for Engine use cases that read them back scoped).
     public var edgeSourcesOfType: String?
+    /// Conditions on vulnerabilities (CVE id, vendor, product, CWE, score, publication): only
+    /// vulnerability versions that meet them all. Nil for none.
+    public var vulnerability: VulnerabilityFilter?
     /// Only these collections (ids); nil for every collection the principal may read.
     public var collections: [String]?
     /// Which versions of each object (the newest, by default).
@@ -120,6 +123,7 @@ extension CollectionService {
             observables: Self.observables(of: request),
             versions: request.versions, addedAfter: request.addedAfter, limit: request.limit)
         search.edgeSourcesOfType = request.edgeSourcesOfType
+        search.vulnerability = request.vulnerability
         var page = try await store.search(search)
         // Granular markings, per hit, under its own collection's scope.
         var withheld: [Int] = []

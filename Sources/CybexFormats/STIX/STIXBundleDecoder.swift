@@ -231,6 +231,7 @@ public enum STIXBundleDecoder {
         )
         record.granularMarkingRefs =
             value["granular_markings"]?.arrayValue?.compactMap { $0["marking_ref"]?.stringValue } ?? []
+        if type == "vulnerability" { record.vulnerability = VulnerabilityFacts.of(value) }
         return record
     }
 }

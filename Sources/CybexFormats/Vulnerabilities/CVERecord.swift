@@ -15,7 +15,7 @@ import CybexCore
 /// every object is marked TLP:CLEAR.
 public enum CVERecord {
     /// The id of Cybex's CVE property extension definition.
-    public static let extensionID = "extension-definition--43720b6b-f70e-42df-918b-b9a0e52ab356"
+    public static let extensionID = VulnerabilityFacts.cveExtensionID
 
     /// The most references, affected products and metrics kept per record (each list).
     public static let maximumListLength = 1_000
@@ -26,13 +26,7 @@ public enum CVERecord {
     }
 
     /// Whether `text` is a CVE id (`CVE-YYYY-NNNN…`, 4 to 19 digits).
-    public static func isCVEID(_ text: String) -> Bool {
-        let b = Array(text.utf8)
-        guard b.count >= 13, b.count <= 28, b.starts(with: Array("CVE-".utf8)), b[8] == UInt8(ascii: "-") else { return false }
-        return b[4..<8].allSatisfy(isDigit) && b[9...].allSatisfy(isDigit)
-    }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+    public static func isCVEID(_ text: String) -> Bool { VulnerabilityFacts.isCVEID(text) }
 
     /// The STIX object for `record`.
     public static func vulnerability(from record: JSONValue) throws(CVERecordError) -> JSONValue {
@@ -254,9 +248,7 @@ public enum CVERecord {
         return result
     }
 
-    static func isCWE(_ text: String) -> Bool {
-        text.hasPrefix("CWE-") && text.count > 4 && text.dropFirst(4).allSatisfy(\.isASCII) && Int(text.dropFirst(4)) != nil
-    }
+    static func isCWE(_ text: String) -> Bool { VulnerabilityFacts.isCWEID(text) }
 
     /// The first English text of a `descriptions` or `rejectedReasons` list (else the first text).
     static func englishText(_ list: JSONValue?) -> String? {

@@ -71,7 +71,11 @@ extension RESTRoutes {
     func search(_ request: Request, _ context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         let parameters = try RESTQuery(
-            request, allowed: ["id", "type", "value", "collection", "since", "version", "limit", "next"])
+            request,
+            allowed: [
+                "id", "type", "value", "collection", "since", "version", "limit", "next", "cve", "vendor", "product", "cwe",
+                "min_score", "max_score", "published_since", "published_before",
+            ])
         var search = SearchRequest(
             limit: try parameters.limit(default: configuration.defaultPageSize, max: configuration.maxPageSize))
         search.ids = try parameters["id"].map { try Self.list($0, "id") }
@@ -85,6 +89,11 @@ extension RESTRoutes {
             }
             search.values = [trimmed]
         }
+        search.vulnerability = try VulnerabilityFilter.parse(
+            cves: try parameters["cve"].map { try Self.list($0, "cve") }, vendor: parameters["vendor"],
+            product: parameters["product"], cwe: parameters["cwe"], minimumScore: parameters["min_score"],
+            maximumScore: parameters["max_score"], publishedSince: parameters["published_since"],
+            publishedBefore: parameters["published_before"], field: { "'\($0)'" })
         if let version = parameters["version"] {
             switch version {
             case "last": search.versions = .last

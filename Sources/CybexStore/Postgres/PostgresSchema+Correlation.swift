@@ -163,5 +163,32 @@ extension PostgresSchema {
                 "CREATE INDEX cases_by_incident ON cases (incident_id)",
             ]
         ),
+        (
+            // The vulnerability index (``VulnerabilityFacts``), as SQLite's step 21; its Swift part
+            // fills it for the vulnerabilities stored before.
+            vulnerabilityIndex,
+            [
+                """
+                CREATE TABLE vulnerability_facts (
+                    object_pk BIGINT PRIMARY KEY REFERENCES objects(pk),
+                    cve TEXT,
+                    published BIGINT,
+                    score INTEGER)
+                """,
+                "CREATE INDEX vulnerability_facts_by_cve ON vulnerability_facts (cve) WHERE cve IS NOT NULL",
+                "CREATE INDEX vulnerability_facts_by_score ON vulnerability_facts (score) WHERE score IS NOT NULL",
+                "CREATE INDEX vulnerability_facts_by_published ON vulnerability_facts (published)",
+                """
+                CREATE TABLE vulnerability_terms (
+                    term TEXT NOT NULL,
+                    object_pk BIGINT NOT NULL REFERENCES objects(pk),
+                    PRIMARY KEY (term, object_pk))
+                """,
+                "CREATE INDEX vulnerability_terms_by_object ON vulnerability_terms (object_pk)",
+            ]
+        ),
     ]
+
+    /// The step whose Swift part fills the vulnerability index for vulnerabilities stored before it.
+    static let vulnerabilityIndex = 21
 }

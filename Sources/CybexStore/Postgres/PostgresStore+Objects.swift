@@ -220,6 +220,38 @@ extension PostgresStore {
                 row.integer(entry.1)
             }
         }
+        try await copyVulnerabilityIndex(
+            fresh.compactMap { index, pk in objects[index].vulnerability.map { ($0, pk) } }, on: connection)
+    }
+
+    /// Copies the vulnerability index rows of new object rows.
+    func copyVulnerabilityIndex(_ entries: [(VulnerabilityFacts, Int64)], on connection: PostgresConnection) async throws {
+        guard !entries.isEmpty else { return }
+        try await copy(into: "vulnerability_facts", ["object_pk", "cve", "published", "score"], entries, on: connection) {
+            row, entry in
+            row.integer(entry.1)
+            row.text(entry.0.cve)
+            row.integer(entry.0.published)
+            row.integer(entry.0.score.map(Int64.init))
+        }
+        let terms = entries.flatMap { facts, pk in Set(facts.terms).sorted().map { ($0, pk) } }
+        guard !terms.isEmpty else { return }
+        try await copy(into: "vulnerability_terms", ["term", "object_pk"], terms, on: connection) { row, entry in
+            row.text(entry.0)
+            row.integer(entry.1)
+        }
+    }
+
+    /// Schema step 21's Swift part: the vulnerability index of the vulnerabilities stored before it.
+    func indexStoredVulnerabilities(_ connection: PostgresConnection) async throws {
+        var entries: [(VulnerabilityFacts, Int64)] = []
+        for try await (pk, json) in try await connection.query(
+            "SELECT pk, json FROM objects WHERE type = 'vulnerability'", logger: logger
+        ).decode((Int64, ByteBuffer).self) {
+            guard let facts = VulnerabilityIndexing.facts(json: json.withUnsafeReadableBytes(StoredJSON.decode)) else { continue }
+            entries.append((facts, pk))
+        }
+        try await copyVulnerabilityIndex(entries, on: connection)
     }
 
     /// Streams `items` into `table` with `COPY … FROM STDIN` (text format), about 256 KiB per message.

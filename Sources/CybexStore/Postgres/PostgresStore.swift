@@ -184,6 +184,7 @@ public final class PostgresStore: Store {
                 if step.version == AuditChain.schemaVersion { try await chainExistingAuditEntries(connection) }
                 if step.version == 13 { try await fillAddressRanges(connection) }
                 if step.version == 14 { try await deriveReferenceEdges(connection) }
+                if step.version == PostgresSchema.vulnerabilityIndex { try await indexStoredVulnerabilities(connection) }
                 try await connection.query(
                     """
                     INSERT INTO schema_migrations (version, applied_at)

@@ -64,6 +64,10 @@ extension SQLiteStore {
             db,
             sql: "INSERT INTO relationships (source_ref, target_ref, type, object_pk) VALUES (?, ?, ?, ?)"
         )
+        let insertFacts = try SQLiteBulkStatement(
+            db, sql: "INSERT INTO vulnerability_facts (object_pk, cve, published, score) VALUES (?, ?, ?, ?)")
+        let insertTerm = try SQLiteBulkStatement(
+            db, sql: "INSERT OR IGNORE INTO vulnerability_terms (term, object_pk) VALUES (?, ?)")
 
         while let objects = nextBatch() {
             var plan = ObjectBatchPlan(objects: objects, firstDateAdded: next)
@@ -102,6 +106,9 @@ extension SQLiteStore {
                     insertEdge.bind(4, pk)
                     try insertEdge.step(db)
                 }
+                if let facts = object.vulnerability {
+                    try Self.insert(facts, pk: pk, facts: insertFacts, terms: insertTerm, db)
+                }
             }
             for member in plan.members {
                 let object = objects[member.objectIndex]
@@ -122,6 +129,37 @@ extension SQLiteStore {
             if let status = written.status { try Self.saveStatus(status, db) }
         }
         return outcomes
+    }
+
+    /// Writes the vulnerability index rows of object row `pk`.
+    static func insert(
+        _ facts: VulnerabilityFacts, pk: Int64, facts insertFacts: SQLiteBulkStatement, terms insertTerm: SQLiteBulkStatement,
+        _ db: Database
+    ) throws {
+        insertFacts.bind(1, pk)
+        insertFacts.bind(2, facts.cve)
+        insertFacts.bind(3, facts.published)
+        insertFacts.bind(4, facts.score.map(Int64.init))
+        try insertFacts.step(db)
+        for term in facts.terms {
+            insertTerm.bind(1, term)
+            insertTerm.bind(2, pk)
+            try insertTerm.step(db)
+        }
+    }
+
+    /// Schema step 21's Swift part: the vulnerability index of the vulnerabilities stored before it.
+    static func indexStoredVulnerabilities(_ db: Database) throws {
+        let insertFacts = try SQLiteBulkStatement(
+            db, sql: "INSERT INTO vulnerability_facts (object_pk, cve, published, score) VALUES (?, ?, ?, ?)")
+        let insertTerm = try SQLiteBulkStatement(
+            db, sql: "INSERT OR IGNORE INTO vulnerability_terms (term, object_pk) VALUES (?, ?)")
+        let rows = try Row.fetchCursor(db, sql: "SELECT pk, json FROM objects WHERE type = 'vulnerability'")
+        while let row = try rows.next() {
+            let json: Data = row[1]
+            guard let facts = VulnerabilityIndexing.facts(json: StoredJSON.decode([UInt8](json))) else { continue }
+            try insert(facts, pk: row[0], facts: insertFacts, terms: insertTerm, db)
+        }
     }
 
     /// The numbers that object rows and memberships carry for a collection and an organisation,

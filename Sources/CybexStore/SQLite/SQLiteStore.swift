@@ -77,6 +77,7 @@ public final class SQLiteStore: Store {
                 if step.version == AuditChain.schemaVersion { try Self.chainExistingAuditEntries(db) }
                 if step.version == SQLiteSchema.observableIndex { try Self.moveObservablesToIndex(db) }
                 if step.version == SQLiteSchema.referenceEdges { try Self.deriveReferenceEdges(db) }
+                if step.version == SQLiteSchema.vulnerabilityIndex { try Self.indexStoredVulnerabilities(db) }
                 try db.execute(
                     sql: "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     arguments: [step.version, SystemWallClock.nowMicroseconds()])

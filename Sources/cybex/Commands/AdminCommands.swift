@@ -147,7 +147,8 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await store.withEngine { engine in
-                let organisations = Dictionary(uniqueKeysWithValues: try await engine.directory.organisations().map { ($0.id, $0.name) })
+                let organisations = Dictionary(
+                    uniqueKeysWithValues: try await engine.directory.organisations().map { ($0.id, $0.name) })
                 for user in try await engine.directory.users() {
                     let state = user.disabled ? "disabled" : "active"
                     print("\(user.username)\t\(organisations[user.organisationID] ?? "?")\t\(user.role.rawValue)\t\(state)")

@@ -40,7 +40,8 @@ struct AuditCommand: AsyncParsableCommand {
                 actor: actor, action: action, target: target, since: try time(since, "--since"),
                 until: try time(until, "--until"),
                 limit: limit)
-            let events = try await store.withEngine { try await $0.directory.auditEntries(matching: query, for: nil) }.map(\.event)
+            let events = try await store.withEngine { try await $0.directory.auditEntries(matching: query, for: nil) }.map(
+                \.event)
             for event in events {
                 let fields = [
                     STIXTimestamp.format(microseconds: event.time), event.actor, event.action, event.target,

@@ -85,7 +85,8 @@ struct RetentionCommand: AsyncParsableCommand {
                 for outcome in outcomes {
                     if dryRun {
                         for version in outcome.removed {
-                            print("\(outcome.policy.name)\t\(outcome.collectionID)\t\(version.id)\t\(Self.format(version.version))")
+                            print(
+                                "\(outcome.policy.name)\t\(outcome.collectionID)\t\(version.id)\t\(Self.format(version.version))")
                         }
                     } else {
                         print("\(outcome.policy.name)\t\(outcome.collectionID)\t\(outcome.removed.count)")
@@ -106,7 +107,8 @@ struct RetentionCommand: AsyncParsableCommand {
 struct EraseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase",
-        abstract: "Remove every object version tied to an identifier (e-mail address, account, IP address…) from every collection.",
+        abstract:
+            "Remove every object version tied to an identifier (e-mail address, account, IP address…) from every collection.",
         discussion: """
             An object version is tied to the identifier when one of its observables has that value or the text \\
             appears anywhere in it (case-insensitive). Run with --dry-run first: it lists what would go. The audit \\
@@ -122,7 +124,8 @@ struct EraseCommand: AsyncParsableCommand {
             for version in removed {
                 print("\(version.collectionID)\t\(version.id)\t\(RetentionCommand.Run.format(version.version))")
             }
-            Terminal.note(dryRun ? "\(removed.count) object versions would be removed" : "\(removed.count) object versions removed")
+            Terminal.note(
+                dryRun ? "\(removed.count) object versions would be removed" : "\(removed.count) object versions removed")
         }
     }
 }

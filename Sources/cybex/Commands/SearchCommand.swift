@@ -12,7 +12,9 @@ struct SearchCommand: AsyncParsableCommand {
         discussion: """
             Without --for, every collection's objects are searched (the node's operator). With --for ORG, exactly \
             what that organisation may see under the sharing policy (SECURITY.md) is searched, as \
-            GET /api/v1/objects answers its users. --value finds SCOs and indicator patterns that carry the value \
+            GET /api/v1/objects answers its users. --cve, --vendor, --product, --cwe, --min-score, --max-score, \
+            --published-since and --published-before find vulnerabilities through the vulnerability index \
+            (docs/VULNERABILITIES.md). --value finds SCOs and indicator patterns that carry the value \
             (an IP address, a domain, a URL, an e-mail address, a hash …), whatever its case where its kind ignores \
             case. Results come oldest added first: one line each (date added, collection, type, id, version), or \
             with --json one JSON object per line: {"collection", "date_added", "object"}.
@@ -28,6 +30,14 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "At most this many results.") var limit = 100
     @Option(name: .customLong("for"), help: "Only what this organisation may see (its name).") var organisation: String?
     @Flag(help: "One JSON object per line: collection, date added and the object.") var json = false
+    @Option(name: .customLong("cve"), help: "Only vulnerabilities with this CVE id (repeatable).") var cves: [String] = []
+    @Option(help: "Only vulnerabilities affecting this vendor's products (any case and spacing).") var vendor: String?
+    @Option(help: "Only vulnerabilities affecting this product (any case and spacing).") var product: String?
+    @Option(help: "Only vulnerabilities with this CWE (CWE-79 or 79).") var cwe: String?
+    @Option(help: "Only vulnerabilities scored at least this (0 to 10).") var minScore: String?
+    @Option(help: "Only vulnerabilities scored at most this (0 to 10).") var maxScore: String?
+    @Option(help: "Only vulnerabilities published at or after this date or timestamp.") var publishedSince: String?
+    @Option(help: "Only vulnerabilities published before this date or timestamp.") var publishedBefore: String?
 
     enum VersionChoice: String, ExpressibleByArgument, CaseIterable {
         case last, first, all
@@ -61,6 +71,14 @@ struct SearchCommand: AsyncParsableCommand {
             values: values.isEmpty ? nil : values.map { $0.trimmingCharacters(in: .whitespaces) },
             collections: collections.isEmpty ? nil : collections, versions: version.selector,
             addedAfter: since.flatMap(STIXTimestamp.init(parsing:))?.microseconds)
+        do {
+            request.vulnerability = try VulnerabilityFilter.parse(
+                cves: cves.isEmpty ? nil : cves, vendor: vendor, product: product, cwe: cwe, minimumScore: minScore,
+                maximumScore: maxScore, publishedSince: publishedSince, publishedBefore: publishedBefore,
+                field: { "--" + $0.replacingOccurrences(of: "_", with: "-") })
+        } catch {
+            throw ValidationError(error.message)
+        }
         try await store.withEngine { engine in
             let service = engine.collections
             var written = 0
