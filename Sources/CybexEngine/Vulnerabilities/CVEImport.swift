@@ -21,6 +21,21 @@ public struct CVEImportTally: Sendable {
     }
 }
 
+/// CVE records converted to STIX and written as JSON Lines, ready for the ingest: what
+/// ``OperatorImport/prepareCVERecords(_:scores:)`` makes off the store, so that the next batch is converted
+/// while the one before is stored.
+public struct PreparedCVERecords: Sendable {
+    /// The vulnerability objects, one per line.
+    let lines: [UInt8]
+    /// Where each object's record came from, by STIX id.
+    let labels: [String: String]
+    /// The records refused before the ingest, with why.
+    let refused: [(label: String, reason: String)]
+    let records: Int
+    /// The first record's label, naming the batch in the audit log.
+    let first: String
+}
+
 extension OperatorImport {
     /// The largest CVE record read (the biggest published ones are a few MiB).
     public static let maximumCVERecordBytes = 16 << 20
@@ -28,45 +43,62 @@ extension OperatorImport {
     /// How many records commit together: each batch's objects and its audit entry in one transaction.
     public static let cveBatchSize = 2_000
 
-    /// Imports CVE JSON 5 records (``CVERecord``) as STIX vulnerability objects through the same ingest as
-    /// every document: each record's bytes, with the label that names it in errors (a file, or a path in a
-    /// zip). A record that is not valid JSON, not a CVE record, or whose object the STIX validator refuses
-    /// is refused alone and tallied; the others commit in one transaction with their `objects.import` audit
-    /// entry. Call it with batches of about ``cveBatchSize`` records.
-    public func importCVERecords(_ records: [(label: String, bytes: [UInt8])], into tally: inout CVEImportTally)
-        async throws
+    /// Converts CVE JSON 5 records (``CVERecord``), each with the label that names it in errors (a file, or a
+    /// path in a zip), into STIX vulnerability objects; a record that is too large, not JSON or not a valid
+    /// CVE record is set aside with its reason. Reads nothing stored: run it beside the ingest of the batch
+    /// before.
+    public static func prepareCVERecords(_ records: [(label: String, bytes: [UInt8])], scores: CVSSScoreCache)
+        -> PreparedCVERecords
     {
         var lines: [UInt8] = []
-        lines.reserveCapacity(records.reduce(0) { $0 + $1.bytes.count })
+        lines.reserveCapacity(records.reduce(0) { $0 + $1.bytes.count / 2 })
         var labels: [String: String] = [:]
-        let limits = JSONLimits(maxDepth: 32, maxStringBytes: Self.maximumCVERecordBytes, maxValues: 1_000_000)
+        var refused: [(label: String, reason: String)] = []
+        let limits = JSONLimits(maxDepth: 32, maxStringBytes: maximumCVERecordBytes, maxValues: 1_000_000)
         for (label, bytes) in records {
-            tally.records += 1
-            guard bytes.count <= Self.maximumCVERecordBytes else {
-                tally.refused.append((label, "larger than \(Self.maximumCVERecordBytes >> 20) MiB"))
+            guard bytes.count <= maximumCVERecordBytes else {
+                refused.append((label, "larger than \(maximumCVERecordBytes >> 20) MiB"))
                 continue
             }
             let object: JSONValue
             do {
-                object = try CVERecord.vulnerability(from: JSONReader.parse(bytes, limits: limits))
+                object = try CVERecord.vulnerability(from: JSONReader.parse(bytes, limits: limits), scores: scores)
             } catch let error as CVERecordError {
-                tally.refused.append((label, error.description))
+                refused.append((label, error.description))
                 continue
             } catch {
-                tally.refused.append((label, "not valid JSON: \(error)"))
+                refused.append((label, "not valid JSON: \(error)"))
                 continue
             }
             if let id = object["id"]?.stringValue { labels[id] = label }
             JSONWriter.write(object, into: &lines)
             lines.append(UInt8(ascii: "\n"))
         }
-        guard !lines.isEmpty else { return }
-        let document = try STIXBundleDecoder.parse(lines, as: .jsonLines, limits: ingestor.limits)
-        let report = try await importDocument(document, label: "CVE records \(records.first?.label ?? "")…")
+        return PreparedCVERecords(
+            lines: lines, labels: labels, refused: refused, records: records.count, first: records.first?.label ?? "")
+    }
+
+    /// Stores prepared records through the same ingest as every document: the objects the STIX validator
+    /// refuses are tallied as refused records; the others commit in one transaction with their
+    /// `objects.import` audit entry.
+    public func importCVERecords(_ prepared: PreparedCVERecords, into tally: inout CVEImportTally) async throws {
+        tally.records += prepared.records
+        tally.refused += prepared.refused
+        guard !prepared.lines.isEmpty else { return }
+        let document = try STIXBundleDecoder.parse(prepared.lines, as: .jsonLines, limits: ingestor.limits)
+        let report = try await importDocument(document, label: "CVE records \(prepared.first)…")
         tally.add(report)
         for item in report.rejected {
             guard case .rejected(let reason) = item.outcome else { continue }
-            tally.refused.append((item.id.flatMap { labels[$0] } ?? item.id ?? "(no id)", reason))
+            tally.refused.append((item.id.flatMap { prepared.labels[$0] } ?? item.id ?? "(no id)", reason))
         }
+    }
+
+    /// Converts and stores one batch of records (``prepareCVERecords(_:scores:)``, then
+    /// ``importCVERecords(_:into:)-(PreparedCVERecords,_)``).
+    public func importCVERecords(
+        _ records: [(label: String, bytes: [UInt8])], into tally: inout CVEImportTally, scores: CVSSScoreCache = CVSSScoreCache()
+    ) async throws {
+        try await importCVERecords(Self.prepareCVERecords(records, scores: scores), into: &tally)
     }
 }

@@ -28,8 +28,10 @@ public enum CVERecord {
     /// Whether `text` is a CVE id (`CVE-YYYY-NNNN…`, 4 to 19 digits).
     public static func isCVEID(_ text: String) -> Bool { VulnerabilityFacts.isCVEID(text) }
 
-    /// The STIX object for `record`.
-    public static func vulnerability(from record: JSONValue) throws(CVERecordError) -> JSONValue {
+    /// The STIX object for `record`. `scores` keeps the vectors already scored, across records and batches.
+    public static func vulnerability(from record: JSONValue, scores: CVSSScoreCache = CVSSScoreCache()) throws(CVERecordError)
+        -> JSONValue
+    {
         guard record.objectMembers != nil else { throw CVERecordError("", "a CVE record is a JSON object") }
         guard record["dataType"]?.stringValue == "CVE_RECORD" else {
             throw CVERecordError("dataType", "must be \"CVE_RECORD\" (is this a CVE JSON 5 record?)")
@@ -87,7 +89,7 @@ public enum CVERecord {
                 }
             }
             for (index, metric) in (container["metrics"]?.arrayValue ?? []).enumerated() where metrics.count < maximumListLength {
-                metrics += try cvss(metric, source: source, path: "\(path).metrics[\(index)]")
+                metrics += try cvss(metric, source: source, path: "\(path).metrics[\(index)]", scores: scores)
             }
             for (index, product) in (container["affected"]?.arrayValue ?? []).enumerated()
             where affected.count < maximumListLength {
@@ -224,7 +226,9 @@ public enum CVERecord {
 
     /// The CVSS metrics of one `metrics` entry, rescored: FIRST's JSON form with the container's name as
     /// `source`; a vector ``CVSS`` refuses is kept as given with the refusal as `error`.
-    static func cvss(_ metric: JSONValue, source: String, path: String) throws(CVERecordError) -> [JSONValue] {
+    static func cvss(_ metric: JSONValue, source: String, path: String, scores: CVSSScoreCache) throws(CVERecordError)
+        -> [JSONValue]
+    {
         var result: [JSONValue] = []
         for key in ["cvssV4_0", "cvssV3_1", "cvssV3_0"] {
             guard let given = metric[key] else { continue }
@@ -233,7 +237,7 @@ public enum CVERecord {
             }
             let scored: JSONValue
             do {
-                scored = try CVSS.score(vector).json
+                scored = try scores.json(for: vector)
             } catch {
                 var members: [(key: String, value: JSONValue)] = [
                     ("version", .string(key == "cvssV4_0" ? "4.0" : key == "cvssV3_1" ? "3.1" : "3.0")),

@@ -1,3 +1,5 @@
+import Synchronization
+
 extension CVSSResult {
     /// The scores with FIRST's JSON schema names (`cvss-v3.x.json`, `cvss-v4.0.json`): version, vectorString,
     /// baseScore and baseSeverity, then v3's temporal and environmental scores, or v4's score of the whole
@@ -34,5 +36,24 @@ extension CVSSError {
         var members: [(key: String, value: JSONValue)] = [("error", .string(message)), ("code", .string(code.rawValue))]
         if let metric { members.append(("metric", .string(metric))) }
         return .object(members)
+    }
+}
+
+/// The JSON scores of vectors already seen (an import meets the same few thousand vectors over and over),
+/// shared by the tasks that convert records side by side; it forgets everything past 100,000 vectors.
+public final class CVSSScoreCache: Sendable {
+    private let entries = Mutex<[String: Result<JSONValue, CVSSError>]>([:])
+
+    public init() {}
+
+    /// The scores of `vector` as ``CVSSResult/json`` gives them, or its refusal.
+    public func json(for vector: String) throws(CVSSError) -> JSONValue {
+        if let known = entries.withLock({ $0[vector] }) { return try known.get() }
+        let result = Result { () throws(CVSSError) in try CVSS.score(vector).json }
+        entries.withLock { entries in
+            if entries.count >= 100_000 { entries.removeAll(keepingCapacity: true) }
+            entries[vector] = result
+        }
+        return try result.get()
     }
 }

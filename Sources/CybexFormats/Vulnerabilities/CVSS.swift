@@ -121,6 +121,19 @@ struct CVSSMetricDefinition: Sendable {
     let mandatory: Bool
 }
 
+/// A version's metric definitions with their positions by name, made once per version.
+struct CVSSMetricTable: Sendable {
+    let definitions: [CVSSMetricDefinition]
+    let positions: [String: Int]
+
+    init(_ definitions: [CVSSMetricDefinition]) {
+        self.definitions = definitions
+        var positions: [String: Int] = [:]
+        for (position, definition) in definitions.enumerated() { positions[definition.name] = position }
+        self.positions = positions
+    }
+}
+
 /// The fields of a vector after its prefix, checked against a version's metric definitions: every field
 /// `NAME:VALUE`, a known metric, a value it takes, no metric twice, every mandatory metric present. Any
 /// order is accepted (the v3.1 specification allows it; v4.0's text says both); the canonical vector that
@@ -128,17 +141,18 @@ struct CVSSMetricDefinition: Sendable {
 struct CVSSVectorFields: Sendable {
     /// Value per metric, indexed like the definitions; nil when absent.
     var values: [String?]
-    let definitions: [CVSSMetricDefinition]
+    let table: CVSSMetricTable
     let prefix: String
 
-    init(parsing vector: String, prefix: String, definitions: [CVSSMetricDefinition]) throws(CVSSError) {
+    var definitions: [CVSSMetricDefinition] { table.definitions }
+
+    init(parsing vector: String, prefix: String, table: CVSSMetricTable) throws(CVSSError) {
         self.prefix = prefix
-        self.definitions = definitions
+        self.table = table
+        let definitions = table.definitions
         values = Array(repeating: nil, count: definitions.count)
         let body = vector.dropFirst(prefix.count)
         if body.isEmpty { throw CVSSError(.malformed, metric: nil, "the vector has no metrics after \(prefix)") }
-        var index: [Substring: Int] = [:]
-        for (position, definition) in definitions.enumerated() { index[Substring(definition.name)] = position }
         for field in body.split(separator: "/", omittingEmptySubsequences: false) {
             if field.isEmpty {
                 throw CVSSError(.malformed, metric: nil, "the vector has an empty field (\"//\" or a trailing \"/\")")
@@ -147,7 +161,7 @@ struct CVSSVectorFields: Sendable {
             guard parts.count == 2, !parts[0].isEmpty else {
                 throw CVSSError(.malformed, metric: nil, "field \"\(field)\" is not METRIC:VALUE")
             }
-            guard let position = index[parts[0]] else {
+            guard let position = table.positions[String(parts[0])] else {
                 throw CVSSError(
                     .unknownMetric, metric: String(parts[0]),
                     "\"\(parts[0])\" is not a CVSS \(prefix.dropFirst(5).dropLast()) metric")
@@ -175,7 +189,7 @@ struct CVSSVectorFields: Sendable {
 
     /// The value of `name`, `X` for an absent optional metric.
     subscript(name: String) -> String {
-        guard let position = definitions.firstIndex(where: { $0.name == name }) else { preconditionFailure(name) }
+        guard let position = table.positions[name] else { preconditionFailure(name) }
         return values[position] ?? "X"
     }
 

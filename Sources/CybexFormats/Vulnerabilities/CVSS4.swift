@@ -23,6 +23,8 @@ struct CVSS4Vector: Sendable {
         "CR", "IR", "AR", "MAV", "MAC", "MAT", "MPR", "MUI", "MVC", "MVI", "MVA", "MSC", "MSI", "MSA",
     ]
 
+    static let table = CVSSMetricTable(definitions)
+
     static let definitions: [CVSSMetricDefinition] = {
         let impact = ["H", "L", "N"]
         let base: [(String, [String])] = [
@@ -44,7 +46,7 @@ struct CVSS4Vector: Sendable {
     }()
 
     init(parsing vector: String) throws(CVSSError) {
-        fields = try CVSSVectorFields(parsing: vector, prefix: "CVSS:4.0/", definitions: Self.definitions)
+        fields = try CVSSVectorFields(parsing: vector, prefix: "CVSS:4.0/", table: Self.table)
     }
 
     private init(fields: CVSSVectorFields) { self.fields = fields }

@@ -101,10 +101,15 @@ struct ImportCommand: AsyncParsableCommand {
         var tally = CVEImportTally()
         var sources = CVESources(batchSize: OperatorImport.cveBatchSize, maximumBytes: OperatorImport.maximumCVERecordBytes)
         var failedSources = 0
+        let scores = CVSSScoreCache()
+        // Each batch is converted in a task of its own while the batch before it is stored.
+        var pending: Task<PreparedCVERecords, Never>?
         for file in files {
             do {
                 try await sources.read(file) { batch in
-                    try await run.importCVERecords(batch, into: &tally)
+                    let next = Task.detached { OperatorImport.prepareCVERecords(batch, scores: scores) }
+                    if let previous = pending { try await run.importCVERecords(await previous.value, into: &tally) }
+                    pending = next
                     let seconds = Date().timeIntervalSince(started)
                     Terminal.progress(
                         "\(file): \(tally.records.formatted()) records, "
@@ -116,6 +121,7 @@ struct ImportCommand: AsyncParsableCommand {
                 failedSources += 1
             }
         }
+        if let last = pending { try await run.importCVERecords(await last.value, into: &tally) }
         Terminal.endProgress()
         try await run.finish(imported: files.count - failedSources, of: files.count)
         let seconds = Date().timeIntervalSince(started)
