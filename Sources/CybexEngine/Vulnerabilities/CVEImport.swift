@@ -25,8 +25,8 @@ public struct CVEImportTally: Sendable {
 /// ``OperatorImport/prepareCVERecords(_:scores:)`` makes off the store, so that the next batch is converted
 /// while the one before is stored.
 public struct PreparedCVERecords: Sendable {
-    /// The vulnerability objects, one per line.
-    let lines: [UInt8]
+    /// The vulnerability objects, already validated.
+    let document: ParsedDocument
     /// Where each object's record came from, by STIX id.
     let labels: [String: String]
     /// The records refused before the ingest, with why.
@@ -50,8 +50,8 @@ extension OperatorImport {
     public static func prepareCVERecords(_ records: [(label: String, bytes: [UInt8])], scores: CVSSScoreCache)
         -> PreparedCVERecords
     {
-        var lines: [UInt8] = []
-        lines.reserveCapacity(records.reduce(0) { $0 + $1.bytes.count / 2 })
+        var objects: [JSONValue] = []
+        objects.reserveCapacity(records.count)
         var labels: [String: String] = [:]
         var refused: [(label: String, reason: String)] = []
         let limits = JSONLimits(maxDepth: 32, maxStringBytes: maximumCVERecordBytes, maxValues: 1_000_000)
@@ -71,11 +71,11 @@ extension OperatorImport {
                 continue
             }
             if let id = object["id"]?.stringValue { labels[id] = label }
-            JSONWriter.write(object, into: &lines)
-            lines.append(UInt8(ascii: "\n"))
+            objects.append(object)
         }
         return PreparedCVERecords(
-            lines: lines, labels: labels, refused: refused, records: records.count, first: records.first?.label ?? "")
+            document: ParsedDocument(objects: objects), labels: labels, refused: refused, records: records.count,
+            first: records.first?.label ?? "")
     }
 
     /// Stores prepared records through the same ingest as every document: the objects the STIX validator
@@ -84,9 +84,8 @@ extension OperatorImport {
     public func importCVERecords(_ prepared: PreparedCVERecords, into tally: inout CVEImportTally) async throws {
         tally.records += prepared.records
         tally.refused += prepared.refused
-        guard !prepared.lines.isEmpty else { return }
-        let document = try STIXBundleDecoder.parse(prepared.lines, as: .jsonLines, limits: ingestor.limits)
-        let report = try await importDocument(document, label: "CVE records \(prepared.first)…")
+        guard prepared.document.count > 0 else { return }
+        let report = try await importDocument(prepared.document, label: "CVE records \(prepared.first)…")
         tally.add(report)
         for item in report.rejected {
             guard case .rejected(let reason) = item.outcome else { continue }

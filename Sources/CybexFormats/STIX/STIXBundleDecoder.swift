@@ -245,6 +245,44 @@ public struct ParsedDocument: Sendable {
     let ranges: [Range<Int>]
     let limits: JSONLimits
     let markings: Markings
+    /// The objects already validated, for a document made from parsed objects (``init(objects:limits:)``).
+    let predecoded: [DecodedObject]?
+
+    init(source: DocumentBytes, ranges: [Range<Int>], limits: JSONLimits, markings: Markings) {
+        self.source = source
+        self.ranges = ranges
+        self.limits = limits
+        self.markings = markings
+        predecoded = nil
+    }
+
+    /// A document of objects a converter made (CVE records, feeds …): written as JSON Lines and validated
+    /// here, once, by the same ``STIXBundleDecoder/decodeObject(_:raw:)`` a document read from bytes goes
+    /// through, so that the ingest does not read them again. Build it off the ingest's path (in the
+    /// converter's task): the validation is most of its cost.
+    public init(objects: [JSONValue], limits: JSONLimits = .default) {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        var markings = Markings()
+        ranges.reserveCapacity(objects.count)
+        for (position, object) in objects.enumerated() {
+            let start = bytes.count
+            JSONWriter.write(object, into: &bytes)
+            ranges.append(start..<bytes.count)
+            bytes.append(UInt8(ascii: "\n"))
+            markings.note(object, at: position)
+        }
+        let decoded = bytes.withUnsafeBufferPointer { buffer in
+            zip(objects, ranges).map { object, range in
+                STIXBundleDecoder.decodeObject(object, raw: UnsafeBufferPointer(rebasing: buffer[range]))
+            }
+        }
+        self.source = .memory(bytes)
+        self.ranges = ranges
+        self.limits = limits
+        self.markings = markings
+        predecoded = decoded
+    }
 
     /// The marking ids of the document's objects, noted while it was read.
     struct Markings: Sendable {
@@ -295,6 +333,7 @@ public struct ParsedDocument: Sendable {
     /// Validates the objects at `positions` and builds their records, in order. Their bytes are
     /// read in one span (objects are in document order).
     public func decode(_ positions: Range<Int>) -> [DecodedObject] {
+        if let predecoded { return Array(predecoded[positions]) }
         guard let first = positions.first, let last = positions.last else { return [] }
         let span = ranges[first].lowerBound..<ranges[last].upperBound
         let decoded = try? source.withBytes(in: span) { buffer in

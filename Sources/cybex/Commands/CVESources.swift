@@ -82,8 +82,10 @@ struct CVESources {
         } catch {
             throw CommandFailure(message: "\(label): not a readable zip archive (\(error))")
         }
-        for entry in archive where entry.type == .file {
+        for entry in archive {
+            // The path once (each read of `path` or `type` decodes it again); folders end with "/".
             let name = entry.path
+            if name.hasSuffix("/") { continue }
             if name.lowercased().hasSuffix(".zip") {
                 let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
                     "cybex-cve-\(UUID().uuidString).zip")
@@ -110,5 +112,40 @@ struct CVESources {
             }
             try await add("\(label)/\(name)", bytes, flush: flush)
         }
+    }
+}
+
+/// A bounded hand-over from one producing task to one consumer: `send` waits while `capacity` elements
+/// are waiting, so a fast reader never holds more than that many batches in memory.
+actor BoundedPipe<Element: Sendable> {
+    private var buffer: [Element] = []
+    private var finished = false
+    private let capacity: Int
+    private var waitingSender: CheckedContinuation<Void, Never>?
+    private var waitingReceiver: CheckedContinuation<Void, Never>?
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func send(_ element: Element) async {
+        while buffer.count >= capacity { await withCheckedContinuation { waitingSender = $0 } }
+        buffer.append(element)
+        waitingReceiver?.resume()
+        waitingReceiver = nil
+    }
+
+    /// No more elements: `receive` returns nil once the buffer is empty.
+    func finish() {
+        finished = true
+        waitingReceiver?.resume()
+        waitingReceiver = nil
+    }
+
+    func receive() async -> Element? {
+        while buffer.isEmpty && !finished { await withCheckedContinuation { waitingReceiver = $0 } }
+        guard !buffer.isEmpty else { return nil }
+        let element = buffer.removeFirst()
+        waitingSender?.resume()
+        waitingSender = nil
+        return element
     }
 }

@@ -95,32 +95,51 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    /// CVE JSON 5 records from files, folders and zips, a batch at a time.
+    /// CVE JSON 5 records from files, folders and zips, a batch at a time, in three stages that run side by
+    /// side: a task reads the records (decompressing them from a zip), a task per batch converts them to STIX,
+    /// and this one stores each batch while the next is converted and the one after is read.
     func importCVE(run: OperatorImport) async throws {
+        enum Item: Sendable {
+            case batch(CVESources.Batch)
+            case failure(String)
+        }
         let started = Date()
         var tally = CVEImportTally()
-        var sources = CVESources(batchSize: OperatorImport.cveBatchSize, maximumBytes: OperatorImport.maximumCVERecordBytes)
-        var failedSources = 0
         let scores = CVSSScoreCache()
-        // Each batch is converted in a task of its own while the batch before it is stored.
-        var pending: Task<PreparedCVERecords, Never>?
-        for file in files {
-            do {
-                try await sources.read(file) { batch in
-                    let next = Task.detached { OperatorImport.prepareCVERecords(batch, scores: scores) }
-                    if let previous = pending { try await run.importCVERecords(await previous.value, into: &tally) }
-                    pending = next
-                    let seconds = Date().timeIntervalSince(started)
-                    Terminal.progress(
-                        "\(file): \(tally.records.formatted()) records, "
-                            + "\(seconds > 0 ? Int(Double(tally.records) / seconds).formatted() : "–") records/s")
+        let pipe = BoundedPipe<Item>(capacity: 2)
+        let files = files
+        let reader = Task.detached {
+            var sources = CVESources(batchSize: OperatorImport.cveBatchSize, maximumBytes: OperatorImport.maximumCVERecordBytes)
+            for file in files {
+                do {
+                    try await sources.read(file) { batch in await pipe.send(.batch(batch)) }
+                } catch let error as CommandFailure {
+                    await pipe.send(.failure(error.message))
+                } catch {
+                    await pipe.send(.failure("\(file): \(error)"))
                 }
-            } catch let error as CommandFailure {
+            }
+            await pipe.finish()
+        }
+        var failedSources = 0
+        var pending: Task<PreparedCVERecords, Never>?
+        while let item = await pipe.receive() {
+            switch item {
+            case .failure(let message):
                 Terminal.endProgress()
-                Terminal.error(error.message)
+                Terminal.error(message)
                 failedSources += 1
+            case .batch(let batch):
+                let next = Task.detached { OperatorImport.prepareCVERecords(batch, scores: scores) }
+                if let previous = pending { try await run.importCVERecords(await previous.value, into: &tally) }
+                pending = next
+                let seconds = Date().timeIntervalSince(started)
+                Terminal.progress(
+                    "\(batch.last?.label ?? ""): \(tally.records.formatted()) records, "
+                        + "\(seconds > 0 ? Int(Double(tally.records) / seconds).formatted() : "–") records/s")
             }
         }
+        await reader.value
         if let last = pending { try await run.importCVERecords(await last.value, into: &tally) }
         Terminal.endProgress()
         try await run.finish(imported: files.count - failedSources, of: files.count)
