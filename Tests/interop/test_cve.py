@@ -146,6 +146,18 @@ def test_bad_records_are_refused_alone_with_the_path_at_fault(tmp_path: Path) ->
     stored = objects(data, cid)
     assert [o["name"] for o in stored] == [good["cveMetadata"]["cveId"]]
 
+    # A damaged archive: a byte of a stored record changed after the zip was written.
+    damaged = tmp_path / "damaged.zip"
+    body = json.dumps(record(20_001, rng)).encode()
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("cves/2026/20xxx/CVE-2026-20001.json", body)
+    raw = bytearray(damaged.read_bytes())
+    at = raw.index(b"CVE_RECORD")
+    raw[at] = ord("X")
+    damaged.write_bytes(bytes(raw))
+    r = cli(["import", "--format", "cve", "--collection", cid, str(damaged)], data)
+    assert r.returncode == 1 and "CRC-32 does not match" in r.stderr, r.stderr
+
     missing = cli(["import", "--format", "cve", "--collection", cid, str(tmp_path / "absent")], data)
     assert missing.returncode == 1 and "no such file or folder" in missing.stderr
     not_zip = tmp_path / "fake.zip"

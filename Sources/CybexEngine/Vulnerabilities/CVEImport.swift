@@ -41,7 +41,7 @@ extension OperatorImport {
     public static let maximumCVERecordBytes = 16 << 20
 
     /// How many records commit together: each batch's objects and its audit entry in one transaction.
-    public static let cveBatchSize = 2_000
+    public static let cveBatchSize = 5_000
 
     /// Converts CVE JSON 5 records (``CVERecord``), each with the label that names it in errors (a file, or a
     /// path in a zip), into STIX vulnerability objects; a record that is too large, not JSON or not a valid

@@ -58,8 +58,12 @@ struct CVSS4Vector: Sendable {
         }
         let threat = fields.defines(any: Self.threatMetrics)
         let environmental = fields.defines(any: Self.environmentalMetrics)
+        let score = score()
         return CVSS4Scores(
-            vectorString: fields.canonical, score: score(), base: CVSS4Vector(fields: baseFields).score(),
+            // Supplemental metrics never change a score: without threat or environmental metrics the
+            // vector's score is its base score.
+            vectorString: fields.canonical, score: score,
+            base: threat || environmental ? CVSS4Vector(fields: baseFields).score() : score,
             nomenclature: "CVSS-B" + (threat ? "T" : "") + (environmental ? "E" : ""),
             macroVector: macroVector().map(String.init).joined())
     }

@@ -106,9 +106,13 @@ struct CVESources {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(Int(entry.uncompressedSize))
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in bytes.append(contentsOf: chunk) }
+                // The checksum is checked here (ZIPFoundation's own, on Linux, goes a byte at a time).
+                _ = try archive.extract(entry, skipCRC32: true) { chunk in bytes.append(contentsOf: chunk) }
             } catch {
                 throw CommandFailure(message: "\(label)/\(name): cannot extract (\(error))")
+            }
+            guard CRC32.checksum(bytes) == entry.checksum else {
+                throw CommandFailure(message: "\(label)/\(name): its CRC-32 does not match the archive's (damaged archive)")
             }
             try await add("\(label)/\(name)", bytes, flush: flush)
         }
@@ -147,5 +151,48 @@ actor BoundedPipe<Element: Sendable> {
         waitingSender?.resume()
         waitingSender = nil
         return element
+    }
+}
+
+/// CRC-32 (ISO-HDLC, the zip checksum), eight bytes a step with eight tables.
+enum CRC32 {
+    static let tables: [[UInt32]] = {
+        var tables = Array(repeating: Array(repeating: UInt32(0), count: 256), count: 8)
+        for n in 0..<256 {
+            var c = UInt32(n)
+            for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            tables[0][n] = c
+        }
+        for n in 0..<256 {
+            for k in 1..<8 { tables[k][n] = (tables[k - 1][n] >> 8) ^ tables[0][Int(tables[k - 1][n] & 0xFF)] }
+        }
+        return tables
+    }()
+
+    static let flat: [UInt32] = tables.flatMap { $0 }
+
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        flat.withUnsafeBufferPointer { t in
+            bytes.withUnsafeBufferPointer { b in
+                var crc: UInt32 = 0xFFFF_FFFF
+                var i = 0
+                let count = b.count
+                while i + 8 <= count {
+                    let one = crc ^ (UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24)
+                    let two = UInt32(b[i + 4]) | UInt32(b[i + 5]) << 8 | UInt32(b[i + 6]) << 16 | UInt32(b[i + 7]) << 24
+                    crc =
+                        t[7 * 256 + Int(one & 0xFF)] ^ t[6 * 256 + Int((one >> 8) & 0xFF)]
+                        ^ t[5 * 256 + Int((one >> 16) & 0xFF)] ^ t[4 * 256 + Int(one >> 24)]
+                        ^ t[3 * 256 + Int(two & 0xFF)] ^ t[2 * 256 + Int((two >> 8) & 0xFF)]
+                        ^ t[1 * 256 + Int((two >> 16) & 0xFF)] ^ t[Int(two >> 24)]
+                    i += 8
+                }
+                while i < count {
+                    crc = t[Int((crc ^ UInt32(b[i])) & 0xFF)] ^ (crc >> 8)
+                    i += 1
+                }
+                return crc ^ 0xFFFF_FFFF
+            }
+        }
     }
 }

@@ -122,7 +122,8 @@ struct ImportCommand: AsyncParsableCommand {
             await pipe.finish()
         }
         var failedSources = 0
-        var pending: Task<PreparedCVERecords, Never>?
+        // Batches being converted, oldest first: two at a time, stored in their order.
+        var pending: [Task<PreparedCVERecords, Never>] = []
         while let item = await pipe.receive() {
             switch item {
             case .failure(let message):
@@ -130,9 +131,8 @@ struct ImportCommand: AsyncParsableCommand {
                 Terminal.error(message)
                 failedSources += 1
             case .batch(let batch):
-                let next = Task.detached { OperatorImport.prepareCVERecords(batch, scores: scores) }
-                if let previous = pending { try await run.importCVERecords(await previous.value, into: &tally) }
-                pending = next
+                pending.append(Task.detached { OperatorImport.prepareCVERecords(batch, scores: scores) })
+                if pending.count > 2 { try await run.importCVERecords(await pending.removeFirst().value, into: &tally) }
                 let seconds = Date().timeIntervalSince(started)
                 Terminal.progress(
                     "\(batch.last?.label ?? ""): \(tally.records.formatted()) records, "
@@ -140,7 +140,7 @@ struct ImportCommand: AsyncParsableCommand {
             }
         }
         await reader.value
-        if let last = pending { try await run.importCVERecords(await last.value, into: &tally) }
+        for task in pending { try await run.importCVERecords(await task.value, into: &tally) }
         Terminal.endProgress()
         try await run.finish(imported: files.count - failedSources, of: files.count)
         let seconds = Date().timeIntervalSince(started)
