@@ -11,7 +11,7 @@ struct ImportCommand: AsyncParsableCommand {
         discussion: """
             With --format cve, each argument is a CVE JSON 5 record, a folder (every CVE-*.json below it, as \
             the official cvelistV5 repository lays them out) or a zip of either (a zip inside it too): each \
-            record becomes a STIX vulnerability object (docs/VULNERABILITIES.md), committed 2,000 records at a \
+            record becomes a STIX vulnerability object (docs/VULNERABILITIES.md), committed 5,000 records at a \
             time; a record that is not valid is refused alone, named with its file.
 
             A file is a STIX bundle, a TAXII envelope, one STIX object, JSON Lines (one object per line), or an \
