@@ -45,11 +45,17 @@ struct CVSS4Vector: Sendable {
             + optional.map { CVSSMetricDefinition(name: $0.0, values: $0.1, mandatory: false) }
     }()
 
+    /// The effective values of ``distanceMetrics`` and then E, worked out once.
+    let effectiveValues: [String]
+
     init(parsing vector: String) throws(CVSSError) {
-        fields = try CVSSVectorFields(parsing: vector, prefix: "CVSS:4.0/", table: Self.table)
+        self.init(fields: try CVSSVectorFields(parsing: vector, prefix: "CVSS:4.0/", table: Self.table))
     }
 
-    private init(fields: CVSSVectorFields) { self.fields = fields }
+    private init(fields: CVSSVectorFields) {
+        self.fields = fields
+        effectiveValues = (Self.distanceMetrics + ["E"]).map { Self.effective($0, fields) }
+    }
 
     func scores() -> CVSS4Scores {
         var baseFields = fields
@@ -71,6 +77,16 @@ struct CVSS4Vector: Sendable {
     /// The effective value of a metric: `E:X` counts as A, a requirement at `X` as H, and a base metric's
     /// modified metric replaces it unless `X`.
     func effective(_ metric: String) -> String {
+        effectiveValues[Self.effectivePositions[metric]!]
+    }
+
+    static let effectivePositions: [String: Int] = {
+        var positions: [String: Int] = [:]
+        for (position, metric) in (distanceMetrics + ["E"]).enumerated() { positions[metric] = position }
+        return positions
+    }()
+
+    static func effective(_ metric: String, _ fields: CVSSVectorFields) -> String {
         let value = fields[metric]
         switch metric {
         case "E": return value == "X" ? "A" : value
@@ -159,9 +175,22 @@ struct CVSS4Vector: Sendable {
     private static let depthEQ3EQ6 = [[7, 6], [8, 8], [0, 10]]
     private static let depthEQ4 = [6, 5, 4]
 
-    private static let distanceMetrics = [
+    static let distanceMetrics = [
         "AV", "PR", "UI", "AC", "AT", "VC", "VI", "VA", "SC", "SI", "SA", "CR", "IR", "AR",
     ]
+
+    /// ``levels`` by position in ``distanceMetrics``.
+    private static let levelsByPosition: [[String: Double]] = distanceMetrics.map { levels[$0]! }
+
+    /// A highest vector's levels by position in ``distanceMetrics``, nil for the metrics it leaves to others.
+    private static func levelsOf(_ vectors: [[String: String]]) -> [[Double?]] {
+        vectors.map { vector in distanceMetrics.map { metric in vector[metric].map { levels[metric]![$0]! } } }
+    }
+
+    private static let highestLevelsEQ1 = highestEQ1.map(levelsOf)
+    private static let highestLevelsEQ2 = highestEQ2.map(levelsOf)
+    private static let highestLevelsEQ3EQ6 = highestEQ3EQ6.map { $0.map(levelsOf) }
+    private static let highestLevelsEQ4 = highestEQ4.map(levelsOf)
 
     func score() -> CVSSScore {
         if ["VC", "VI", "VA", "SC", "SI", "SA"].allSatisfy({ effective($0) == "N" }) { return CVSSScore(tenths: 0) }
@@ -191,27 +220,29 @@ struct CVSS4Vector: Sendable {
         let lowerEQ5 = lookup { $0[4] += 1 }
 
         // The first highest vector that no metric of this vector exceeds (the last when none qualifies).
-        let current = Self.distanceMetrics.map { Self.levels[$0]![effective($0)]! }
-        var distances: [Double] = []
-        search: for v1 in Self.highestEQ1[eq[0]] {
-            for v2 in Self.highestEQ2[eq[1]] {
-                for v36 in Self.highestEQ3EQ6[eq[2]][eq[5]] {
-                    for v4 in Self.highestEQ4[eq[3]] {
-                        distances = Self.distanceMetrics.indices.map { position in
-                            let metric = Self.distanceMetrics[position]
-                            let highest = v1[metric] ?? v2[metric] ?? v36[metric] ?? v4[metric]!
-                            return current[position] - Self.levels[metric]![highest]!
+        var current = [Double](repeating: 0, count: 14)
+        for position in 0..<14 { current[position] = Self.levelsByPosition[position][effectiveValues[position]]! }
+        var distances = [Double](repeating: 0, count: 14)
+        search: for v1 in Self.highestLevelsEQ1[eq[0]] {
+            for v2 in Self.highestLevelsEQ2[eq[1]] {
+                for v36 in Self.highestLevelsEQ3EQ6[eq[2]][eq[5]] {
+                    for v4 in Self.highestLevelsEQ4[eq[3]] {
+                        var exceeds = false
+                        for position in 0..<14 {
+                            let highest = v1[position] ?? v2[position] ?? v36[position] ?? v4[position]!
+                            distances[position] = current[position] - highest
+                            if distances[position] < 0 { exceeds = true }
                         }
-                        if distances.allSatisfy({ $0 >= 0 }) { break search }
+                        if !exceeds { break search }
                     }
                 }
             }
         }
-        let d = Dictionary(uniqueKeysWithValues: zip(Self.distanceMetrics, distances))
-        let distanceEQ1 = d["AV"]! + d["PR"]! + d["UI"]!
-        let distanceEQ2 = d["AC"]! + d["AT"]!
-        let distanceEQ3EQ6 = d["VC"]! + d["VI"]! + d["VA"]! + d["CR"]! + d["IR"]! + d["AR"]!
-        let distanceEQ4 = d["SC"]! + d["SI"]! + d["SA"]!
+        // Positions in `distanceMetrics`: AV PR UI AC AT VC VI VA SC SI SA CR IR AR.
+        let distanceEQ1 = distances[0] + distances[1] + distances[2]
+        let distanceEQ2 = distances[3] + distances[4]
+        let distanceEQ3EQ6 = distances[5] + distances[6] + distances[7] + distances[11] + distances[12] + distances[13]
+        let distanceEQ4 = distances[8] + distances[9] + distances[10]
 
         let step = 0.1
         var count = 0
