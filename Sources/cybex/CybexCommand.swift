@@ -12,7 +12,7 @@ struct CybexCommand: AsyncParsableCommand {
             RedactionCommand.self, RetentionCommand.self, EraseCommand.self, SearchCommand.self, CorrelateCommand.self,
             JobsCommand.self, TraceCommand.self, ConstituencyCommand.self, EnrichmentCommand.self, FeedCommand.self,
             PatternCommand.self, NotifyCommand.self, CaseCommand.self, PeerCommand.self, RIDCommand.self,
-            CVSSCommand.self, CPECommand.self,
+            CVSSCommand.self, CPECommand.self, VersCommand.self,
         ]
     )
 }
