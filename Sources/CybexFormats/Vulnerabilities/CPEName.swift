@@ -78,7 +78,7 @@ public struct CPEName: Sendable, Hashable, CustomStringConvertible {
             case ["*"]: values.append(.any)
             case ["-"]: values.append(.na)
             case []: throw CPEError("\(attribute) is empty (use * for ANY, - for NA)", attribute: attribute)
-            default: values.append(.value(try CPEString(formattedField: field, attribute: attribute)))
+            default: values.append(.value(try CPEString(field, form: .formattedString, attribute: attribute)))
             }
         }
         try Self.checkPart(values[0])
@@ -224,7 +224,7 @@ public struct CPEName: Sendable, Hashable, CustomStringConvertible {
                     }
                 }
                 guard index < rest.count else { throw CPEError("an unterminated string in the WFN", attribute: name) }
-                values[position] = .value(try CPEString(wfnValue: units, attribute: name))
+                values[position] = .value(try CPEString(units, form: .wfn, attribute: name))
                 rest = Array(rest[(index + 1)...])
             } else {
                 let word = String(rest.prefix { $0 != "," })
@@ -333,40 +333,16 @@ public struct CPEString: Sendable, Hashable {
         self.units = units
     }
 
-    /// A formatted-string field (add_quoting): `.`, `-` and other punctuation gain quoting; anything else
-    /// that is not a letter, a digit or `_` must already be quoted.
-    init(formattedField field: [Character], attribute: String) throws(CPEError) {
-        var units: [Unit] = []
-        var index = 0
-        while index < field.count {
-            let character = field[index]
-            guard let byte = character.asciiValue, byte >= 0x21, byte <= 0x7E else {
-                throw CPEError("\(attribute) has a character a CPE name cannot hold (printable ASCII only)", attribute: attribute)
-            }
-            if character == "\\" {
-                units.append(.quoted(field[index + 1]))
-                index += 2
-                continue
-            }
-            if Self.isPlain(byte) {
-                units.append(.plain(character))
-            } else if character == "*" {
-                units.append(.multiple)
-            } else if character == "?" {
-                units.append(.single)
-            } else if character == "." || character == "-" {
-                units.append(.quoted(character))
-            } else {
-                throw CPEError("\"\(character)\" must be quoted with a backslash in a formatted string", attribute: attribute)
-            }
-            index += 1
-        }
-        try self.init(units: units, attribute: attribute)
-        try checkQuoted(attribute: attribute)
+    /// How a value is written: a formatted-string field, where an unquoted `.` or `-` gains quoting
+    /// (add_quoting), or a WFN string, where everything but letters, digits and `_` is quoted already.
+    enum Form: Sendable {
+        case formattedString, wfn
+
+        var name: String { self == .wfn ? "a WFN" : "a formatted string" }
     }
 
-    /// A WFN string as written between its quotes: everything but letters, digits and `_` quoted.
-    init(wfnValue characters: [Character], attribute: String) throws(CPEError) {
+    /// A value as `form` writes it; any other punctuation must be quoted with a backslash.
+    init(_ characters: [Character], form: Form, attribute: String) throws(CPEError) {
         var units: [Unit] = []
         var index = 0
         while index < characters.count {
@@ -375,6 +351,9 @@ public struct CPEString: Sendable, Hashable {
                 throw CPEError("\(attribute) has a character a CPE name cannot hold (printable ASCII only)", attribute: attribute)
             }
             if character == "\\" {
+                guard index + 1 < characters.count else {
+                    throw CPEError("\(attribute) ends with a lone backslash", attribute: attribute)
+                }
                 units.append(.quoted(characters[index + 1]))
                 index += 2
                 continue
@@ -385,8 +364,10 @@ public struct CPEString: Sendable, Hashable {
                 units.append(.multiple)
             } else if character == "?" {
                 units.append(.single)
+            } else if form == .formattedString && (character == "." || character == "-") {
+                units.append(.quoted(character))
             } else {
-                throw CPEError("\"\(character)\" must be quoted with a backslash in a WFN", attribute: attribute)
+                throw CPEError("\"\(character)\" must be quoted with a backslash in \(form.name)", attribute: attribute)
             }
             index += 1
         }

@@ -264,24 +264,27 @@ public enum VersionOrder: Sendable {
 
     // MARK: Debian (deb-version: epoch, upstream version, revision)
 
-    static func debian(_ a: String, _ b: String) -> Int {
-        func split(_ text: String) -> (epoch: String, upstream: String, revision: String) {
-            var rest = Substring(text)
-            var epoch = "0"
-            if let colon = rest.firstIndex(of: ":") {
-                epoch = String(rest[..<colon])
-                rest = rest[rest.index(after: colon)...]
-            }
-            if let dash = rest.lastIndex(of: "-") {
-                return (epoch, String(rest[..<dash]), String(rest[rest.index(after: dash)...]))
-            }
-            return (epoch, String(rest), "")
+    /// `[epoch:]version[-release]`, as Debian and RPM write versions: the epoch before the first `:`
+    /// (0 when absent), the release (Debian's revision) after the last `-`.
+    static func epochVersionRelease(_ text: String) -> (epoch: String, version: String, release: String) {
+        var rest = Substring(text)
+        var epoch = "0"
+        if let colon = rest.firstIndex(of: ":") {
+            epoch = String(rest[..<colon])
+            rest = rest[rest.index(after: colon)...]
         }
-        let x = split(a)
-        let y = split(b)
+        if let dash = rest.lastIndex(of: "-") {
+            return (epoch, String(rest[..<dash]), String(rest[rest.index(after: dash)...]))
+        }
+        return (epoch, String(rest), "")
+    }
+
+    static func debian(_ a: String, _ b: String) -> Int {
+        let x = epochVersionRelease(a)
+        let y = epochVersionRelease(b)
         if let c = numeric(x.epoch, y.epoch), c != 0 { return c }
-        let upstream = debianPart(x.upstream, y.upstream)
-        return upstream != 0 ? upstream : debianPart(x.revision, y.revision)
+        let upstream = debianPart(x.version, y.version)
+        return upstream != 0 ? upstream : debianPart(x.release, y.release)
     }
 
     /// dpkg's comparison of one part: alternately a run of non-digits, compared character by character
@@ -326,20 +329,8 @@ public enum VersionOrder: Sendable {
     // MARK: RPM (rpmvercmp, with epoch and release)
 
     static func rpm(_ a: String, _ b: String) -> Int {
-        func split(_ text: String) -> (epoch: String, version: String, release: String) {
-            var rest = Substring(text)
-            var epoch = "0"
-            if let colon = rest.firstIndex(of: ":") {
-                epoch = String(rest[..<colon])
-                rest = rest[rest.index(after: colon)...]
-            }
-            if let dash = rest.lastIndex(of: "-") {
-                return (epoch, String(rest[..<dash]), String(rest[rest.index(after: dash)...]))
-            }
-            return (epoch, String(rest), "")
-        }
-        let x = split(a)
-        let y = split(b)
+        let x = epochVersionRelease(a)
+        let y = epochVersionRelease(b)
         if let c = numeric(x.epoch, y.epoch), c != 0 { return c }
         let version = rpmvercmp(x.version, y.version)
         if version != 0 || x.release.isEmpty || y.release.isEmpty { return version }
