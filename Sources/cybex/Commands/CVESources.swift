@@ -107,7 +107,15 @@ struct CVESources {
             bytes.reserveCapacity(Int(entry.uncompressedSize))
             do {
                 // The checksum is checked here (ZIPFoundation's own, on Linux, goes a byte at a time).
-                _ = try archive.extract(entry, skipCRC32: true) { chunk in bytes.append(contentsOf: chunk) }
+                // The size in the header can lie: stop at the bound whatever it says.
+                let limit = maximumBytes
+                _ = try archive.extract(entry, skipCRC32: true) { chunk in
+                    guard bytes.count + chunk.count <= limit else { throw CVESourceError.tooLarge }
+                    bytes.append(contentsOf: chunk)
+                }
+            } catch CVESourceError.tooLarge {
+                try await add("\(label)/\(name)", Array(repeating: 0, count: maximumBytes + 1), flush: flush)
+                continue
             } catch {
                 throw CommandFailure(message: "\(label)/\(name): cannot extract (\(error))")
             }
@@ -118,6 +126,9 @@ struct CVESources {
         }
     }
 }
+
+/// A zip entry that inflates past the record bound.
+enum CVESourceError: Error { case tooLarge }
 
 /// A bounded hand-over from one producing task to one consumer: `send` waits while `capacity` elements
 /// are waiting, so a fast reader never holds more than that many batches in memory.
