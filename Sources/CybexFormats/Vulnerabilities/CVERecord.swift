@@ -25,9 +25,6 @@ public enum CVERecord {
         "vulnerability--" + NameBasedUUID.make("cybex-cve|" + cveID.uppercased())
     }
 
-    /// Whether `text` is a CVE id (`CVE-YYYY-NNNN…`, 4 to 19 digits).
-    public static func isCVEID(_ text: String) -> Bool { VulnerabilityFacts.isCVEID(text) }
-
     /// The STIX object for `record`. `scores` keeps the vectors already scored, across records and batches.
     public static func vulnerability(from record: JSONValue, scores: CVSSScoreCache = CVSSScoreCache()) throws(CVERecordError)
         -> JSONValue
@@ -42,7 +39,7 @@ public enum CVERecord {
         guard let metadata = record["cveMetadata"], metadata.objectMembers != nil else {
             throw CVERecordError("cveMetadata", "is missing")
         }
-        guard let cveID = metadata["cveId"]?.stringValue, isCVEID(cveID) else {
+        guard let cveID = metadata["cveId"]?.stringValue, VulnerabilityFacts.isCVEID(cveID) else {
             throw CVERecordError("cveMetadata.cveId", "must match CVE-YYYY-NNNN (4 to 19 digits)")
         }
         guard let state = metadata["state"]?.stringValue, state == "PUBLISHED" || state == "REJECTED" else {
@@ -80,7 +77,9 @@ public enum CVERecord {
             let source = container["providerMetadata"]?["shortName"]?.stringValue ?? (path == "containers.cna" ? "cna" : "adp")
             for problem in container["problemTypes"]?.arrayValue ?? [] {
                 for description in problem["descriptions"]?.arrayValue ?? [] {
-                    if let cwe = description["cweId"]?.stringValue, isCWE(cwe), !cwes.contains(cwe) { cwes.append(cwe) }
+                    if let cwe = description["cweId"]?.stringValue, VulnerabilityFacts.isCWEID(cwe), !cwes.contains(cwe) {
+                        cwes.append(cwe)
+                    }
                 }
             }
             for impact in container["impacts"]?.arrayValue ?? [] {
@@ -251,8 +250,6 @@ public enum CVERecord {
         }
         return result
     }
-
-    static func isCWE(_ text: String) -> Bool { VulnerabilityFacts.isCWEID(text) }
 
     /// The first English text of a `descriptions` or `rejectedReasons` list (else the first text).
     static func englishText(_ list: JSONValue?) -> String? {
