@@ -6,10 +6,10 @@ public import CybexCore
 /// Every method is one transaction. ``addObjects(_:to:owner:)`` in particular commits all the
 /// objects it is given or none of them. Its methods are grouped by role, one protocol each,
 /// matching the backends' files: ``OrganisationStore``, ``ThrottleStore``, ``ObjectStore``,
-/// ``LifecycleStore``, ``AuditStore``, ``JobLeaseStore``, ``ConstituencyStore``, ``FeedStore``, ``NotificationStore``, ``CaseStore`` and ``RIDStore``; a capability that needs one role
+/// ``LifecycleStore``, ``AuditStore``, ``JobLeaseStore``, ``ConstituencyStore``, ``FeedStore``, ``NotificationStore``, ``CaseStore``, ``RIDStore`` and ``VulnerabilityStore``; a capability that needs one role
 /// can take just that one.
 public protocol Store: OrganisationStore, ThrottleStore, ObjectStore, LifecycleStore, AuditStore, JobLeaseStore,
-    ConstituencyStore, FeedStore, NotificationStore, CaseStore, RIDStore
+    ConstituencyStore, FeedStore, NotificationStore, CaseStore, RIDStore, VulnerabilityStore
 {
     /// Brings the schema to the newest version; safe to call on every start.
     func migrate() async throws

@@ -1,4 +1,4 @@
-public import CybexCore
+import CybexCore
 public import CybexFormats
 import CybexStore
 

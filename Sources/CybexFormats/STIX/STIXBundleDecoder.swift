@@ -231,7 +231,11 @@ public enum STIXBundleDecoder {
         )
         record.granularMarkingRefs =
             value["granular_markings"]?.arrayValue?.compactMap { $0["marking_ref"]?.stringValue } ?? []
-        if type == "vulnerability" { record.vulnerability = VulnerabilityFacts.of(value) }
+        if type == "vulnerability" {
+            record.vulnerability = VulnerabilityFacts.of(value)
+        } else if type == "note" {
+            record.vulnerability = VulnerabilityFacts.ofVEXNote(value)
+        }
         return record
     }
 }

@@ -215,6 +215,19 @@ public enum CVERecord {
                 if type == nil { throw CVERecordError(at + ".versionType", "a range (\(key)) needs its versionType") }
                 range.append((name, .string(bound)))
             }
+            if let changes = version["changes"]?.arrayValue, !changes.isEmpty {
+                var kept: [JSONValue] = []
+                for (number, change) in changes.prefix(maximumListLength).enumerated() {
+                    guard let point = change["at"]?.stringValue, !point.isEmpty,
+                        let status = change["status"]?.stringValue, statuses.contains(status)
+                    else {
+                        throw CVERecordError(
+                            "\(at).changes[\(number)]", "needs at and a status of affected, unaffected or unknown")
+                    }
+                    kept.append(.object([("at", .string(point)), ("status", .string(status))]))
+                }
+                range.append(("changes", .array(kept)))
+            }
             ranges.append(.object(range))
         }
         if !ranges.isEmpty { members.append(("versions", .array(ranges))) }

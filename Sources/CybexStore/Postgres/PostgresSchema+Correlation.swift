@@ -1,5 +1,5 @@
 extension PostgresSchema {
-    /// Steps 15–18 of the PostgreSQL schema (issue 15): constituencies and enrichment, feeds, notification; incident cases.
+    /// Steps 15–22 of the PostgreSQL schema (issues 15–17): constituencies and enrichment, feeds, notification; incident cases; the vulnerability index; inventories and remediation duties.
     static let correlationMigrations: [(version: Int, statements: [String])] = [
         (
             // Constituencies and offline enrichment (see the SQLite step of the same number).
@@ -185,6 +185,33 @@ extension PostgresSchema {
                     PRIMARY KEY (term, object_pk))
                 """,
                 "CREATE INDEX vulnerability_terms_by_object ON vulnerability_terms (object_pk)",
+            ]
+        ),
+        (
+            // Inventories and remediation duties (issue 17): an organisation's products (CPE or purl) and
+            // the duties exposure makes of them, each stored whole beside the columns it is found by.
+            22,
+            [
+                """
+                CREATE TABLE inventory_items (
+                    organisation_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    note TEXT,
+                    PRIMARY KEY (organisation_id, kind, value))
+                """,
+                """
+                CREATE TABLE remediations (
+                    id TEXT PRIMARY KEY,
+                    organisation_id TEXT NOT NULL,
+                    vulnerability_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    due BIGINT NOT NULL,
+                    revision BIGINT NOT NULL,
+                    body TEXT NOT NULL,
+                    UNIQUE (organisation_id, vulnerability_id))
+                """,
+                "CREATE INDEX remediations_by_due ON remediations (due)",
             ]
         ),
     ]

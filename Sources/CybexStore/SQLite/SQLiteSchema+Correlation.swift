@@ -1,5 +1,5 @@
 extension SQLiteSchema {
-    /// Steps 15–18 of the SQLite schema (issue 15): constituencies and enrichment, feeds, notification; incident cases.
+    /// Steps 15–22 of the SQLite schema (issues 15–17): constituencies and enrichment, feeds, notification; incident cases; the vulnerability index; inventories and remediation duties.
     static let correlationMigrations: [(version: Int, statements: [String])] = [
         (
             // Constituencies and offline enrichment (issue 15): the networks, AS numbers and domains
@@ -191,6 +191,33 @@ extension SQLiteSchema {
                     PRIMARY KEY (term, object_pk)) WITHOUT ROWID
                 """,
                 "CREATE INDEX vulnerability_terms_by_object ON vulnerability_terms (object_pk)",
+            ]
+        ),
+        (
+            // Inventories and remediation duties (issue 17): an organisation's products (CPE or purl) and
+            // the duties exposure makes of them, each stored whole beside the columns it is found by.
+            22,
+            [
+                """
+                CREATE TABLE inventory_items (
+                    organisation_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    note TEXT,
+                    PRIMARY KEY (organisation_id, kind, value)) WITHOUT ROWID
+                """,
+                """
+                CREATE TABLE remediations (
+                    id TEXT PRIMARY KEY,
+                    organisation_id TEXT NOT NULL,
+                    vulnerability_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    due INTEGER NOT NULL,
+                    revision INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    UNIQUE (organisation_id, vulnerability_id))
+                """,
+                "CREATE INDEX remediations_by_due ON remediations (due)",
             ]
         ),
     ]

@@ -1,0 +1,130 @@
+public import CybexCore
+import GRDB
+
+/// Inventories and remediation duties on SQLite (``VulnerabilityStore``).
+extension SQLiteStore {
+    public func inventory(of organisationID: String) async throws -> [InventoryItem]? {
+        guard StoredText.isStorable(organisationID) else { return nil }
+        return try await read { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM organisations WHERE id = ?", arguments: [organisationID]) != nil
+            else { return nil }
+            return try Self.inventory(of: organisationID, db)
+        }
+    }
+
+    static func inventory(of organisationID: String, _ db: Database) throws -> [InventoryItem] {
+        try Row.fetchAll(
+            db, sql: "SELECT kind, value, note FROM inventory_items WHERE organisation_id = ?", arguments: [organisationID]
+        ).compactMap { row -> InventoryItem? in
+            guard let kind = InventoryItem.Kind(rawValue: row[0]) else { return nil }
+            return InventoryItem(kind: kind, value: row[1], note: row[2])
+        }.sorted(by: InventoryItem.storedOrder)
+    }
+
+    @discardableResult
+    public func updateInventory(
+        of organisationID: String, with items: [InventoryItem], replacing: Bool,
+        audit: @escaping @Sendable (InventoryChange) -> [AuditEvent]
+    ) async throws -> InventoryChange {
+        try StoredText.require(organisationID, "organisation id")
+        for item in items { try StoredText.require([(item.value, "inventory item"), (item.note, "inventory note")]) }
+        return try await write { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM organisations WHERE id = ?", arguments: [organisationID]) != nil
+            else { throw StoreError(.notFound, "no organisation with id \(organisationID)") }
+            var old: Set<InventoryItem.Key> = []
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT kind, value FROM inventory_items WHERE organisation_id = ?", arguments: [organisationID])
+            while let row = try rows.next() {
+                if let kind = InventoryItem.Kind(rawValue: row[0]) { old.insert(InventoryItem.Key(kind: kind, value: row[1])) }
+            }
+            let new = Set(items.map(\.key))
+            var removed = 0
+            if replacing {
+                let delete = try db.cachedStatement(
+                    sql: "DELETE FROM inventory_items WHERE organisation_id = ? AND kind = ? AND value = ?")
+                for key in old.subtracting(new) {
+                    try delete.execute(arguments: [organisationID, key.kind.rawValue, key.value])
+                    removed += 1
+                }
+            }
+            let total = (replacing ? new : old.union(new)).count
+            guard total <= InventoryItem.maxItems else {
+                throw StoreError(.invalidArgument, "an inventory holds at most \(InventoryItem.maxItems) items, not \(total)")
+            }
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO inventory_items (organisation_id, kind, value, note) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (organisation_id, kind, value) DO UPDATE SET note = excluded.note
+                    """)
+            for item in items { try upsert.execute(arguments: [organisationID, item.kind.rawValue, item.value, item.note]) }
+            let change = InventoryChange(added: new.subtracting(old).count, removed: removed, total: total)
+            try Self.appendAudit(audit(change), db)
+            return change
+        }
+    }
+
+    public func organisationsWithInventory() async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT organisation_id FROM inventory_items ORDER BY organisation_id")
+        }
+    }
+
+    public func remediations(organisationID: String?) async throws -> [RemediationRecord] {
+        let bodies = try await read { db in
+            if let organisationID {
+                return try String.fetchAll(
+                    db, sql: "SELECT body FROM remediations WHERE organisation_id = ? ORDER BY due, id",
+                    arguments: [organisationID])
+            }
+            return try String.fetchAll(db, sql: "SELECT body FROM remediations ORDER BY due, id")
+        }
+        return try bodies.map { try JSONColumns.decode(RemediationRecord.self, $0) }
+    }
+
+    public func remediation(id: String) async throws -> RemediationRecord? {
+        guard StoredText.isStorable(id) else { return nil }
+        let body = try await read { db in
+            try String.fetchOne(db, sql: "SELECT body FROM remediations WHERE id = ?", arguments: [id])
+        }
+        return try body.map { try JSONColumns.decode(RemediationRecord.self, $0) }
+    }
+
+    public func saveRemediations(created: [RemediationRecord], updated: [RemediationRecord], audit: [AuditEvent])
+        async throws
+    {
+        let createdBodies = try created.map { ($0, try JSONColumns.encode($0)) }
+        let updatedBodies = try updated.map { ($0, try JSONColumns.encode($0)) }
+        try await write { db in
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO remediations (id, organisation_id, vulnerability_id, status, due, revision, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for (record, body) in createdBodies {
+                do {
+                    try insert.execute(arguments: [
+                        record.id, record.organisationID, record.vulnerabilityID, record.status.rawValue, record.due,
+                        record.revision, body,
+                    ])
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw StoreError(.conflict, "a remediation for \(record.vulnerabilityID) of \(record.organisationID) exists")
+                }
+            }
+            let update = try db.cachedStatement(
+                sql: "UPDATE remediations SET status = ?, due = ?, revision = ?, body = ? WHERE id = ? AND revision = ?")
+            for (record, body) in updatedBodies {
+                try update.execute(arguments: [
+                    record.status.rawValue, record.due, record.revision, body, record.id, record.revision - 1,
+                ])
+                if db.changesCount == 0 {
+                    let exists =
+                        try Bool.fetchOne(db, sql: "SELECT 1 FROM remediations WHERE id = ?", arguments: [record.id]) ?? false
+                    throw exists
+                        ? StoreError(.conflict, "remediation \(record.id) was changed meanwhile; read it again")
+                        : StoreError(.notFound, "no remediation with id \(record.id)")
+                }
+            }
+            try Self.appendAudit(audit, db)
+        }
+    }
+}
