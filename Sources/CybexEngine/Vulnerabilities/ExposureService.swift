@@ -1,5 +1,5 @@
 public import CybexCore
-import CybexFormats
+public import CybexFormats
 import CybexStore
 
 /// Exposure (docs/VULNERABILITIES.md, "Exposure"): which vulnerabilities affect which organisation's
@@ -252,5 +252,20 @@ extension Engine {
     /// Exposure of inventories to vulnerabilities, timed by `clock` (the duties it makes are due by it).
     public func exposure(clock: any WallClock = SystemWallClock()) -> ExposureService {
         ExposureService(store: store, collections: collections, hasher: hasher, clock: clock)
+    }
+}
+
+extension ExposureService.Finding {
+    /// The finding as the REST API and `cybex exposure --json` write it.
+    public var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("vulnerability", .string(vulnerabilityID)), ("name", .string(name)),
+        ]
+        if let cve { members.append(("cve", .string(cve))) }
+        if let score { members.append(("score", .number("\(score / 10).\(score % 10)"))) }
+        members += [
+            ("status", .string(status)), ("collection", .string(collectionID)), ("products", .array(products.map(\.json))),
+        ]
+        return .object(members)
     }
 }

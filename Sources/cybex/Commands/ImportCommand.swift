@@ -14,6 +14,9 @@ struct ImportCommand: AsyncParsableCommand {
             record becomes a STIX vulnerability object (docs/VULNERABILITIES.md), committed 5,000 records at a \
             time; a record that is not valid is refused alone, named with its file.
 
+            With --format openvex, each file is an OpenVEX document: its statements become one STIX note with \
+            Cybex's VEX extension, which exposure applies (docs/VULNERABILITIES.md, "VEX").
+
             A file is a STIX bundle, a TAXII envelope, one STIX object, JSON Lines (one object per line), or an \
             IODEF v2 document (RFC 7970; its incidents become STIX incident objects, docs/IODEF.md); --format says \
             which, or it is told from the file (.jsonl and .ndjson are JSON Lines, .xml and a document that starts \
@@ -26,7 +29,7 @@ struct ImportCommand: AsyncParsableCommand {
             """)
     @OptionGroup var store: StoreOptions
     @Argument(help: "STIX files (- for standard input).") var files: [String]
-    @Option(help: "auto, bundle, envelope, object, jsonl, iodef or cve.") var format: ImportFormat = .auto
+    @Option(help: "auto, bundle, envelope, object, jsonl, iodef, cve or openvex.") var format: ImportFormat = .auto
     @Option(help: "The collection id.") var collection: String
     @Option(help: "The organisation recorded as owner of new objects (default: the node's own 'admin' organisation).")
     var owner: String?
@@ -59,6 +62,25 @@ struct ImportCommand: AsyncParsableCommand {
     func importFile(_ file: String, run: OperatorImport, engine: Engine) async throws {
         let started = Date()
         Terminal.progress("\(file): reading…")
+        if format == .openvex {
+            let report: IngestReport
+            do {
+                report = try await run.importOpenVEX(try readInput(file, what: "OpenVEX document"), label: file)
+            } catch let error as EngineError {
+                throw CommandFailure(message: "\(file): \(error.message)")
+            }
+            print(
+                "\(file): \(report.total) objects: \(report.added) added, \(report.newVersions) new versions, "
+                    + "\(report.duplicates) duplicates, \(report.rejected.count) rejected")
+            if !report.rejected.isEmpty {
+                let reasons = report.items.compactMap { item -> String? in
+                    if case .rejected(let reason) = item.outcome { return "\(item.id ?? "?"): \(reason)" }
+                    return nil
+                }
+                throw CommandFailure(message: "\(file): " + reasons.joined(separator: "; "))
+            }
+            return
+        }
         if format == .iodef || (format == .auto && file.lowercased().hasSuffix(".xml")) {
             return try await importIODEF(file, run: run, engine: engine, started: started)
         }
@@ -214,7 +236,7 @@ struct ImportCommand: AsyncParsableCommand {
 
 /// What `cybex import --format` names.
 enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
-    case auto, bundle, envelope, object, jsonl, iodef, cve
+    case auto, bundle, envelope, object, jsonl, iodef, cve, openvex
 
     /// The container to read `bytes` of `file` as. `auto` takes JSON Lines from the file's name
     /// (`.jsonl`, `.ndjson`) or, for standard input and other names, from the content (`bytes`, its
@@ -226,7 +248,7 @@ enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
         case .envelope: return .envelope
         case .object: return .object
         case .jsonl: return .jsonLines
-        case .auto, .iodef, .cve:
+        case .auto, .iodef, .cve, .openvex:
             let name = file.lowercased()
             if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") { return .jsonLines }
             return Self.looksLikeJSONLines(bytes) ? .jsonLines : .automatic
