@@ -56,6 +56,7 @@ struct RESTRoutes: Sendable {
         registerCollections(on: group)
         registerSearch(on: group)
         registerConstituency(on: group)
+        registerRemediation(on: group)
         registerNotifications(on: group)
 
         group.get("audit") { request, context in try await auditLog(request, context) }

@@ -63,6 +63,16 @@ struct ServeCommand: AsyncParsableCommand {
             """)
     var caseSLACheckSeconds = 60
     @Option(
+        name: .customLong("exposure-check-seconds"),
+        help: """
+            Bring the remediation duties in line with every inventory's exposure every this many seconds (0: never).
+            """)
+    var exposureCheckSeconds = 900
+    @Option(
+        name: .customLong("remediation-check-seconds"),
+        help: "Escalate open remediation duties past their due date every this many seconds (0: never).")
+    var remediationCheckSeconds = 300
+    @Option(
         help: """
             The DNS name this node issues IODEF incident ids under (cases, IODEF exports); default: the host of \
             --public-url, else the one each request names.
@@ -211,6 +221,8 @@ struct ServeCommand: AsyncParsableCommand {
         let feedPeriod: Duration? = feedCheckSeconds > 0 ? .seconds(feedCheckSeconds) : nil
         let notificationPeriod: Duration? = notificationCheckSeconds > 0 ? .seconds(notificationCheckSeconds) : nil
         let casePeriod: Duration? = caseSLACheckSeconds > 0 ? .seconds(caseSLACheckSeconds) : nil
+        let exposurePeriod: Duration? = exposureCheckSeconds > 0 ? .seconds(exposureCheckSeconds) : nil
+        let remediationPeriod: Duration? = remediationCheckSeconds > 0 ? .seconds(remediationCheckSeconds) : nil
         let issuer = configuration.nodeName ?? ProcessInfo.processInfo.hostName
         let mailTransport = try mailTransport()
         let mailFrom = mailFrom
@@ -235,13 +247,20 @@ struct ServeCommand: AsyncParsableCommand {
                 if let casePeriod {
                     jobs.append(.caseSLAs(engine.cases(issuer: issuer), every: casePeriod, logger: logger))
                 }
+                if let exposurePeriod {
+                    jobs.append(.exposure(engine.exposure(), every: exposurePeriod, logger: logger))
+                }
+                if let remediationPeriod {
+                    jobs.append(.remediationEscalation(engine.remediation(), every: remediationPeriod, logger: logger))
+                }
                 return jobs
             },
             rid: ridListener,
             lease: .seconds(jobLeaseSeconds),
             tick: min(
                 .seconds(1), (retentionPeriod ?? .seconds(4)) / 4, (feedPeriod ?? .seconds(4)) / 4,
-                (notificationPeriod ?? .seconds(4)) / 4, (casePeriod ?? .seconds(4)) / 4)
+                (notificationPeriod ?? .seconds(4)) / 4, (casePeriod ?? .seconds(4)) / 4,
+                (exposurePeriod ?? .seconds(4)) / 4, (remediationPeriod ?? .seconds(4)) / 4)
         ) { node in
             logger.info(
                 "serving TAXII 2.1",
