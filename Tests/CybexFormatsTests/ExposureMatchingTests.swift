@@ -115,7 +115,8 @@ import Testing
     }
 
     @Test func entriesNameItemsByVendorAndProductOrByPackage() throws {
-        let widget = try #require(InventoryProduct(try InventoryEntries.item(vendor: "Example Widgets", product: "Widget Server", version: "2.4.1")))
+        let widget = try #require(
+            InventoryProduct(try InventoryEntries.item(vendor: "Example Widgets", product: "Widget Server", version: "2.4.1")))
         #expect(widget.item.value == "cpe:2.3:a:Example_Widgets:Widget_Server:2.4.1:*:*:*:*:*:*:*")
         #expect(widget.version == "2.4.1" && widget.terms == ["product:widget_server"])
         #expect(Self.entry(versions: []).names(widget))
@@ -126,14 +127,17 @@ import Testing
         #expect(byCPE.names(widget))
 
         let leftPad = try #require(InventoryProduct(try InventoryEntries.item(purl: "pkg:npm/left-pad@1.1.0")))
-        let npm = Self.entry(vendor: nil, product: nil, package: "left-pad", collection: "https://registry.npmjs.org", versions: [])
+        let npm = Self.entry(
+            vendor: nil, product: nil, package: "left-pad", collection: "https://registry.npmjs.org", versions: [])
         #expect(npm.names(leftPad))
         let pypi = Self.entry(vendor: nil, product: nil, package: "left-pad", collection: "https://pypi.org/simple", versions: [])
         #expect(!pypi.names(leftPad), "another package collection")
         let scoped = try #require(InventoryProduct(try InventoryEntries.item(purl: "pkg:npm/%40angular/core@17.0.0")))
-        let angular = Self.entry(vendor: nil, product: nil, package: "@angular/core", collection: "https://registry.npmjs.org", versions: [])
+        let angular = Self.entry(
+            vendor: nil, product: nil, package: "@angular/core", collection: "https://registry.npmjs.org", versions: [])
         #expect(angular.names(scoped) && !angular.names(leftPad))
-        let maven = try #require(InventoryProduct(try InventoryEntries.item(purl: "pkg:maven/org.apache.logging.log4j/log4j-core", version: "2.14.1")))
+        let maven = try #require(
+            InventoryProduct(try InventoryEntries.item(purl: "pkg:maven/org.apache.logging.log4j/log4j-core", version: "2.14.1")))
         let log4j = Self.entry(
             vendor: "Apache Software Foundation", product: "Apache Log4j2", package: "org.apache.logging.log4j:log4j-core",
             collection: "https://repo.maven.apache.org/maven2", versions: [])
@@ -192,7 +196,10 @@ import Testing
              ]}
             """
         let (items, skipped) = try InventoryEntries.cycloneDX(Array(sbom.utf8))
-        #expect(Set(items.map(\.value)) == ["cpe:2.3:a:example:portal:4.0:*:*:*:*:*:*:*", "pkg:npm/left-pad@1.1.0", "pkg:npm/%40angular/core@17.0.0"])
+        #expect(
+            Set(items.map(\.value)) == [
+                "cpe:2.3:a:example:portal:4.0:*:*:*:*:*:*:*", "pkg:npm/left-pad@1.1.0", "pkg:npm/%40angular/core@17.0.0",
+            ])
         #expect(skipped == 2, "the bundle and the component without an identifier")
         #expect(throws: InventoryEntries.EntryError.self) {
             try InventoryEntries.cycloneDX(Array(#"{"bomFormat": "SPDX", "specVersion": "1.5"}"#.utf8))
@@ -230,18 +237,31 @@ import Testing
         #expect(statements.map(\.status) == ["not_affected", "affected"])
         let leftPad = try #require(InventoryProduct(try InventoryEntries.item(purl: "pkg:npm/left-pad@1.1.0")))
         let newer = try #require(InventoryProduct(try InventoryEntries.item(purl: "pkg:npm/left-pad@1.3.0")))
-        let widget = try #require(InventoryProduct(try InventoryEntries.item(cpe: "cpe:2.3:a:example_widgets:widget_server:2.4.1:*:*:*:*:*:*:*")))
+        let widget = try #require(
+            InventoryProduct(try InventoryEntries.item(cpe: "cpe:2.3:a:example_widgets:widget_server:2.4.1:*:*:*:*:*:*:*")))
         #expect(statements[0].covers(leftPad) && !statements[0].covers(newer) && !statements[0].covers(widget))
         #expect(statements[1].covers(widget) && !statements[1].covers(leftPad))
     }
 
     @Test func invalidOpenVEXIsRefusedWithThePath() {
         let cases: [(String, String)] = [
-            (Self.vex.replacingOccurrences(of: #""justification": "vulnerable_code_not_in_execute_path""#, with: #""supplier": "x""#), "statements[0]"),
-            (Self.vex.replacingOccurrences(of: #""action_statement": "Upgrade to 2.5.2", "#, with: ""), "statements[1].action_statement"),
-            (Self.vex.replacingOccurrences(of: #""status": "not_affected""#, with: #""status": "maybe""#), "statements[0].status"),
+            (
+                Self.vex.replacingOccurrences(
+                    of: #""justification": "vulnerable_code_not_in_execute_path""#, with: #""supplier": "x""#), "statements[0]"
+            ),
+            (
+                Self.vex.replacingOccurrences(of: #""action_statement": "Upgrade to 2.5.2", "#, with: ""),
+                "statements[1].action_statement"
+            ),
+            (
+                Self.vex.replacingOccurrences(of: #""status": "not_affected""#, with: #""status": "maybe""#),
+                "statements[0].status"
+            ),
             (Self.vex.replacingOccurrences(of: "https://openvex.dev/ns/v0.2.0", with: "https://example.org"), "@context"),
-            (Self.vex.replacingOccurrences(of: #""timestamp": "2026-12-01T10:00:00Z""#, with: #""timestamp": "yesterday""#), "timestamp"),
+            (
+                Self.vex.replacingOccurrences(of: #""timestamp": "2026-12-01T10:00:00Z""#, with: #""timestamp": "yesterday""#),
+                "timestamp"
+            ),
             (Self.vex.replacingOccurrences(of: "pkg:npm/left-pad@1.1.0", with: "pkg:"), "statements[0].products[0].@id"),
         ]
         for (text, path) in cases {

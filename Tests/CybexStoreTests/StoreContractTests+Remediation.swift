@@ -67,7 +67,9 @@ extension StoreContractTests {
                 audit: [AuditEvent(time: 1, actor: "test", action: "remediation.refresh", target: isp)])
             #expect(try await store.remediation(id: "remediation--a") == a)
             #expect(try await store.remediations(organisationID: isp) == [a])
-            #expect(try await store.remediations(organisationID: nil).map(\.id) == ["remediation--b", "remediation--a"], "by due date")
+            #expect(
+                try await store.remediations(organisationID: nil).map(\.id) == ["remediation--b", "remediation--a"], "by due date"
+            )
             // One duty per organisation and vulnerability.
             await #expect(throws: StoreError.self) {
                 try await store.saveRemediations(created: [duty("remediation--c", isp, due: 1)], updated: [], audit: [])
@@ -83,7 +85,11 @@ extension StoreContractTests {
             stale.revision = 2
             do {
                 try await store.saveRemediations(
-                    created: [duty("remediation--d", bank, due: 1)].map { var d = $0; d.vulnerabilityID = "vulnerability--other"; return d },
+                    created: [duty("remediation--d", bank, due: 1)].map {
+                        var d = $0
+                        d.vulnerabilityID = "vulnerability--other"
+                        return d
+                    },
                     updated: [stale], audit: [])
                 Issue.record("a stale revision was written")
             } catch let error as StoreError {
