@@ -2,7 +2,9 @@
 (CVE-2026-1xxxx and up), shaped like the records CNAs publish (descriptions, affected products with CPEs
 and version ranges, problem types, impacts, CVSS v3.1 and v4.0 metrics, references, a CISA-style ADP
 container on some). `python3 cve_records.py COUNT OUT.zip` writes a zip in the cvelistV5 layout
-(cves/YEAR/NNxxx/CVE-….json), deflated, for the import benchmark.
+(cves/YEAR/NNxxx/CVE-….json), deflated, for the import benchmark; with a third argument N the products come
+from a catalogue of N (ten per vendor) instead of the ten names below, and `python3 cve_records.py inventory
+COUNT N OUT.csv` writes an inventory over twice that catalogue, for the exposure benchmark.
 """
 
 from __future__ import annotations
@@ -38,10 +40,19 @@ def v40(rng: random.Random) -> str:
         rng.choice(v) for v in ["NALP", "LH", "NP", "NLH", "NPA", "HLN", "HLN", "HLN", "HLN", "HLN", "HLN"])
 
 
-def record(number: int, rng: random.Random, year: int = 2026, updated_day: int | None = None) -> dict:
+def catalogue_product(index: int) -> tuple[str, str]:
+    """Product `index` of a made-up catalogue: ten products per vendor."""
+    return f"Vendor {index // 10:05d}", f"Product {index:06d}"
+
+
+def record(number: int, rng: random.Random, year: int = 2026, updated_day: int | None = None,
+           catalogue: int = 0) -> dict:
     cve = f"CVE-{year}-{number}"
-    vendor = rng.choice(VENDORS)
-    product = rng.choice(PRODUCTS)
+    if catalogue:
+        vendor, product = catalogue_product(rng.randrange(catalogue))
+    else:
+        vendor = rng.choice(VENDORS)
+        product = rng.choice(PRODUCTS)
     major = rng.randint(1, 9)
     fixed = f"{major}.{rng.randint(0, 9)}.{rng.randint(1, 20)}"
     cwe, cwe_name = rng.choice(CWES)
@@ -103,14 +114,29 @@ def layout_name(cve: str) -> str:
     return f"cves/{year}/{number[:-3]}xxx/{cve}.json"
 
 
-def write_zip(path: str, count: int, seed: int = 17, first: int = 10_000) -> None:
+def write_zip(path: str, count: int, seed: int = 17, first: int = 10_000, catalogue: int = 0) -> None:
     rng = random.Random(seed)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for number in range(first, first + count):
-            body = record(number, rng)
+            body = record(number, rng, catalogue=catalogue)
             archive.writestr(layout_name(body["cveMetadata"]["cveId"]), json.dumps(body, indent=2))
         archive.writestr("cves/delta.json", json.dumps({"fetchTime": "2026-12-01T00:00:00.000Z", "numberOfChanges": 0}))
 
 
+def write_inventory(path: str, count: int, catalogue: int, seed: int = 5) -> None:
+    """An inventory CSV of `count` distinct products spread over twice the catalogue (so about half of them
+    are products the records name), each with a version of the records' form."""
+    rng = random.Random(seed)
+    with open(path, "w") as out:
+        out.write("vendor,product,version\n")
+        for item in range(count):
+            vendor, product = catalogue_product(item * 2 * catalogue // count)
+            out.write(f"{vendor},{product},{rng.randint(1, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 20)}\n")
+
+
 if __name__ == "__main__":
-    write_zip(sys.argv[2], int(sys.argv[1]))
+    # cve_records.py COUNT OUT.zip [CATALOGUE] | cve_records.py inventory COUNT CATALOGUE OUT.csv
+    if sys.argv[1] == "inventory":
+        write_inventory(sys.argv[4], int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        write_zip(sys.argv[2], int(sys.argv[1]), catalogue=int(sys.argv[3]) if len(sys.argv) > 3 else 0)
