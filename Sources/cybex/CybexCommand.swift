@@ -11,7 +11,7 @@ struct CybexCommand: AsyncParsableCommand {
             CollectionCommand.self, ImportCommand.self, ExportCommand.self, AuditCommand.self, RedactCommand.self,
             RedactionCommand.self, RetentionCommand.self, EraseCommand.self, SearchCommand.self, CorrelateCommand.self,
             JobsCommand.self, TraceCommand.self, ConstituencyCommand.self, EnrichmentCommand.self, FeedCommand.self,
-            InventoryCommand.self, ExposureCommand.self, RemediationCommand.self,
+            InventoryCommand.self, ExposureCommand.self, RemediationCommand.self, CSAFCommand.self, ReferenceCommand.self,
             PatternCommand.self, NotifyCommand.self, CaseCommand.self, PeerCommand.self, RIDCommand.self,
             CVSSCommand.self, CPECommand.self, VersCommand.self,
         ]

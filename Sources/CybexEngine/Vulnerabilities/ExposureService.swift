@@ -41,7 +41,10 @@ public struct ExposureService: Sendable {
     }
 
     /// How many product terms one search asks for.
-    static let termsPerSearch = 400
+    static let termsPerSearch = 1_000
+    /// The members of a vulnerability exposure reads (its name carries a CVE record's id; its extension the
+    /// affected products and the scores): descriptions and references are skipped, not parsed.
+    static let matchedMembers: Set<String> = ["id", "name", "created", "extensions"]
     /// How many vulnerabilities one page of a search reads.
     static let pageSize = 2_000
 
@@ -78,7 +81,9 @@ public struct ExposureService: Sendable {
             while true {
                 let page = try await collections.search(request, in: searched)
                 for hit in page.hits where findings[hit.record.id] == nil {
-                    guard let object = try? JSONReader.parse(hit.record.json) else { continue }
+                    guard let object = try? JSONReader.parseObject(hit.record.json, keeping: Self.matchedMembers) else {
+                        continue
+                    }
                     if let finding = Self.finding(object, hit: hit, products: products, byKey: byKey) {
                         findings[hit.record.id] = finding
                     }

@@ -189,7 +189,8 @@ extension PostgresSchema {
         ),
         (
             // Inventories and remediation duties (issue 17): an organisation's products (CPE or purl) and
-            // the duties exposure makes of them, each stored whole beside the columns it is found by.
+            // the duties exposure makes of them, each stored whole beside the columns it is found by; the
+            // reference catalogues (CWE names, language subtags) CSAF's tests compare against.
             22,
             [
                 """
@@ -212,6 +213,13 @@ extension PostgresSchema {
                     UNIQUE (organisation_id, vulnerability_id))
                 """,
                 "CREATE INDEX remediations_by_due ON remediations (due)",
+                """
+                CREATE TABLE reference_catalogues (
+                    catalogue TEXT NOT NULL,
+                    entry TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (catalogue, entry))
+                """,
             ]
         ),
     ]

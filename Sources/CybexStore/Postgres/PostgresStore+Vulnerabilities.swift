@@ -147,4 +147,47 @@ extension PostgresStore {
             try await Self.appendAudit(audit, on: connection, logger: logger)
         }
     }
+
+    // MARK: Reference catalogues
+
+    public func replaceReferenceCatalogue(_ name: String, entries: [String: String], audit: [AuditEvent]) async throws {
+        try StoredText.require(name, "catalogue name")
+        for (entry, value) in entries { try StoredText.require([(entry, "catalogue entry"), (value, "catalogue value")]) }
+        let pairs = Array(entries)
+        try await transaction { connection in
+            try await connection.query("DELETE FROM reference_catalogues WHERE catalogue = \(name)", logger: logger)
+            for start in stride(from: 0, to: pairs.count, by: 10_000) {
+                let chunk = pairs[start..<min(start + 10_000, pairs.count)]
+                var binds = PostgresBindings()
+                binds.append(name)
+                binds.append(chunk.map(\.key))
+                binds.append(chunk.map(\.value))
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO reference_catalogues (catalogue, entry, value)
+                            SELECT $1, e, v FROM unnest($2::text[], $3::text[]) AS u(e, v)
+                            """, binds: binds), logger: logger)
+            }
+            try await Self.appendAudit(audit, on: connection, logger: logger)
+        }
+    }
+
+    public func referenceCatalogue(_ name: String) async throws -> [String: String] {
+        var entries: [String: String] = [:]
+        for row in try await rows("SELECT entry, value FROM reference_catalogues WHERE catalogue = \(name)") {
+            let (entry, value) = try row.decode((String, String).self)
+            entries[entry] = value
+        }
+        return entries
+    }
+
+    public func referenceCatalogueSizes() async throws -> [String: Int] {
+        var sizes: [String: Int] = [:]
+        for row in try await rows("SELECT catalogue, COUNT(*) FROM reference_catalogues GROUP BY catalogue") {
+            let (name, count) = try row.decode((String, Int64).self)
+            sizes[name] = Int(count)
+        }
+        return sizes
+    }
 }

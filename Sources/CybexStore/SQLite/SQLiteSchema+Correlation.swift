@@ -195,7 +195,8 @@ extension SQLiteSchema {
         ),
         (
             // Inventories and remediation duties (issue 17): an organisation's products (CPE or purl) and
-            // the duties exposure makes of them, each stored whole beside the columns it is found by.
+            // the duties exposure makes of them, each stored whole beside the columns it is found by; the
+            // reference catalogues (CWE names, language subtags) CSAF's tests compare against.
             22,
             [
                 """
@@ -218,6 +219,13 @@ extension SQLiteSchema {
                     UNIQUE (organisation_id, vulnerability_id))
                 """,
                 "CREATE INDEX remediations_by_due ON remediations (due)",
+                """
+                CREATE TABLE reference_catalogues (
+                    catalogue TEXT NOT NULL,
+                    entry TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (catalogue, entry))
+                """,
             ]
         ),
     ]

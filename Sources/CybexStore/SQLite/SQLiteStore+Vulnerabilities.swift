@@ -127,4 +127,38 @@ extension SQLiteStore {
             try Self.appendAudit(audit, db)
         }
     }
+
+    // MARK: Reference catalogues
+
+    public func replaceReferenceCatalogue(_ name: String, entries: [String: String], audit: [AuditEvent]) async throws {
+        try StoredText.require(name, "catalogue name")
+        for (entry, value) in entries { try StoredText.require([(entry, "catalogue entry"), (value, "catalogue value")]) }
+        try await write { db in
+            try db.execute(sql: "DELETE FROM reference_catalogues WHERE catalogue = ?", arguments: [name])
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO reference_catalogues (catalogue, entry, value) VALUES (?, ?, ?)")
+            for (entry, value) in entries { try insert.execute(arguments: [name, entry, value]) }
+            try Self.appendAudit(audit, db)
+        }
+    }
+
+    public func referenceCatalogue(_ name: String) async throws -> [String: String] {
+        try await read { db in
+            var entries: [String: String] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT entry, value FROM reference_catalogues WHERE catalogue = ?", arguments: [name])
+            while let row = try rows.next() { entries[row[0]] = row[1] }
+            return entries
+        }
+    }
+
+    public func referenceCatalogueSizes() async throws -> [String: Int] {
+        try await read { db in
+            var sizes: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT catalogue, COUNT(*) FROM reference_catalogues GROUP BY catalogue") {
+                sizes[row[0]] = row[1]
+            }
+            return sizes
+        }
+    }
 }

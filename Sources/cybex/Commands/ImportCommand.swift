@@ -15,7 +15,9 @@ struct ImportCommand: AsyncParsableCommand {
             time; a record that is not valid is refused alone, named with its file.
 
             With --format openvex, each file is an OpenVEX document: its statements become one STIX note with \
-            Cybex's VEX extension, which exposure applies (docs/VULNERABILITIES.md, "VEX").
+            Cybex's VEX extension, which exposure applies (docs/VULNERABILITIES.md, "VEX"). With --format csaf, each \
+            file is a CSAF 2.0 advisory, checked against the schema and every mandatory test (refused whole, every \
+            problem named), then stored as a report, its vulnerabilities and its product status as VEX statements.
 
             A file is a STIX bundle, a TAXII envelope, one STIX object, JSON Lines (one object per line), or an \
             IODEF v2 document (RFC 7970; its incidents become STIX incident objects, docs/IODEF.md); --format says \
@@ -29,7 +31,7 @@ struct ImportCommand: AsyncParsableCommand {
             """)
     @OptionGroup var store: StoreOptions
     @Argument(help: "STIX files (- for standard input).") var files: [String]
-    @Option(help: "auto, bundle, envelope, object, jsonl, iodef, cve or openvex.") var format: ImportFormat = .auto
+    @Option(help: "auto, bundle, envelope, object, jsonl, iodef, cve, openvex or csaf.") var format: ImportFormat = .auto
     @Option(help: "The collection id.") var collection: String
     @Option(help: "The organisation recorded as owner of new objects (default: the node's own 'admin' organisation).")
     var owner: String?
@@ -62,10 +64,13 @@ struct ImportCommand: AsyncParsableCommand {
     func importFile(_ file: String, run: OperatorImport, engine: Engine) async throws {
         let started = Date()
         Terminal.progress("\(file): reading…")
-        if format == .openvex {
+        if format == .openvex || format == .csaf {
             let report: IngestReport
             do {
-                report = try await run.importOpenVEX(try readInput(file, what: "OpenVEX document"), label: file)
+                let bytes = try readInput(file, what: format == .csaf ? "CSAF document" : "OpenVEX document")
+                report =
+                    format == .csaf
+                    ? try await run.importCSAF(bytes, label: file) : try await run.importOpenVEX(bytes, label: file)
             } catch let error as EngineError {
                 throw CommandFailure(message: "\(file): \(error.message)")
             }
@@ -236,7 +241,7 @@ struct ImportCommand: AsyncParsableCommand {
 
 /// What `cybex import --format` names.
 enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
-    case auto, bundle, envelope, object, jsonl, iodef, cve, openvex
+    case auto, bundle, envelope, object, jsonl, iodef, cve, openvex, csaf
 
     /// The container to read `bytes` of `file` as. `auto` takes JSON Lines from the file's name
     /// (`.jsonl`, `.ndjson`) or, for standard input and other names, from the content (`bytes`, its
@@ -248,7 +253,7 @@ enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
         case .envelope: return .envelope
         case .object: return .object
         case .jsonl: return .jsonLines
-        case .auto, .iodef, .cve, .openvex:
+        case .auto, .iodef, .cve, .openvex, .csaf:
             let name = file.lowercased()
             if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") { return .jsonLines }
             return Self.looksLikeJSONLines(bytes) ? .jsonLines : .automatic
