@@ -14,7 +14,7 @@ cd "$ROOT"
 START=$(date +%s)
 WORK="$ROOT/.test-work"
 VENV="$WORK/venv"
-PY_REQUIREMENTS=(taxii2-client==2.3.0 stix2==3.0.2 stix2-validator==3.3.2 stix2-matcher==3.0.0 pytest==9.2.0 openapi-spec-validator==0.9.0 aiosmtpd==1.4.6 cvss==3.6)
+PY_REQUIREMENTS=(taxii2-client==2.3.0 stix2==3.0.2 stix2-validator==3.3.2 stix2-matcher==3.0.0 pytest==9.2.0 openapi-spec-validator==0.9.0 aiosmtpd==1.4.6 cvss==3.6 csaf==2026.10.25)
 
 log() { printf '\n==> %s\n' "$*"; }
 elapsed() { echo "$(( $(date +%s) - START ))s"; }

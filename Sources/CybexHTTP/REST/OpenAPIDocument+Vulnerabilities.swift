@@ -214,5 +214,13 @@ extension OpenAPIDocument {
                 + "with Cybex's VEX extension, which exposure applies; a document that is not valid OpenVEX changes nothing",
             body: .object([("type", .string("object"))]), success: (200, "What happened to the note", ref("IngestReport")),
             errors: [403, 404, 413, 415]),
+        Operation(
+            method: "POST", path: "/collections/{id}/csaf", id: "importCSAF", tag: "collections",
+            summary:
+                "Ingest a CSAF 2.0 advisory (application/json) as the caller's organisation: checked against the schema and "
+                + "every mandatory test (400 naming each problem, nothing stored), then stored as a report, its "
+                + "vulnerabilities and its product status as VEX statements that exposure applies",
+            body: .object([("type", .string("object"))]), success: (200, "What happened to each object", ref("IngestReport")),
+            errors: [403, 404, 413, 415]),
     ]
 }

@@ -22,6 +22,7 @@ extension RESTRoutes {
         group.get("remediations/:id") { request, context in try await remediation(request, context) }
         group.patch("remediations/:id") { request, context in try await updateRemediation(request, context) }
         group.post("collections/:id/openvex") { request, context in try await addOpenVEX(request, context) }
+        group.post("collections/:id/csaf") { request, context in try await addCSAF(request, context) }
     }
 
     func inventory(_ request: Request, _ context: Context) async throws -> Response {
@@ -232,6 +233,21 @@ extension RESTRoutes {
         _ = try await collections.writableCollection(id: collectionID, for: principal)
         let bytes = try await Self.rawBody(request, maxLength: configuration.maxContentLength)
         let report = try await collections.addOpenVEX(bytes, to: collectionID, by: principal)
+        return json(RESTResources.ingestReport(report, distributionMarking: nil))
+    }
+
+    /// `POST …/csaf` with a CSAF 2.0 document (`application/json`): checked against the schema and every
+    /// mandatory test (400 listing the problems, nothing stored), then ingested as STIX as the caller's
+    /// organisation; the answer is the ingest report.
+    func addCSAF(_ request: Request, _ context: Context) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        _ = try RESTQuery(request, allowed: [])
+        let collectionID = try context.parameters.require("id")
+        guard RESTBody.isJSON(request.headers[.contentType]) else { throw RESTBody.unsupportedMediaType }
+        // Access is decided before the body is read.
+        _ = try await collections.writableCollection(id: collectionID, for: principal)
+        let bytes = try await Self.rawBody(request, maxLength: min(configuration.maxContentLength, CSAFDocument.maximumBytes))
+        let report = try await collections.addCSAF(bytes, to: collectionID, by: principal)
         return json(RESTResources.ingestReport(report, distributionMarking: nil))
     }
 }

@@ -1,4 +1,4 @@
-public import CybexCore
+import CybexCore
 
 /// A CSAF 2.0 document (OASIS CSAF 2.0), read and checked as a validator of the "extended" class does: the
 /// schema (``CSAFSchema``) and every mandatory test of §6.1 (``CSAFMandatoryTests``). What it defines and

@@ -1,4 +1,4 @@
-public import CybexCore
+import CybexCore
 
 /// A CSAF 2.0 document as STIX 2.1 (docs/VULNERABILITIES.md, "CSAF"): the advisory as a `report`, each of
 /// its vulnerabilities as a `vulnerability`, and its product status as VEX statements in a `note` with

@@ -223,6 +223,32 @@ public struct CSAFReference: Sendable {
         return names
     }
 
+    /// Every subtag from `first` to `last`, counting in letters (`qaa`…`qtz`) or digits.
+    static func expand(_ first: String, _ last: String) -> [String] {
+        var current = Array(first.unicodeScalars)
+        let end = Array(last.unicodeScalars)
+        var values: [String] = []
+        while values.count < 20_000 {
+            values.append(String(String.UnicodeScalarView(current)))
+            if current == end { break }
+            var index = current.count - 1
+            while index >= 0 {
+                let scalar = current[index]
+                let limit: Unicode.Scalar = ("0"..."9").contains(scalar) ? "9" : "z"
+                let start: Unicode.Scalar = ("0"..."9").contains(scalar) ? "0" : "a"
+                if scalar == limit {
+                    current[index] = start
+                    index -= 1
+                } else {
+                    current[index] = Unicode.Scalar(scalar.value + 1)!
+                    break
+                }
+            }
+            if index < 0 { break }
+        }
+        return values
+    }
+
     /// The subtags of the IANA Language Subtag Registry file (records separated by `%%`, fields `Type:`,
     /// `Subtag:` or `Tag:`).
     public static func languageSubtags(registry bytes: [UInt8]) throws(CSAFReferenceError) -> Set<String> {
@@ -231,7 +257,16 @@ public struct CSAFReference: Sendable {
         var subtag: String?
         var tag: String?
         func flush() {
-            if let type, let subtag { found.insert("\(type):\(subtag.lowercased())") }
+            if let type, let subtag {
+                let lower = subtag.lowercased()
+                let ends = lower.components(separatedBy: "..")
+                if ends.count == 2, ends[0].count == ends[1].count, ends[0].count <= 4 {
+                    // A private-use range (qaa..qtz): every subtag in it.
+                    for value in expand(ends[0], ends[1]) { found.insert("\(type):\(value)") }
+                } else {
+                    found.insert("\(type):\(lower)")
+                }
+            }
             if let tag { found.insert("tag:\(tag.lowercased())") }
             (type, subtag, tag) = (nil, nil, nil)
         }
