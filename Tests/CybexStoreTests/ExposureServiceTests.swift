@@ -144,9 +144,37 @@ struct ExposureServiceTests {
                      "status": "not_affected", "impact_statement": "not us"}
                     """), to: vendorFeed.id, by: vic)
 
+            // A CSAF VEX advisory from the CERT: CVE-2026-50005, for which no CVE record is stored, affects
+            // left-pad 1.1.0 and not the widget server 2.6.0 (both in the ISP's inventory).
+            let advisory = """
+                {"document": {"category": "csaf_vex", "csaf_version": "2.0", "title": "left-pad",
+                  "publisher": {"category": "coordinator", "name": "CERT", "namespace": "https://cert.example"},
+                  "distribution": {"tlp": {"label": "WHITE"}},
+                  "tracking": {"id": "CERT-2026-0005", "status": "final", "version": "1",
+                    "initial_release_date": "2026-11-01T10:00:00Z", "current_release_date": "2026-11-01T10:00:00Z",
+                    "revision_history": [{"date": "2026-11-01T10:00:00Z", "number": "1", "summary": "First"}]}},
+                 "product_tree": {"full_product_names": [
+                   {"name": "left-pad 1.1.0", "product_id": "P1", "product_identification_helper": {"purl": "pkg:npm/left-pad@1.1.0"}},
+                   {"name": "Widget Server 2.6.0", "product_id": "P2",
+                    "product_identification_helper": {"cpe": "cpe:2.3:a:example_widgets:widget_server:2.6.0:*:*:*:*:*:*:*"}}]},
+                 "vulnerabilities": [{"cve": "CVE-2026-50005", "notes": [{"category": "description", "text": "A flaw."}],
+                   "product_status": {"known_affected": ["P1"], "known_not_affected": ["P2"]},
+                   "flags": [{"label": "component_not_present", "product_ids": ["P2"]}],
+                   "remediations": [{"category": "vendor_fix", "details": "Upgrade to 1.3.0", "product_ids": ["P1"]}]}]}
+                """
+            let csafReport = try await node.service.addCSAF(Array(advisory.utf8), to: node.collectionID, by: node.cert)
+            #expect(csafReport.added == 3, "a report, a vulnerability and the VEX note")
+            await #expect(throws: EngineError.self, "an invalid advisory is refused whole") {
+                try await node.service.addCSAF(
+                    Array(
+                        advisory.replacingOccurrences(of: #""known_affected": ["P1"]"#, with: #""known_affected": ["P9"]"#).utf8),
+                    to: node.collectionID, by: node.cert)
+            }
+
             let exposure = engine.exposure(clock: clock)
             let (_, findings) = try await exposure.exposure(ofOrganisation: isp.id, for: node.isp)
-            #expect(findings.map(\.name) == [a, "CVE-2026-50002"])
+            #expect(findings.map(\.name) == [a, "CVE-2026-50002", "CVE-2026-50005"])
+            #expect(findings[2].status == "affected" && findings[2].products.map(\.item) == ["pkg:npm/left-pad@1.1.0"])
             #expect(
                 findings[0].status == "affected"
                     && findings[0].products.map(\.item) == [
@@ -157,19 +185,21 @@ struct ExposureServiceTests {
             await #expect(throws: EngineError.self) { try await exposure.exposure(ofOrganisation: isp.id, for: node.partner) }
 
             let report = try await exposure.refresh(actor: "test")
-            #expect(report.organisations == 2 && report.created == 2 && report.notified == 2)
+            #expect(report.organisations == 2 && report.created == 3 && report.notified == 3)
             let remediation = engine.remediation(clock: clock)
             let duties = try await remediation.list(.init())
             #expect(
                 Set(duties.map { "\($0.organisationID) \($0.cve ?? "") \($0.status.rawValue) \($0.role.rawValue)" }) == [
-                    "\(isp.id) \(a) affected service-provider", "\(partner.id) CVE-2026-50004 affected end-user",
+                    "\(isp.id) \(a) affected service-provider", "\(isp.id) CVE-2026-50005 affected service-provider",
+                    "\(partner.id) CVE-2026-50004 affected end-user",
                 ])
-            let ispDuty = try #require(duties.first { $0.organisationID == isp.id })
+            let ispDuty = try #require(duties.first { $0.organisationID == isp.id && $0.cve == a })
             #expect(ispDuty.severity == .critical && ispDuty.due == Self.start + 15 * 86_400_000_000)
             #expect(duties.first { $0.organisationID == partner.id }?.severity == .medium)
             #expect(
-                try await store.queuedNotifications(for: isp.id, after: 0, limit: 10).map(\.objectID) == [ispDuty.vulnerabilityID]
-            )
+                Set(try await store.queuedNotifications(for: isp.id, after: 0, limit: 10).map(\.objectID)) == [
+                    ispDuty.vulnerabilityID, CVERecord.stixID(cveID: "CVE-2026-50005"),
+                ])
             #expect(try await exposure.refresh(actor: "test").created == 0, "a second refresh makes nothing new")
 
             // Who reads and changes a duty.

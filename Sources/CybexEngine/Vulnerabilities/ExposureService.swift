@@ -73,23 +73,37 @@ public struct ExposureService: Sendable {
         let searched = try await searchable(as: organisation)
         var findings: [String: Finding] = [:]
         let terms = byKey.keys.sorted()
-        for start in stride(from: 0, to: terms.count, by: Self.termsPerSearch) {
+        func request(chunk start: Int) -> SearchRequest {
             var request = SearchRequest(types: ["vulnerability"], limit: Self.pageSize)
             var filter = VulnerabilityFilter()
             filter.anyTerms = Array(terms[start..<min(start + Self.termsPerSearch, terms.count)])
             request.vulnerability = filter
-            while true {
-                let page = try await collections.search(request, in: searched)
-                for hit in page.hits where findings[hit.record.id] == nil {
-                    guard let object = try? JSONReader.parseObject(hit.record.json, keeping: Self.matchedMembers) else {
-                        continue
-                    }
-                    if let finding = Self.finding(object, hit: hit, products: products, byKey: byKey) {
-                        findings[hit.record.id] = finding
-                    }
+            return request
+        }
+        // The store reads the next page while this one is matched: reading and matching take turns otherwise.
+        let collections = self.collections
+        var chunk = 0
+        var current = request(chunk: 0)
+        var fetch: Task<SearchPage, any Error>? =
+            terms.isEmpty ? nil : Task { [current] in try await collections.search(current, in: searched) }
+        while let pending = fetch {
+            let page = try await pending.value
+            fetch = nil
+            if page.more, let next = page.resumeAfter {
+                current.addedAfter = next
+                fetch = Task { [current] in try await collections.search(current, in: searched) }
+            } else if chunk + Self.termsPerSearch < terms.count {
+                chunk += Self.termsPerSearch
+                current = request(chunk: chunk)
+                fetch = Task { [current] in try await collections.search(current, in: searched) }
+            }
+            for hit in page.hits where findings[hit.record.id] == nil {
+                guard let object = try? JSONReader.parseObject(hit.record.json, keeping: Self.matchedMembers) else {
+                    continue
                 }
-                guard page.more, let next = page.resumeAfter else { break }
-                request.addedAfter = next
+                if let finding = Self.finding(object, hit: hit, products: products, byKey: byKey) {
+                    findings[hit.record.id] = finding
+                }
             }
         }
         try await applyVEX(to: &findings, products: products, organisation: organisation, searched: searched)
