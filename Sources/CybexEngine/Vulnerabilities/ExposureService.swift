@@ -46,7 +46,9 @@ public struct ExposureService: Sendable {
     /// affected products and the scores): descriptions and references are skipped, not parsed.
     static let matchedMembers: Set<String> = ["id", "name", "created", "extensions"]
     /// How many vulnerabilities one page of a search reads.
-    static let pageSize = 2_000
+    static let pageSize = 5_000
+    /// How many chunks the store reads ahead of the matching.
+    static let chunksInFlight = 2
 
     /// The exposure of organisation `id`, when `principal` may read its records (else `.notFound`).
     public func exposure(ofOrganisation id: String, for principal: Principal) async throws -> (Organisation, [Finding]) {
@@ -80,24 +82,33 @@ public struct ExposureService: Sendable {
             request.vulnerability = filter
             return request
         }
-        // The store reads the next page while this one is matched: reading and matching take turns otherwise.
+        // Two chunks are read by the store while the one before is matched: reading and matching take turns
+        // otherwise, and the store's readers run side by side.
         let collections = self.collections
-        var chunk = 0
-        var current = request(chunk: 0)
-        var fetch: Task<SearchPage, any Error>? =
-            terms.isEmpty ? nil : Task { [current] in try await collections.search(current, in: searched) }
-        while let pending = fetch {
-            let page = try await pending.value
-            fetch = nil
-            if page.more, let next = page.resumeAfter {
-                current.addedAfter = next
-                fetch = Task { [current] in try await collections.search(current, in: searched) }
-            } else if chunk + Self.termsPerSearch < terms.count {
-                chunk += Self.termsPerSearch
-                current = request(chunk: chunk)
-                fetch = Task { [current] in try await collections.search(current, in: searched) }
+        func fetch(_ start: Int) -> Task<[SearchHit], any Error> {
+            let first = request(chunk: start)
+            return Task {
+                var current = first
+                var hits: [SearchHit] = []
+                while true {
+                    let page = try await collections.search(current, in: searched)
+                    hits += page.hits
+                    guard page.more, let next = page.resumeAfter else { return hits }
+                    current.addedAfter = next
+                }
             }
-            for hit in page.hits where findings[hit.record.id] == nil {
+        }
+        let starts = Array(stride(from: 0, to: terms.count, by: Self.termsPerSearch))
+        var inFlight = starts.prefix(Self.chunksInFlight).map(fetch)
+        var following = min(Self.chunksInFlight, starts.count)
+        defer { for task in inFlight { task.cancel() } }
+        while !inFlight.isEmpty {
+            let task = inFlight.removeFirst()
+            if following < starts.count {
+                inFlight.append(fetch(starts[following]))
+                following += 1
+            }
+            for hit in try await task.value where findings[hit.record.id] == nil {
                 guard let object = try? JSONReader.parseObject(hit.record.json, keeping: Self.matchedMembers) else {
                     continue
                 }
