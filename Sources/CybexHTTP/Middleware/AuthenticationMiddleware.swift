@@ -27,8 +27,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
     /// Where refused credentials and denied requests are recorded.
     let securityAudit: SecurityAudit
     var trustedProxies: Set<String> = []
-    /// Serve TAXII GET/HEAD requests without credentials as ``Principal/anonymous``.
+    /// Serve GET/HEAD requests under `anonymousPrefix` without credentials as ``Principal/anonymous``.
     var anonymousReads = false
+    /// The paths anonymous reads are for: TAXII's, or CSAF's for the CSAF group's own middleware.
+    var anonymousPrefix = "/taxii2/"
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
@@ -41,7 +43,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
         guard let header = request.headers[.authorization] else {
-            if anonymousReads, request.method == .get || request.method == .head, request.uri.path.hasPrefix("/taxii2/") {
+            if anonymousReads, request.method == .get || request.method == .head, request.uri.path.hasPrefix(anonymousPrefix) {
                 var context = context
                 context.principal = .anonymous
                 context.logger[metadataKey: "user"] = "anonymous"

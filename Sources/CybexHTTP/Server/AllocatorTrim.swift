@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Returns the C allocator's free memory to the system (glibc's `malloc_trim`), and limits its
@@ -10,15 +10,15 @@ public enum AllocatorTrim {
     typealias OptionFunction = @convention(c) (Int32, Int32) -> Int32
 
     #if canImport(Glibc)
-    static let trimFunction: TrimFunction? = {
-        dlsym(dlopen(nil, RTLD_NOW), "malloc_trim").map { unsafeBitCast($0, to: TrimFunction.self) }
-    }()
-    static let optionFunction: OptionFunction? = {
-        dlsym(dlopen(nil, RTLD_NOW), "mallopt").map { unsafeBitCast($0, to: OptionFunction.self) }
-    }()
+        static let trimFunction: TrimFunction? = {
+            dlsym(dlopen(nil, RTLD_NOW), "malloc_trim").map { unsafeBitCast($0, to: TrimFunction.self) }
+        }()
+        static let optionFunction: OptionFunction? = {
+            dlsym(dlopen(nil, RTLD_NOW), "mallopt").map { unsafeBitCast($0, to: OptionFunction.self) }
+        }()
     #else
-    static let trimFunction: TrimFunction? = nil
-    static let optionFunction: OptionFunction? = nil
+        static let trimFunction: TrimFunction? = nil
+        static let optionFunction: OptionFunction? = nil
     #endif
 
     /// Hands free pages of every arena back to the system; false when the C library has no `malloc_trim`.

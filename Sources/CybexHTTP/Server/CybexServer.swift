@@ -92,6 +92,16 @@ public enum CybexServer {
                 middleware: BodyBudgetMiddleware(
                     budget: budget, costFactor: budget.policy.jsonCostFactor, maxContentLength: configuration.maxContentLength))
         RESTRoutes(configuration: configuration, engine: engine).register(on: rest)
+        if let publisher = configuration.csafPublisher {
+            // CSAF provider mode: its own switch for anonymous reads, TLP:WHITE documents only.
+            var csafAuthentication = authentication
+            csafAuthentication.anonymousReads = configuration.csafAnonymous
+            csafAuthentication.anonymousPrefix = "/.well-known/csaf/"
+            let routes = CSAFRoutes(
+                provider: engine.csafProvider(clock: configuration.clock), publisher: publisher, configuration: configuration)
+            routes.registerMetadata(on: router)
+            routes.register(on: router.group(".well-known/csaf").add(middleware: csafAuthentication))
+        }
         return router
     }
 }

@@ -37,6 +37,11 @@ public struct ServerConfiguration: Sendable {
     public var clock: any WallClock = SystemWallClock()
     /// How RID messages leave this node (`serve --rid-port`); nil when it runs without RID.
     public var ridTransport: (any RIDTransport)?
+    /// CSAF provider mode (`serve --csaf-publisher-name`): who publishes; nil when the node publishes no CSAF.
+    public var csafPublisher: CSAFProvider.Publisher?
+    /// Whether TLP:WHITE CSAF documents are served without credentials (`serve --csaf-anonymous`), apart from
+    /// ``anonymousReads`` (TAXII's switch).
+    public var csafAnonymous = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,

@@ -190,7 +190,8 @@ extension PostgresSchema {
         (
             // Inventories and remediation duties (issue 17): an organisation's products (CPE or purl) and
             // the duties exposure makes of them, each stored whole beside the columns it is found by; the
-            // reference catalogues (CWE names, language subtags) CSAF's tests compare against.
+            // reference catalogues (CWE names, language subtags) CSAF's tests compare against; the CSAF
+            // documents the node publishes, byte for byte.
             22,
             [
                 """
@@ -219,6 +220,20 @@ extension PostgresSchema {
                     entry TEXT NOT NULL,
                     value TEXT NOT NULL,
                     PRIMARY KEY (catalogue, entry))
+                """,
+                """
+                CREATE TABLE csaf_documents (
+                    report_id TEXT PRIMARY KEY,
+                    collection_id TEXT NOT NULL,
+                    owner_id TEXT NOT NULL,
+                    tlp TEXT NOT NULL,
+                    path TEXT NOT NULL UNIQUE,
+                    tracking_id TEXT NOT NULL,
+                    current_release BIGINT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    sha512 TEXT NOT NULL,
+                    published BIGINT NOT NULL,
+                    document BYTEA NOT NULL)
                 """,
             ]
         ),

@@ -190,4 +190,68 @@ extension PostgresStore {
         }
         return sizes
     }
+
+    // MARK: Published CSAF advisories
+
+    public func publishAdvisory(_ advisory: PublishedAdvisory, audit: [AuditEvent]) async throws {
+        try StoredText.require(
+            [(advisory.reportID, "report id"), (advisory.path, "path"), (advisory.trackingID, "tracking id")])
+        let document = ByteBuffer(bytes: advisory.document)
+        try await transaction { connection in
+            // The report's row (when there is one) is locked: two publications of one advisory take turns.
+            var stored: Int64?
+            for try await release in try await connection.query(
+                "SELECT current_release FROM csaf_documents WHERE report_id = \(advisory.reportID) FOR UPDATE", logger: logger
+            ).decode(Int64.self) {
+                stored = release
+            }
+            if let stored {
+                guard stored < advisory.currentRelease else {
+                    throw StoreError(.conflict, "a release of \(advisory.trackingID) as new or newer is published")
+                }
+                try await connection.query("DELETE FROM csaf_documents WHERE report_id = \(advisory.reportID)", logger: logger)
+            }
+            try await connection.query(
+                """
+                INSERT INTO csaf_documents (report_id, collection_id, owner_id, tlp, path, tracking_id, current_release,
+                    sha256, sha512, published, document)
+                VALUES (\(advisory.reportID), \(advisory.collectionID), \(advisory.ownerID), \(advisory.tlp), \(advisory.path),
+                    \(advisory.trackingID), \(advisory.currentRelease), \(advisory.sha256), \(advisory.sha512),
+                    \(advisory.published), \(document))
+                """, logger: logger)
+            try await Self.appendAudit(audit, on: connection, logger: logger)
+        }
+    }
+
+    public func publishedAdvisories() async throws -> [PublishedAdvisory] {
+        try await rows(
+            """
+            SELECT report_id, collection_id, owner_id, tlp, path, tracking_id, current_release, sha256, sha512, published
+            FROM csaf_documents ORDER BY current_release DESC, path
+            """
+        ).map { row in
+            let (report, collection, owner, tlp, path, tracking, release, sha256, sha512, published) = try row.decode(
+                (String, String, String, String, String, String, Int64, String, String, Int64).self)
+            return PublishedAdvisory(
+                reportID: report, collectionID: collection, ownerID: owner, tlp: tlp, path: path, trackingID: tracking,
+                currentRelease: release, sha256: sha256, sha512: sha512, published: published, document: [])
+        }
+    }
+
+    public func publishedAdvisory(tlp: String, path: String) async throws -> PublishedAdvisory? {
+        guard StoredText.isStorable(tlp), StoredText.isStorable(path) else { return nil }
+        return try await rows(
+            """
+            SELECT report_id, collection_id, owner_id, tlp, path, tracking_id, current_release, sha256, sha512, published, document
+            FROM csaf_documents WHERE tlp = \(tlp) AND path = \(path)
+            """
+        ).first.map { row in
+            let (report, collection, owner, tlp, path, tracking, release, sha256, sha512, published, document) = try row.decode(
+                (String, String, String, String, String, String, Int64, String, String, Int64, ByteBuffer).self)
+            return PublishedAdvisory(
+                reportID: report, collectionID: collection, ownerID: owner, tlp: tlp, path: path, trackingID: tracking,
+                currentRelease: release, sha256: sha256, sha512: sha512, published: published,
+                document: document.getBytes(at: document.readerIndex, length: document.readableBytes) ?? [])
+        }
+    }
 }

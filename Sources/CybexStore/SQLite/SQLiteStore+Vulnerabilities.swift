@@ -1,4 +1,5 @@
 public import CybexCore
+import Foundation
 import GRDB
 
 /// Inventories and remediation duties on SQLite (``VulnerabilityStore``).
@@ -159,6 +160,72 @@ extension SQLiteStore {
                 sizes[row[0]] = row[1]
             }
             return sizes
+        }
+    }
+
+    // MARK: Published CSAF advisories
+
+    public func publishAdvisory(_ advisory: PublishedAdvisory, audit: [AuditEvent]) async throws {
+        try StoredText.require(
+            [(advisory.reportID, "report id"), (advisory.path, "path"), (advisory.trackingID, "tracking id")])
+        try await write { db in
+            if let stored = try Int64.fetchOne(
+                db, sql: "SELECT current_release FROM csaf_documents WHERE report_id = ?", arguments: [advisory.reportID])
+            {
+                guard stored < advisory.currentRelease else {
+                    throw StoreError(.conflict, "a release of \(advisory.trackingID) as new or newer is published")
+                }
+                try db.execute(sql: "DELETE FROM csaf_documents WHERE report_id = ?", arguments: [advisory.reportID])
+            }
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM csaf_documents WHERE path = ?", arguments: [advisory.path]) != nil {
+                throw StoreError(.conflict, "another advisory is published at \(advisory.path)")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO csaf_documents (report_id, collection_id, owner_id, tlp, path, tracking_id, current_release,
+                        sha256, sha512, published, document)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    advisory.reportID, advisory.collectionID, advisory.ownerID, advisory.tlp, advisory.path,
+                    advisory.trackingID, advisory.currentRelease, advisory.sha256, advisory.sha512, advisory.published,
+                    Data(advisory.document),
+                ])
+            try Self.appendAudit(audit, db)
+        }
+    }
+
+    public func publishedAdvisories() async throws -> [PublishedAdvisory] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT report_id, collection_id, owner_id, tlp, path, tracking_id, current_release, sha256, sha512, published
+                    FROM csaf_documents ORDER BY current_release DESC, path
+                    """
+            ).map { row in
+                PublishedAdvisory(
+                    reportID: row[0], collectionID: row[1], ownerID: row[2], tlp: row[3], path: row[4], trackingID: row[5],
+                    currentRelease: row[6], sha256: row[7], sha512: row[8], published: row[9], document: [])
+            }
+        }
+    }
+
+    public func publishedAdvisory(tlp: String, path: String) async throws -> PublishedAdvisory? {
+        guard StoredText.isStorable(tlp), StoredText.isStorable(path) else { return nil }
+        return try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT report_id, collection_id, owner_id, tlp, path, tracking_id, current_release, sha256, sha512, published,
+                        document
+                    FROM csaf_documents WHERE tlp = ? AND path = ?
+                    """, arguments: [tlp, path]
+            ).map { row in
+                PublishedAdvisory(
+                    reportID: row[0], collectionID: row[1], ownerID: row[2], tlp: row[3], path: row[4], trackingID: row[5],
+                    currentRelease: row[6], sha256: row[7], sha512: row[8], published: row[9], document: [UInt8](row[10] as Data))
+            }
         }
     }
 }

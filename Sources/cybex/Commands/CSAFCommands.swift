@@ -7,7 +7,42 @@ import Foundation
 /// `cybex csaf validate FILE...`: CSAF 2.0 documents checked as ingest checks them.
 struct CSAFCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "csaf", abstract: "Check CSAF 2.0 advisories.", subcommands: [Validate.self])
+        commandName: "csaf", abstract: "Check and publish CSAF 2.0 advisories.", subcommands: [Validate.self, Publish.self])
+
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish CSAF 2.0 advisories: ingest them and serve them in provider mode.",
+            discussion: """
+                Each document is checked as `cybex csaf validate` checks it, ingested into the collection (a report, its \
+                vulnerabilities, its product status as VEX statements) and kept byte for byte, with its SHA-256 and \
+                SHA-512, for `cybex serve --csaf-publisher-name` to serve under /.well-known/csaf/TLP/YEAR/FILE. Who may \
+                read it there is who may read its report under the sharing policy. A newer release of an advisory \
+                replaces the one published; an older or the same one is refused. Audited as csaf.publish.
+                """)
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The collection the advisories are ingested into.") var collection: String
+        @Option(help: "The organisation recorded as owner (default: the node's first organisation).") var owner: String?
+        @Argument(help: "The documents.") var files: [String]
+
+        func run() async throws {
+            try await store.withEngine { engine in
+                let run = try await engine.operatorImport(into: collection, ownerName: owner, actor: "cli")
+                var failed = 0
+                for file in files {
+                    do {
+                        let (advisory, _) = try await engine.csafProvider().publish(
+                            try readInput(file, what: "CSAF document"), with: run, actor: "cli")
+                        print("\(file)\t\(advisory.folder)/\(advisory.path)\t\(advisory.sha256)")
+                    } catch let error as EngineError {
+                        failed += 1
+                        Terminal.error("\(file): \(error.message)")
+                    }
+                }
+                try await run.finish(imported: files.count - failed, of: files.count)
+                if failed > 0 { throw ExitCode(1) }
+            }
+        }
+    }
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CybexEngine
+import CybexFormats
 import CybexHTTP
 import Foundation
 import Hummingbird
@@ -37,6 +38,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Serve TAXII GET requests without credentials: they see the TLP:CLEAR objects of public collections only.")
     var anonymousPublic = false
+    @Option(
+        help: """
+            Run as a CSAF provider: serve the published advisories under /.well-known/csaf/ (provider-metadata.json \
+            names this publisher; `cybex csaf publish` publishes).
+            """)
+    var csafPublisherName: String?
+    @Option(help: "The CSAF publisher's namespace (a URL; required with --csaf-publisher-name).")
+    var csafPublisherNamespace: String?
+    @Option(help: "The CSAF publisher's category: coordinator, discoverer, other, translator, user or vendor.")
+    var csafPublisherCategory = "coordinator"
+    @Flag(help: "Serve TLP:WHITE CSAF advisories without credentials (CSAF's own switch, apart from --anonymous-public).")
+    var csafAnonymous = false
     @Option(help: "Apply the retention policies every this many minutes (0: never; `cybex retention run` applies them by hand).")
     var retentionIntervalMinutes = 60
     @Option(
@@ -201,6 +214,17 @@ struct ServeCommand: AsyncParsableCommand {
             connectionLimits: ConnectionLimits(
                 headerTimeout: .seconds(headerTimeoutSeconds), idleTimeout: .seconds(idleTimeoutSeconds),
                 maxConnections: maxConnections))
+        if let name = csafPublisherName {
+            guard let namespace = csafPublisherNamespace, CSAFDocument.isAbsoluteURI(namespace) else {
+                throw ValidationError("--csaf-publisher-name needs --csaf-publisher-namespace, an absolute URL")
+            }
+            guard ["coordinator", "discoverer", "other", "translator", "user", "vendor"].contains(csafPublisherCategory) else {
+                throw ValidationError("--csaf-publisher-category is coordinator, discoverer, other, translator, user or vendor")
+            }
+            configuration.csafPublisher = CSAFProvider.Publisher(
+                name: name, namespace: namespace, category: csafPublisherCategory)
+        }
+        configuration.csafAnonymous = csafAnonymous
         // The node's name is fixed here, never taken from a request's Host header.
         configuration.nodeName =
             nodeName ?? configuration.publicURL.flatMap { URL(string: $0)?.host } ?? ProcessInfo.processInfo.hostName

@@ -53,6 +53,9 @@ public struct CSAFDocument: Sendable {
     /// The TLP label of `document/distribution/tlp`, when there is one (AMBER, GREEN, RED, WHITE).
     public var tlpLabel: String? { document["distribution"]?["tlp"]?["label"]?.stringValue }
 
+    /// Whether `text` is an absolute URI (RFC 3986), as the schema's `uri` format is checked.
+    public static func isAbsoluteURI(_ text: String) -> Bool { CSAFChecks.isURI(text) }
+
     /// The file name §5.1 gives the document: `tracking/id` in lower case, each run of characters other than
     /// `+`, `-`, `a-z` and `0-9` one `_`, then `.json`.
     public var fileName: String { Self.fileName(trackingID: trackingID) }
