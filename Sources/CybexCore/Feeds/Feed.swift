@@ -11,13 +11,15 @@ public struct Feed: Sendable, Hashable {
         case misp
         /// A TAXII 2.1 collection, pulled by `added_after`.
         case taxii
+        /// A CSAF 2.0 provider, followed through its `provider-metadata.json` (the aggregator mode).
+        case csaf
     }
 
     public var id: String
     public var name: String
     public var format: Format
     /// `http(s)://…`: the file (csv, list), the folder holding `manifest.json` (misp), the API root
-    /// (taxii).
+    /// (taxii), the provider's `provider-metadata.json` (csaf).
     public var url: String
     /// The organisation that owns the objects the feed makes.
     public var ownerID: String

@@ -175,6 +175,7 @@ public struct FeedService: Sendable {
             case .csv, .list: report = try await pullValues(feed, state: &state, now: now, actor: actor)
             case .misp: report = try await pullMISP(feed, state: &state, now: now, actor: actor)
             case .taxii: report = try await pullTAXII(feed, state: &state, now: now, actor: actor)
+            case .csaf: report = try await pullCSAF(feed, state: &state, now: now, actor: actor)
             }
         } catch {
             let message = Self.describe(error)

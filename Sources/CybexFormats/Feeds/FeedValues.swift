@@ -53,7 +53,7 @@ public enum FeedValues {
                 throw FeedError("the delimiter must be one character, such as , ; | or a tab")
             }
             delimiter = byte
-        case .misp, .taxii:
+        case .misp, .taxii, .csaf:
             throw FeedError("a \(format.rawValue) feed has no values to read")
         }
         var iterator = DelimitedText(bytes, delimiter: delimiter, limits: limits).makeIterator()

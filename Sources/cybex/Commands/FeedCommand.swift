@@ -23,12 +23,15 @@ struct FeedCommand: AsyncParsableCommand {
                 listing the value again updates (count, last seen); the values' type is --type or inferred from each. \
                 misp: URL is the folder holding manifest.json; each event becomes a report with its indicators and \
                 observed data. taxii: URL is the API root and --taxii-collection the collection; objects are stored as \
-                they are, from the last page pulled on. Objects are owned by --owner, stored in --collection, marked \
-                --tlp; a malformed answer stores nothing and shows in cybex feed list.
+                they are, from the last page pulled on. csaf: URL is a CSAF provider's provider-metadata.json (the \
+                aggregator mode); each advisory released since the last pull is fetched with its .sha256/.sha512, refused \
+                when they do not match, checked, and stored as a report, its vulnerabilities and its VEX statements. \
+                Objects are owned by --owner, stored in --collection, marked --tlp; a malformed answer stores nothing and \
+                shows in cybex feed list.
                 """)
         @OptionGroup var store: StoreOptions
         @Argument(help: "The feed's name.") var name: String
-        @Option(help: "csv, list, misp or taxii.") var format: Feed.Format
+        @Option(help: "csv, list, misp, taxii or csaf.") var format: Feed.Format
         @Option(help: "Where it is: http:// or https://.") var url: String
         @Option(help: "The organisation that owns what it makes.") var owner: String
         @Option(help: "The collection id its objects go into.") var collection: String
