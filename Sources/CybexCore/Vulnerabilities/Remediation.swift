@@ -20,6 +20,10 @@ public struct RemediationRecord: Sendable, Codable, Equatable {
     public var score: Int?
     /// The inventory items the vulnerability affects (or may affect), with how each was decided.
     public var products: [RemediationProduct]
+    /// What its notifications name: an object (the vulnerability, or the VEX note that made the duty) in a
+    /// collection the organisation reads.
+    public var noticeObjectID: String?
+    public var noticeCollectionID: String?
     /// Microseconds since the epoch.
     public var created: Int64
     public var updated: Int64

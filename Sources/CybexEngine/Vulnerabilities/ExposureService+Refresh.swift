@@ -62,6 +62,8 @@ extension ExposureService {
                     organisationID: organisation.id, vulnerabilityID: finding.vulnerabilityID, cve: finding.cve,
                     title: finding.name, role: role, status: wanted, score: finding.score, products: finding.products,
                     created: now)
+                record.noticeObjectID = finding.notifiedObjectID
+                record.noticeCollectionID = finding.collectionID
                 record.record(
                     RemediationEvent(
                         time: now, actor: actor, kind: "created",
@@ -71,7 +73,7 @@ extension ExposureService {
                 created.append(record)
                 notices.append(
                     QueuedNotification(
-                        organisationID: organisation.id, objectID: finding.vulnerabilityID, collectionID: finding.collectionID,
+                        organisationID: organisation.id, objectID: finding.notifiedObjectID, collectionID: finding.collectionID,
                         queued: now + Int64(notices.count)))
                 continue
             }

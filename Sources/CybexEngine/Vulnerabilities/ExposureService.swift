@@ -22,8 +22,10 @@ public struct ExposureService: Sendable {
         public var vulnerabilityID: String
         public var name: String
         public var cve: String?
-        /// A collection the organisation reads it in (its notification names it).
+        /// A collection the organisation reads it in, and the object there its notification names: the
+        /// vulnerability, or for a finding only VEX statements make, the note that holds them.
         public var collectionID: String
+        public var notifiedObjectID: String
         public var score: Int?
         /// `affected`, `unknown` (an item's version is not decided), or `not-affected` when VEX statements
         /// settle every matched item.
@@ -146,7 +148,7 @@ public struct ExposureService: Sendable {
         }
         return Finding(
             vulnerabilityID: hit.record.id, name: object["name"]?.stringValue ?? facts.cve ?? hit.record.id, cve: facts.cve,
-            collectionID: hit.collectionID, score: facts.score,
+            collectionID: hit.collectionID, notifiedObjectID: hit.record.id, score: facts.score,
             status: matched.contains { $0.status == "affected" } ? "affected" : "unknown", products: matched)
     }
 
@@ -237,20 +239,21 @@ public struct ExposureService: Sendable {
             }
             // Statements about a vulnerability no record matched: the affected ones add it.
             var matched: [RemediationProduct] = []
-            var collection = ""
+            var source = (collection: "", note: "")
             for product in products {
-                guard let (statement, in_) = newestFirst.first(where: { $0.0.covers(product) }),
+                guard let (statement, collection) = newestFirst.first(where: { $0.0.covers(product) }),
                     statement.status == "affected" || statement.status == "under_investigation"
                 else { continue }
                 matched.append(
                     RemediationProduct(
                         item: product.item.value, status: Self.status(of: statement), reason: Self.reason(statement)))
-                collection = in_
+                source = (collection, statement.noteID)
             }
             guard !matched.isEmpty, let first = newestFirst.first?.0 else { continue }
             let cve = VulnerabilityFacts.isCVEID(first.vulnerability.uppercased()) ? first.vulnerability.uppercased() : nil
             findings[id] = Finding(
-                vulnerabilityID: id, name: cve ?? first.vulnerability, cve: cve, collectionID: collection, score: nil,
+                vulnerabilityID: id, name: cve ?? first.vulnerability, cve: cve, collectionID: source.collection,
+                notifiedObjectID: source.note, score: nil,
                 status: Self.overall(matched), products: matched)
         }
     }

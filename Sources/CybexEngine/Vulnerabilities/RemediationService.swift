@@ -190,11 +190,13 @@ public struct RemediationService: Sendable {
             }
             var told = [record.organisationID]
             if let parent = try await store.organisation(id: record.organisationID)?.parentID { told.append(parent) }
-            let collection = try await collectionOf(record)
+            var collection = record.noticeCollectionID ?? ""
+            if record.noticeCollectionID == nil { collection = try await collectionOf(record) }
             try await store.enqueueNotifications(
                 told.enumerated().map { index, organisation in
                     QueuedNotification(
-                        organisationID: organisation, objectID: record.vulnerabilityID, collectionID: collection,
+                        organisationID: organisation, objectID: record.noticeObjectID ?? record.vulnerabilityID,
+                        collectionID: collection,
                         queued: now + Int64(escalated * 2 + index))
                 })
             escalated += 1
