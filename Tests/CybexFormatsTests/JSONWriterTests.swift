@@ -25,6 +25,13 @@ import Testing
     @Test func escapesOnlyWhatJSONRequires() {
         let value = JSONValue.string("\"\\\n\r\t\u{01}\u{1F}/é\u{2028}")
         #expect(JSONWriter.string(value) == #""\"\\\n\r\t\u0001\u001f/é"# + "\u{2028}\"")
+        // Runs without escapes before, between and after the escaped bytes are kept whole.
+        let mixed = JSONValue.string("ab\"cd\\ef\ngh é")
+        #expect(JSONWriter.string(mixed) == #""ab\"cd\\ef\ngh é""#)
+        #expect(JSONWriter.string(.string("")) == #""""#)
+        #expect(
+            JSONWriter.string(.string(String(repeating: "x", count: 10_000))) == "\"" + String(repeating: "x", count: 10_000)
+                + "\"")
     }
 
     @Test func compactionRemovesOnlyWhiteSpaceBetweenTokens() {
