@@ -35,20 +35,7 @@ extension FeedService {
             }
             events[entry.uuid] = entry.timestamp
         }
-        var added = 0
-        if !objects.isEmpty {
-            var lines: [UInt8] = []
-            for object in objects {
-                JSONWriter.write(object, into: &lines)
-                lines.append(UInt8(ascii: "\n"))
-            }
-            let ingested = try await ingest(lines, container: .jsonLines, feed: feed, actor: actor, now: now, read: objects.count)
-            guard ingested.rejected == 0 else {
-                throw EngineError(
-                    .invalidArgument, "\(ingested.rejected) of the objects made were refused: \(ingested.firstRejection ?? "")")
-            }
-            added = ingested.added
-        }
+        let added = try await ingestMade(objects, feed: feed, actor: actor, now: now)
         state = fetched
         state.lastPull = now
         state.events = events

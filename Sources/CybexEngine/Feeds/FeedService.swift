@@ -295,6 +295,23 @@ public struct FeedService: Sendable {
         return FeedPullReport(feed: feed.name, outcome: .stored, values: values.count, added: ingested.added)
     }
 
+    /// Stores the objects a pull made (MISP events, CSAF advisories) as JSON Lines; a pull whose objects the
+    /// validator refuses stores none of them. Returns how many were added or new versions.
+    func ingestMade(_ objects: [JSONValue], feed: Feed, actor: String, now: Int64) async throws -> Int {
+        guard !objects.isEmpty else { return 0 }
+        var lines: [UInt8] = []
+        for object in objects {
+            JSONWriter.write(object, into: &lines)
+            lines.append(UInt8(ascii: "\n"))
+        }
+        let ingested = try await ingest(lines, container: .jsonLines, feed: feed, actor: actor, now: now, read: objects.count)
+        guard ingested.rejected == 0 else {
+            throw EngineError(
+                .invalidArgument, "\(ingested.rejected) of the objects made were refused: \(ingested.firstRejection ?? "")")
+        }
+        return ingested.added
+    }
+
     /// Stores a document as the feed's owner, with its `feed.pull` audit entry in the same transaction.
     func ingest(
         _ bytes: [UInt8], container: STIXBundleDecoder.Container, feed: Feed, actor: String, now: Int64, read: Int

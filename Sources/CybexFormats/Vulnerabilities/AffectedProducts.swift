@@ -54,7 +54,7 @@ public struct InventoryProduct: Sendable, Hashable {
 /// CVE 5 version-status algorithm: the first entry of `versions` that matches a version decides (a range
 /// `version` ≤ V < `less_than` or ≤ `less_than_or_equal`, its `changes` applied in order), else
 /// `default_status`, else `unknown`.
-public struct AffectedProduct: Sendable, Hashable {
+public struct AffectedProduct: Sendable {
     public let vendor: String
     public let product: String
     public let package: String?
@@ -64,28 +64,13 @@ public struct AffectedProduct: Sendable, Hashable {
     public let defaultStatus: String?
     let versions: [VersionEntry]
 
-    public static func == (a: AffectedProduct, b: AffectedProduct) -> Bool {
-        a.vendor == b.vendor && a.product == b.product && a.package == b.package && a.versions == b.versions
-    }
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(vendor)
-        hasher.combine(product)
-        hasher.combine(package)
-    }
-
-    struct VersionEntry: Sendable, Hashable {
+    struct VersionEntry: Sendable {
         var version: String
         var status: String
         var type: String?
         var lessThan: String?
         var lessThanOrEqual: String?
         var changes: [(at: String, status: String)]
-
-        static func == (a: VersionEntry, b: VersionEntry) -> Bool {
-            a.version == b.version && a.status == b.status && a.type == b.type && a.lessThan == b.lessThan
-                && a.lessThanOrEqual == b.lessThanOrEqual && a.changes.map(\.at) == b.changes.map(\.at)
-        }
-        func hash(into hasher: inout Hasher) { hasher.combine(version) }
     }
 
     /// The affected products of a stored vulnerability (its CVE extension), empty when it has none.

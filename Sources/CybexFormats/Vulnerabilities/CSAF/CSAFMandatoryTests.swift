@@ -180,7 +180,6 @@ enum CSAFMandatoryTests {
         if integers.contains(true) && integers.contains(false) {
             fail("6.1.30", "/document/tracking/version", "integer and semantic versions are mixed")
         }
-        let integerVersioning = integers.allSatisfy { $0 }
         // Sorted by date (ties by version), the numbers ascend (6.1.14), the last is the version (6.1.16).
         let sorted = history.sorted {
             ($0.date, 0) < ($1.date, 0) || ($0.date == $1.date && CSAFVersion.less($0.number, $1.number))
@@ -220,7 +219,7 @@ enum CSAFMandatoryTests {
             fail("6.1.20", "/document/tracking/version", "a \(status) document's version has no pre-release part")
         }
         // 6.1.21: no version skipped (majors for semantic versions); the first is 0 or 1.
-        let majors = sorted.compactMap { CSAFVersion.major($0.number, integer: integerVersioning) }
+        let majors = sorted.compactMap { CSAFVersion.major($0.number) }
         if let first = majors.first {
             if first > 1 {
                 fail("6.1.21", "/document/tracking/revision_history", "the first revision is \(sorted[0].number), not 0 or 1")
@@ -376,7 +375,7 @@ enum CSAFVersion {
     static func isZero(_ version: String) -> Bool {
         CSAFChecks.isInteger(version) ? version == "0" : version.hasPrefix("0.")
     }
-    static func major(_ version: String, integer: Bool) -> Int? {
+    static func major(_ version: String) -> Int? {
         Int(CSAFChecks.isInteger(version) ? version : String(version.prefix { $0 != "." }))
     }
     /// Precedence: integers numerically, semantic versions as SemVer 2.0.0 (build metadata ignored).
