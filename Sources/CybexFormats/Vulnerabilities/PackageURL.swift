@@ -49,30 +49,18 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         qualifiers: [(key: String, value: String)], subpath: [String]
     ) throws(PackageURLError) {
         guard !name.isEmpty else { throw PackageURLError("a package URL needs a name") }
-        let rule = PackageURLTypeRule.rules[type]
         var namespace = namespace
         var name = name
         var version = version
-        if let rule {
-            switch rule.namespace {
-            case .required where namespace.isEmpty:
-                throw PackageURLError("a \(type) package URL needs a namespace")
-            case .prohibited where !namespace.isEmpty:
-                throw PackageURLError("a \(type) package URL has no namespace")
-            default: break
-            }
-            if rule.foldsNamespace { namespace = namespace.map { $0.lowercased() } }
-            if rule.foldsName { name = name.lowercased() }
-            if rule.foldsVersion { version = version?.lowercased() }
-            if type == "pypi" { name = name.replacingAll("_", with: "-") }
-            for required in rule.requiredQualifiers where !qualifiers.contains(where: { $0.key == required }) {
-                throw PackageURLError("a \(type) package URL needs the \(required) qualifier")
-            }
+        var subpath = subpath
+        if let rule = PackageURLTypeRule.rules[type] {
+            try rule.apply(
+                type: type, namespace: &namespace, name: &name, version: &version, qualifiers: qualifiers,
+                subpath: &subpath)
         }
         for segment in namespace + subpath where segment.contains("/") || segment.isEmpty {
             throw PackageURLError("a namespace or subpath segment cannot be empty or hold \"/\"")
         }
-        if type == "cpan", name.contains("::") { throw PackageURLError("a cpan name is a distribution name, without \"::\"") }
         self.type = type
         self.namespace = namespace
         self.name = name
@@ -130,11 +118,11 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
             rest = rest[..<at]
         }
         // 6. The name, the last segment (an empty one before the version is a missing name).
+        // 7. The namespace, the segments before it. (A git name is every segment after the host.)
         if rest.hasSuffix("/") { throw PackageURLError("a package URL needs a name") }
         let segments = rest.split(separator: "/", omittingEmptySubsequences: true)
         guard let last = segments.last else { throw PackageURLError("a package URL needs a name") }
         let name = try Self.decode(last)
-        // 7. The namespace, the segments before it.
         let namespace = try segments.dropLast().map { segment throws(PackageURLError) -> String in
             let decoded = try Self.decode(segment)
             if decoded.contains("/") { throw PackageURLError("a namespace segment cannot hold an encoded \"/\"") }
@@ -148,7 +136,7 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
     public var canonical: String {
         var text = "pkg:" + type + "/"
         for segment in namespace { text += Self.encode(segment) + "/" }
-        text += Self.encode(name)
+        text += encodedName
         if let version { text += "@" + Self.encode(version) }
         if !qualifiers.isEmpty {
             text += "?" + qualifiers.map { $0.key + "=" + Self.encode($0.value) }.joined(separator: "&")
@@ -162,7 +150,13 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
     /// The package without version, qualifiers and subpath: what an inventory entry and an advisory's
     /// product are compared by.
     public var packageKey: String {
-        "pkg:" + type + "/" + namespace.map { Self.encode($0) + "/" }.joined() + Self.encode(name)
+        "pkg:" + type + "/" + namespace.map { Self.encode($0) + "/" }.joined() + encodedName
+    }
+
+    /// The name percent-encoded; a type whose names hold `/` (git's owner/repository) keeps it.
+    private var encodedName: String {
+        guard PackageURLTypeRule.rules[type]?.nameHoldsSlash == true else { return Self.encode(name) }
+        return name.split(separator: "/").map { Self.encode(String($0)) }.joined(separator: "/")
     }
 
     // MARK: Rules
@@ -228,59 +222,6 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A registered type's rules (purl-spec `types/*-definition.json`).
-struct PackageURLTypeRule: Sendable {
-    enum Namespace: Sendable { case required, optional, prohibited }
-    let namespace: Namespace
-    var foldsNamespace = false
-    var foldsName = false
-    var foldsVersion = false
-    var requiredQualifiers: [String] = []
-
-    static let rules: [String: PackageURLTypeRule] = [
-        "alpm": .init(namespace: .required, foldsNamespace: true, foldsName: true),
-        "apk": .init(namespace: .required, foldsNamespace: true, foldsName: true),
-        "bazel": .init(namespace: .prohibited),
-        "bitbucket": .init(namespace: .required, foldsNamespace: true, foldsName: true),
-        "bitnami": .init(namespace: .prohibited, foldsName: true),
-        "brew": .init(namespace: .optional, foldsNamespace: true, foldsName: true),
-        "cargo": .init(namespace: .prohibited),
-        "cocoapods": .init(namespace: .prohibited),
-        "composer": .init(namespace: .required, foldsNamespace: true, foldsName: true),
-        "conan": .init(namespace: .optional),
-        "conda": .init(namespace: .prohibited),
-        "cpan": .init(namespace: .optional),
-        "cran": .init(namespace: .prohibited),
-        "deb": .init(namespace: .required, foldsNamespace: true, foldsName: true),
-        "docker": .init(namespace: .optional),
-        "gem": .init(namespace: .prohibited),
-        "generic": .init(namespace: .optional),
-        "github": .init(namespace: .required, foldsNamespace: true, foldsName: true),
-        "golang": .init(namespace: .required),
-        "hackage": .init(namespace: .prohibited),
-        "hex": .init(namespace: .optional, foldsNamespace: true, foldsName: true),
-        "huggingface": .init(namespace: .required, foldsVersion: true),
-        "julia": .init(namespace: .prohibited, requiredQualifiers: ["uuid"]),
-        "luarocks": .init(namespace: .optional, foldsNamespace: true, foldsName: true),
-        "maven": .init(namespace: .required),
-        "mlflow": .init(namespace: .prohibited),
-        "npm": .init(namespace: .optional),
-        "nuget": .init(namespace: .prohibited),
-        "oci": .init(namespace: .prohibited, foldsName: true, foldsVersion: true),
-        "opam": .init(namespace: .prohibited),
-        "otp": .init(namespace: .prohibited, foldsName: true),
-        "pub": .init(namespace: .prohibited, foldsName: true),
-        "pypi": .init(namespace: .prohibited, foldsName: true, foldsVersion: true),
-        "qpkg": .init(namespace: .required, foldsNamespace: true),
-        "rpm": .init(namespace: .required, foldsNamespace: true),
-        "swid": .init(namespace: .optional, requiredQualifiers: ["tag_id"]),
-        "swift": .init(namespace: .required),
-        "vcpkg": .init(namespace: .prohibited),
-        "vscode-extension": .init(namespace: .required, foldsNamespace: true, foldsName: true, foldsVersion: true),
-        "yocto": .init(namespace: .optional, foldsNamespace: true),
-    ]
-}
-
 /// Why a package URL was refused.
 public struct PackageURLError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
@@ -291,9 +232,5 @@ public struct PackageURLError: Error, Sendable, Equatable, CustomStringConvertib
 extension String {
     fileprivate var trimmingSlashes: String {
         String(drop { $0 == "/" }.reversed().drop { $0 == "/" }.reversed())
-    }
-
-    fileprivate func replacingAll(_ target: Character, with replacement: Character) -> String {
-        String(map { $0 == target ? replacement : $0 })
     }
 }
