@@ -265,12 +265,12 @@ extension SQLiteStore {
             var records: [StoredObjectVersion] = []
             records.reserveCapacity(max(0, min(query.limit, 1_000)))
             // Paging reads, and reads of one object by id (TAXII `objects/{id}/`), have one text per
-            // shape of scope and are prepared once per connection; a read with longer lists from the
-            // request (ids, types, versions) may have any text, so it is not kept.
+            // shape of scope and are prepared once per connection; a read with lists from the request
+            // (ids, types, versions) may have any text, so only a bounded number of those are kept.
             let listed =
                 (query.ids.map { $0.count != 1 } ?? false) || query.types != nil || query.specVersions != nil
                 || !query.versions.versions.isEmpty
-            let statement = listed ? try db.makeStatement(sql: sql) : try db.cachedStatement(sql: sql)
+            let statement = listed ? try Self.shapedStatement(sql, db) : try db.cachedStatement(sql: sql)
             let cursor = try Row.fetchCursor(statement, arguments: arguments)
             // Columns are read straight from the SQLite statement: a page is up to thousands of rows,
             // and this loop is the whole cost of a read.

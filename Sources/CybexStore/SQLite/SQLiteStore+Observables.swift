@@ -44,13 +44,16 @@ extension SQLiteStore {
         let targets = Array(Set(targets.filter(StoredText.isStorable)))
         var sources: [String: Set<String>] = [:]
         for start in stride(from: 0, to: targets.count, by: 500) {
-            let chunk = Array(targets[start..<min(start + 500, targets.count)])
+            var chunk = Array(targets[start..<min(start + 500, targets.count)])
+            // The list padded to a power of two with its last id again: at most ten texts.
+            let padded = min(500, 1 << (Int.bitWidth - (chunk.count - 1).leadingZeroBitCount))
+            chunk += Array(repeating: chunk[chunk.count - 1], count: max(0, padded - chunk.count))
             let rows = try Row.fetchAll(
-                db,
-                sql: """
+                shapedStatement(
+                    """
                     SELECT DISTINCT target_ref, source_ref FROM relationships
                     WHERE target_ref IN (\(databaseQuestionMarks(count: chunk.count))) AND type = ?
-                    """,
+                    """, db),
                 arguments: StatementArguments(chunk + [type]))
             for row in rows { sources[row[0], default: []].insert(row[1]) }
         }

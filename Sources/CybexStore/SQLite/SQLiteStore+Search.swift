@@ -13,7 +13,7 @@ extension SQLiteStore {
         return try await read { db in
             var hits: [SearchHit] = []
             for (sql, values) in statements {
-                let statement = try db.makeStatement(sql: sql)
+                let statement = try Self.shapedStatement(sql, db)
                 let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(values.map(\.databaseValue)))
                 let row = statement.sqliteStatement
                 while try cursor.next() != nil {

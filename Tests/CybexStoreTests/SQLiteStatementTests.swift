@@ -1,0 +1,39 @@
+import CybexCore
+import Foundation
+import Testing
+
+@testable import CybexStore
+
+/// The statements whose text depends on the request (``SQLiteStore/shapedStatement(_:_:)``) are kept
+/// prepared, but never more than a bound per connection, whatever a client asks.
+@Suite struct SQLiteStatementTests {
+    @Test func requestsOfManyShapesKeepABoundedNumberOfStatementsAndReadRight() async throws {
+        try await Backend.sqlite.withStore { store in
+            let collection = Fixture.collection()
+            try await store.createCollection(collection)
+            let records = (0..<40).map { Fixture.sco(Fixture.id("ipv4-addr"), value: "192.0.2.\($0)") }
+            _ = try await store.addObjects(records, to: collection.id, owner: "org-a")
+            let stored = records.map(\.id)
+            let searched = [ObjectSearch.Collection(id: collection.id, scope: nil)]
+            // 600 texts: lists of every length from 1 to 300 (stored ids, then ids never stored), by
+            // search and by a collection's paging read; several times the bound on any connection.
+            for length in 1...300 {
+                let ids = Array(stored.prefix(length)) + (0..<max(0, length - stored.count)).map { _ in Fixture.id("x") }
+                let expected = Set(stored.prefix(length))
+                let page = try await store.search(ObjectSearch(collections: searched, ids: ids, limit: 1_000))
+                #expect(Set(page.hits.map(\.record.id)) == expected)
+                let read = try await store.objects(in: collection.id, matching: ObjectQuery(ids: ids, limit: 1_000))
+                #expect(Set(read.records.map(\.id)) == expected)
+            }
+            // And the same shapes again, after the caches were cleared: the same answers.
+            for length in [1, 2, 39, 40, 41, 300] {
+                let page = try await store.search(
+                    ObjectSearch(collections: searched, ids: Array(stored.prefix(length)), limit: 1_000))
+                #expect(page.hits.count == min(length, stored.count))
+            }
+        }
+        let counts = SQLiteStore.shapedStatementCounts()
+        #expect(!counts.isEmpty)
+        #expect(counts.allSatisfy { $0 <= SQLiteStore.shapedStatementsPerConnection })
+    }
+}
