@@ -273,8 +273,7 @@ public final class SQLiteStore: Store {
         guard StoredText.isStorable(id) else { return nil }
         return try await read { db in
             guard
-                let row = try Row.fetchOne(
-                    db, sql: "\(Self.collectionColumns) WHERE id = ?", arguments: [id])
+                let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id])
             else { return nil }
             return try Self.collection(from: row, db)
         }
@@ -295,7 +294,7 @@ public final class SQLiteStore: Store {
     public func collectionsWithDirectory() async throws -> ([CollectionRecord], SharingDirectory) {
         try await read { db in
             (
-                try Row.fetchAll(db, sql: "\(Self.collectionColumns) ORDER BY created_at, id").map {
+                try Row.fetchAll(db.cachedStatement(sql: "\(Self.collectionColumns) ORDER BY created_at, id")).map {
                     try Self.collection(from: $0, db)
                 },
                 try Self.sharingDirectory(db)
@@ -305,7 +304,7 @@ public final class SQLiteStore: Store {
 
     public func collections() async throws -> [CollectionRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: "\(Self.collectionColumns) ORDER BY created_at, id")
+            try Row.fetchAll(db.cachedStatement(sql: "\(Self.collectionColumns) ORDER BY created_at, id"))
                 .map { try Self.collection(from: $0, db) }
         }
     }
