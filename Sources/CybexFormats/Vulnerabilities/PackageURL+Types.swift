@@ -145,6 +145,6 @@ struct PackageURLTypeRule: Sendable {
             rest = rest[rest.index(colon, offsetBy: 3)...]
         }
         let host = rest.prefix { $0 != "/" && $0 != ":" && $0 != "?" && $0 != "#" }.lowercased()
-        return host == "databricks.com" || host.hasSuffix(".databricks.com") || host.hasSuffix("azuredatabricks.net")
+        return host == "databricks.com" || host.hasSuffix(".databricks.com") || host.hasSuffix(".azuredatabricks.net")
     }
 }
