@@ -13,7 +13,7 @@ struct CybexCommand: AsyncParsableCommand {
             JobsCommand.self, TraceCommand.self, ConstituencyCommand.self, EnrichmentCommand.self, FeedCommand.self,
             InventoryCommand.self, ExposureCommand.self, RemediationCommand.self, CSAFCommand.self, ReferenceCommand.self,
             PatternCommand.self, NotifyCommand.self, CaseCommand.self, PeerCommand.self, RIDCommand.self,
-            CVSSCommand.self, CPECommand.self, VersCommand.self,
+            CVSSCommand.self, CPECommand.self, PurlCommand.self, VersCommand.self,
         ]
     )
 }
