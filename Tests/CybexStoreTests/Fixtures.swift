@@ -58,6 +58,13 @@ enum Fixture {
         return out
     }
 
+    /// An account of `organisation` (the password hash is a placeholder: the store never checks it).
+    static func user(_ username: String, of organisation: Organisation, role: Role = .analyst) -> User {
+        User(
+            id: UUID().uuidString.lowercased(), username: username, organisationID: organisation.id, role: role,
+            passwordHash: "h", createdAt: base)
+    }
+
     static func organisation(_ name: String, createdAt: Int64 = base) -> Organisation {
         Organisation(id: UUID().uuidString.lowercased(), name: name, createdAt: createdAt)
     }

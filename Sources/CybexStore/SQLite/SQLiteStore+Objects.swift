@@ -226,7 +226,7 @@ extension SQLiteStore {
     public func objects(in collectionID: String, matching query: ObjectQuery) async throws
         -> ObjectPage
     {
-        try await read { db in
+        let body: @Sendable (Database) throws -> ObjectPage = { db in
             var arguments: StatementArguments = []
             // Columns 4 to 6: the sharing label, for a scoped read; then the JSON. Its values come first.
             func statement(_ query: ObjectQuery) -> String {
@@ -294,7 +294,13 @@ extension SQLiteStore {
             }
             return ObjectPage(records: records, more: false)
         }
+        // A read of a few ids (an object by id, its versions, `match[id]`) is a point read.
+        if let ids = query.ids, ids.count <= Self.pointReadIDs { return try await pointRead(body) }
+        return try await read(body)
     }
+
+    /// The most ids a read by id may name and still run as a point read (``pointRead(_:)``).
+    static let pointReadIDs = 16
 
     public func deleteObject(
         id: String, from collectionID: String, versions: VersionSelector, specVersions: [String]?, scope: ReadScope?,

@@ -10,6 +10,8 @@ import GRDB
 /// ```
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    /// Connections for the small reads of every request (``SQLitePointReaders``).
+    let pointReaders: SQLitePointReaders
     public let path: String
 
     /// Opens (creating if needed) the database file at `path`.
@@ -38,11 +40,13 @@ public final class SQLiteStore: Store {
             throw StoreError(.backend, "cannot open SQLite database at \(path): \(error)")
         }
         self.path = path
+        pointReaders = SQLitePointReaders(path: path, limit: max(2, ProcessInfo.processInfo.activeProcessorCount))
     }
 
     /// Checkpoints the whole WAL into the database and truncates it to nothing, then closes: a
     /// store that was closed leaves no WAL behind at the size of its last transactions.
     public func close() async throws {
+        pointReaders.close()
         _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
     }
@@ -145,7 +149,7 @@ public final class SQLiteStore: Store {
 
     public func user(named username: String) async throws -> User? {
         guard StoredText.isStorable(username) else { return nil }
-        return try await read { db in
+        return try await pointRead { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?", arguments: [username])
                 .map(Self.user(from:))
         }
@@ -153,7 +157,7 @@ public final class SQLiteStore: Store {
 
     public func userWithOrganisation(named username: String) async throws -> (User, Organisation?)? {
         guard StoredText.isStorable(username) else { return nil }
-        return try await read { db in
+        return try await pointRead { db in
             // Every signed-in request runs these: prepared once per connection.
             guard
                 let user = try Row.fetchOne(
@@ -214,9 +218,10 @@ public final class SQLiteStore: Store {
     }
 
     public func token(secretHash: String) async throws -> APIToken? {
-        try await read { db in
+        try await pointRead { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE secret_hash = ?", arguments: [secretHash]
+                db.cachedStatement(sql: "SELECT \(Self.tokenColumns) FROM api_tokens WHERE secret_hash = ?"),
+                arguments: [secretHash]
             )
             .map(Self.token(from:))
         }
@@ -281,7 +286,7 @@ public final class SQLiteStore: Store {
 
     public func collectionWithDirectory(id: String) async throws -> (CollectionRecord, SharingDirectory)? {
         guard StoredText.isStorable(id) else { return nil }
-        return try await read { db in
+        return try await pointRead { db in
             // Every collection request runs these: prepared once per connection.
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id])
             else {
