@@ -85,7 +85,10 @@ public final class Authenticator: Sendable {
     let store: any Store
     let hasher: PasswordHasher
     let throttle: LoginThrottlePolicy
-    let cacheKey = Data(Secrets.random(bytes: 32).utf8)
+    /// An HMAC already keyed with a per-process random key (``cacheEntryKey(username:password:)``
+    /// copies it: the key's two blocks are not hashed again on every request). A value never changed
+    /// after it is made, only copied, so sharing it between threads is safe.
+    nonisolated(unsafe) let cacheMAC = HMAC<SHA256>(key: SymmetricKey(data: Data(Secrets.random(bytes: 32).utf8)))
     let cacheLifetime: Int64
     let verified = Mutex<[Data: (passwordHash: String, expires: Int64)]>([:])
     /// Failures recorded by this process; every ``purgeInterval``-th also removes counters that
@@ -191,7 +194,11 @@ public final class Authenticator: Sendable {
     /// The key of a verified credential in the cache: an HMAC of username and password under a
     /// per-process random key, so the cache never holds a password.
     func cacheEntryKey(username: String, password: String) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: Data("\(username)\u{0}\(password)".utf8), using: SymmetricKey(data: cacheKey)))
+        var mac = cacheMAC
+        mac.update(data: Data(username.utf8))
+        mac.update(data: Data([0]))
+        mac.update(data: Data(password.utf8))
+        return Data(mac.finalize())
     }
 
     /// Whether this username and password were verified within the cache lifetime, against the

@@ -38,7 +38,7 @@ public enum RIDListener {
         -> some ApplicationProtocol
     {
         let router = Router(context: RIDRequestContext.self)
-        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: RequestLogMiddleware())
         router.get("/") { _, _ in Response(status: .noContent) }
         router.head("/") { _, _ in Response(status: .noContent) }
         router.post("/") { request, context in

@@ -43,7 +43,7 @@ public enum CybexServer {
         let budget = bodyBudget ?? BodyBudget(policy: configuration.bodyBudget)
         router.add(middleware: ResponseHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: MetricsMiddleware())
 
         let engine = Engine(

@@ -22,21 +22,47 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        write(level: event.level, message: event.message.description, metadata: Self.metadata(metadata, with: event.metadata))
+    }
+
+    /// Writes one line with exactly `metadata` (the request log's way in, past swift-log's merging).
+    func write(level: Logger.Level, message: String, metadata: Logger.Metadata) {
         // The time is formatted by hand: a Foundation date formatter made per line cost as much as
         // a small request itself.
         let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
-        var members: [(key: String, value: JSONValue)] = [
-            ("time", .string(STIXTimestamp.format(microseconds: now, fractionDigits: 3))),
-            ("level", .string(event.level.rawValue)),
-            ("label", .string(label)),
-            ("message", .string(event.message.description)),
-        ]
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
-        for key in merged.keys.sorted() { members.append((key, .string(merged[key]!.description))) }
-        var line = JSONWriter.bytes(.object(members))
-        line.append(0x0A)
-        LogSink.standardError.append(line, now: event.level >= .notice)
+        LogSink.standardError.append(
+            Self.line(time: now, level: level, label: label, message: message, metadata: metadata), now: level >= .notice)
+    }
+
+    /// The handler's metadata with an event's on top (the event's value wins for a key in both).
+    static func metadata(_ handler: Logger.Metadata, with event: Logger.Metadata?) -> Logger.Metadata {
+        guard let event, !event.isEmpty else { return handler }
+        return handler.merging(event) { $1 }
+    }
+
+    /// One log line: time, level, label, message, then the metadata by key, each value as a string,
+    /// and a line feed. Written straight into its bytes (no JSON tree): it is made once per request.
+    static func line(
+        time: Int64, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata
+    ) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        line.append(contentsOf: #"{"time":""#.utf8)
+        line.append(contentsOf: STIXTimestamp.format(microseconds: time, fractionDigits: 3).utf8)
+        line.append(contentsOf: #"","level":""#.utf8)
+        line.append(contentsOf: level.rawValue.utf8)
+        line.append(contentsOf: #"","label":"#.utf8)
+        JSONWriter.writeString(label, into: &line)
+        line.append(contentsOf: #","message":"#.utf8)
+        JSONWriter.writeString(message, into: &line)
+        for key in metadata.keys.sorted() {
+            line.append(UInt8(ascii: ","))
+            JSONWriter.writeString(key, into: &line)
+            line.append(UInt8(ascii: ":"))
+            JSONWriter.writeString(metadata[key]!.description, into: &line)
+        }
+        line.append(contentsOf: "}\n".utf8)
+        return line
     }
 
     /// Writes what the handlers gathered and has not written yet (at shutdown).
