@@ -1,5 +1,5 @@
-import CybexFormats
 import CybexCore
+import CybexFormats
 import Foundation
 
 /// The URL parameters of TAXII 2.1 collection reads (section 3.4), parsed strictly: each
@@ -65,15 +65,55 @@ struct TAXIIQuery {
         return result
     }
 
+    /// A query string's key or value decoded: `+` is a space, `%XX` a byte; nil when a `%` is not
+    /// followed by two hex digits or the bytes are not UTF-8. By bytes: Foundation's
+    /// `removingPercentEncoding` cost 6 % of a TAXII read by `match[id]`.
     static func decode(_ part: Substring) -> String? {
-        String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        let utf8 = part.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(part) }
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            switch utf8[index] {
+            case UInt8(ascii: "+"):
+                bytes.append(0x20)
+            case UInt8(ascii: "%"):
+                let high = utf8.index(after: index)
+                guard high != utf8.endIndex else { return nil }
+                let low = utf8.index(after: high)
+                guard low != utf8.endIndex, let h = hex(utf8[high]), let l = hex(utf8[low]) else { return nil }
+                bytes.append(h << 4 | l)
+                index = low
+            case let byte:
+                bytes.append(byte)
+            }
+            index = utf8.index(after: index)
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     static func list(_ text: String, _ name: String) throws -> [String] {
-        let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let values = text.split(separator: ",").map(trimmed).filter { !$0.isEmpty }
         guard !values.isEmpty else { throw TAXIIError.badRequest("\(name) needs at least one value") }
         guard values.count <= maxListValues else { throw TAXIIError.badRequest("\(name) takes at most \(maxListValues) values") }
         return values
+    }
+
+    /// `value` without white space around it (only looked for when it starts or ends with some).
+    static func trimmed(_ value: Substring) -> String {
+        guard let first = value.unicodeScalars.first, let last = value.unicodeScalars.last,
+            CharacterSet.whitespaces.contains(first) || CharacterSet.whitespaces.contains(last)
+        else { return String(value) }
+        return value.trimmingCharacters(in: .whitespaces)
     }
 
     static func versionSelector(_ text: String) throws -> VersionSelector {
@@ -95,4 +135,3 @@ struct TAXIIQuery {
         return selector
     }
 }
-
