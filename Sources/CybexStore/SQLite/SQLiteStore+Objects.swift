@@ -271,7 +271,7 @@ extension SQLiteStore {
                 (query.ids.map { $0.count != 1 } ?? false) || query.types != nil || query.specVersions != nil
                 || !query.versions.versions.isEmpty
             let statement = listed ? try Self.shapedStatement(sql, db) : try db.cachedStatement(sql: sql)
-            let cursor = try Row.fetchCursor(statement, arguments: arguments)
+            let cursor = try SQLiteRawRows(statement, arguments: arguments)
             // Columns are read straight from the SQLite statement: a page is up to thousands of rows,
             // and this loop is the whole cost of a read.
             let row = statement.sqliteStatement

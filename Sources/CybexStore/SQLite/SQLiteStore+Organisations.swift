@@ -1,5 +1,6 @@
 public import CybexCore
 import GRDB
+import GRDBSQLite
 
 /// Organisations, their parents and default TLP levels, and sharing groups on SQLite. The one
 /// writer serialises changes, so a parent check reads the graph it will change.
@@ -178,8 +179,9 @@ extension SQLiteStore {
 
     static func sharingDirectory(_ db: Database) throws -> SharingDirectory {
         var directory = SharingDirectory()
-        for row in try Row.fetchAll(db.cachedStatement(sql: OrganisationGraph.directorySQL)) {
-            OrganisationGraph.add(kind: row[0], key: row[1], value: row[2], to: &directory)
+        let rows = try SQLiteRawRows(db.cachedStatement(sql: OrganisationGraph.directorySQL), arguments: [])
+        while let row = try rows.next() {
+            OrganisationGraph.add(kind: text(row, 0), key: text(row, 1), value: optionalText(row, 2), to: &directory)
         }
         return directory
     }

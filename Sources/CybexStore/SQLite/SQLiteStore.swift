@@ -1,6 +1,7 @@
 public import CybexCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The embedded store: one SQLite file in WAL mode, one writer, concurrent readers.
 ///
@@ -160,14 +161,13 @@ public final class SQLiteStore: Store {
         return try await pointRead { db in
             // Every signed-in request runs these: prepared once per connection.
             guard
-                let user = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?"), arguments: [username]
-                ).map(Self.user(from:))
+                let user = try SQLiteRawRows.first(
+                    db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?"), arguments: [username],
+                    Self.userRow)
             else { return nil }
-            let organisation = try Row.fetchOne(
+            let organisation = try SQLiteRawRows.first(
                 db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE id = ?"),
-                arguments: [user.organisationID]
-            ).map(Self.organisation(from:))
+                arguments: [user.organisationID], Self.organisationRow)
             return (user, organisation)
         }
     }
@@ -288,11 +288,14 @@ public final class SQLiteStore: Store {
         guard StoredText.isStorable(id) else { return nil }
         return try await pointRead { db in
             // Every collection request runs these: prepared once per connection.
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id])
+            guard
+                var record = try SQLiteRawRows.first(
+                    db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id], Self.collectionRow)
             else {
                 return nil
             }
-            return (try Self.collection(from: row, db), try Self.sharingDirectory(db))
+            try Self.addAccess(to: &record, db)
+            return (record, try Self.sharingDirectory(db))
         }
     }
 
@@ -318,22 +321,35 @@ public final class SQLiteStore: Store {
         "SELECT id, title, description, alias, created_at, default_tlp, sharing_group_id, public FROM collections"
 
     static func collection(from row: Row, _ db: Database) throws -> CollectionRecord {
-        let id: String = row[0]
         let defaultTLP: String? = row[5]
         var record = CollectionRecord(
-            id: id, title: row[1], description: row[2], alias: row[3], createdAt: row[4],
+            id: row[0], title: row[1], description: row[2], alias: row[3], createdAt: row[4],
             defaultTLP: defaultTLP.flatMap(TLPLevel.init(rawValue:)), sharingGroupID: row[6], isPublic: row[7])
-        for access in try Row.fetchAll(
+        try addAccess(to: &record, db)
+        return record
+    }
+
+    /// A collection from the current row of ``collectionColumns``, without its access lists.
+    static func collectionRow(_ row: SQLiteStatement) -> CollectionRecord {
+        CollectionRecord(
+            id: text(row, 0), title: text(row, 1), description: optionalText(row, 2), alias: optionalText(row, 3),
+            createdAt: sqlite3_column_int64(row, 4), defaultTLP: optionalText(row, 5).flatMap(TLPLevel.init(rawValue:)),
+            sharingGroupID: optionalText(row, 6), isPublic: sqlite3_column_int64(row, 7) != 0)
+    }
+
+    /// Adds the organisations that may read and write `record` (its `collection_access` rows).
+    static func addAccess(to record: inout CollectionRecord, _ db: Database) throws {
+        let rows = try SQLiteRawRows(
             db.cachedStatement(
                 sql:
                     "SELECT organisation_id, can_read, can_write FROM collection_access WHERE collection_id = ? ORDER BY organisation_id"
             ),
-            arguments: [id])
-        {
-            if access[1] as Bool { record.readers.append(access[0]) }
-            if access[2] as Bool { record.writers.append(access[0]) }
+            arguments: [record.id])
+        while let access = try rows.next() {
+            let organisation = text(access, 0)
+            if sqlite3_column_int64(access, 1) != 0 { record.readers.append(organisation) }
+            if sqlite3_column_int64(access, 2) != 0 { record.writers.append(organisation) }
         }
-        return record
     }
 
     // MARK: Status
