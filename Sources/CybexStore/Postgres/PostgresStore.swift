@@ -56,21 +56,20 @@ public final class PostgresStore: Store {
         var configuration = parsed.clientConfiguration()
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = connectTimeout
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        // Started before the probe below, so that the pool is running by the first query.
-        let runTask = runsClient ? Task { await client.run() } : nil
         // The pool retries a failing server in the background, so a wrong password or an absent
-        // database would surface as a hang; one direct attempt first reports the cause at once.
+        // database would surface as a hang; one direct attempt first reports the cause at once. The
+        // pool starts only after it: a pool started before would have to be cancelled and waited for,
+        // its own attempts still in flight (12-18 s on a loaded machine).
         var probe = try parsed.connectionConfiguration()
         probe.options.connectTimeout = TimeAmount(connectTimeout)
         do {
             let connection = try await PostgresConnection.connect(configuration: probe, id: 0, logger: logger)
             try await connection.close()
         } catch {
-            runTask?.cancel()
-            await runTask?.value
             throw StoreError(.backend, "cannot connect to PostgreSQL at \(parsed.redacted): \(Self.describe(error))")
         }
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let runTask = runsClient ? Task { await client.run() } : nil
         return PostgresStore(client: client, runTask: runTask, logger: logger, location: parsed.redacted)
     }
 
