@@ -27,6 +27,16 @@ final class SQLiteRawRows: DatabaseCursor {
         let rows = try SQLiteRawRows(statement, arguments: arguments)
         return try rows.next().map(make)
     }
+
+    /// Every row made into a value.
+    static func all<T>(
+        _ statement: Statement, arguments: StatementArguments = [], _ make: (SQLiteStatement) throws -> T
+    ) throws -> [T] {
+        let rows = try SQLiteRawRows(statement, arguments: arguments)
+        var values: [T] = []
+        while let row = try rows.next() { values.append(try make(row)) }
+        return values
+    }
 }
 
 extension SQLiteStore {

@@ -7,12 +7,6 @@ import GRDBSQLite
 extension SQLiteStore {
     static let organisationColumns = "id, name, created_at, parent_id, default_tlp"
 
-    static func organisation(from row: Row) -> Organisation {
-        let tlp: String? = row[4]
-        return Organisation(
-            id: row[0], name: row[1], createdAt: row[2], parentID: row[3], defaultTLP: tlp.flatMap(TLPLevel.init(rawValue:)))
-    }
-
     public func createOrganisation(_ organisation: Organisation) async throws {
         try StoredText.require([
             (organisation.id, "organisation id"), (organisation.name, "organisation name"), (organisation.parentID, "parent id"),
@@ -31,24 +25,26 @@ extension SQLiteStore {
     public func organisation(id: String) async throws -> Organisation? {
         guard StoredText.isStorable(id) else { return nil }
         return try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE id = ?", arguments: [id])
-                .map(Self.organisation(from:))
+            try SQLiteRawRows.first(
+                db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE id = ?"), arguments: [id],
+                Self.organisationRow)
         }
     }
 
     public func organisation(named name: String) async throws -> Organisation? {
         guard StoredText.isStorable(name) else { return nil }
         return try await read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE name = ?", arguments: [name]
-            ).map(Self.organisation(from:))
+            try SQLiteRawRows.first(
+                db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE name = ?"),
+                arguments: [name], Self.organisationRow)
         }
     }
 
     public func organisations() async throws -> [Organisation] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.organisationColumns) FROM organisations ORDER BY name")
-                .map(Self.organisation(from:))
+            try SQLiteRawRows.all(
+                db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations ORDER BY name"),
+                Self.organisationRow)
         }
     }
 

@@ -120,12 +120,6 @@ public final class SQLiteStore: Store {
 
     static let userColumns = "id, username, organisation_id, role, password_hash, disabled, created_at"
 
-    static func user(from row: Row) -> User {
-        User(
-            id: row[0], username: row[1], organisationID: row[2], role: Role(rawValue: row[3]) ?? .reader,
-            passwordHash: row[4], disabled: row[5], createdAt: row[6])
-    }
-
     public func createUser(_ user: User) async throws {
         try StoredText.require([
             (user.id, "user id"), (user.username, "username"), (user.organisationID, "organisation id"),
@@ -144,15 +138,17 @@ public final class SQLiteStore: Store {
     public func user(id: String) async throws -> User? {
         guard StoredText.isStorable(id) else { return nil }
         return try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
+            try SQLiteRawRows.first(
+                db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?"), arguments: [id], Self.userRow)
         }
     }
 
     public func user(named username: String) async throws -> User? {
         guard StoredText.isStorable(username) else { return nil }
         return try await pointRead { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?", arguments: [username])
-                .map(Self.user(from:))
+            try SQLiteRawRows.first(
+                db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE username = ?"), arguments: [username],
+                Self.userRow)
         }
     }
 
@@ -174,7 +170,8 @@ public final class SQLiteStore: Store {
 
     public func users() async throws -> [User] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM users ORDER BY username").map(Self.user(from:))
+            try SQLiteRawRows.all(
+                db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users ORDER BY username"), Self.userRow)
         }
     }
 
@@ -278,9 +275,11 @@ public final class SQLiteStore: Store {
         guard StoredText.isStorable(id) else { return nil }
         return try await read { db in
             guard
-                let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id])
+                var record = try SQLiteRawRows.first(
+                    db.cachedStatement(sql: "\(Self.collectionColumns) WHERE id = ?"), arguments: [id], Self.collectionRow)
             else { return nil }
-            return try Self.collection(from: row, db)
+            try Self.addAccess(to: &record, db)
+            return record
         }
     }
 
@@ -301,32 +300,25 @@ public final class SQLiteStore: Store {
 
     public func collectionsWithDirectory() async throws -> ([CollectionRecord], SharingDirectory) {
         try await read { db in
-            (
-                try Row.fetchAll(db.cachedStatement(sql: "\(Self.collectionColumns) ORDER BY created_at, id")).map {
-                    try Self.collection(from: $0, db)
-                },
-                try Self.sharingDirectory(db)
-            )
+            (try Self.allCollections(db), try Self.sharingDirectory(db))
         }
     }
 
     public func collections() async throws -> [CollectionRecord] {
         try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "\(Self.collectionColumns) ORDER BY created_at, id"))
-                .map { try Self.collection(from: $0, db) }
+            try Self.allCollections(db)
         }
     }
 
     static let collectionColumns =
         "SELECT id, title, description, alias, created_at, default_tlp, sharing_group_id, public FROM collections"
 
-    static func collection(from row: Row, _ db: Database) throws -> CollectionRecord {
-        let defaultTLP: String? = row[5]
-        var record = CollectionRecord(
-            id: row[0], title: row[1], description: row[2], alias: row[3], createdAt: row[4],
-            defaultTLP: defaultTLP.flatMap(TLPLevel.init(rawValue:)), sharingGroupID: row[6], isPublic: row[7])
-        try addAccess(to: &record, db)
-        return record
+    /// Every collection with its access lists, oldest first.
+    static func allCollections(_ db: Database) throws -> [CollectionRecord] {
+        var records = try SQLiteRawRows.all(
+            db.cachedStatement(sql: "\(collectionColumns) ORDER BY created_at, id"), collectionRow)
+        for index in records.indices { try addAccess(to: &records[index], db) }
+        return records
     }
 
     /// A collection from the current row of ``collectionColumns``, without its access lists.
