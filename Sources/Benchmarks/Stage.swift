@@ -15,16 +15,22 @@ struct Stage: AsyncParsableCommand {
     @Option(help: "Organisations with a /16 constituency each, spread over the corpus's addresses.")
     var constituents = 1_000
     @Option(help: "The stage measured: all (the default stage), notifier or retro-hunt.") var subscribers = "all"
+    @Option(
+        help:
+            "Ingest the corpus in documents of this many objects, each with an itemized report, as TAXII posts are (default: one document, as an import)."
+    )
+    var documents: Int?
 
     func run() async throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: options.corpus)))
+        let slices = try documents.map { size in try Self.slices(of: bytes, size: size) } ?? [bytes]
         var with: [Double] = []
         var without: [Double] = []
         var queued = 0
         for run in 1...options.runs {
             // Alternate which goes first, so that neither always has the warmer machine.
             for stage in run % 2 == 1 ? [true, false] : [false, true] {
-                let (rate, count) = try await ingest(bytes, stage: stage)
+                let (rate, count) = try await ingest(slices, stage: stage)
                 if stage {
                     with.append(rate)
                     queued = count
@@ -41,9 +47,23 @@ struct Stage: AsyncParsableCommand {
                 median(with), median(without), median(with) / median(without), queued))
     }
 
-    /// One ingest of the corpus into a fresh store holding the constituencies: objects/s, and how
-    /// many objects the notifier queued.
-    func ingest(_ bytes: [UInt8], stage: Bool) async throws -> (Double, Int) {
+    /// The corpus's objects as bundles of `size` objects each.
+    static func slices(of bytes: [UInt8], size: Int) throws -> [[UInt8]] {
+        guard size > 0, let objects = try JSONReader.parse(bytes)["objects"]?.arrayValue else {
+            throw ValidationError("--documents takes a positive size, and the corpus must be a bundle")
+        }
+        return stride(from: 0, to: objects.count, by: size).map { start in
+            JSONWriter.bytes(
+                .object([
+                    ("type", .string("bundle")), ("id", .string("bundle--" + UUID().uuidString.lowercased())),
+                    ("objects", .array(Array(objects[start..<min(start + size, objects.count)]))),
+                ]))
+        }
+    }
+
+    /// One ingest of the corpus (its documents one after the other) into a fresh store holding the
+    /// constituencies: objects/s, and how many objects the notifier queued.
+    func ingest(_ documents: [[UInt8]], stage: Bool) async throws -> (Double, Int) {
         let (store, folder) = try await freshStore(options.database)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var chosen: PostCommitStage?
@@ -66,9 +86,16 @@ struct Stage: AsyncParsableCommand {
         let collection = CollectionRecord(
             id: UUID().uuidString.lowercased(), title: "bench", createdAt: SystemWallClock.nowMicroseconds())
         try await store.createCollection(collection)
-        let (report, seconds) = try await measure {
-            let document = try STIXBundleDecoder.parse(bytes, as: .bundle)
-            return try await engine.collections.ingestor.store(document, into: collection, owner: owner.id, itemized: false)
+        let itemized = documents.count > 1
+        let (total, seconds) = try await measure {
+            var total = 0
+            for bytes in documents {
+                let document = try STIXBundleDecoder.parse(bytes, as: .bundle)
+                total += try await engine.collections.ingestor.store(
+                    document, into: collection, owner: owner.id, itemized: itemized
+                ).total
+            }
+            return total
         }
         var queued = 0
         for i in 0..<constituents {
@@ -77,6 +104,6 @@ struct Stage: AsyncParsableCommand {
             ).count
         }
         try await store.close()
-        return (Double(report.total) / seconds, queued)
+        return (Double(total) / seconds, queued)
     }
 }

@@ -36,6 +36,11 @@ struct RetroHuntTests {
             """
     }
 
+    /// A TAXII envelope of these objects.
+    static func envelope(_ objects: [String]) -> [UInt8] {
+        Array(#"{"objects":["#.utf8) + Array(objects.joined(separator: ",").utf8) + Array("]}".utf8)
+    }
+
     /// The sightings of `indicator` visible in the shared collection, as (owner lineage's newest) JSON.
     static func sightings(of indicator: String, _ node: Node) async throws -> [JSONValue] {
         let page = try await node.store.objects(
@@ -203,6 +208,73 @@ struct RetroHuntTests {
             let sightingID = try #require(sighting["id"]?.stringValue)
             #expect(try await node.read(sightingID, by: node.cert).count == 1)
             #expect(try await node.read(sightingID, by: node.isp).isEmpty)
+        }
+    }
+
+    /// A chunk is hunted with one candidate search a side; one whose candidates pass
+    /// ``RetroHunt/maximumCandidates`` hunts each object with a search of its own. Both record every
+    /// match, the chunk's sightings in one transaction, one audit entry each.
+    @Test(arguments: Backend.enabled)
+    func largeChunksRecordEveryMatchWhetherTheirCandidatesFitOneSearchOrNot(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let hunting = Self.hunting(node)
+            let address = { (n: Int) in "10.\(n / 65_536).\((n / 256) % 256).\(n % 256)" }
+            // cert's 1,500 addresses, observed on their own (no observed-data).
+            let addresses = (0..<1_500).map { Self.sco(10_000 + $0, "ipv4-addr", address($0)) }
+            _ = try await hunting.add(
+                Self.envelope(addresses),
+                as: .envelope, to: node.collectionID, by: node.cert)
+            let indicators = { (range: Range<Int>, first: Int) in
+                range.map { n in
+                    WriteSideTests.indicator(
+                        "indicator--" + Self.uuid(first + n),
+                        pattern: (0..<3).map { "[ipv4-addr:value = '\(address(3 * n + $0))']" }.joined(separator: " OR "))
+                }
+            }
+            let post = { (objects: [String]) in
+                _ = try await hunting.add(
+                    Self.envelope(objects),
+                    as: .envelope, to: node.collectionID, by: node.isp)
+            }
+            // 100 indicators of 3 addresses each: 300 candidates, one search.
+            try await post(indicators(0..<100, 20_000))
+            // 400 more: 1,200 candidates, more than one search reads, so one search each.
+            try await post(indicators(100..<500, 20_000))
+            let sightings = try await store.objects(
+                in: node.collectionID, matching: ObjectQuery(types: ["sighting"], versions: .all, limit: 2_000))
+            #expect(sightings.records.count == 500)
+            let hunted = Set(
+                try sightings.records.map { try JSONReader.parse($0.json) }.compactMap { $0["sighting_of_ref"]?.stringValue })
+            #expect(hunted == Set((0..<500).map { "indicator--" + Self.uuid(20_000 + $0) }))
+            #expect(try sightings.records.allSatisfy { try JSONReader.parse($0.json)["count"]?.integerValue == 1 })
+            let audited = try await store.auditEvents(limit: 2_000).filter { $0.action == "objects.retro-hunt" }
+            #expect(audited.count == 500)
+        }
+    }
+
+    /// An indicator and an observation that matches it, posted together: both sides of the hunt find
+    /// the match, and it is recorded once.
+    @Test(arguments: Backend.enabled)
+    func anIndicatorAndItsObservationPostedTogetherMakeOneSighting(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let hunting = Self.hunting(node)
+            let indicator = "indicator--" + Self.uuid(500)
+            let objects = [
+                WriteSideTests.indicator(indicator, pattern: "[domain-name:value = 'c2.example']"),
+                Self.sco(501, "domain-name", "c2.example"),
+                Self.observed(502, refs: [501], types: ["domain-name"], at: "2026-11-06T00:00:00.000Z"),
+            ]
+            _ = try await hunting.add(
+                Self.envelope(objects),
+                as: .envelope, to: node.collectionID, by: node.isp)
+            let versions = try await store.objects(
+                in: node.collectionID, matching: ObjectQuery(types: ["sighting"], versions: .all))
+            #expect(versions.records.count == 1)
+            let sighting = try #require(try await Self.sightings(of: indicator, node).first)
+            #expect(sighting["count"]?.integerValue == 1)
+            #expect(sighting["observed_data_refs"]?.arrayValue?.compactMap(\.stringValue) == ["observed-data--" + Self.uuid(502)])
         }
     }
 }

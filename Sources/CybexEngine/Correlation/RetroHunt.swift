@@ -16,16 +16,22 @@ import Foundation
 /// - **A new observation** (observed-data, or an SCO on its own) is matched against the indicators
 ///   its poster's organisation may see that compare one of its values.
 ///
+/// The written objects are hunted 500 at a time, and each chunk reads what it needs in a few
+/// searches, whatever its size: one for the SCOs that carry any of its indicators' values (with the
+/// observed-data that reference them), one for the indicators that compare any of its observations'
+/// values, and reads by id, 100 at a time, of the observed-data and SCOs those name. A chunk whose
+/// search finds more than ``maximumCandidates`` hunts each of its objects with a search of its own.
+///
 /// A match becomes one sighting per indicator and organisation (its id derived from both), owned by
 /// the organisation that posted the new object and stored in its collection, through the one
-/// ingest entry; a later match makes a new version with the observations added (`count`,
-/// `observed_data_refs`, `first_seen`/`last_seen` over them). Nothing is matched that the poster
-/// may not see, TLP:RED observations are left out, and the sighting is marked at the highest level
-/// of what it joins — or TLP:RED (its owner alone sees it) when it joins objects of another
-/// collection, whose readers may differ: a reader of the collection never learns, through a
-/// sighting, the id of an object it may not read. Patterns that compare no value the index holds (only `LIKE`, `MATCHES`, `!=`
-/// …) are not hunted: there is nothing to find candidates by. Each hunt reads at most
-/// ``maximumCandidates`` candidates.
+/// ingest entry (a chunk's sightings in one transaction); a later match makes a new version with
+/// the observations added (`count`, `observed_data_refs`, `first_seen`/`last_seen` over them).
+/// Nothing is matched that the poster may not see, TLP:RED observations are left out, and the
+/// sighting is marked at the highest level of what it joins — or TLP:RED (its owner alone sees it)
+/// when it joins objects of another collection, whose readers may differ: a reader of the
+/// collection never learns, through a sighting, the id of an object it may not read. Patterns that
+/// compare no value the index holds (only `LIKE`, `MATCHES`, `!=` …) are not hunted: there is
+/// nothing to find candidates by. Each search reads at most ``maximumCandidates`` candidates.
 public struct RetroHunt: IngestSubscriber {
     let store: any Store
     let collections: CollectionService
@@ -58,10 +64,9 @@ public struct RetroHunt: IngestSubscriber {
     ]
 
     /// Notes, while the ingest decodes, the observables of each indicator and SCO that is not
-    /// revoked (what the pre-filtering searches need), so that after the commit only the objects
-    /// those searches leave are read again. An observed-data is noted with the marker
-    /// ``observedDataMarker``: an ingest that has one is hunted from the document as a whole (its
-    /// SCOs are resolved among the objects beside it).
+    /// revoked (what the candidate searches need), so that after the commit only the objects those
+    /// searches leave are read again. An observed-data is noted with the marker
+    /// ``observedDataMarker``: an ingest that has one is hunted from the document as a whole.
     public func recordNoter(for ingest: IngestContext) async throws -> RecordNoter? {
         return { record in
             guard !record.revoked else { return nil }
@@ -75,251 +80,345 @@ public struct RetroHunt: IngestSubscriber {
     static let observedDataMarker = "observed-data"
 
     public func committed(_ ingest: CommittedIngest) async throws {
-        guard ingest.committed.count > 0 else { return }
+        guard ingest.committed.count > 0, let owner = try await store.organisation(id: ingest.owner) else { return }
+        var readable: [String: ReadScope?]?
+        /// What the poster's organisation may read, read once per ingest when first needed.
+        func scopes() async throws -> [String: ReadScope?] {
+            if let readable { return readable }
+            let read = Dictionary(
+                try await collections.readable(as: owner.name, actor: "retro-hunt"), uniquingKeysWith: { a, _ in a })
+            readable = read
+            return read
+        }
         if let noted = ingest.notes[name], !noted.contains(where: { $0.values == [Self.observedDataMarker] }) {
-            try await hunt(noted, ingest: ingest)
+            var start = 0
+            while start < noted.count {
+                let chunk = noted[start..<min(start + 500, noted.count)].map { object in
+                    Pending(
+                        id: object.id, isIndicator: STIXIdentifier(object.id)?.type == "indicator",
+                        values: Set(object.values.compactMap(Self.observable(noted:))))
+                }
+                start += 500
+                try await hunt(chunk, ingest: ingest, in: try await scopes())
+            }
             return
         }
-        var readable: [String: ReadScope?]?
         let huntable = { (type: String) -> Bool in type == "indicator" || Self.observationTypes.contains(type) }
         try await ingest.committed.forEachChunkOfObjects(of: 500, where: huntable) { entries in
             let objects = try await ingest.objects(of: entries, from: store)
             guard !objects.isEmpty else { return }
-            if readable == nil {
-                guard let owner = try await store.organisation(id: ingest.owner) else { return }
-                readable = Dictionary(
-                    try await collections.readable(as: owner.name, actor: "retro-hunt"), uniquingKeysWith: { a, _ in a })
-            }
-            guard let scopes = readable else { return }
             // An SCO an observed-data of the same chunk references is hunted as part of it, not twice.
             let referenced = Set(
                 objects.filter { $0.1["type"]?.stringValue == "observed-data" }
                     .flatMap { ($0.1["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) })
-            let inChunk = Dictionary(objects, uniquingKeysWith: { a, _ in a })
-            var indicators: [(String, JSONValue, Set<Observable>)] = []
-            var observations: [(String, JSONValue, Set<Observable>?)] = []
+            var chunk: [Pending] = []
             for (id, object) in objects where !referenced.contains(id) {
                 guard let type = object["type"]?.stringValue, !(object["revoked"]?.boolValue ?? false) else { continue }
-                if type == "indicator" {
-                    indicators.append((id, object, Set(ObservableExtractor.observables(of: object, type: type))))
-                } else {
-                    observations.append((id, object, Self.values(of: object, resolving: inChunk)))
+                chunk.append(
+                    Pending(
+                        id: id, isIndicator: type == "indicator",
+                        values: Set(ObservableExtractor.observables(of: object, type: type)), object: object))
+            }
+            try await hunt(chunk, ingest: ingest, in: try await scopes())
+        }
+    }
+
+    /// An observable as a ``recordNoter(for:)`` noted it (kind, U+0001, value).
+    static func observable(noted text: String) -> Observable? {
+        let parts = text.split(separator: "\u{1}", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let kind = Observable.Kind(rawValue: String(parts[0])) else { return nil }
+        return Observable(kind: kind, value: String(parts[1]))
+    }
+
+    // MARK: A chunk
+
+    /// A written object to hunt: its values, and the object when the ingest had it parsed (nil: it
+    /// is read back from the store if it has candidates).
+    struct Pending {
+        var id: String
+        var isIndicator: Bool
+        var values: Set<Observable>
+        var object: JSONValue?
+    }
+
+    /// Hunts a chunk of written objects: the candidate searches on all their values at once, then
+    /// only the objects with candidates are read back (as committed) and matched, and the chunk's
+    /// sightings are recorded together.
+    func hunt(_ chunk: [Pending], ingest: CommittedIngest, in readable: [String: ReadScope?]) async throws {
+        guard !chunk.isEmpty else { return }
+        var cache = ObjectCache()
+        var chunk = chunk
+        // An observed-data's values are its SCOs' (as the poster may see them) and its own.
+        let dataRefs = chunk.compactMap { pending in
+            pending.object.flatMap { $0["type"]?.stringValue == "observed-data" ? Self.refs(of: $0) : nil }
+        }
+        try await cache.load(Array(Set(dataRefs.joined())), hunt: self, in: readable)
+        for index in chunk.indices {
+            guard let object = chunk[index].object, object["type"]?.stringValue == "observed-data" else { continue }
+            for ref in Self.refs(of: object) {
+                guard let sco = cache.objects[ref]?.object else { continue }
+                chunk[index].values.formUnion(ObservableExtractor.observables(of: sco, type: sco["type"]?.stringValue ?? ""))
+            }
+        }
+        let since = clock.nowMicroseconds() - window.microseconds
+        let indicators = chunk.filter { $0.isIndicator && !$0.values.isEmpty }
+        let observations = chunk.filter { !$0.isIndicator && !$0.values.isEmpty }
+        let scos = try await scoCandidates(carrying: Set(indicators.flatMap(\.values)), since: since, in: readable)
+        let stored = try await indicatorCandidates(comparing: Set(observations.flatMap(\.values)), in: readable)
+        let indicatorsHunted = indicators.filter { pending in scos?.carry(any: pending.values) ?? true }
+        let observationsHunted = observations.filter { pending in stored?.carry(any: pending.values) ?? true }
+        let ids = indicatorsHunted.map(\.id) + observationsHunted.map(\.id)
+        guard !ids.isEmpty else { return }
+        // The stored versions of those hunted (their level and when they were added, their content
+        // when the ingest did not keep them parsed).
+        let withContent = (indicatorsHunted + observationsHunted).contains { $0.object == nil }
+        let page = try await store.objects(
+            in: ingest.collectionID,
+            matching: ObjectQuery(ids: ids, versions: .last, limit: ids.count + 1, withContent: withContent))
+        let records = Dictionary(page.records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var sightings = Sightings()
+        // A new indicator: the observed-data that reference its SCOs, and their other SCOs, read
+        // for the whole chunk first.
+        var perIndicator: [(Pending, JSONValue, StoredObjectVersion, SCOCandidates)] = []
+        for pending in indicatorsHunted {
+            guard let record = records[pending.id], let object = pending.object ?? (try? JSONReader.parse(record.json))
+            else { continue }
+            let candidates =
+                if let scos { scos.restricted(to: pending.values) } else {
+                    try await scoCandidates(carrying: pending.values, since: since, in: readable, partial: true) ?? .init()
+                }
+            perIndicator.append((pending, object, record, candidates))
+        }
+        for (_, _, _, candidates) in perIndicator { cache.insert(candidates) }
+        let referencing = Set(perIndicator.flatMap { $0.3.referencing })
+        try await cache.load(Array(referencing), hunt: self, in: readable)
+        let referencedSCOs = referencing.compactMap { cache.objects[$0]?.object }.flatMap { Self.refs(of: $0) }
+        try await cache.load(Array(Set(referencedSCOs)), hunt: self, in: readable)
+        for (_, object, record, candidates) in perIndicator {
+            hunt(indicator: object, record: record, candidates: candidates, cache: cache, ingest: ingest, into: &sightings)
+        }
+        // A new observation.
+        for pending in observationsHunted {
+            guard let record = records[pending.id], let object = pending.object ?? (try? JSONReader.parse(record.json))
+            else { continue }
+            let candidates =
+                if let stored { stored.restricted(to: pending.values) } else {
+                    try await indicatorCandidates(comparing: pending.values, in: readable, partial: true) ?? .init()
+                }
+            hunt(
+                observation: object, values: pending.values, record: record, candidates: candidates, cache: cache,
+                ingest: ingest, into: &sightings)
+        }
+        try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
+    }
+
+    /// The ids an observed-data references (the first ``SearchRequest/maximumListValues``).
+    static func refs(of observedData: JSONValue) -> [String] {
+        Array((observedData["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue).prefix(SearchRequest.maximumListValues))
+    }
+
+    // MARK: Candidates
+
+    /// The stored SCOs (added after the window's start, the poster may see them, not TLP:RED) that
+    /// carry some values, by value, with the observed-data that reference each.
+    struct SCOCandidates {
+        /// By id: the SCO parsed, its stored version and collection.
+        var scos: [String: CachedObject] = [:]
+        var byValue: [Observable: [String]] = [:]
+        /// By SCO id, the ids of the stored objects whose `object_refs` name it.
+        var edgeSources: [String: Set<String>] = [:]
+
+        func carry(any values: Set<Observable>) -> Bool { values.contains { byValue[$0] != nil } }
+
+        func restricted(to values: Set<Observable>) -> SCOCandidates {
+            var restricted = SCOCandidates()
+            for value in values {
+                for id in byValue[value] ?? [] {
+                    restricted.scos[id] = scos[id]
+                    restricted.byValue[value, default: []].append(id)
+                    if let sources = edgeSources[id] { restricted.edgeSources[id] = sources }
                 }
             }
-            // One search a side tells which values have a counterpart at all: most objects of a
-            // large import have none, and are not hunted one by one.
-            let withIndicators = try await present(
-                Set(observations.flatMap { $0.2 ?? [] }), types: ["indicator"], since: nil, in: scopes)
-            let withObservations = try await present(
-                Set(indicators.flatMap(\.2)), types: Self.scoTypes, since: clock.nowMicroseconds() - window.microseconds,
-                in: scopes)
-            let indicatorsHunted = indicators.filter { entry in
-                guard let present = withObservations else { return true }
-                return !entry.2.isDisjoint(with: present)
-            }
-            // An observed-data whose SCOs are stored, not posted with it, is always hunted.
-            let observationsHunted = observations.filter { entry in
-                guard let values = entry.2, let present = withIndicators else { return true }
-                return !values.isDisjoint(with: present)
-            }
-            let ids = indicatorsHunted.map(\.0) + observationsHunted.map(\.0)
-            guard !ids.isEmpty else { return }
-            // The stored versions of those hunted (their level and when they were added).
-            let page = try await store.objects(
-                in: ingest.collectionID,
-                matching: ObjectQuery(ids: ids, versions: .last, limit: ids.count + 1, withContent: false))
-            let records = Dictionary(page.records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            for (id, object, _) in indicatorsHunted {
-                guard let record = records[id] else { continue }
-                try await hunt(indicator: object, record: record, ingest: ingest, in: scopes)
-            }
-            for (id, object, _) in observationsHunted {
-                guard let record = records[id] else { continue }
-                try await hunt(observation: object, record: record, ingest: ingest, in: scopes)
-            }
+            return restricted
         }
+
+        /// The ids of the objects that reference the candidates.
+        var referencing: Set<String> { Set(edgeSources.values.joined()) }
     }
 
-    /// Hunts the indicators and SCOs noted while the ingest decoded them: the same pre-filtering
-    /// searches as ``committed(_:)`` on their noted values, 500 objects at a time, and only the
-    /// objects left are read back (from the store, as committed) and hunted.
-    func hunt(_ noted: [NotedObject], ingest: CommittedIngest) async throws {
-        guard !noted.isEmpty, let owner = try await store.organisation(id: ingest.owner) else { return }
-        let scopes = Dictionary(
-            try await collections.readable(as: owner.name, actor: "retro-hunt"), uniquingKeysWith: { a, _ in a })
-        var start = 0
-        while start < noted.count {
-            let chunk = noted[start..<min(start + 500, noted.count)]
-            start += 500
-            var indicators: [(String, Set<Observable>)] = []
-            var observations: [(String, Set<Observable>)] = []
-            for object in chunk {
-                let values = Set(
-                    object.values.compactMap { text -> Observable? in
-                        let parts = text.split(separator: "\u{1}", maxSplits: 1, omittingEmptySubsequences: false)
-                        guard parts.count == 2, let kind = Observable.Kind(rawValue: String(parts[0])) else { return nil }
-                        return Observable(kind: kind, value: String(parts[1]))
-                    })
-                if STIXIdentifier(object.id)?.type == "indicator" {
-                    indicators.append((object.id, values))
-                } else {
-                    observations.append((object.id, values))
-                }
-            }
-            let withIndicators = try await present(
-                Set(observations.flatMap(\.1)), types: ["indicator"], since: nil, in: scopes)
-            let withObservations = try await present(
-                Set(indicators.flatMap(\.1)), types: Self.scoTypes,
-                since: clock.nowMicroseconds() - window.microseconds, in: scopes)
-            let indicatorsHunted = indicators.filter { entry in
-                withObservations.map { !entry.1.isDisjoint(with: $0) } ?? true
-            }.map(\.0)
-            let observationsHunted = observations.filter { entry in
-                withIndicators.map { !entry.1.isDisjoint(with: $0) } ?? true
-            }.map(\.0)
-            let ids = indicatorsHunted + observationsHunted
-            guard !ids.isEmpty else { continue }
-            let page = try await store.objects(
-                in: ingest.collectionID, matching: ObjectQuery(ids: ids, versions: .last, limit: ids.count + 1))
-            let records = Dictionary(page.records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            for id in indicatorsHunted {
-                guard let record = records[id], let object = try? JSONReader.parse(record.json) else { continue }
-                try await hunt(indicator: object, record: record, ingest: ingest, in: scopes)
-            }
-            for id in observationsHunted {
-                guard let record = records[id], let object = try? JSONReader.parse(record.json) else { continue }
-                try await hunt(observation: object, record: record, ingest: ingest, in: scopes)
-            }
-        }
-    }
-
-    /// The values an observation carries when they can be told from the chunk alone: an SCO's, or an
-    /// observed-data's and those of the SCOs it references among `chunk`; nil when it references
-    /// one that is not there.
-    static func values(of object: JSONValue, resolving chunk: [String: JSONValue]) -> Set<Observable>? {
-        let type = object["type"]?.stringValue ?? ""
-        var values = Set(ObservableExtractor.observables(of: object, type: type))
-        guard type == "observed-data" else { return values }
-        for ref in (object["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) {
-            guard let sco = chunk[ref] else { return nil }
-            values.formUnion(ObservableExtractor.observables(of: sco, type: sco["type"]?.stringValue ?? ""))
-        }
-        return values
-    }
-
-    /// Which of `values` the visible objects (of `types`, added after `since`) carry; nil when more
-    /// objects than one search reads carry them (then every object is hunted).
-    func present(_ values: Set<Observable>, types: [String], since: Int64?, in readable: [String: ReadScope?]) async throws
-        -> Set<Observable>?
-    {
-        guard !values.isEmpty else { return [] }
-        var request = SearchRequest(types: types, versions: .last, addedAfter: since, limit: Self.maximumCandidates)
-        request.observables = Array(values)
+    /// The SCO candidates of `values`; nil when more than ``maximumCandidates`` carry them (unless
+    /// `partial`: then the first of them).
+    func scoCandidates(
+        carrying values: Set<Observable>, since: Int64, in readable: [String: ReadScope?], partial: Bool = false
+    ) async throws -> SCOCandidates? {
+        var candidates = SCOCandidates()
+        guard !values.isEmpty else { return candidates }
+        // SCOs only: other indicators carrying the same values are no candidates.
+        var request = SearchRequest(types: Self.scoTypes, versions: .last, addedAfter: since, limit: Self.maximumCandidates)
+        request.observables = values.sorted { ($0.kind.rawValue, $0.value) < ($1.kind.rawValue, $1.value) }
+        request.edgeSourcesOfType = ReferenceEdges.objectRef
         let page = try await collections.search(request, in: readable)
-        if page.more { return nil }
-        var found: Set<Observable> = []
-        for hit in page.hits {
-            guard let object = try? JSONReader.parse(hit.record.json), let type = object["type"]?.stringValue else { continue }
-            found.formUnion(ObservableExtractor.observables(of: object, type: type).filter { values.contains($0) })
+        if page.more && !partial { return nil }
+        for hit in page.hits where (hit.record.level ?? .clear) < .red {
+            guard let type = STIXIdentifier(hit.record.id)?.type, type != "indicator", type != "observed-data",
+                let object = try? JSONReader.parse(hit.record.json)
+            else { continue }
+            candidates.scos[hit.record.id] = CachedObject(object: object, record: hit.record, collectionID: hit.collectionID)
+            for value in ObservableExtractor.observables(of: object, type: type) where values.contains(value) {
+                candidates.byValue[value, default: []].append(hit.record.id)
+            }
         }
-        return found
+        candidates.edgeSources = page.edgeSources.filter { candidates.scos[$0.key] != nil }
+        return candidates
+    }
+
+    /// The stored indicators (the poster may see them, not TLP:RED, not revoked, STIX patterns)
+    /// that compare some values, by value, their patterns parsed once.
+    struct IndicatorCandidates {
+        var indicators: [String: (matcher: STIXPatternMatcher, record: StoredObjectVersion, collectionID: String)] = [:]
+        var byValue: [Observable: [String]] = [:]
+
+        func carry(any values: Set<Observable>) -> Bool { values.contains { byValue[$0] != nil } }
+
+        func restricted(to values: Set<Observable>) -> IndicatorCandidates {
+            var restricted = IndicatorCandidates()
+            for value in values {
+                for id in byValue[value] ?? [] {
+                    restricted.indicators[id] = indicators[id]
+                    restricted.byValue[value, default: []].append(id)
+                }
+            }
+            return restricted
+        }
+    }
+
+    /// The indicator candidates of `values`; nil when more than ``maximumCandidates`` compare them
+    /// (unless `partial`: then the first of them).
+    func indicatorCandidates(comparing values: Set<Observable>, in readable: [String: ReadScope?], partial: Bool = false)
+        async throws -> IndicatorCandidates?
+    {
+        var candidates = IndicatorCandidates()
+        guard !values.isEmpty else { return candidates }
+        var request = SearchRequest(types: ["indicator"], versions: .last, limit: Self.maximumCandidates)
+        request.observables = values.sorted { ($0.kind.rawValue, $0.value) < ($1.kind.rawValue, $1.value) }
+        let page = try await collections.search(request, in: readable)
+        if page.more && !partial { return nil }
+        for hit in page.hits where (hit.record.level ?? .clear) < .red {
+            guard let indicator = try? JSONReader.parse(hit.record.json), !(indicator["revoked"]?.boolValue ?? false),
+                indicator["pattern_type"]?.stringValue == "stix", let text = indicator["pattern"]?.stringValue,
+                let matcher = try? STIXPatternMatcher(parsing: text)
+            else { continue }
+            candidates.indicators[hit.record.id] = (matcher, hit.record, hit.collectionID)
+            for value in ObservableExtractor.observables(of: indicator, type: "indicator") where values.contains(value) {
+                candidates.byValue[value, default: []].append(hit.record.id)
+            }
+        }
+        return candidates
+    }
+
+    /// An object as the poster may see it: parsed, its newest stored version and its collection.
+    struct CachedObject {
+        var object: JSONValue
+        var record: StoredObjectVersion
+        var collectionID: String
+    }
+
+    /// The objects a chunk's hunts read by id, each read once.
+    struct ObjectCache {
+        var objects: [String: CachedObject] = [:]
+        /// Ids read and not found (or not visible).
+        var absent: Set<String> = []
+
+        mutating func insert(_ candidates: SCOCandidates) {
+            for (id, object) in candidates.scos where objects[id] == nil { objects[id] = object }
+        }
+
+        /// Reads the objects with these ids (newest versions) the poster may see, 100 at a time.
+        mutating func load(_ ids: [String], hunt: RetroHunt, in readable: [String: ReadScope?]) async throws {
+            let wanted = ids.filter { objects[$0] == nil && !absent.contains($0) }.sorted()
+            for start in stride(from: 0, to: wanted.count, by: SearchRequest.maximumListValues) {
+                let chunk = Array(wanted[start..<min(start + SearchRequest.maximumListValues, wanted.count)])
+                let page = try await hunt.collections.search(
+                    SearchRequest(ids: chunk, versions: .last, limit: 1_000), in: readable)
+                for hit in page.hits where objects[hit.record.id] == nil {
+                    if let object = try? JSONReader.parse(hit.record.json) {
+                        objects[hit.record.id] = CachedObject(object: object, record: hit.record, collectionID: hit.collectionID)
+                    }
+                }
+                absent.formUnion(chunk.filter { objects[$0] == nil })
+            }
+        }
     }
 
     // MARK: A new indicator
 
-    func hunt(indicator: JSONValue, record: StoredObjectVersion, ingest: CommittedIngest, in readable: [String: ReadScope?])
-        async throws
-    {
+    /// Matches a new indicator against its candidate SCOs and the observed-data that reference them
+    /// (read into `cache` beforehand).
+    func hunt(
+        indicator: JSONValue, record: StoredObjectVersion, candidates: SCOCandidates, cache: ObjectCache,
+        ingest: CommittedIngest, into sightings: inout Sightings
+    ) {
         guard indicator["pattern_type"]?.stringValue == "stix", !(indicator["revoked"]?.boolValue ?? false),
-            let text = indicator["pattern"]?.stringValue, let matcher = try? STIXPatternMatcher(parsing: text)
+            let text = indicator["pattern"]?.stringValue, let matcher = try? STIXPatternMatcher(parsing: text),
+            !candidates.scos.isEmpty
         else { return }
-        let values = ObservableExtractor.observables(of: indicator, type: "indicator")
-        guard !values.isEmpty else { return }
-        let since = clock.nowMicroseconds() - window.microseconds
-        // SCOs only: other indicators carrying the same values are no candidates.
-        var request = SearchRequest(types: Self.scoTypes, versions: .last, addedAfter: since, limit: Self.maximumCandidates)
-        request.observables = values
-        request.edgeSourcesOfType = ReferenceEdges.objectRef
-        let page = try await collections.search(request, in: readable)
-        var scos: [String: (JSONValue, StoredObjectVersion, String)] = [:]
-        for hit in page.hits where hit.record.id != record.id && (hit.record.level ?? .clear) < .red {
-            guard let type = STIXIdentifier(hit.record.id)?.type, type != "indicator", type != "observed-data",
-                let object = try? JSONReader.parse(hit.record.json)
-            else { continue }
-            scos[hit.record.id] = (object, hit.record, hit.collectionID)
-        }
-        guard !scos.isEmpty else { return }
-        // The observed-data that reference them, as the poster may see them, with their other SCOs.
-        let referencing = Array(Set(page.edgeSources.filter { scos[$0.key] != nil }.values.flatMap { $0 })).sorted()
         var observations: [Matched] = []
         var covered: Set<String> = []
-        for data in try await visible(referencing, in: readable) where (data.1.level ?? .clear) < .red {
-            let refs = (data.0["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue)
+        for dataID in candidates.referencing.sorted() {
+            guard let data = cache.objects[dataID], data.object["type"]?.stringValue == "observed-data",
+                (data.record.level ?? .clear) < .red
+            else { continue }
+            let refs = (data.object["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue)
             var related: [String: JSONValue] = [:]
-            for ref in refs { if let known = scos[ref] { related[ref] = known.0 } }
-            let missing = refs.filter { related[$0] == nil }
-            for (object, _, _) in try await visible(Array(missing.prefix(SearchRequest.maximumListValues)), in: readable) {
-                if let id = object["id"]?.stringValue { related[id] = object }
+            for ref in refs {
+                if let object = candidates.scos[ref]?.object ?? cache.objects[ref]?.object { related[ref] = object }
             }
-            guard let observation = try? STIXObservation(observedData: data.0, objects: related) else { continue }
-            observations.append(Matched(observation: observation, id: data.1.id, level: data.1.level, collectionID: data.2))
+            guard let observation = try? STIXObservation(observedData: data.object, objects: related) else { continue }
+            observations.append(
+                Matched(observation: observation, id: dataID, level: data.record.level, collectionID: data.collectionID))
             covered.formUnion(refs)
         }
         // SCOs no visible observed-data references are observations of their own, when they were added.
-        for (id, (object, stored, collectionID)) in scos where !covered.contains(id) {
+        for (id, sco) in candidates.scos.sorted(by: { $0.key < $1.key }) where !covered.contains(id) {
             guard
                 let observation = try? STIXObservation(
-                    object: object, firstObserved: STIXTimestamp(microseconds: stored.dateAdded))
+                    object: sco.object, firstObserved: STIXTimestamp(microseconds: sco.record.dateAdded))
             else { continue }
-            observations.append(Matched(observation: observation, id: id, level: stored.level, collectionID: collectionID))
+            observations.append(
+                Matched(observation: observation, id: id, level: sco.record.level, collectionID: sco.collectionID))
         }
         guard let match = try? matcher.firstMatch(observations.map(\.observation)) else { return }
-        let matched = match.observations.map { observations[$0] }
-        try await self.record(
-            indicator: record.id, indicatorLevel: record.level, indicatorCollection: ingest.collectionID, matched: matched,
-            owner: ingest.owner, collectionID: ingest.collectionID)
+        sightings.add(
+            indicator: record.id, level: record.level, collectionID: ingest.collectionID,
+            matched: match.observations.map { observations[$0] })
     }
 
     // MARK: A new observation
 
+    /// Matches a new observation (observed-data, its SCOs read into `cache` beforehand, or an SCO)
+    /// against its candidate indicators.
     func hunt(
-        observation object: JSONValue, record: StoredObjectVersion, ingest: CommittedIngest, in readable: [String: ReadScope?]
-    )
-        async throws
-    {
+        observation object: JSONValue, values: Set<Observable>, record: StoredObjectVersion,
+        candidates: IndicatorCandidates, cache: ObjectCache, ingest: CommittedIngest, into sightings: inout Sightings
+    ) {
         let observation: STIXObservation
-        var values: [Observable]
         if object["type"]?.stringValue == "observed-data" {
-            let refs = (object["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue)
             var related: [String: JSONValue] = [:]
-            for (sco, _, _) in try await visible(Array(refs.prefix(SearchRequest.maximumListValues)), in: readable) {
-                if let id = sco["id"]?.stringValue { related[id] = sco }
-            }
+            for ref in Self.refs(of: object) { if let sco = cache.objects[ref]?.object { related[ref] = sco } }
             guard let made = try? STIXObservation(observedData: object, objects: related) else { return }
             observation = made
-            values = made.objects.flatMap { ObservableExtractor.observables(of: $0, type: $0["type"]?.stringValue ?? "") }
-            values += ObservableExtractor.observables(of: object, type: "observed-data")
         } else {
             guard let made = try? STIXObservation(object: object, firstObserved: STIXTimestamp(microseconds: record.dateAdded))
             else { return }
             observation = made
-            values = ObservableExtractor.observables(of: object, type: object["type"]?.stringValue ?? "")
         }
-        guard !values.isEmpty else { return }
-        var request = SearchRequest(types: ["indicator"], versions: .last, limit: Self.maximumCandidates)
-        request.observables = Array(Set(values))
-        let page = try await collections.search(request, in: readable)
-        for hit in page.hits where (hit.record.level ?? .clear) < .red {
-            guard let indicator = try? JSONReader.parse(hit.record.json), !(indicator["revoked"]?.boolValue ?? false),
-                indicator["pattern_type"]?.stringValue == "stix", let text = indicator["pattern"]?.stringValue,
-                let matcher = try? STIXPatternMatcher(parsing: text), (try? matcher.matches(observation)) == true
-            else { continue }
-            try await self.record(
-                indicator: hit.record.id, indicatorLevel: hit.record.level, indicatorCollection: hit.collectionID,
+        for (id, candidate) in candidates.indicators.sorted(by: { $0.key < $1.key }) {
+            guard (try? candidate.matcher.matches(observation)) == true else { continue }
+            sightings.add(
+                indicator: id, level: candidate.record.level, collectionID: candidate.collectionID,
                 matched: [
                     Matched(observation: observation, id: record.id, level: record.level, collectionID: ingest.collectionID)
-                ],
-                owner: ingest.owner, collectionID: ingest.collectionID)
+                ])
         }
     }
 
@@ -333,17 +432,25 @@ public struct RetroHunt: IngestSubscriber {
         var collectionID: String
     }
 
-    /// The objects with these ids the poster may see (newest versions), parsed.
-    func visible(_ ids: [String], in readable: [String: ReadScope?]) async throws -> [(JSONValue, StoredObjectVersion, String)] {
-        var found: [(JSONValue, StoredObjectVersion, String)] = []
-        for start in stride(from: 0, to: ids.count, by: SearchRequest.maximumListValues) {
-            let chunk = Array(ids[start..<min(start + SearchRequest.maximumListValues, ids.count)])
-            let page = try await collections.search(SearchRequest(ids: chunk, versions: .last, limit: 1_000), in: readable)
-            for hit in page.hits {
-                if let object = try? JSONReader.parse(hit.record.json) { found.append((object, hit.record, hit.collectionID)) }
-            }
+    /// A chunk's matches, by indicator, in the order they were found.
+    struct Sightings {
+        struct Entry {
+            var level: TLPLevel?
+            var collectionID: String
+            var matched: [Matched]
         }
-        return found
+
+        private(set) var order: [String] = []
+        private(set) var entries: [String: Entry] = [:]
+
+        mutating func add(indicator: String, level: TLPLevel?, collectionID: String, matched: [Matched]) {
+            guard !matched.isEmpty else { return }
+            if entries[indicator] == nil {
+                order.append(indicator)
+                entries[indicator] = Entry(level: level, collectionID: collectionID, matched: [])
+            }
+            entries[indicator]?.matched += matched
+        }
     }
 
     /// The sighting id of `indicator` for organisation `owner`.
@@ -351,62 +458,77 @@ public struct RetroHunt: IngestSubscriber {
         "sighting--" + NameBasedUUID.make("cybex-retro-hunt|\(indicator)|\(owner)")
     }
 
-    func record(
-        indicator: String, indicatorLevel: TLPLevel?, indicatorCollection: String, matched: [Matched], owner: String,
-        collectionID: String
-    ) async throws {
-        guard !matched.isEmpty, let collection = try await store.collection(id: collectionID) else { return }
-        let id = Self.sightingID(indicator: indicator, owner: owner)
-        // What an earlier match recorded, in this collection.
-        var previous: JSONValue?
-        if let stored = try await store.objects(in: collectionID, matching: ObjectQuery(ids: [id], versions: .last, limit: 1))
-            .records.first
-        {
-            previous = try? JSONReader.parse(stored.json)
+    /// Stores a chunk's sightings in one ingest (one transaction, one audit entry each): each one
+    /// new, or a new version of what an earlier match recorded with the observations added. A
+    /// sighting whose count would not change is left as it is.
+    func record(_ sightings: Sightings, owner: String, collectionID: String) async throws {
+        guard !sightings.order.isEmpty, let collection = try await store.collection(id: collectionID) else { return }
+        let ids = sightings.order.map { Self.sightingID(indicator: $0, owner: owner) }
+        // What earlier matches recorded, in this collection.
+        var previous: [String: JSONValue] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            let page = try await store.objects(
+                in: collectionID, matching: ObjectQuery(ids: chunk, versions: .last, limit: chunk.count + 1))
+            for stored in page.records { previous[stored.id] = try? JSONReader.parse(stored.json) }
         }
-        var observedData = Set((previous?["observed_data_refs"]?.arrayValue ?? []).compactMap(\.stringValue))
-        var others = Set((previous?["description"]?.stringValue).map(Self.listedIDs) ?? [])
-        var first = previous?["first_seen"]?.stringValue.flatMap(STIXTimestamp.init(parsing:))?.microseconds ?? .max
-        var last = previous?["last_seen"]?.stringValue.flatMap(STIXTimestamp.init(parsing:))?.microseconds ?? .min
-        for entry in matched {
-            if entry.id.hasPrefix("observed-data--") { observedData.insert(entry.id) } else { others.insert(entry.id) }
-            first = min(first, entry.observation.firstObserved.microseconds)
-            last = max(last, entry.observation.lastObserved.microseconds)
-        }
-        let count = min(observedData.count + others.count, 999_999_999)
-        if let previous, previous["count"]?.integerValue == Int64(count) { return }
-        // Joined across collections, the sighting would tell the target collection's readers of
-        // objects they may not read: it is then TLP:RED, for the organisation that posted alone.
-        let crossing = indicatorCollection != collectionID || matched.contains { $0.collectionID != collectionID }
-        let level = crossing ? .red : ([indicatorLevel] + matched.map(\.level)).compactMap { $0 }.max() ?? .green
+        var lines: [UInt8] = []
+        var described: [String: String] = [:]
         let now = STIXTimestamp.format(microseconds: clock.nowMicroseconds())
-        var members: [(String, JSONValue)] = [
-            ("type", .string("sighting")), ("spec_version", .string("2.1")), ("id", .string(id)),
-            ("created", .string(previous?["created"]?.stringValue ?? now)), ("modified", .string(now)),
-            ("sighting_of_ref", .string(indicator)), ("count", .number(String(count))),
-            ("first_seen", .string(STIXTimestamp.format(microseconds: first))),
-            ("last_seen", .string(STIXTimestamp.format(microseconds: max(first, last)))),
-            (
-                "description",
-                .string(
-                    "Cybex retro-hunt: the indicator's pattern matches \(count) stored observations"
-                        + (others.isEmpty ? "" : ": " + others.sorted().joined(separator: ", ")))
-            ),
-            ("object_marking_refs", .array([.string(level.markingDefinitionID)])),
-        ]
-        if !observedData.isEmpty { members.append(("observed_data_refs", .array(observedData.sorted().map(JSONValue.string)))) }
-        var bytes = JSONWriter.bytes(.object(members))
-        bytes.append(UInt8(ascii: "\n"))
+        for (indicator, id) in zip(sightings.order, ids) {
+            guard let entry = sightings.entries[indicator] else { continue }
+            let earlier = previous[id]
+            var observedData = Set((earlier?["observed_data_refs"]?.arrayValue ?? []).compactMap(\.stringValue))
+            var others = Set((earlier?["description"]?.stringValue).map(Self.listedIDs) ?? [])
+            var first = earlier?["first_seen"]?.stringValue.flatMap(STIXTimestamp.init(parsing:))?.microseconds ?? .max
+            var last = earlier?["last_seen"]?.stringValue.flatMap(STIXTimestamp.init(parsing:))?.microseconds ?? .min
+            for matched in entry.matched {
+                if matched.id.hasPrefix("observed-data--") { observedData.insert(matched.id) } else { others.insert(matched.id) }
+                first = min(first, matched.observation.firstObserved.microseconds)
+                last = max(last, matched.observation.lastObserved.microseconds)
+            }
+            let count = min(observedData.count + others.count, 999_999_999)
+            if let earlier, earlier["count"]?.integerValue == Int64(count) { continue }
+            // Joined across collections, the sighting would tell the target collection's readers of
+            // objects they may not read: it is then TLP:RED, for the organisation that posted alone.
+            let crossing = entry.collectionID != collectionID || entry.matched.contains { $0.collectionID != collectionID }
+            let level = crossing ? .red : ([entry.level] + entry.matched.map(\.level)).compactMap { $0 }.max() ?? .green
+            var members: [(String, JSONValue)] = [
+                ("type", .string("sighting")), ("spec_version", .string("2.1")), ("id", .string(id)),
+                ("created", .string(earlier?["created"]?.stringValue ?? now)), ("modified", .string(now)),
+                ("sighting_of_ref", .string(indicator)), ("count", .number(String(count))),
+                ("first_seen", .string(STIXTimestamp.format(microseconds: first))),
+                ("last_seen", .string(STIXTimestamp.format(microseconds: max(first, last)))),
+                (
+                    "description",
+                    .string(
+                        "Cybex retro-hunt: the indicator's pattern matches \(count) stored observations"
+                            + (others.isEmpty ? "" : ": " + others.sorted().joined(separator: ", ")))
+                ),
+                ("object_marking_refs", .array([.string(level.markingDefinitionID)])),
+            ]
+            if !observedData.isEmpty {
+                members.append(("observed_data_refs", .array(observedData.sorted().map(JSONValue.string))))
+            }
+            lines += JSONWriter.bytes(.object(members))
+            lines.append(UInt8(ascii: "\n"))
+            described[id] = "\(id) of \(indicator): \(count) observations"
+        }
+        guard !lines.isEmpty else { return }
+        let descriptions = described
         let ingestor = Ingestor(store: store, limits: collections.ingestor.limits)
         _ = try await ingestor.ingest(
-            bytes, as: .jsonLines, into: collection, owner: owner,
+            lines, as: .jsonLines, into: collection, owner: owner,
             commit: { report in
-                AddCommit(audit: [
-                    AuditEvent(
-                        time: SystemWallClock.nowMicroseconds(), actor: "retro-hunt", action: "objects.retro-hunt",
-                        target: collectionID,
-                        detail: "\(id) of \(indicator): \(count) observations; \(report.added + report.newVersions) stored")
-                ])
+                let time = SystemWallClock.nowMicroseconds()
+                return AddCommit(
+                    audit: report.items.compactMap { item -> AuditEvent? in
+                        guard let id = item.id, let detail = descriptions[id] else { return nil }
+                        let stored = item.outcome == .added || item.outcome == .newVersion ? 1 : 0
+                        return AuditEvent(
+                            time: time, actor: "retro-hunt", action: "objects.retro-hunt", target: collectionID,
+                            detail: "\(detail); \(stored) stored")
+                    })
             })
     }
 

@@ -56,20 +56,22 @@ public final class PostgresStore: Store {
         var configuration = parsed.clientConfiguration()
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = connectTimeout
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // Started before the probe below, so that the pool runs by the first query.
+        let runTask = runsClient ? Task { await client.run() } : nil
         // The pool retries a failing server in the background, so a wrong password or an absent
-        // database would surface as a hang; one direct attempt first reports the cause at once. The
-        // pool starts only after it: a pool started before would have to be cancelled and waited for,
-        // its own attempts still in flight (12-18 s on a loaded machine).
+        // database would surface as a hang; one direct attempt first reports the cause at once.
+        // The pool is then cancelled and not waited for: its own attempts still in flight would
+        // hold the answer back (12-18 s on a loaded machine).
         var probe = try parsed.connectionConfiguration()
         probe.options.connectTimeout = TimeAmount(connectTimeout)
         do {
             let connection = try await PostgresConnection.connect(configuration: probe, id: 0, logger: logger)
             try await connection.close()
         } catch {
+            runTask?.cancel()
             throw StoreError(.backend, "cannot connect to PostgreSQL at \(parsed.redacted): \(Self.describe(error))")
         }
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let runTask = runsClient ? Task { await client.run() } : nil
         return PostgresStore(client: client, runTask: runTask, logger: logger, location: parsed.redacted)
     }
 
