@@ -12,7 +12,9 @@ import Foundation
 enum SQLFilter {
     /// The conditions, each starting with ` AND `; values are handed to `bind` in placeholder
     /// order. The query's ``ObjectQuery/scope`` is applied to `o`.
-    static func build(_ query: ObjectQuery, placeholder: (Int) -> String, bind: (SQLValue) -> Void) -> String {
+    static func build(
+        _ query: ObjectQuery, owners: OwnerNumbers? = nil, placeholder: (Int) -> String, bind: (SQLValue) -> Void
+    ) -> String {
         var sql = ""
         var count = 0
         func next(_ value: SQLValue) -> String {
@@ -58,7 +60,7 @@ enum SQLFilter {
             }
             sql += alternatives.isEmpty ? " AND 0 = 1" : " AND (" + alternatives.joined(separator: " OR ") + ")"
         }
-        if let scope { sql += " AND " + condition(scope, objects: "o", next: next) }
+        if let scope { sql += " AND " + condition(scope, objects: "o", owners: owners, next: next) }
         return sql
     }
 
@@ -88,12 +90,14 @@ enum SQLFilter {
 
     /// The SQL form of ``ReadScope/allows(marking:owner:recipients:)`` over the `objects` row
     /// aliased `o` (its `tlp`, `owner` and `pk` columns).
-    static func condition(_ scope: ReadScope, objects o: String, next: (SQLValue) -> String) -> String {
+    static func condition(
+        _ scope: ReadScope, objects o: String, owners: OwnerNumbers? = nil, next: (SQLValue) -> String
+    ) -> String {
         // The level test first: it decides most rows, so SQLite's OR rarely evaluates the rest.
         var alternatives: [String] = []
-        if let levels = levelCondition(scope.levels, scope, o, next) { alternatives.append(levels) }
+        if let levels = levelCondition(scope.levels, scope, o, owners, next) { alternatives.append(levels) }
         if let viewer = scope.viewer { alternatives.append("\(o).owner = \(organisation(next(.text(viewer))))") }
-        if let viewer = scope.viewer, let levels = levelCondition(scope.recipientLevels, scope, o, next) {
+        if let viewer = scope.viewer, let levels = levelCondition(scope.recipientLevels, scope, o, owners, next) {
             alternatives.append(
                 """
                 (\(levels) AND EXISTS (SELECT 1 FROM object_recipients r \
@@ -108,13 +112,23 @@ enum SQLFilter {
     /// whether it carries granular markings (0/1). Organisation ids are bound (`next`); levels come
     /// from a closed enumeration and are written inline, so the text is the same for every viewer
     /// of the same shape of scope, and a prepared statement can be reused.
-    static func labelColumns(_ scope: ReadScope, objects o: String, next: (SQLValue) -> String) -> String {
+    static func labelColumns(
+        _ scope: ReadScope, objects o: String, owners: OwnerNumbers? = nil, next: (SQLValue) -> String
+    ) -> String {
         func literal(_ level: TLPLevel) -> String { "'\(level.rawValue)'" }
         let fallback: String
         if let collectionDefault = scope.collectionDefault {
             fallback = literal(collectionDefault)
         } else if scope.ownerDefaults.isEmpty {
             fallback = literal(SharingPolicy.defaultLevel)
+        } else if let owners {
+            // One list of owner numbers per level other than the default's.
+            let cases = owners.byLevel(of: scope).filter { $0.key != SharingPolicy.defaultLevel }.sorted { $0.key < $1.key }
+                .map { level, numbers in "WHEN \(o).owner IN (\(owners.list(numbers, next))) THEN \(literal(level))" }
+            fallback =
+                cases.isEmpty
+                ? literal(SharingPolicy.defaultLevel)
+                : "CASE \(cases.joined(separator: " ")) ELSE \(literal(SharingPolicy.defaultLevel)) END"
         } else {
             let cases = scope.ownerDefaults.sorted { $0.key < $1.key }.map {
                 "WHEN \(organisation(next(.text($0.key)))) THEN \(literal($0.value))"
@@ -130,8 +144,19 @@ enum SQLFilter {
     /// Whether the level of the object version is in `levels`; nil when it never is. The level is
     /// the object's marking, else the collection default, else its owner's default, else AMBER.
     private static func levelCondition(
-        _ levels: Set<TLPLevel>, _ scope: ReadScope, _ o: String, _ next: (SQLValue) -> String
+        _ levels: Set<TLPLevel>, _ scope: ReadScope, _ o: String, _ owners: OwnerNumbers?, _ next: (SQLValue) -> String
     ) -> String? {
+        /// The organisations whose default level `keep` accepts, as a list of owner numbers or of
+        /// placeholders turned into numbers; nil when there is none (organisations that own nothing
+        /// are left out of a list of numbers).
+        func organisations(_ keep: (TLPLevel) -> Bool) -> String? {
+            if let owners {
+                let numbers = owners.byLevel(of: scope).filter { keep($0.key) }.values.joined()
+                return numbers.isEmpty ? nil : owners.list(Array(numbers), next)
+            }
+            let ids = scope.ownerDefaults.filter { keep($0.value) }.keys.sorted()
+            return ids.isEmpty ? nil : ids.map { organisation(next(.text($0))) }.joined(separator: ", ")
+        }
         guard !levels.isEmpty else { return nil }
         if levels.count == TLPLevel.allCases.count { return "1 = 1" }
         // Level names come from a closed enumeration, never from input: safe to write inline. The
@@ -146,20 +171,60 @@ enum SQLFilter {
             unmarked = levels.contains(collectionDefault) ? "\(o).tlp IS NULL" : nil
         } else if levels.contains(SharingPolicy.defaultLevel) {
             // Owners without a default of their own fall back to AMBER, which is in: exclude the others.
-            let excluded = scope.ownerDefaults.filter { !levels.contains($0.value) }.keys.sorted()
             unmarked =
-                excluded.isEmpty
-                ? "\(o).tlp IS NULL"
-                : "(\(o).tlp IS NULL AND \(o).owner NOT IN (\(excluded.map { organisation(next(.text($0))) }.joined(separator: ", "))))"
+                organisations { !levels.contains($0) }.map { "(\(o).tlp IS NULL AND \(o).owner NOT IN (\($0)))" }
+                ?? "\(o).tlp IS NULL"
         } else {
-            let included = scope.ownerDefaults.filter { levels.contains($0.value) }.keys.sorted()
-            unmarked =
-                included.isEmpty
-                ? nil
-                : "(\(o).tlp IS NULL AND \(o).owner IN (\(included.map { organisation(next(.text($0))) }.joined(separator: ", "))))"
+            unmarked = organisations { levels.contains($0) }.map { "(\(o).tlp IS NULL AND \(o).owner IN (\($0)))" }
         }
         guard let unmarked else { return marked }
         return "(\(marked) OR \(unmarked))"
+    }
+}
+
+extension SQLFilter {
+    /// The organisations' numbers (`organisation_numbers`), read in the statement's own transaction,
+    /// for writing a scope's owner defaults as lists of numbers: one per level instead of a lookup
+    /// per organisation, which a node with a thousand constituents would run on every read. An
+    /// organisation without a number owns no object, so its default decides nothing and is left out.
+    struct OwnerNumbers: Sendable {
+        /// The highest number: numbers are only ever added, so it tells whether a copy is current.
+        var highest: Int64
+        var numbers: [String: Int64]
+        /// The owner defaults ``levels`` was made from.
+        var defaults: [String: TLPLevel] = [:]
+        /// The numbers of the owners in ``defaults``, by their default level.
+        var levels: [TLPLevel: [Int64]] = [:]
+
+        init(highest: Int64, numbers: [String: Int64], defaults: [String: TLPLevel] = [:]) {
+            self.highest = highest
+            self.numbers = numbers
+            self.defaults = defaults
+            levels = Self.group(defaults, numbers)
+        }
+
+        /// The numbers of `scope`'s owners, by their default level (kept when the scope's defaults
+        /// are those this copy was made for: the same directory's, request after request).
+        func byLevel(of scope: ReadScope) -> [TLPLevel: [Int64]] {
+            scope.ownerDefaults == defaults ? levels : Self.group(scope.ownerDefaults, numbers)
+        }
+
+        static func group(_ defaults: [String: TLPLevel], _ numbers: [String: Int64]) -> [TLPLevel: [Int64]] {
+            var levels: [TLPLevel: [Int64]] = [:]
+            for (id, level) in defaults {
+                if let number = numbers[id] { levels[level, default: []].append(number) }
+            }
+            for level in levels.keys { levels[level]?.sort() }
+            return levels
+        }
+
+        /// How many owner defaults a scope holds before its statements use the numbers.
+        static let threshold = 8
+
+        /// The numbers as bound values, in order.
+        func list(_ numbers: [Int64], _ next: (SQLValue) -> String) -> String {
+            numbers.map { next(.integer($0)) }.joined(separator: ", ")
+        }
     }
 }
 

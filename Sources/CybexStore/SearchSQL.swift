@@ -14,7 +14,7 @@ enum SearchSQL {
     /// at most `limit + 1` rows. `next` binds a value and returns its placeholder.
     static func statement(
         _ search: ObjectSearch, _ collections: some Collection<(ObjectSearch.Collection, ObjectQuery)>, sqlite: Bool,
-        next: (SQLValue) -> String
+        owners: SQLFilter.OwnerNumbers? = nil, next: (SQLValue) -> String
     ) -> String {
         var branches: [String] = []
         for (index, (collection, query)) in collections.enumerated() {
@@ -22,13 +22,13 @@ enum SearchSQL {
             // the label's values, then the conditions.
             let shown = next(.text(collection.id))
             let label =
-                query.scope.map { scope in SQLFilter.labelColumns(scope, objects: "o", next: next) }
+                query.scope.map { scope in SQLFilter.labelColumns(scope, objects: "o", owners: owners, next: next) }
                 ?? ", CAST(NULL AS INTEGER), 0, 0"
             let content = search.withContent ? ", o.json" : ""
             let collectionID = next(.text(collection.id))
             let after = next(.integer(search.addedAfter ?? Int64.min))
             var bound = ""
-            let filter = SQLFilter.build(query, placeholder: { _ in bound }, bind: { bound = next($0) })
+            let filter = SQLFilter.build(query, owners: owners, placeholder: { _ in bound }, bind: { bound = next($0) })
             var observed = ""
             if let observables = search.observables {
                 let carriers =
@@ -70,7 +70,7 @@ enum SearchSQL {
     /// the collections many), each with its values. `placeholder` writes the n-th placeholder.
     static func statements(
         _ search: ObjectSearch, _ branches: [(ObjectSearch.Collection, ObjectQuery)], sqlite: Bool,
-        placeholder: (Int) -> String
+        owners: SQLFilter.OwnerNumbers? = nil, placeholder: (Int) -> String
     ) -> [(sql: String, values: [SQLValue])] {
         var result: [(String, [SQLValue])] = []
         var start = 0
@@ -78,7 +78,7 @@ enum SearchSQL {
         while start < branches.count {
             let chunk = branches[start..<min(start + size, branches.count)]
             var values: [SQLValue] = []
-            let sql = statement(search, chunk, sqlite: sqlite) { value in
+            let sql = statement(search, chunk, sqlite: sqlite, owners: owners) { value in
                 values.append(value)
                 return placeholder(values.count)
             }

@@ -237,6 +237,26 @@ extension PostgresSchema {
                 """,
             ]
         ),
+        (
+            // The organisation graph's generation: every statement that changes organisations, sharing
+            // groups or their members counts it up in its own transaction, so a reader holding the
+            // graph it read at one generation knows, from one row, whether it is still current.
+            23,
+            [
+                "CREATE TABLE directory_generation (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL)",
+                "INSERT INTO directory_generation (id, n) VALUES (1, 0)",
+                """
+                CREATE FUNCTION directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN UPDATE directory_generation SET n = n + 1; RETURN NULL; END $$
+                """,
+            ]
+                + ["organisations", "sharing_groups", "sharing_group_members"].map { table in
+                    """
+                    CREATE TRIGGER directory_\(table) AFTER INSERT OR UPDATE OR DELETE ON \(table)
+                    FOR EACH STATEMENT EXECUTE FUNCTION directory_changed()
+                    """
+                }
+        ),
     ]
 
     /// The step whose Swift part fills the vulnerability index for vulnerabilities stored before it.

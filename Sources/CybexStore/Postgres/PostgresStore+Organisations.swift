@@ -1,5 +1,6 @@
 public import CybexCore
 import PostgresNIO
+import Synchronization
 
 /// Organisations, their parents and default TLP levels, and sharing groups on PostgreSQL.
 ///
@@ -206,12 +207,27 @@ extension PostgresStore {
         ).isEmpty
     }
 
+    /// The organisation graph: the copy kept from an earlier read while the graph's generation
+    /// (`directory_generation`, counted up by every change to it) is the same, else read again
+    /// with its generation in one statement.
     public func sharingDirectory() async throws -> SharingDirectory {
-        var directory = SharingDirectory()
-        for row in try await rows(PostgresQuery(unsafeSQL: OrganisationGraph.directorySQL)) {
-            let (kind, key, value) = try row.decode((String, String, String?).self)
-            OrganisationGraph.add(kind: kind, key: key, value: value, to: &directory)
+        let generation = try await rows("SELECT n FROM directory_generation").first?.decode(Int64.self)
+        if let generation, let copy = directoryCopy.withLock({ $0?.generation == generation ? $0?.directory : nil }) {
+            return copy
         }
+        var directory = SharingDirectory()
+        var read: Int64 = -1
+        let sql = "SELECT 'n', n::text, NULL FROM directory_generation UNION ALL " + OrganisationGraph.directorySQL
+        for row in try await rows(PostgresQuery(unsafeSQL: sql)) {
+            let (kind, key, value) = try row.decode((String, String, String?).self)
+            if kind == "n" {
+                read = Int64(key) ?? -1
+            } else {
+                OrganisationGraph.add(kind: kind, key: key, value: value, to: &directory)
+            }
+        }
+        let current = directory
+        directoryCopy.withLock { if ($0?.generation ?? -1) < read { $0 = (read, current) } }
         return directory
     }
 }

@@ -2,6 +2,7 @@ public import CybexCore
 public import Logging
 import PostgresNIO
 public import ServiceLifecycle
+import Synchronization
 
 /// The scale-out store: one PostgreSQL database shared by any number of `cybex` processes.
 ///
@@ -26,6 +27,8 @@ public import ServiceLifecycle
 public final class PostgresStore: Store {
     let client: PostgresClient
     private let runTask: Task<Void, Never>?
+    /// The organisation graph as last read, with its generation (``sharingDirectory()``).
+    let directoryCopy = Mutex<(generation: Int64, directory: SharingDirectory)?>(nil)
     let logger: Logger
     /// The database URL without its password.
     public let location: String

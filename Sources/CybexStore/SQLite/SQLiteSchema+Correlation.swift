@@ -243,6 +243,25 @@ extension SQLiteSchema {
                 """,
             ]
         ),
+        (
+            // The organisation graph's generation: every change to organisations, sharing groups or
+            // their members counts it up in its own transaction, so a reader holding the graph it
+            // read at one generation knows, from one row, whether it is still current (read on
+            // every collection request, the graph costs as much as a node has organisations).
+            23,
+            [
+                "CREATE TABLE directory_generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)",
+                "INSERT INTO directory_generation (id, n) VALUES (1, 0)",
+            ]
+                + ["organisations", "sharing_groups", "sharing_group_members"].flatMap { table in
+                    ["INSERT", "UPDATE", "DELETE"].map { change in
+                        """
+                        CREATE TRIGGER directory_\(table)_\(change.lowercased()) AFTER \(change) ON \(table)
+                        BEGIN UPDATE directory_generation SET n = n + 1; END
+                        """
+                    }
+                }
+        ),
     ]
 
     /// The step whose Swift part fills the vulnerability index for vulnerabilities stored before it.

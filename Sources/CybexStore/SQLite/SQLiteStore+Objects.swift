@@ -228,10 +228,11 @@ extension SQLiteStore {
     {
         let body: @Sendable (Database) throws -> ObjectPage = { db in
             var arguments: StatementArguments = []
+            let owners = try self.ownerNumbers(for: [query.scope], db)
             // Columns 4 to 6: the sharing label, for a scoped read; then the JSON. Its values come first.
             func statement(_ query: ObjectQuery) -> String {
                 let label = query.scope.map { scope in
-                    SQLFilter.labelColumns(scope, objects: "o") { value in
+                    SQLFilter.labelColumns(scope, objects: "o", owners: owners) { value in
                         arguments += [value.databaseValue]
                         return "?"
                     }
@@ -239,7 +240,8 @@ extension SQLiteStore {
                 let columns =
                     "m.date_added, o.id, m.taxii_version, o.spec_version" + (label ?? "") + (query.withContent ? ", o.json" : "")
                 arguments += [collectionID, query.addedAfter ?? Int64.min]
-                let filter = SQLFilter.build(query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+                let filter = SQLFilter.build(
+                    query, owners: owners, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
                 arguments += [query.limit + 1]
                 return """
                     SELECT \(columns) FROM \(Self.joined(byID: query.ids != nil, oneType: query.types?.count == 1))
@@ -338,7 +340,9 @@ extension SQLiteStore {
         try await read { db in
             var arguments: StatementArguments = [collectionID]
             let query = ObjectQuery(versions: .all, scope: scope)
-            let filter = SQLFilter.build(query, placeholder: { _ in "?" }, bind: { arguments += [$0.databaseValue] })
+            let filter = SQLFilter.build(
+                query, owners: try self.ownerNumbers(for: [scope], db), placeholder: { _ in "?" },
+                bind: { arguments += [$0.databaseValue] })
             let join = SQLFilter.readsObjects(query) ? " CROSS JOIN objects o ON o.pk = m.object_pk" : ""
             return try Int.fetchOne(
                 db,

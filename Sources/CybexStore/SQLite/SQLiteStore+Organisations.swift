@@ -170,7 +170,7 @@ extension SQLiteStore {
     }
 
     public func sharingDirectory() async throws -> SharingDirectory {
-        try await read { db in try Self.sharingDirectory(db) }
+        try await read { db in try self.sharingDirectory(current: db) }
     }
 
     static func sharingDirectory(_ db: Database) throws -> SharingDirectory {

@@ -9,8 +9,9 @@ extension SQLiteStore {
     public func search(_ search: ObjectSearch) async throws -> SearchPage {
         let branches = SearchSQL.branches(search)
         guard !branches.isEmpty else { return SearchPage(hits: [], more: false) }
-        let statements = SearchSQL.statements(search, branches, sqlite: true) { _ in "?" }
         return try await read { db in
+            let owners = try self.ownerNumbers(for: branches.map(\.1.scope), db)
+            let statements = SearchSQL.statements(search, branches, sqlite: true, owners: owners) { _ in "?" }
             var hits: [SearchHit] = []
             for (sql, values) in statements {
                 let statement = try Self.shapedStatement(sql, db)

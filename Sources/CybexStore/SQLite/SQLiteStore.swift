@@ -2,6 +2,7 @@ public import CybexCore
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode, one writer, concurrent readers.
 ///
@@ -13,6 +14,10 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     /// Connections for the small reads of every request (``SQLitePointReaders``).
     let pointReaders: SQLitePointReaders
+    /// The organisations' numbers as last read (``ownerNumbers(for:_:)``).
+    let ownerNumberCopy = Mutex(SQLFilter.OwnerNumbers(highest: -1, numbers: [:]))
+    /// The organisation graph as last read, with its generation (``sharingDirectory(current:)``).
+    let directoryCopy = Mutex<(generation: Int64, directory: SharingDirectory)?>(nil)
     public let path: String
 
     /// Opens (creating if needed) the database file at `path`.
@@ -294,13 +299,13 @@ public final class SQLiteStore: Store {
                 return nil
             }
             try Self.addAccess(to: &record, db)
-            return (record, try Self.sharingDirectory(db))
+            return (record, try self.sharingDirectory(current: db))
         }
     }
 
     public func collectionsWithDirectory() async throws -> ([CollectionRecord], SharingDirectory) {
         try await read { db in
-            (try Self.allCollections(db), try Self.sharingDirectory(db))
+            (try Self.allCollections(db), try self.sharingDirectory(current: db))
         }
     }
 
@@ -365,5 +370,49 @@ public final class SQLiteStore: Store {
             else { return nil }
             return StoredStatus(id: row[0], userID: row[1], createdAt: row[2], json: [UInt8](row[3] as Data))
         }
+    }
+}
+
+extension SQLiteStore {
+    /// The organisations' numbers, current in `db`'s transaction, when one of `scopes` holds more
+    /// owner defaults than ``SQLFilter/OwnerNumbers/threshold`` (nil otherwise: the statement then
+    /// looks each one up itself). Numbers are only ever added, so the highest one read in the same
+    /// transaction tells whether the copy kept from an earlier read is current.
+    func ownerNumbers(for scopes: [ReadScope?], _ db: Database) throws -> SQLFilter.OwnerNumbers? {
+        guard scopes.contains(where: { ($0?.ownerDefaults.count ?? 0) > SQLFilter.OwnerNumbers.threshold }) else { return nil }
+        let highest =
+            try SQLiteRawRows.first(
+                db.cachedStatement(sql: "SELECT COALESCE(MAX(num), 0) FROM organisation_numbers"), arguments: []
+            ) { sqlite3_column_int64($0, 0) } ?? 0
+        // The scope's defaults (a directory's, the same storage request after request).
+        let defaults = scopes.compactMap { $0?.ownerDefaults }.max { $0.count < $1.count } ?? [:]
+        if let copy = ownerNumberCopy.withLock({ $0.highest == highest ? $0 : nil }) {
+            if copy.defaults == defaults { return copy }
+            let current = SQLFilter.OwnerNumbers(highest: highest, numbers: copy.numbers, defaults: defaults)
+            ownerNumberCopy.withLock { if $0.highest <= highest { $0 = current } }
+            return current
+        }
+        var numbers: [String: Int64] = [:]
+        let rows = try SQLiteRawRows(db.cachedStatement(sql: "SELECT id, num FROM organisation_numbers"), arguments: [])
+        while let row = try rows.next() { numbers[Self.text(row, 0)] = sqlite3_column_int64(row, 1) }
+        let current = SQLFilter.OwnerNumbers(highest: highest, numbers: numbers, defaults: defaults)
+        ownerNumberCopy.withLock { if $0.highest < highest { $0 = current } }
+        return current
+    }
+}
+
+extension SQLiteStore {
+    /// The organisation graph as `db`'s transaction sees it: the copy kept from an earlier read
+    /// when the graph's generation (`directory_generation`, counted up by every change to it) is
+    /// the same, else read again, and kept when it is newer than the copy.
+    func sharingDirectory(current db: Database) throws -> SharingDirectory {
+        let generation =
+            try SQLiteRawRows.first(db.cachedStatement(sql: "SELECT n FROM directory_generation"), arguments: []) {
+                sqlite3_column_int64($0, 0)
+            } ?? -1
+        if let copy = directoryCopy.withLock({ $0?.generation == generation ? $0?.directory : nil }) { return copy }
+        let directory = try Self.sharingDirectory(db)
+        directoryCopy.withLock { if ($0?.generation ?? -1) < generation { $0 = (generation, directory) } }
+        return directory
     }
 }
