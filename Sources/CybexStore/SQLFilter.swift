@@ -40,7 +40,7 @@ enum SQLFilter {
                     // The newest (oldest) version the reader may see: no visible version lies beyond it, so an
                     // invisible newer version never hides an older one. The index range beyond is empty
                     // for an object of one version, which then costs one index probe.
-                    let visible = condition(scope, objects: "xo", next: next)
+                    let visible = condition(scope, objects: "xo", owners: owners, next: next)
                     alternatives.append(
                         """
                         NOT EXISTS (SELECT 1 FROM objects xo WHERE xo.id = o.id AND xo.owner = o.owner \

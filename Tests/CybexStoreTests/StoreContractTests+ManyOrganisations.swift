@@ -44,6 +44,10 @@ extension StoreContractTests {
                 let expected = Set(owners.filter { shown.contains(defaults[$0.value]!) }.keys)
                 let some = try await store.objects(in: collection.id, matching: ObjectQuery(versions: .all, scope: scope(shown)))
                 #expect(Set(some.records.map(\.id)) == expected)
+                // The newest visible version of each (the lineage's other versions under the scope too).
+                let newest = try await store.objects(
+                    in: collection.id, matching: ObjectQuery(versions: .last, scope: scope(shown)))
+                #expect(Set(newest.records.map(\.id)) == expected)
                 #expect(try await store.objectCount(in: collection.id, scope: scope(shown)) == expected.count)
                 let found = try await store.search(
                     ObjectSearch(collections: [.init(id: collection.id, scope: scope(shown))], limit: 1_000))
