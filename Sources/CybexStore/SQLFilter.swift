@@ -5,10 +5,10 @@ import Foundation
 /// object rows, `objects AS o` (`o.pk = m.object_pk`), shared by both backends: only the
 /// placeholder syntax differs (`?` for SQLite, `$n` for PostgreSQL).
 ///
-/// A membership row holds its collection's number, its date added, its object row, the type and
-/// the TAXII version; the id, version, spec version and owner (an organisation's number) are the
-/// object row's. Text ids of organisations and collections are bound as they are and turned into
-/// numbers in SQL (``organisation(_:)``, ``collection(_:)``).
+/// A membership row holds its collection's number, its date added, its object row, its type's
+/// number and the TAXII version; the id, version, spec version and owner (an organisation's number) are the
+/// object row's. Text ids of organisations, collections and types are bound as they are and turned
+/// into numbers in SQL (``organisation(_:)``, ``collection(_:)``, ``type(_:)``).
 enum SQLFilter {
     /// The conditions, each starting with ` AND `; values are handed to `bind` in placeholder
     /// order. The query's ``ObjectQuery/scope`` is applied to `o`.
@@ -27,7 +27,13 @@ enum SQLFilter {
         }
         let scope = query.scope.flatMap { $0.allowsEverything ? nil : $0 }
         if let ids = query.ids { sql += " AND o.id IN (\(list(ids)))" }
-        if let types = query.types { sql += " AND m.type IN (\(list(types)))" }
+        if let types = query.types {
+            // One type as an equality on its number, so that the index by type keeps the order of dates added.
+            sql +=
+                types.count == 1
+                ? " AND m.type = \(type(next(.text(types[0]))))"
+                : " AND m.type IN (SELECT num FROM type_numbers WHERE id IN (\(list(types))))"
+        }
         if let specs = query.specVersions { sql += " AND o.spec_version IN (\(list(specs)))" }
         let v = query.versions
         if !v.all {
@@ -76,6 +82,11 @@ enum SQLFilter {
     /// would be NULL for every row).
     static func organisation(_ placeholder: String) -> String {
         "COALESCE((SELECT num FROM organisation_numbers WHERE id = \(placeholder)), 0)"
+    }
+
+    /// The number of the type whose name is bound at `placeholder` (NULL for a type never stored).
+    static func type(_ placeholder: String) -> String {
+        "(SELECT num FROM type_numbers WHERE id = \(placeholder))"
     }
 
     /// The number of the collection whose id is bound at `placeholder`.

@@ -103,3 +103,82 @@ extension StoreContractTests {
         }
     }
 }
+
+/// Schema step 24: memberships carry their type's number. A store written before it is found by
+/// type as before (one type, several, one never stored, in a removal), and new types get numbers.
+extension StoreContractTests {
+    @Test(arguments: Backend.enabled)
+    func membershipsStoredBeforeTypeNumbersAreFoundByType(backend: Backend) async throws {
+        try await backend.withDatabase { database in
+            try await database.applyMigrations { $0 <= 23 }
+            let no = backend == .sqlite ? "0" : "FALSE"
+            let blob = { (text: String) in
+                let hex = StoredJSON.encode(Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+                return backend == .sqlite ? "X'\(hex)'" : "'\\x\(hex)'::bytea"
+            }
+            try await database.execute("INSERT INTO organisation_numbers (num, id) VALUES (1, 'org-1')")
+            try await database.execute("INSERT INTO collection_numbers (num, id) VALUES (1, 'c-1'), (2, 'c-2')")
+            let rows: [(pk: Int, type: String, collection: Int, date: Int)] = [
+                (1, "indicator", 1, 10), (2, "malware", 1, 20), (3, "indicator", 1, 30), (4, "domain-name", 1, 40),
+                (5, "malware", 2, 50), (6, "x-custom-thing", 2, 60),
+            ]
+            for row in rows {
+                let id = "\(row.type)--\(row.pk)"
+                let json = #"{"type":"\#(row.type)","spec_version":"2.1","id":"\#(id)"}"#
+                try await database.execute(
+                    """
+                    INSERT INTO objects (pk, id, type, spec_version, version, created, modified, revoked, owner, tlp, json,
+                        granular_marked)
+                    VALUES (\(row.pk), '\(id)', '\(row.type)', '2.1', 100, 100, 100, \(no), 1, NULL, \(blob(json)), 0)
+                    """)
+                try await database.execute(
+                    """
+                    INSERT INTO collection_objects (collection, date_added, object_pk, type, taxii_version)
+                    VALUES (\(row.collection), \(row.date), \(row.pk), '\(row.type)', 100)
+                    """)
+            }
+            if backend == .postgres {
+                try await database.execute("SELECT setval(pg_get_serial_sequence('objects', 'pk'), 6)")
+            }
+            try await database.withStore { store in
+                #expect(try await store.schemaVersion() == database.migrationSteps.last!.version)
+                func dates(_ collection: String, _ types: [String]?) async throws -> [Int64] {
+                    try await store.objects(in: collection, matching: ObjectQuery(types: types, versions: .all)).records
+                        .map(\.dateAdded)
+                }
+                #expect(try await dates("c-1", ["indicator"]) == [10, 30])
+                #expect(try await dates("c-1", ["malware", "domain-name"]) == [20, 40])
+                #expect(try await dates("c-2", ["malware"]) == [50])
+                #expect(try await dates("c-2", ["x-custom-thing"]) == [60])
+                #expect(try await dates("c-1", ["x-custom-thing"]).isEmpty)
+                #expect(try await dates("c-1", ["never-stored"]).isEmpty)
+                #expect(try await dates("c-1", ["never-stored", "indicator"]) == [10, 30])
+                #expect(try await dates("c-1", nil) == [10, 20, 30, 40])
+                // The search across collections too.
+                var search = ObjectSearch(
+                    collections: [ObjectSearch.Collection(id: "c-1", scope: nil), ObjectSearch.Collection(id: "c-2", scope: nil)])
+                search.types = ["malware"]
+                #expect(Set(try await store.search(search).hits.map(\.record.id)) == ["malware--2", "malware--5"])
+
+                // A type first written after the step gets a number of its own and is found by it.
+                let note =
+                    #"{"type":"note","spec_version":"2.1","id":"note--7","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","content":"x","object_refs":["malware--2"]}"#
+                let record = STIXObjectRecord(
+                    id: "note--7", type: "note", specVersion: "2.1", created: 100, modified: 100, versionText: nil,
+                    revoked: false, createdByRef: nil, tlp: nil, validUntil: nil, objectMarkingRefs: [],
+                    json: Array(note.utf8))
+                _ = try await store.addObjects([record], to: "c-1", owner: "org-1")
+                #expect(
+                    try await store.objects(in: "c-1", matching: ObjectQuery(types: ["note"])).records.map(\.id) == ["note--7"])
+                #expect(try await dates("c-1", ["indicator"]) == [10, 30])
+
+                // A removal by type reads the numbers too.
+                let removed = try await store.removeObjects(
+                    in: "c-1", matching: RemovalSelection(types: ["malware"]), dryRun: false)
+                #expect(removed.map(\.id) == ["malware--2"])
+                #expect(try await dates("c-1", nil).count == 4)
+                #expect(try await dates("c-2", ["malware"]) == [50])
+            }
+        }
+    }
+}

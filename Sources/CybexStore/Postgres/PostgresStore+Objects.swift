@@ -131,6 +131,10 @@ extension PostgresStore {
                 try await copyNewObjects(plan, pks: pks, owner: ownerNumber, on: connection)
             }
             if !plan.members.isEmpty {
+                var typeNumbers: [String: Int64] = [:]
+                for type in Set(plan.members.map { objects[$0.objectIndex].type }) {
+                    typeNumbers[type] = try await Self.number(in: "type_numbers", of: type, on: connection, logger: logger)
+                }
                 try await copy(
                     into: "collection_objects",
                     ["collection", "date_added", "object_pk", "type", "taxii_version"],
@@ -139,7 +143,7 @@ extension PostgresStore {
                     row.integer(collection)
                     row.integer(member.dateAdded)
                     row.integer(member.pk < 0 ? pks[Int(-member.pk - 1)] : member.pk)
-                    row.text(objects[member.objectIndex].type)
+                    row.integer(typeNumbers[objects[member.objectIndex].type] ?? 0)
                     row.integer(member.key == unversionedKey ? member.dateAdded : member.key)
                 }
             }

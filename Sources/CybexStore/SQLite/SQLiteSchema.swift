@@ -2,7 +2,7 @@
 enum SQLiteSchema {
     /// Steps that copy the object tables into new ones: a store migrated through one of them is
     /// vacuumed afterwards (``SQLiteStore/migrate()``), so that the file shrinks to what it holds.
-    static let rewritingSteps: Set<Int> = [9, 12, observableIndex]
+    static let rewritingSteps: Set<Int> = [9, 12, observableIndex, typeNumbers]
 
     /// The step that replaces the observables table (a row per value per object version) with the
     /// index of distinct observables (``ObservableIndexing``); its Swift part moves the rows over.

@@ -57,6 +57,7 @@ extension SQLiteStore {
                 INSERT INTO collection_objects (collection, date_added, object_pk, type, taxii_version)
                 VALUES (?, ?, ?, ?, ?)
                 """)
+        var typeNumbers: [String: Int64] = [:]
         var observableIndex = try SQLiteObservableIndex(db)
         let insertRecipient = try SQLiteBulkStatement(
             db, sql: "INSERT OR IGNORE INTO object_recipients (object_pk, organisation_id) VALUES (?, ?)")
@@ -115,7 +116,7 @@ extension SQLiteStore {
                 insertMember.bind(1, numbers.collection)
                 insertMember.bind(2, member.dateAdded)
                 insertMember.bind(3, member.pk < 0 ? pks[Int(-member.pk - 1)] : member.pk)
-                insertMember.bind(4, object.type)
+                insertMember.bind(4, try Self.typeNumber(object.type, known: &typeNumbers, db))
                 insertMember.bind(5, member.key == unversionedKey ? member.dateAdded : member.key)
                 try insertMember.step(db)
             }
@@ -170,6 +171,17 @@ extension SQLiteStore {
             return try Int64.fetchOne(db, sql: "SELECT num FROM \(table) WHERE id = ?", arguments: [id]) ?? 0
         }
         return (try number("collection_numbers", collection), try number("organisation_numbers", owner))
+    }
+
+    /// The number memberships of `type` carry (given when the type is first written), from `known` once
+    /// this transaction has read it.
+    static func typeNumber(_ type: String, known: inout [String: Int64], _ db: Database) throws -> Int64 {
+        if let number = known[type] { return number }
+        try db.execute(sql: "INSERT OR IGNORE INTO type_numbers (id) VALUES (?)", arguments: [type])
+        guard let number = try Int64.fetchOne(db, sql: "SELECT num FROM type_numbers WHERE id = ?", arguments: [type])
+        else { throw DatabaseError(message: "no number for type \(type)") }
+        known[type] = number
+        return number
     }
 
     /// Loads into `plan` every stored version of the ids among `objects`, read in chunks of 500 ids
