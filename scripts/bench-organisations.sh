@@ -10,8 +10,11 @@
 #   BENCH_WORK=../bench-work scripts/bench-organisations.sh                     # ORGS="0 1000"
 #   BENCH_WORK=../bench-work BASELINE=/path/to/older/cybex ROUNDS=3 scripts/bench-organisations.sh
 #
-# The constituents are written straight into the SQLite file (one transaction) so that making a
-# thousand of them takes a second; nothing else is written that way.
+# DATABASE=postgres://user:pass@host:port/db measures on PostgreSQL instead: each store is a fresh
+# database (cybex_bench_organisations) made on that server, whose user needs CREATEDB.
+#
+# The constituents are written straight into the database (one transaction, sqlite3 or psql) so
+# that making a thousand of them takes a second; nothing else is written that way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${BENCH_WORK:?set BENCH_WORK (scratch folder of the shared harness, with data/synthetic-100k.json)}"
@@ -20,7 +23,16 @@ CYBEX="${CYBEX:-.build/release/cybex}"
 BASELINE="${BASELINE:-}"
 ORGS="${ORGS:-0 1000}"; ROUNDS="${ROUNDS:-1}"; DURATION="${DURATION:-5}"; PORT="${PORT:-18450}"
 command -v wrk >/dev/null || { echo "wrk is needed (Debian: apt-get install wrk)" >&2; exit 1; }
-command -v sqlite3 >/dev/null || { echo "sqlite3 is needed (Debian: apt-get install sqlite3)" >&2; exit 1; }
+DATABASE="${DATABASE:-}"
+if [ -n "$DATABASE" ]; then
+    command -v psql >/dev/null || { echo "psql is needed (Debian: apt-get install postgresql-client)" >&2; exit 1; }
+    STORE_URL="${DATABASE%/*}/cybex_bench_organisations"
+else
+    command -v sqlite3 >/dev/null || { echo "sqlite3 is needed (Debian: apt-get install sqlite3)" >&2; exit 1; }
+fi
+sql() {  # sql DATA → runs standard input on the store
+    if [ -n "$DATABASE" ]; then psql -q -X -v ON_ERROR_STOP=1 -At "$STORE_URL"; else sqlite3 "$1/cybex.sqlite"; fi
+}
 [ -x "$CYBEX" ] || { echo "build first: swift build -c release --product cybex" >&2; exit 1; }
 mkdir -p "$BENCH_WORK/run"
 ENVELOPE="$BENCH_WORK/run/organisations-envelope.json"
@@ -31,11 +43,17 @@ ID="$(cat "$BENCH_WORK/run/organisations-id")"
 measure() {  # measure BINARY ORGS → requests/s
     local bin="$1" count="$2" data pid collection admin rate
     data="$(mktemp -d "$BENCH_WORK/run/organisations.XXXX")"
-    "$bin" org add admin --data "$data" >/dev/null
-    "$bin" user add bench --org admin --role admin --data "$data" <<<"bench-pass" >/dev/null
-    collection="$("$bin" collection add bench --read admin --write admin --data "$data")"
-    admin="$(sqlite3 "$data/cybex.sqlite" "SELECT id FROM organisations WHERE name = 'admin'")"
-    python3 - "$count" "$admin" <<'PY' | sqlite3 "$data/cybex.sqlite"
+    local store=(--data "$data")
+    if [ -n "$DATABASE" ]; then
+        psql -q -X -v ON_ERROR_STOP=1 "$DATABASE" -c "DROP DATABASE IF EXISTS cybex_bench_organisations" \
+            -c "CREATE DATABASE cybex_bench_organisations" >/dev/null
+        store+=(--database "$STORE_URL")
+    fi
+    "$bin" org add admin "${store[@]}" >/dev/null
+    "$bin" user add bench --org admin --role admin "${store[@]}" <<<"bench-pass" >/dev/null
+    collection="$("$bin" collection add bench --read admin --write admin "${store[@]}")"
+    admin="$(echo "SELECT id FROM organisations WHERE name = 'admin';" | sql "$data")"
+    python3 - "$count" "$admin" <<'PY' | sql "$data" >/dev/null
 import sys, uuid
 count, admin = int(sys.argv[1]), sys.argv[2]
 levels = ["clear", "green", "amber", "amber+strict", "red"]
@@ -45,7 +63,7 @@ for n in range(count):
           f"('{uuid.uuid4()}', 'constituent-{n}', 1, '{admin}', '{levels[n % 5]}');")
 print("COMMIT;")
 PY
-    "$bin" serve --data "$data" --host 127.0.0.1 --port "$PORT" --log-level warning >/dev/null 2>&1 &
+    "$bin" serve "${store[@]}" --host 127.0.0.1 --port "$PORT" --log-level warning >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.1; done
     curl -sf -u bench:bench-pass -H 'Content-Type: application/taxii+json;version=2.1' --data-binary @"$ENVELOPE" \

@@ -5,7 +5,8 @@ import Testing
 @testable import CybexStore
 
 /// A node with many organisations (a national CIRT's constituents): scopes whose owner defaults
-/// pass ``SQLFilter/OwnerNumbers/threshold`` are written as lists of owner numbers, and the
+/// pass ``SQLFilter/OwnerNumbers/threshold`` are written as lists of owners (numbers on SQLite,
+/// arrays of ids on PostgreSQL), and the
 /// organisation graph is kept between requests while its generation holds. Both must read exactly
 /// what the policy says, and see at once what another process changes.
 extension StoreContractTests {
@@ -65,6 +66,19 @@ extension StoreContractTests {
             _ = try await store.addObjects([late], to: collection.id, owner: "org-late")
             defaults["org-late"] = .red
             owners[late.id] = "org-late"
+            try await check()
+            // A deletion under the scope removes only what it shows: nothing of a RED owner's.
+            let hidden = try #require(owners.first { defaults[$0.value] == .red })
+            #expect(
+                try await store.deleteObject(
+                    id: hidden.key, from: collection.id, versions: .all, specVersions: nil, scope: scope(shown),
+                    owner: hidden.value, audit: nil) == 0)
+            let visible = try #require(owners.first { shown.contains(defaults[$0.value]!) })
+            #expect(
+                try await store.deleteObject(
+                    id: visible.key, from: collection.id, versions: .all, specVersions: nil, scope: scope(shown),
+                    owner: visible.value, audit: nil) == 1)
+            owners[visible.key] = nil
             try await check()
         }
     }

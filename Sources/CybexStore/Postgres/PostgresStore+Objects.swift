@@ -87,7 +87,7 @@ extension PostgresStore {
                 binds.append(Array(Set(objects.map(\.id))))
                 let visible =
                     scope.map { scope in
-                        SQLFilter.condition(scope, objects: "o") { value in
+                        SQLFilter.condition(scope, objects: "o", owners: owners(for: [scope])) { value in
                             binds.append(value)
                             return "$\(binds.count)"
                         }
@@ -285,9 +285,10 @@ extension PostgresStore {
         var binds = PostgresBindings()
         binds.append(collectionID)
         binds.append(query.addedAfter ?? Int64.min)
-        let filter = SQLFilter.build(query, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
+        let ownerLists = owners(for: [query.scope])
+        let filter = SQLFilter.build(query, owners: ownerLists, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
         let label = query.scope.map { scope in
-            SQLFilter.labelColumns(scope, objects: "o") { value in
+            SQLFilter.labelColumns(scope, objects: "o", owners: ownerLists) { value in
                 binds.append(value)
                 return "$\(binds.count)"
             }
@@ -339,7 +340,8 @@ extension PostgresStore {
             binds.append(collectionID)
             binds.append(id)
             let query = ObjectQuery(ids: nil, types: nil, versions: versions, specVersions: specVersions, scope: scope)
-            let filter = SQLFilter.build(query, placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
+            let filter = SQLFilter.build(
+                query, owners: owners(for: [scope]), placeholder: { "$\($0 + 2)" }, bind: { binds.append($0) })
             let owned = SQLFilter.owned(by: owner) { value in
                 binds.append(value)
                 return "$\(binds.count)"
@@ -364,7 +366,8 @@ extension PostgresStore {
         var binds = PostgresBindings()
         binds.append(collectionID)
         let query = ObjectQuery(versions: .all, scope: scope)
-        let filter = SQLFilter.build(query, placeholder: { "$\($0 + 1)" }, bind: { binds.append($0) })
+        let filter = SQLFilter.build(
+            query, owners: owners(for: [scope]), placeholder: { "$\($0 + 1)" }, bind: { binds.append($0) })
         let join = SQLFilter.readsObjects(query) ? " JOIN objects o ON o.pk = m.object_pk" : ""
         let sql = "SELECT COUNT(*) FROM collection_objects m\(join) WHERE m.collection = \(SQLFilter.collection("$1"))\(filter)"
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).first?.decode(Int.self) ?? 0
@@ -381,7 +384,8 @@ extension PostgresStore {
             // Its own, or one it may see in the collection it posts to.
             binds.append(visibility.owner)
             binds.append(visibility.collectionID)
-            let scoped = SQLFilter.condition(visibility.scope, objects: "o") { value in
+            let scoped = SQLFilter.condition(visibility.scope, objects: "o", owners: owners(for: [visibility.scope])) {
+                value in
                 binds.append(value)
                 return "$\(binds.count)"
             }
@@ -411,6 +415,7 @@ extension PostgresBindings {
         case .text(let text): append(text)
         case .integer(let integer): append(integer)
         case .bytes(let bytes): append(ByteBuffer(bytes: bytes))
+        case .texts(let texts): append(texts)
         }
     }
 }

@@ -231,3 +231,17 @@ extension PostgresStore {
         return directory
     }
 }
+
+extension PostgresStore {
+    /// How statements for `scopes` write owner defaults: as one array of organisation ids per level
+    /// when a scope holds many (``SQLFilter/OwnerNumbers/inSQL(defaults:)``, grouped once for the
+    /// directory's defaults and kept while they are the same), else one lookup each.
+    func owners(for scopes: [ReadScope?]) -> SQLFilter.OwnerNumbers? {
+        guard SQLFilter.OwnerNumbers.needed(by: scopes) else { return nil }
+        let defaults = scopes.compactMap { $0?.ownerDefaults }.max { $0.count < $1.count } ?? [:]
+        if let copy = ownerListCopy.withLock({ $0?.defaults == defaults ? $0 : nil }) { return copy }
+        let current = SQLFilter.OwnerNumbers.inSQL(defaults: defaults)
+        ownerListCopy.withLock { $0 = current }
+        return current
+    }
+}

@@ -13,7 +13,9 @@ extension PostgresStore {
         return try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             var hits: [SearchHit] = []
-            for (sql, values) in SearchSQL.statements(search, branches, sqlite: false, placeholder: { "$\($0)" }) {
+            for (sql, values) in SearchSQL.statements(
+                search, branches, sqlite: false, owners: self.owners(for: branches.map(\.1.scope)), placeholder: { "$\($0)" })
+            {
                 var binds = PostgresBindings()
                 for value in values { binds.append(value) }
                 for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {

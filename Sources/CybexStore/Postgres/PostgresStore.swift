@@ -29,6 +29,8 @@ public final class PostgresStore: Store {
     private let runTask: Task<Void, Never>?
     /// The organisation graph as last read, with its generation (``sharingDirectory()``).
     let directoryCopy = Mutex<(generation: Int64, directory: SharingDirectory)?>(nil)
+    /// The owner lists of the last scope with many owner defaults (``owners(for:)``).
+    let ownerListCopy = Mutex<SQLFilter.OwnerNumbers?>(nil)
     let logger: Logger
     /// The database URL without its password.
     public let location: String

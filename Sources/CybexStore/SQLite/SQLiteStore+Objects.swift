@@ -453,6 +453,7 @@ extension SQLValue {
         case .text(let s): s.databaseValue
         case .integer(let i): i.databaseValue
         case .bytes(let b): Data(b).databaseValue
+        case .texts: preconditionFailure("text arrays are bound on PostgreSQL only (SQLFilter.OwnerNumbers.inSQL)")
         }
     }
 }

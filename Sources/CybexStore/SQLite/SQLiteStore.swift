@@ -379,7 +379,7 @@ extension SQLiteStore {
     /// looks each one up itself). Numbers are only ever added, so the highest one read in the same
     /// transaction tells whether the copy kept from an earlier read is current.
     func ownerNumbers(for scopes: [ReadScope?], _ db: Database) throws -> SQLFilter.OwnerNumbers? {
-        guard scopes.contains(where: { ($0?.ownerDefaults.count ?? 0) > SQLFilter.OwnerNumbers.threshold }) else { return nil }
+        guard SQLFilter.OwnerNumbers.needed(by: scopes) else { return nil }
         let highest =
             try SQLiteRawRows.first(
                 db.cachedStatement(sql: "SELECT COALESCE(MAX(num), 0) FROM organisation_numbers"), arguments: []
