@@ -73,7 +73,7 @@ public struct Ingestor: Sendable {
         _ document: ParsedDocument, into collection: CollectionRecord, owner: String,
         scope: ReadScope?, itemized: Bool, noters: [(name: String, noter: RecordNoter)] = [],
         progress: (@Sendable (Int) -> Void)?, commit: IngestCommitter?
-    ) async throws -> (IngestReport, CommittedObjects, [String: [NotedObject]]) {
+    ) async throws -> (IngestReport, CommittedObjects, [String: NotedObjects]) {
         let chunkSize = 500
         let visibility = scope.map { MarkingVisibility(owner: owner, collectionID: collection.id, scope: $0) }
         let markings = try await MarkingResolver(document: document, store: store, visibility: visibility)
@@ -81,7 +81,7 @@ public struct Ingestor: Sendable {
         // observables and edges go to the store and are let go).
         let entries = Mutex(ReportEntries(itemized: itemized))
         let notes = Mutex(NoteCollector(noters: noters, maximum: postCommit.maximumNotedObjects))
-        let finished = Mutex<(IngestReport, CommittedObjects, [String: [NotedObject]])?>(nil)
+        let finished = Mutex<(IngestReport, CommittedObjects, [String: NotedObjects])?>(nil)
         // Called in the store's transaction once every batch is written: the decoding side has
         // noted every object by then.
         let committer: AddCommitter = { outcomes in
@@ -100,7 +100,7 @@ public struct Ingestor: Sendable {
             if !noters.isEmpty { notes.withLock { $0.note(records) } }
             return records
         }
-        let nothing = (IngestReport(items: []), CommittedObjects(items: []), [String: [NotedObject]]())
+        let nothing = (IngestReport(items: []), CommittedObjects(items: []), [String: NotedObjects]())
         if document.count <= chunkSize {
             _ = try await store.addObjects(
                 records(0..<document.count), to: collection.id, owner: owner, scope: scope, commit: committer)
@@ -129,13 +129,16 @@ public struct Ingestor: Sendable {
         let maximum: Int
         /// Valid objects seen so far: the next one's place among the store's outcomes.
         var ordinal: Int32 = 0
-        var noted: [[(ordinal: Int32, object: NotedObject)]]
+        var noted: [NotedObjects]
+        /// Per subscriber, each note's place among the valid objects.
+        var ordinals: [[Int32]]
         var overflowed: [Bool]
 
         init(noters: [(name: String, noter: RecordNoter)], maximum: Int) {
             self.noters = noters
             self.maximum = maximum
-            noted = noters.map { _ in [] }
+            noted = noters.map { _ in NotedObjects() }
+            ordinals = noters.map { _ in [] }
             overflowed = noters.map { _ in false }
         }
 
@@ -144,11 +147,13 @@ public struct Ingestor: Sendable {
             for record in records {
                 for (index, noter) in noters.enumerated() where !overflowed[index] {
                     guard let values = noter.noter(record) else { continue }
-                    if noted[index].count >= maximum {
+                    if noted[index].count >= maximum || !noted[index].canHold(record.id, values: values) {
                         overflowed[index] = true
-                        noted[index] = []
+                        noted[index] = NotedObjects()
+                        ordinals[index] = []
                     } else {
-                        noted[index].append((ordinal, NotedObject(id: record.id, values: values)))
+                        noted[index].append(record.id, values: values)
+                        ordinals[index].append(ordinal)
                     }
                 }
                 ordinal += 1
@@ -156,13 +161,17 @@ public struct Ingestor: Sendable {
         }
 
         /// The notes of the objects written (added or new versions), by subscriber.
-        func written(_ outcomes: [AddOutcome]) -> [String: [NotedObject]] {
-            var result: [String: [NotedObject]] = [:]
+        func written(_ outcomes: [AddOutcome]) -> [String: NotedObjects] {
+            var result: [String: NotedObjects] = [:]
             for (index, noter) in noters.enumerated() where !overflowed[index] {
-                result[noter.name] = noted[index].compactMap { entry in
-                    guard Int(entry.ordinal) < outcomes.count, case .added = outcomes[Int(entry.ordinal)] else { return nil }
-                    return entry.object
+                let isWritten = ordinals[index].map { ordinal in
+                    guard Int(ordinal) < outcomes.count, case .added = outcomes[Int(ordinal)] else { return false }
+                    return true
                 }
+                // Usually every noted object was written: the notes as they are, not a copy.
+                result[noter.name] =
+                    isWritten.allSatisfy { $0 }
+                    ? noted[index] : NotedObjects(zip(noted[index], isWritten).lazy.filter(\.1).map(\.0))
             }
             return result
         }

@@ -19,11 +19,11 @@ public struct CommittedIngest: Sendable {
     /// ``IngestSubscriber/recordNoter(for:)``), by subscriber name, in document order; no entry for
     /// a subscriber that asked for no look, or noted more than ``PostCommitStage/maximumNotedObjects``
     /// (it then reads the committed objects instead).
-    public var notes: [String: [NotedObject]]
+    public var notes: [String: NotedObjects]
 
     public init(
         collectionID: String, owner: String, report: IngestReport, committed: CommittedObjects,
-        notes: [String: [NotedObject]] = [:]
+        notes: [String: NotedObjects] = [:]
     ) {
         self.collectionID = collectionID
         self.owner = owner
@@ -217,17 +217,6 @@ public struct IngestContext: Sendable {
 /// the store's writer, with the observables the ingest extracted): what it returns for an object
 /// (nil: nothing) is kept and handed back after the commit if the object was written.
 public typealias RecordNoter = @Sendable (STIXObjectRecord) -> [String]?
-
-/// One written object that a subscriber noted while it was decoded, with what it noted.
-public struct NotedObject: Sendable, Equatable {
-    public var id: String
-    public var values: [String]
-
-    public init(id: String, values: [String]) {
-        self.id = id
-        self.values = values
-    }
-}
 
 /// A step that runs after an ingest has committed: correlation, notification and sync subscribe
 /// here. It is given what was committed; its failure never undoes the commit.
