@@ -50,9 +50,6 @@ public struct NotedObjects: RandomAccessCollection, Sendable, Equatable {
         text.count + id.utf8.count + values.reduce(0) { $0 + $1.utf8.count } < Int(Int32.max)
     }
 
-    /// How many bytes the notes hold in their buffers.
-    var byteCount: Int { text.count + 4 * (ends.count + firsts.count) }
-
     private mutating func add(_ string: String) {
         text.append(contentsOf: string.utf8)
         ends.append(Int32(text.count))
