@@ -66,8 +66,8 @@ extension FeedService {
                 apiRoot: feed.url, collectionID: feed.settings.taxiiCollection ?? "", addedAfter: state.cursor, limit: 1_000
             ) { page in
                 guard !page.objects.isEmpty else { return }
-                let ingested = try await ingest(
-                    page.envelope, container: .envelope, feed: feed, actor: actor, now: now, read: page.objects.count)
+                let document = try STIXBundleDecoder.parse(page.envelope, as: .envelope, limits: ingestor.limits)
+                let ingested = try await ingest(document, feed: feed, actor: actor, now: now, read: page.objects.count)
                 received += page.objects.count
                 added += ingested.added
                 if let cursor = page.dateAddedLast {

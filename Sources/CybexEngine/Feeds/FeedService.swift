@@ -281,7 +281,8 @@ public struct FeedService: Sendable {
             }
         }
         let (document, sightings) = objects.document(values: values, known: known, enrichment: enrichment)
-        let ingested = try await ingest(document, container: .jsonLines, feed: feed, actor: actor, now: now, read: values.count)
+        let ingested = try await ingest(
+            try ParsedDocument(document, limits: ingestor.limits), feed: feed, actor: actor, now: now, read: values.count)
         guard ingested.rejected == 0 else {
             throw EngineError(
                 .invalidArgument, "\(ingested.rejected) of the objects made were refused: \(ingested.firstRejection ?? "")")
@@ -299,12 +300,10 @@ public struct FeedService: Sendable {
     /// validator refuses stores none of them. Returns how many were added or new versions.
     func ingestMade(_ objects: [JSONValue], feed: Feed, actor: String, now: Int64) async throws -> Int {
         guard !objects.isEmpty else { return 0 }
-        var lines: [UInt8] = []
-        for object in objects {
-            JSONWriter.write(object, into: &lines)
-            lines.append(UInt8(ascii: "\n"))
-        }
-        let ingested = try await ingest(lines, container: .jsonLines, feed: feed, actor: actor, now: now, read: objects.count)
+        var lines = ParsedDocument.Lines()
+        for object in objects { lines.append(object) }
+        let ingested = try await ingest(
+            try ParsedDocument(lines, limits: ingestor.limits), feed: feed, actor: actor, now: now, read: objects.count)
         guard ingested.rejected == 0 else {
             throw EngineError(
                 .invalidArgument, "\(ingested.rejected) of the objects made were refused: \(ingested.firstRejection ?? "")")
@@ -314,12 +313,11 @@ public struct FeedService: Sendable {
 
     /// Stores a document as the feed's owner, with its `feed.pull` audit entry in the same transaction.
     func ingest(
-        _ bytes: [UInt8], container: STIXBundleDecoder.Container, feed: Feed, actor: String, now: Int64, read: Int
+        _ document: ParsedDocument, feed: Feed, actor: String, now: Int64, read: Int
     ) async throws -> (added: Int, rejected: Int, firstRejection: String?) {
         guard let collection = try await store.collection(id: feed.collectionID) else {
             throw EngineError(.notFound, "the feed's collection \(feed.collectionID) is gone")
         }
-        let document = try STIXBundleDecoder.parse(bytes, as: container, limits: ingestor.limits)
         let event: IngestCommitter = { report in
             AddCommit(audit: [
                 AuditEvent(

@@ -1,6 +1,8 @@
 import Crypto
 public import CybexCore
+import Dispatch
 import Foundation
+import Synchronization
 
 /// The STIX objects a pull of a value feed makes (issue 15 item 6): one `identity` for the feed,
 /// one `indicator` a value — made once, its id derived from the feed and the value, so that a value
@@ -11,19 +13,21 @@ public struct FeedObjects: Sendable {
     public let feed: Feed
     /// The time of the pull (microseconds).
     public let now: Int64
+    /// The feed's identity: who `created_by_ref` names on what it makes.
+    public let identityID: String
+    let marking: String?
 
     public init(feed: Feed, now: Int64) {
         self.feed = feed
         self.now = now
+        identityID = "identity--" + Self.uuid("cybex-feed-identity|\(feed.id)")
+        marking = MarkingDefinitionRules.tlp2IDs[feed.settings.tlp.rawValue]
     }
 
     /// The property extension (STIX 2.1 section 7.3) that carries what the enrichment tables say of
     /// an indicator's address: `network` (the range), `asn` (`routed: false` for AS 0), `country`,
     /// `holder`, `registry`, each from the first source that says it.
     public static let enrichmentExtensionID = "extension-definition--410be858-439d-4dd5-a94e-0028e8694b61"
-
-    /// The feed's identity: who `created_by_ref` names on what it makes.
-    public var identityID: String { "identity--" + Self.uuid("cybex-feed-identity|\(feed.id)") }
 
     /// The indicator of `observable` in this feed.
     public func indicatorID(_ observable: Observable) -> String {
@@ -34,40 +38,58 @@ public struct FeedObjects: Sendable {
         "sighting--" + Self.uuid("cybex-feed-sighting|\(feed.id)|\(indicatorID)")
     }
 
-    var marking: String? { MarkingDefinitionRules.tlp2IDs[feed.settings.tlp.rawValue] }
+    /// Values a part of the document holds at least, when it is made in parts side by side.
+    static let valuesPerPart = 10_000
 
     /// The document of a pull that lists `values`: the identity, the indicators not yet made
     /// (`known` holds the sightings of those already made), and a new version of every value's
     /// sighting. Returns the objects as JSON Lines (for the ingest entry) and each value's
-    /// sighting as it now stands.
+    /// sighting as it now stands. A long list is made in parts on every core, joined in order.
     public func document(
         values: [FeedValue], known: [String: FeedSighting], enrichment: [Observable: [EnrichmentFact]] = [:]
-    ) -> (jsonLines: [UInt8], sightings: [FeedSighting]) {
-        var out: [UInt8] = []
-        out.reserveCapacity(values.count * 900)
+    ) -> (lines: ParsedDocument.Lines, sightings: [FeedSighting]) {
         let stamp = STIXTimestamp.format(microseconds: now)
-        write(identity(created: STIXTimestamp.format(microseconds: feed.created)), into: &out)
+        var lines = ParsedDocument.Lines(reservingBytes: values.count * 1_000)
+        lines.append(identity(created: STIXTimestamp.format(microseconds: feed.created)))
+        let partCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, values.count / Self.valuesPerPart))
+        let partSize = (values.count + partCount - 1) / max(partCount, 1)
+        let parts = Mutex([(ParsedDocument.Lines, [FeedSighting])?](repeating: nil, count: partCount))
+        DispatchQueue.concurrentPerform(iterations: partCount) { part in
+            let range = min(values.count, part * partSize)..<min(values.count, (part + 1) * partSize)
+            let made = self.part(values[range], known: known, enrichment: enrichment, stamp: stamp)
+            parts.withLock { $0[part] = made }
+        }
+        var sightings: [FeedSighting] = []
+        sightings.reserveCapacity(values.count)
+        for case (let part, let partSightings)? in parts.withLock({ $0 }) {
+            lines.append(contentsOf: part)
+            sightings += partSightings
+        }
+        return (lines, sightings)
+    }
+
+    /// The indicators and sightings of `values`, as ``document(values:known:enrichment:)`` makes them.
+    func part(
+        _ values: ArraySlice<FeedValue>, known: [String: FeedSighting], enrichment: [Observable: [EnrichmentFact]],
+        stamp: String
+    ) -> (ParsedDocument.Lines, [FeedSighting]) {
+        var lines = ParsedDocument.Lines(reservingBytes: values.count * 1_000)
         var sightings: [FeedSighting] = []
         sightings.reserveCapacity(values.count)
         for value in values {
             let indicator = indicatorID(value.observable)
-            var sighting = known[indicator] ?? FeedSighting(indicatorID: indicator, firstSeen: now, lastSeen: now, count: 0)
-            if known[indicator] == nil {
-                write(
-                    self.indicator(indicator, value.observable, created: stamp, enrichment: enrichment[value.observable] ?? []),
-                    into: &out)
+            let old = known[indicator]
+            var sighting = old ?? FeedSighting(indicatorID: indicator, firstSeen: now, lastSeen: now, count: 0)
+            if old == nil {
+                lines.append(
+                    self.indicator(indicator, value.observable, created: stamp, enrichment: enrichment[value.observable] ?? []))
             }
             sighting.count += 1
             sighting.lastSeen = now
-            write(self.sighting(sighting, modified: stamp), into: &out)
+            lines.append(self.sighting(sighting, modified: stamp))
             sightings.append(sighting)
         }
-        return (out, sightings)
-    }
-
-    func write(_ value: JSONValue, into out: inout [UInt8]) {
-        JSONWriter.write(value, into: &out)
-        out.append(UInt8(ascii: "\n"))
+        return (lines, sightings)
     }
 
     func common(_ type: String, _ id: String, created: String, modified: String) -> [(String, JSONValue)] {
@@ -120,11 +142,12 @@ public struct FeedObjects: Sendable {
     }
 
     func sighting(_ sighting: FeedSighting, modified: String) -> JSONValue {
-        let first = STIXTimestamp.format(microseconds: sighting.firstSeen)
+        let first = sighting.firstSeen == now ? modified : STIXTimestamp.format(microseconds: sighting.firstSeen)
         var members = common("sighting", sightingID(of: sighting.indicatorID), created: first, modified: modified)
+        let last = sighting.lastSeen == now ? modified : STIXTimestamp.format(microseconds: sighting.lastSeen)
         members += [
             ("sighting_of_ref", .string(sighting.indicatorID)), ("count", .number(String(sighting.count))),
-            ("first_seen", .string(first)), ("last_seen", .string(STIXTimestamp.format(microseconds: sighting.lastSeen))),
+            ("first_seen", .string(first)), ("last_seen", .string(last)),
             ("where_sighted_refs", .array([.string(identityID)])),
         ]
         return .object(members)

@@ -345,7 +345,18 @@ public struct ParsedDocument: Sendable {
                 let range = ranges[position]
                 let raw = UnsafeBufferPointer(
                     rebasing: buffer[(range.lowerBound - span.lowerBound)..<(range.upperBound - span.lowerBound)])
-                guard let value = try? JSONReader.parse(raw, limits: limits) else { return Self.unreadable }
+                let value: JSONValue
+                do throws(JSONError) {
+                    value = try JSONReader.parse(raw, limits: limits)
+                } catch {
+                    // A document made in memory (``Lines``) is read here for the first time.
+                    guard case .memory = source.storage else { return Self.unreadable }
+                    return .invalid(
+                        id: nil, version: nil,
+                        violations: [
+                            STIXViolation(objectID: nil, property: nil, rule: "invalid-json", message: error.description)
+                        ])
+                }
                 return STIXBundleDecoder.decodeObject(value, raw: raw)
             }
         }
