@@ -277,4 +277,34 @@ struct RetroHuntTests {
             #expect(sighting["observed_data_refs"]?.arrayValue?.compactMap(\.stringValue) == ["observed-data--" + Self.uuid(502)])
         }
     }
+
+    /// Observations in different chunks of one ingest that match one stored indicator: the hunt
+    /// gathers the chunks' matches and records one new version of the sighting, not one a chunk.
+    @Test(arguments: Backend.enabled)
+    func matchesFromSeveralChunksOfOneIngestMakeOneSightingVersion(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let hunting = Self.hunting(node)
+            let indicator = "indicator--" + Self.uuid(700)
+            _ = try await hunting.add(
+                Self.envelope([
+                    WriteSideTests.indicator(
+                        indicator, pattern: "[ipv4-addr:value = '198.51.100.1'] OR [ipv4-addr:value = '198.51.100.2']")
+                ]),
+                as: .envelope, to: node.collectionID, by: node.isp)
+            #expect(try await Self.sightings(of: indicator, node).isEmpty)
+            // The two matching addresses 1,201 objects apart: three chunks of 500.
+            let filler = (0..<1_200).map { n in Self.sco(10_000 + n, "ipv4-addr", "10.1.\(n / 256).\(n % 256)") }
+            let objects =
+                [Self.sco(701, "ipv4-addr", "198.51.100.1")] + filler + [Self.sco(702, "ipv4-addr", "198.51.100.2")]
+            _ = try await hunting.add(Self.envelope(objects), as: .envelope, to: node.collectionID, by: node.isp)
+            let versions = try await store.objects(
+                in: node.collectionID, matching: ObjectQuery(types: ["sighting"], versions: .all))
+            #expect(versions.records.count == 1)
+            let sighting = try #require(try await Self.sightings(of: indicator, node).first)
+            #expect(sighting["count"]?.integerValue == 2)
+            let audited = try await store.auditEvents(limit: 50).filter { $0.action == "objects.retro-hunt" }
+            #expect(audited.count == 1)
+        }
+    }
 }

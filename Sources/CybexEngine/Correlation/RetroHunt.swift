@@ -24,7 +24,9 @@ import Foundation
 ///
 /// A match becomes one sighting per indicator and organisation (its id derived from both), owned by
 /// the organisation that posted the new object and stored in its collection, through the one
-/// ingest entry (a chunk's sightings in one transaction); a later match makes a new version with
+/// ingest entry. The sightings of an ingest's chunks are gathered and stored in one transaction
+/// (every ``sightingsPerRecord`` indicators or ``matchesPerRecord`` matches, and at the end), so an
+/// indicator that several chunks match gets one new version per ingest; a later match makes a new version with
 /// the observations added (`count`, `observed_data_refs`, `first_seen`/`last_seen` over them).
 /// Nothing is matched that the poster may not see, TLP:RED observations are left out, and the
 /// sighting is marked at the highest level of what it joins — or TLP:RED (its owner alone sees it)
@@ -40,6 +42,10 @@ public struct RetroHunt: IngestSubscriber {
     let clock: any WallClock
 
     public static let maximumCandidates = 1_000
+    /// The indicators, and the matches, whose sightings one ingest's hunt gathers before it records
+    /// them (one transaction): what bounds the memory of a hunt over a large import.
+    static let sightingsPerRecord = 5_000
+    static let matchesPerRecord = 50_000
 
     public init(
         store: any Store, limits: STIXBundleDecoder.Limits = .init(), window: Duration = .seconds(90 * 86_400),
@@ -90,6 +96,16 @@ public struct RetroHunt: IngestSubscriber {
             readable = read
             return read
         }
+        // The sightings of the chunks hunted so far, recorded together: an indicator that several
+        // chunks match gets one new version, not one a chunk.
+        var sightings = Sightings()
+        func hunted(_ chunk: [Pending]) async throws {
+            try await hunt(chunk, ingest: ingest, in: try await scopes(), into: &sightings)
+            guard sightings.order.count >= Self.sightingsPerRecord || sightings.matchedCount >= Self.matchesPerRecord
+            else { return }
+            try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
+            sightings = Sightings()
+        }
         if let noted = ingest.notes[name], !noted.contains(where: { $0.values == [Self.observedDataMarker] }) {
             var start = 0
             while start < noted.count {
@@ -99,28 +115,29 @@ public struct RetroHunt: IngestSubscriber {
                         values: Set(object.values.compactMap(Self.observable(noted:))))
                 }
                 start += 500
-                try await hunt(chunk, ingest: ingest, in: try await scopes())
+                try await hunted(chunk)
             }
-            return
-        }
-        let huntable = { (type: String) -> Bool in type == "indicator" || Self.observationTypes.contains(type) }
-        try await ingest.committed.forEachChunkOfObjects(of: 500, where: huntable) { entries in
-            let objects = try await ingest.objects(of: entries, from: store)
-            guard !objects.isEmpty else { return }
-            // An SCO an observed-data of the same chunk references is hunted as part of it, not twice.
-            let referenced = Set(
-                objects.filter { $0.1["type"]?.stringValue == "observed-data" }
-                    .flatMap { ($0.1["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) })
-            var chunk: [Pending] = []
-            for (id, object) in objects where !referenced.contains(id) {
-                guard let type = object["type"]?.stringValue, !(object["revoked"]?.boolValue ?? false) else { continue }
-                chunk.append(
-                    Pending(
-                        id: id, isIndicator: type == "indicator",
-                        values: Set(ObservableExtractor.observables(of: object, type: type)), object: object))
+        } else {
+            let huntable = { (type: String) -> Bool in type == "indicator" || Self.observationTypes.contains(type) }
+            try await ingest.committed.forEachChunkOfObjects(of: 500, where: huntable) { entries in
+                let objects = try await ingest.objects(of: entries, from: store)
+                guard !objects.isEmpty else { return }
+                // An SCO an observed-data of the same chunk references is hunted as part of it, not twice.
+                let referenced = Set(
+                    objects.filter { $0.1["type"]?.stringValue == "observed-data" }
+                        .flatMap { ($0.1["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) })
+                var chunk: [Pending] = []
+                for (id, object) in objects where !referenced.contains(id) {
+                    guard let type = object["type"]?.stringValue, !(object["revoked"]?.boolValue ?? false) else { continue }
+                    chunk.append(
+                        Pending(
+                            id: id, isIndicator: type == "indicator",
+                            values: Set(ObservableExtractor.observables(of: object, type: type)), object: object))
+                }
+                try await hunted(chunk)
             }
-            try await hunt(chunk, ingest: ingest, in: try await scopes())
         }
+        try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
     }
 
     /// An observable as a ``recordNoter(for:)`` noted it (kind, U+0001, value).
@@ -142,9 +159,11 @@ public struct RetroHunt: IngestSubscriber {
     }
 
     /// Hunts a chunk of written objects: the candidate searches on all their values at once, then
-    /// only the objects with candidates are read back (as committed) and matched, and the chunk's
-    /// sightings are recorded together.
-    func hunt(_ chunk: [Pending], ingest: CommittedIngest, in readable: [String: ReadScope?]) async throws {
+    /// only the objects with candidates are read back (as committed) and matched, their matches
+    /// added to `sightings`.
+    func hunt(
+        _ chunk: [Pending], ingest: CommittedIngest, in readable: [String: ReadScope?], into sightings: inout Sightings
+    ) async throws {
         guard !chunk.isEmpty else { return }
         var cache = ObjectCache()
         var chunk = chunk
@@ -176,7 +195,6 @@ public struct RetroHunt: IngestSubscriber {
             in: ingest.collectionID,
             matching: ObjectQuery(ids: ids, versions: .last, limit: ids.count + 1, withContent: withContent))
         let records = Dictionary(page.records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var sightings = Sightings()
         // A new indicator: the observed-data that reference its SCOs, and their other SCOs, read
         // for the whole chunk first.
         var perIndicator: [(Pending, JSONValue, StoredObjectVersion, SCOCandidates)] = []
@@ -209,7 +227,6 @@ public struct RetroHunt: IngestSubscriber {
                 observation: object, values: pending.values, record: record, candidates: candidates, cache: cache,
                 ingest: ingest, into: &sightings)
         }
-        try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
     }
 
     /// The ids an observed-data references (the first ``SearchRequest/maximumListValues``).
@@ -309,6 +326,8 @@ public struct RetroHunt: IngestSubscriber {
 
         private(set) var order: [String] = []
         private(set) var entries: [String: Entry] = [:]
+        /// How many matches the entries hold.
+        private(set) var matchedCount = 0
 
         mutating func add(indicator: String, level: TLPLevel?, collectionID: String, matched: [Matched]) {
             guard !matched.isEmpty else { return }
@@ -317,6 +336,7 @@ public struct RetroHunt: IngestSubscriber {
                 entries[indicator] = Entry(level: level, collectionID: collectionID, matched: [])
             }
             entries[indicator]?.matched += matched
+            matchedCount += matched.count
         }
     }
 
@@ -325,7 +345,7 @@ public struct RetroHunt: IngestSubscriber {
         "sighting--" + NameBasedUUID.make("cybex-retro-hunt|\(indicator)|\(owner)")
     }
 
-    /// Stores a chunk's sightings in one ingest (one transaction, one audit entry each): each one
+    /// Stores gathered sightings in one ingest (one transaction, one audit entry each): each one
     /// new, or a new version of what an earlier match recorded with the observations added. A
     /// sighting whose count would not change is left as it is.
     func record(_ sightings: Sightings, owner: String, collectionID: String) async throws {
