@@ -87,20 +87,15 @@ public struct RetroHunt: IngestSubscriber {
 
     public func committed(_ ingest: CommittedIngest) async throws {
         guard ingest.committed.count > 0, let owner = try await store.organisation(id: ingest.owner) else { return }
-        var readable: [String: ReadScope?]?
-        /// What the poster's organisation may read, read once per ingest when first needed.
-        func scopes() async throws -> [String: ReadScope?] {
-            if let readable { return readable }
-            let read = Dictionary(
-                try await collections.readable(as: owner.name, actor: "retro-hunt"), uniquingKeysWith: { a, _ in a })
-            readable = read
-            return read
-        }
+        // What the poster's organisation may read: with nothing, no match can be found.
+        let readable = Dictionary(
+            try await collections.readable(as: owner.name, actor: "retro-hunt"), uniquingKeysWith: { a, _ in a })
+        guard !readable.isEmpty else { return }
         // The sightings of the chunks hunted so far, recorded together: an indicator that several
         // chunks match gets one new version, not one a chunk.
         var sightings = Sightings()
         func hunted(_ chunk: [Pending]) async throws {
-            try await hunt(chunk, ingest: ingest, in: try await scopes(), into: &sightings)
+            try await hunt(chunk, ingest: ingest, in: readable, into: &sightings)
             guard sightings.order.count >= Self.sightingsPerRecord || sightings.matchedCount >= Self.matchesPerRecord
             else { return }
             try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
