@@ -91,15 +91,17 @@ public enum JSONReader {
     /// As ``parseObject(_:capturingArray:limits:)``, but each element of the captured array is
     /// handed to `each` as it is read and then let go: only its byte range is kept. For documents
     /// too large to hold every element's value at once (a bundle of a million objects).
+    /// With `elementKeys`, an element that is an object is handed over with those members only, the
+    /// others checked as strictly and let go (``parse(_:keepingMembers:limits:)``).
     public static func scanObject(
-        _ bytes: some Sequence<UInt8>, capturingArray arrayKey: String, limits: JSONLimits = .default,
-        each: (JSONValue, Range<Int>) -> Void
+        _ bytes: some Sequence<UInt8>, capturingArray arrayKey: String, keepingMembers elementKeys: Set<String>? = nil,
+        limits: JSONLimits = .default, each: (JSONValue, Range<Int>) -> Void
     ) throws(JSONError) -> JSONObjectWithRawRanges {
         try withBytes(bytes) { (buffer: UnsafeBufferPointer<UInt8>) throws(JSONError) -> JSONObjectWithRawRanges in
             var scanner = JSONScanner(buffer: buffer, limits: limits)
             scanner.skipWhitespace()
             var ranges: [Range<Int>] = []
-            let top = try scanner.readTopObject(capturing: arrayKey) { value, range in
+            let top = try scanner.readTopObject(capturing: arrayKey, keeping: elementKeys) { value, range in
                 ranges.append(range)
                 each(value, range)
             }
@@ -246,7 +248,7 @@ struct JSONScanner {
             let keyOffset = index
             guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw unexpected(expected: "a member name") }
             let key = try readString()
-            try checkUnique(key, in: members, seen: &seen, offset: keyOffset)
+            try checkUnique(key, in: members.lazy.map(\.key), seen: &seen, offset: keyOffset)
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
@@ -266,15 +268,15 @@ struct JSONScanner {
     /// Linear search for small objects, a set once an object grows, so that a hostile object with
     /// many members costs linear time.
     func checkUnique(
-        _ key: String, in members: [(key: String, value: JSONValue)], seen: inout Set<String>?, offset: Int
+        _ key: String, in names: some Collection<String>, seen: inout Set<String>?, offset: Int
     ) throws(JSONError) {
-        if members.count < 16 {
-            for member in members where member.key == key {
+        if names.count < 16 {
+            for name in names where name == key {
                 throw fail(.duplicateKey, "duplicate member name \"\(key)\"", at: offset)
             }
             return
         }
-        if seen == nil { seen = Set(members.map(\.key)) }
+        if seen == nil { seen = Set(names) }
         if !seen!.insert(key).inserted {
             throw fail(.duplicateKey, "duplicate member name \"\(key)\"", at: offset)
         }
@@ -283,14 +285,14 @@ struct JSONScanner {
     /// Reads the top object; the captured array's elements go to `element` (with their ranges),
     /// not into the result.
     mutating func readTopObject(
-        capturing arrayKey: String, element: (JSONValue, Range<Int>) -> Void
+        capturing arrayKey: String, keeping elementKeys: Set<String>? = nil, element: (JSONValue, Range<Int>) -> Void
     ) throws(JSONError) -> JSONObjectWithRawArray {
         guard index < buffer.count, buffer[index] == UInt8(ascii: "{") else { throw unexpected(expected: "an object") }
         try countValue()
         index += 1
         var result = JSONObjectWithRawArray(members: [], arrayPresent: false, elements: [])
         var seen: Set<String>? = nil
-        var keys: [(key: String, value: JSONValue)] = []
+        var keys: [String] = []
         skipWhitespace()
         if index < buffer.count, buffer[index] == UInt8(ascii: "}") {
             index += 1
@@ -302,14 +304,14 @@ struct JSONScanner {
             guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw unexpected(expected: "a member name") }
             let key = try readString()
             try checkUnique(key, in: keys, seen: &seen, offset: keyOffset)
-            keys.append((key, .null))
+            keys.append(key)
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
             if key == arrayKey, index < buffer.count, buffer[index] == UInt8(ascii: "[") {
                 result.arrayPresent = true
                 try countValue()
-                try readRawArray(element)
+                try readRawArray(keeping: elementKeys, element)
             } else {
                 result.members.append((key, try readValue(depth: 1)))
             }
@@ -324,7 +326,11 @@ struct JSONScanner {
         }
     }
 
-    mutating func readRawArray(_ element: (JSONValue, Range<Int>) -> Void) throws(JSONError) {
+    /// Reads the elements of an array, each handed to `element` with its range; with `keys`, an
+    /// element that is an object is built with those members only (``readValue(depth:keeping:)``).
+    mutating func readRawArray(keeping keys: Set<String>? = nil, _ element: (JSONValue, Range<Int>) -> Void)
+        throws(JSONError)
+    {
         index += 1  // [
         skipWhitespace()
         if index < buffer.count, buffer[index] == UInt8(ascii: "]") {
@@ -334,7 +340,7 @@ struct JSONScanner {
         while true {
             skipWhitespace()
             let start = index
-            let value = try readValue(depth: 2)
+            let value = if let keys { try readValue(depth: 2, keeping: keys) } else { try readValue(depth: 2) }
             element(value, start..<index)
             skipWhitespace()
             guard index < buffer.count else { throw fail(.unexpectedEnd, "unterminated array") }
@@ -348,6 +354,13 @@ struct JSONScanner {
     }
 
     mutating func readNumber() throws(JSONError) -> String {
+        let start = index
+        try skipNumber()
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
+    }
+
+    /// Moves past a number, checking its grammar and length.
+    mutating func skipNumber() throws(JSONError) {
         let start = index
         func digit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
         if buffer[index] == UInt8(ascii: "-") { index += 1 }
@@ -369,10 +382,26 @@ struct JSONScanner {
             while index < buffer.count, digit(buffer[index]) { index += 1 }
         }
         if index - start > 4096 { throw fail(.tooLarge, "number longer than 4096 characters", at: start) }
-        return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
     }
 
     mutating func readString() throws(JSONError) -> String {
+        let string = try scanString()
+        let raw = UnsafeBufferPointer(rebasing: buffer[string.content])
+        if !string.hasEscape {
+            if string.nonASCII {
+                guard let s = String(validating: raw, as: UTF8.self) else {
+                    throw fail(.invalidUTF8, "string is not valid UTF-8", at: string.content.lowerBound - 1)
+                }
+                return s
+            }
+            return String(decoding: raw, as: UTF8.self)
+        }
+        return try unescape(raw, at: string.content.lowerBound)
+    }
+
+    /// Moves past a string, checking its characters and length: where its content lies, and whether
+    /// it has escapes or bytes beyond ASCII (still to be checked by whoever reads it).
+    mutating func scanString() throws(JSONError) -> (content: Range<Int>, hasEscape: Bool, nonASCII: Bool) {
         let quote = index
         index += 1
         let start = index
@@ -396,17 +425,7 @@ struct JSONScanner {
         if end - start > limits.maxStringBytes {
             throw fail(.tooLarge, "string longer than \(limits.maxStringBytes) bytes", at: quote)
         }
-        let raw = UnsafeBufferPointer(rebasing: buffer[start..<end])
-        if !hasEscape {
-            if nonASCII {
-                guard let s = String(validating: raw, as: UTF8.self) else {
-                    throw fail(.invalidUTF8, "string is not valid UTF-8", at: quote)
-                }
-                return s
-            }
-            return String(decoding: raw, as: UTF8.self)
-        }
-        return try unescape(raw, at: start)
+        return (start..<end, hasEscape, nonASCII)
     }
 
     func unescape(_ raw: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONError) -> String {

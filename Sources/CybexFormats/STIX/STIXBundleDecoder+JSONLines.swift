@@ -32,7 +32,9 @@ extension STIXBundleDecoder {
                     if buffer[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                     let value: JSONValue
                     do throws(JSONError) {
-                        value = try JSONReader.parse(UnsafeBufferPointer(rebasing: buffer[range]), limits: limits.json)
+                        value = try JSONReader.parse(
+                            UnsafeBufferPointer(rebasing: buffer[range]), keepingMembers: ParsedDocument.Markings.members,
+                            limits: limits.json)
                     } catch {
                         throw STIXDocumentError(.invalidJSON, "line \(line): \(error.description)")
                     }

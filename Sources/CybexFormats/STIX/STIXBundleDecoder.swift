@@ -119,7 +119,9 @@ public enum STIXBundleDecoder {
         let top: JSONObjectWithRawRanges
         do {
             var position = 0
-            top = try JSONReader.scanObject(bytes, capturingArray: "objects", limits: limits.json) { value, _ in
+            top = try JSONReader.scanObject(
+                bytes, capturingArray: "objects", keepingMembers: ParsedDocument.Markings.members, limits: limits.json
+            ) { value, _ in
                 markings.note(value, at: position)
                 position += 1
             }
@@ -296,6 +298,9 @@ public struct ParsedDocument: Sendable {
         var defined: Set<String> = []
         /// The positions of the marking definitions among the objects.
         var definitionPositions: [Int] = []
+
+        /// The members of an object ``note(_:at:)`` reads (and a JSON Lines reader its `type`).
+        static let members: Set<String> = ["type", "id", "object_marking_refs", "granular_markings"]
 
         mutating func note(_ value: JSONValue, at position: Int) {
             if value["type"]?.stringValue == "marking-definition" {
