@@ -289,41 +289,18 @@ struct JSONScanner {
     ) throws(JSONError) -> JSONObjectWithRawArray {
         guard index < buffer.count, buffer[index] == UInt8(ascii: "{") else { throw unexpected(expected: "an object") }
         try countValue()
-        index += 1
         var result = JSONObjectWithRawArray(members: [], arrayPresent: false, elements: [])
-        var seen: Set<String>? = nil
-        var keys: [String] = []
-        skipWhitespace()
-        if index < buffer.count, buffer[index] == UInt8(ascii: "}") {
-            index += 1
-            return result
-        }
-        while true {
-            skipWhitespace()
-            let keyOffset = index
-            guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw unexpected(expected: "a member name") }
-            let key = try readString()
-            try checkUnique(key, in: keys, seen: &seen, offset: keyOffset)
-            keys.append(key)
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"), "':'")
-            skipWhitespace()
-            if key == arrayKey, index < buffer.count, buffer[index] == UInt8(ascii: "[") {
+        try checkObject(depth: 1) { key, scanner throws(JSONError) in
+            if key == arrayKey, scanner.index < scanner.buffer.count, scanner.buffer[scanner.index] == UInt8(ascii: "[") {
                 result.arrayPresent = true
-                try countValue()
-                try readRawArray(keeping: elementKeys, element)
+                try scanner.countValue()
+                try scanner.readRawArray(keeping: elementKeys, element)
             } else {
-                result.members.append((key, try readValue(depth: 1)))
+                result.members.append((key, try scanner.readValue(depth: 1)))
             }
-            skipWhitespace()
-            guard index < buffer.count else { throw fail(.unexpectedEnd, "unterminated object") }
-            if buffer[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            try expect(UInt8(ascii: "}"), "',' or '}'")
-            return result
+            return true
         }
+        return result
     }
 
     /// Reads the elements of an array, each handed to `element` with its range; with `keys`, an
