@@ -267,26 +267,17 @@ public struct ParsedDocument: Sendable {
     /// through, so that the ingest does not read them again. Build it off the ingest's path (in the
     /// converter's task): the validation is most of its cost.
     public init(objects: [JSONValue], limits: JSONLimits = .default) {
-        var bytes: [UInt8] = []
-        var ranges: [Range<Int>] = []
-        var markings = Markings()
-        ranges.reserveCapacity(objects.count)
-        for (position, object) in objects.enumerated() {
-            let start = bytes.count
-            JSONWriter.write(object, into: &bytes)
-            ranges.append(start..<bytes.count)
-            bytes.append(UInt8(ascii: "\n"))
-            markings.note(object, at: position)
-        }
-        let decoded = bytes.withUnsafeBufferPointer { buffer in
-            zip(objects, ranges).map { object, range in
+        var lines = Lines()
+        for object in objects { lines.append(object) }
+        let decoded = lines.bytes.withUnsafeBufferPointer { buffer in
+            zip(objects, lines.ranges).map { object, range in
                 STIXBundleDecoder.decodeObject(object, raw: UnsafeBufferPointer(rebasing: buffer[range]))
             }
         }
-        self.source = .memory(bytes)
-        self.ranges = ranges
+        self.source = .memory(lines.bytes)
+        self.ranges = lines.ranges
         self.limits = limits
-        self.markings = markings
+        self.markings = lines.markings
         predecoded = decoded
     }
 
