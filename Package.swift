@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "CybexCoreTests", dependencies: ["CybexCore", "CybexTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CybexFormatsTests",
-            dependencies: ["CybexCore", "CybexFormats"],
+            dependencies: ["CybexCore", "CybexFormats", "CybexTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

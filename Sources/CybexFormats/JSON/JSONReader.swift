@@ -285,7 +285,8 @@ struct JSONScanner {
     /// Reads the top object; the captured array's elements go to `element` (with their ranges),
     /// not into the result.
     mutating func readTopObject(
-        capturing arrayKey: String, keeping elementKeys: Set<String>? = nil, element: (JSONValue, Range<Int>) -> Void
+        capturing arrayKey: String, keeping elementKeys: Set<String>? = nil,
+        readAhead: ((_ start: Int, _ valueCount: Int) -> JSONReadAheadEnd?)? = nil, element: (JSONValue, Range<Int>) -> Void
     ) throws(JSONError) -> JSONObjectWithRawArray {
         guard index < buffer.count, buffer[index] == UInt8(ascii: "{") else { throw unexpected(expected: "an object") }
         try countValue()
@@ -294,7 +295,7 @@ struct JSONScanner {
             if key == arrayKey, scanner.index < scanner.buffer.count, scanner.buffer[scanner.index] == UInt8(ascii: "[") {
                 result.arrayPresent = true
                 try scanner.countValue()
-                try scanner.readRawArray(keeping: elementKeys, element)
+                try scanner.readRawArray(keeping: elementKeys, readAhead: readAhead, element)
             } else {
                 result.members.append((key, try scanner.readValue(depth: 1)))
             }
@@ -305,7 +306,13 @@ struct JSONScanner {
 
     /// Reads the elements of an array, each handed to `element` with its range; with `keys`, an
     /// element that is an object is built with those members only (``readValue(depth:keeping:)``).
-    mutating func readRawArray(keeping keys: Set<String>? = nil, _ element: (JSONValue, Range<Int>) -> Void)
+    /// `readAhead` is asked at each element's start whether another thread already read the
+    /// elements from there (``JSONReader/scanObject(_:capturingArray:keepingMembers:limits:parts:notes:note:merge:)``):
+    /// if so, it has handed them on itself, and says where to go on.
+    mutating func readRawArray(
+        keeping keys: Set<String>? = nil, readAhead: ((_ start: Int, _ valueCount: Int) -> JSONReadAheadEnd?)? = nil,
+        _ element: (JSONValue, Range<Int>) -> Void
+    )
         throws(JSONError)
     {
         index += 1  // [
@@ -317,6 +324,12 @@ struct JSONScanner {
         while true {
             skipWhitespace()
             let start = index
+            if let readAhead, let end = readAhead(start, valueCount) {
+                valueCount = end.valueCount
+                index = end.index
+                if end.closed { return }
+                continue
+            }
             let value = if let keys { try readValue(depth: 2, keeping: keys) } else { try readValue(depth: 2) }
             element(value, start..<index)
             skipWhitespace()

@@ -57,9 +57,20 @@ public struct DocumentBytes: Sendable {
         return try outcome.get()
     }
 
+    /// The bytes of `range` as an array of their own, read once (nil as for ``withBytes(in:_:)``).
+    func bytes(in range: Range<Int>) -> [UInt8]? {
+        switch storage {
+        case .memory(let all):
+            guard range.lowerBound >= 0, range.upperBound <= all.count else { return nil }
+            return range == all.indices ? all : Array(all[range])
+        case .file(let file):
+            return file.read(range)
+        }
+    }
+
     /// The first `length` bytes at most (empty when the file cannot be read).
     public func prefix(_ length: Int) -> [UInt8] {
-        (try? withBytes(in: 0..<min(length, count)) { buffer in [UInt8](buffer) }) ?? nil ?? []
+        bytes(in: 0..<min(length, count)) ?? []
     }
 
     /// The whole document when it is in memory (a bundle or an envelope is read as one value).

@@ -1,4 +1,5 @@
 public import CybexCore
+import Foundation
 
 /// Why a whole document was refused (as opposed to one object inside it).
 public struct STIXDocumentError: Error, Sendable, CustomStringConvertible {
@@ -103,28 +104,21 @@ public enum STIXBundleDecoder {
         throws(STIXDocumentError) -> ParsedDocument
     {
         if container == .jsonLines { return try parseLines(source, limits: limits) }
-        let bytes: [UInt8]
-        if let inMemory = source.inMemory {
-            bytes = inMemory
-        } else {
-            guard let read = try source.withBytes(in: 0..<source.count, { buffer in [UInt8](buffer) }) else {
-                throw STIXDocumentError(.unreadable, "the file could not be read")
-            }
-            bytes = read
+        guard let bytes = source.bytes(in: 0..<source.count) else {
+            throw STIXDocumentError(.unreadable, "the file could not be read")
         }
         // The whole document is read (so invalid JSON anywhere refuses it before anything is
         // stored), but each object's value is let go once its marking ids are noted: objects are
-        // read again, a chunk at a time, when they are validated.
-        var markings = ParsedDocument.Markings()
+        // read again, a chunk at a time, when they are validated. A large document is read in parts,
+        // one per core (``JSONReader/scanObject(_:capturingArray:keepingMembers:limits:parts:notes:note:merge:)``).
+        var markings: ParsedDocument.Markings
         let top: JSONObjectWithRawRanges
         do {
-            var position = 0
-            top = try JSONReader.scanObject(
-                bytes, capturingArray: "objects", keepingMembers: ParsedDocument.Markings.members, limits: limits.json
-            ) { value, _ in
-                markings.note(value, at: position)
-                position += 1
-            }
+            (top, markings) = try JSONReader.scanObject(
+                bytes, capturingArray: "objects", keepingMembers: ParsedDocument.Markings.members, limits: limits.json,
+                parts: ProcessInfo.processInfo.activeProcessorCount, notes: ParsedDocument.Markings(),
+                note: { markings, value, position in markings.note(value, at: position) },
+                merge: { markings, part, offset in markings.add(part, offset: offset) })
         } catch {
             throw STIXDocumentError(.invalidJSON, error.description)
         }
@@ -292,6 +286,13 @@ public struct ParsedDocument: Sendable {
 
         /// The members of an object ``note(_:at:)`` reads (and a JSON Lines reader its `type`).
         static let members: Set<String> = ["type", "id", "object_marking_refs", "granular_markings"]
+
+        /// Adds the markings of a later part of the document, whose first object is at `offset`.
+        mutating func add(_ part: Markings, offset: Int) {
+            referenced.formUnion(part.referenced)
+            defined.formUnion(part.defined)
+            definitionPositions += part.definitionPositions.map { $0 + offset }
+        }
 
         mutating func note(_ value: JSONValue, at position: Int) {
             if value["type"]?.stringValue == "marking-definition" {

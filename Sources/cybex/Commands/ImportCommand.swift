@@ -98,7 +98,7 @@ struct ImportCommand: AsyncParsableCommand {
         Terminal.progress("\(file): decoding \(source.count / 1_048_576) MiB…")
         let document: ParsedDocument
         do {
-            document = try STIXBundleDecoder.parse(source, as: format.container(for: file, source.prefix(16 << 20)))
+            document = try STIXBundleDecoder.parse(source, as: format.container(for: file, source))
         } catch {
             throw CommandFailure(message: "\(file): \(error.message)")
         }
@@ -243,11 +243,11 @@ struct ImportCommand: AsyncParsableCommand {
 enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
     case auto, bundle, envelope, object, jsonl, iodef, cve, openvex, csaf
 
-    /// The container to read `bytes` of `file` as. `auto` takes JSON Lines from the file's name
-    /// (`.jsonl`, `.ndjson`) or, for standard input and other names, from the content (`bytes`, its
-    /// beginning at least): several lines
+    /// The container to read `source`, from `file`, as. `auto` takes JSON Lines from the file's name
+    /// (`.jsonl`, `.ndjson`) or, for standard input and other names, from the content: several lines
     /// whose first is a JSON object on its own; anything else is a bundle, an envelope or one object.
-    func container(for file: String, _ bytes: [UInt8]) -> STIXBundleDecoder.Container {
+    /// The first MiB tells most documents apart; a longer first line is read up to 16 MiB.
+    func container(for file: String, _ source: DocumentBytes) -> STIXBundleDecoder.Container {
         switch self {
         case .bundle: return .bundle
         case .envelope: return .envelope
@@ -256,16 +256,26 @@ enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
         case .auto, .iodef, .cve, .openvex, .csaf:
             let name = file.lowercased()
             if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") { return .jsonLines }
-            return Self.looksLikeJSONLines(bytes) ? .jsonLines : .automatic
+            let lines = Self.looksLikeJSONLines(source.prefix(1 << 20)) ?? Self.looksLikeJSONLines(source.prefix(16 << 20))
+            return lines == true ? .jsonLines : .automatic
         }
     }
 
-    /// Whether the first non-blank line is a complete JSON object and another non-blank line follows.
-    static func looksLikeJSONLines(_ bytes: [UInt8]) -> Bool {
-        let lines = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: true)
-            .filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
-        guard lines.count >= 2, case .object? = try? JSONReader.parse(lines[0]) else { return false }
-        return true
+    /// Whether the first non-blank line is a complete JSON object and another non-blank line
+    /// follows; nil when `bytes` end before that can be told. Reads no further than the first byte
+    /// of that other line: a bundle's beginning decides it.
+    static func looksLikeJSONLines(_ bytes: [UInt8]) -> Bool? {
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+        var start = 0
+        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            let line = bytes[start..<newline]
+            start = newline + 1
+            if line.allSatisfy(blank) { continue }
+            guard bytes[start...].contains(where: { !blank($0) && $0 != UInt8(ascii: "\n") }) else { return nil }
+            if case .object? = try? JSONReader.parse(line) { return true }
+            return false
+        }
+        return nil
     }
 }
 
