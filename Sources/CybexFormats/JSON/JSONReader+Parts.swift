@@ -16,6 +16,8 @@ struct JSONReadAheadEnd {
 extension JSONReader {
     /// The fewest bytes a part holds: smaller documents are read by one thread.
     public static let minimumBytesPerPart = 4 << 20
+    /// The machine's cores: how many parts a large document is read in.
+    public static let cores = ProcessInfo.processInfo.activeProcessorCount
 
     /// ``scanObject(_:capturingArray:keepingMembers:limits:each:)`` on up to `parts` threads, with the
     /// same result and the same error at the same offset. What each element is reduced to is kept

@@ -1,5 +1,4 @@
 public import CybexCore
-import Foundation
 
 /// Why a whole document was refused (as opposed to one object inside it).
 public struct STIXDocumentError: Error, Sendable, CustomStringConvertible {
@@ -116,7 +115,7 @@ public enum STIXBundleDecoder {
         do {
             (top, markings) = try JSONReader.scanObject(
                 bytes, capturingArray: "objects", keepingMembers: ParsedDocument.Markings.members, limits: limits.json,
-                parts: ProcessInfo.processInfo.activeProcessorCount, notes: ParsedDocument.Markings(),
+                parts: JSONReader.cores, notes: ParsedDocument.Markings(),
                 note: { markings, value, position in markings.note(value, at: position) },
                 merge: { markings, part, offset in markings.add(part, offset: offset) })
         } catch {
@@ -222,7 +221,7 @@ public enum STIXBundleDecoder {
             objectMarkingRefs: markingRefs,
             json: json,
             // NUL cannot be stored in PostgreSQL text; such a value is no useful observable either.
-            observables: ObservableExtractor.observables(of: value, type: type).filter { !$0.value.contains("\u{0}") },
+            observables: ObservableExtractor.observables(of: value, type: type).filter { !$0.value.utf8.contains(0) },
             edges: ObservableExtractor.edges(of: value, type: type)
         )
         record.granularMarkingRefs =
