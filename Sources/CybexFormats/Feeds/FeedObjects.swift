@@ -155,8 +155,7 @@ public struct FeedObjects: Sendable {
 
     /// The STIX pattern that matches `observable`.
     public static func pattern(_ observable: Observable) -> String {
-        let literal =
-            "'" + observable.value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        let literal = STIXPatternText.quoted(observable.value)
         switch observable.kind {
         case .ipv4: return "[ipv4-addr:value = \(literal)]"
         case .ipv6: return "[ipv6-addr:value = \(literal)]"

@@ -68,11 +68,15 @@ public enum ObservableNormaliser {
             result.append(Observable(kind: network.address.count == 4 ? .ipv4 : .ipv6, value: normalise(text, as: .ipv4)))
             return result
         }
-        if text.contains("://"), let url = canonicalURL(text) { result.append(Observable(kind: .url, value: url)) }
-        if text.contains("@"), !text.contains("://"), !text.contains(" ") {
+        // Byte searches: Foundation's `contains` on a String bridges to NSString.
+        let bytes = text.utf8
+        let hasScheme = bytes.indices.contains { bytes[$0...].starts(with: "://".utf8) }
+        let hasAt = bytes.contains(UInt8(ascii: "@"))
+        if hasScheme, let url = canonicalURL(text) { result.append(Observable(kind: .url, value: url)) }
+        if hasAt, !hasScheme, !bytes.contains(UInt8(ascii: " ")) {
             result.append(Observable(kind: .email, value: email(text)))
         }
-        if text.contains("."), !text.contains("/"), !text.contains("@"), let name = domain(text) {
+        if bytes.contains(UInt8(ascii: ".")), !bytes.contains(UInt8(ascii: "/")), !hasAt, let name = domain(text) {
             result.append(Observable(kind: .domain, value: name))
         }
         if let address = mac(text) { result.append(Observable(kind: .mac, value: address)) }

@@ -101,6 +101,7 @@ extension STIXPattern.Literal: CustomStringConvertible {
 enum STIXPatternText {
     /// `'…'` with `\` and `'` escaped.
     static func quoted(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") }) { return "'" + text + "'" }
         var out = "'"
         for scalar in text.unicodeScalars {
             if scalar == "'" || scalar == "\\" { out.unicodeScalars.append("\\") }
