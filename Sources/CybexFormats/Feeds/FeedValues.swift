@@ -77,7 +77,7 @@ public enum FeedValues {
             guard column < record.fields.count else {
                 throw FeedError("line \(record.line): no column \(column + 1) (\(record.fields.count) fields)")
             }
-            let text = record.fields[column].trimmingCharacters(in: .whitespaces)
+            let text = Self.trimmed(record.fields[column])
             if text.isEmpty { continue }
             let observable = try self.observable(text, kind: kind, line: record.line)
             guard seen.insert(observable).inserted else { continue }
@@ -85,6 +85,16 @@ public enum FeedValues {
             values.append(FeedValue(observable: observable, line: record.line))
         }
         return values
+    }
+
+    /// `field` without leading and trailing blanks (tab and Unicode's space separators). A field
+    /// that begins and ends with printable ASCII is returned as it is, without Foundation's scan.
+    static func trimmed(_ field: String) -> String {
+        let isPrintableASCII = { (byte: UInt8) in byte > 0x20 && byte < 0x7F }
+        if let first = field.utf8.first, let last = field.utf8.last, isPrintableASCII(first), isPrintableASCII(last) {
+            return field
+        }
+        return field.trimmingCharacters(in: .whitespaces)
     }
 
     static func column(_ setting: String, header: [String]?) throws(FeedError) -> Int {
