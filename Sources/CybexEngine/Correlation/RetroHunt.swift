@@ -414,11 +414,21 @@ public struct RetroHunt: IngestSubscriber {
             })
     }
 
-    /// The ids a sighting's description lists after its colon.
+    /// The ids a sighting's description lists after its last colon (an id holds none; the
+    /// description's own text holds one before the list). Reads characters, not Foundation's
+    /// `NSString`: an update of a sighting lists many.
     static func listedIDs(_ description: String) -> [String] {
-        guard let colon = description.firstIndex(of: ":") else { return [] }
-        return description[description.index(after: colon)...].split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }.filter { $0.contains("--") }
+        guard let colon = description.lastIndex(of: ":") else { return [] }
+        return description[description.index(after: colon)...].split(separator: ",").compactMap { part in
+            var id = part
+            while id.first?.isWhitespace == true { id.removeFirst() }
+            while id.last?.isWhitespace == true { id.removeLast() }
+            var previous: UInt8 = 0
+            for byte in id.utf8 {
+                if byte == UInt8(ascii: "-") && previous == UInt8(ascii: "-") { return String(id) }
+                previous = byte
+            }
+            return nil
+        }
     }
 }
