@@ -131,6 +131,9 @@ enum ElementGuesses {
     }
 }
 
+/// Why a part's reading stopped before the array's `]`.
+private enum PartStop { case nextPart, cancelled }
+
 /// Reads a captured array's elements from a guessed start, on a thread of its own, until it
 /// reaches the next part's guess at an element's start, the array's end, or an error.
 private final class PartReader<Notes: Sendable>: @unchecked Sendable {
@@ -165,30 +168,35 @@ private final class PartReader<Notes: Sendable>: @unchecked Sendable {
         var scanner = JSONScanner(buffer: buffer, limits: limits)
         scanner.index = start
         var next = self.next
+        // Why the reading stopped before the array's `]`, if it did.
+        var stop: PartStop? = nil
         do {
-            while !cancelled.load(ordering: .relaxed) {
-                let elementStart = scanner.index
-                if let guess = next {
+            // The array's own element loop, told to stop where the next part starts.
+            try scanner.readElements(
+                keeping: keys,
+                readAhead: { elementStart, valueCount in
+                    if self.cancelled.load(ordering: .relaxed) {
+                        stop = .cancelled
+                        return JSONReadAheadEnd(index: elementStart, closed: true, valueCount: valueCount)
+                    }
+                    guard let guess = next else { return nil }
                     if elementStart == guess {
-                        end = End(index: elementStart, closed: false)
-                        break
+                        stop = .nextPart
+                        return JSONReadAheadEnd(index: elementStart, closed: true, valueCount: valueCount)
                     }
                     if elementStart > guess { next = nil }
+                    return nil
                 }
-                let value =
-                    if let keys { try scanner.readValue(depth: 2, keeping: keys) } else { try scanner.readValue(depth: 2) }
+            ) { value, range in
                 note(&notes, value, ranges.count)
-                ranges.append(elementStart..<scanner.index)
-                scanner.skipWhitespace()
-                guard scanner.index < buffer.count else { break }
-                if buffer[scanner.index] == UInt8(ascii: ",") {
-                    scanner.index += 1
-                    scanner.skipWhitespace()
-                    continue
-                }
-                if buffer[scanner.index] == UInt8(ascii: "]") { end = End(index: scanner.index + 1, closed: true) }
-                break
+                ranges.append(range)
             }
+            end =
+                switch stop {
+                case nil: End(index: scanner.index, closed: true)
+                case .nextPart: End(index: scanner.index, closed: false)
+                case .cancelled: nil
+                }
         } catch {
             end = nil
         }

@@ -321,6 +321,15 @@ struct JSONScanner {
             index += 1
             return
         }
+        try readElements(keeping: keys, readAhead: readAhead, element)
+    }
+
+    /// ``readRawArray(keeping:readAhead:_:)`` from an element's start (white space before it
+    /// allowed) to just after the array's `]`, or until `readAhead` says the array is closed.
+    mutating func readElements(
+        keeping keys: Set<String>?, readAhead: ((_ start: Int, _ valueCount: Int) -> JSONReadAheadEnd?)?,
+        _ element: (JSONValue, Range<Int>) -> Void
+    ) throws(JSONError) {
         while true {
             skipWhitespace()
             let start = index
