@@ -104,14 +104,7 @@ extension JSONScanner {
         while true {
             skipWhitespace()
             try checkValue(depth: depth)
-            skipWhitespace()
-            guard index < buffer.count else { throw fail(.unexpectedEnd, "unterminated array") }
-            if buffer[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            try expect(UInt8(ascii: "]"), "',' or ']'")
-            return
+            if try !moreElements() { return }
         }
     }
 

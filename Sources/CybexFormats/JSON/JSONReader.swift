@@ -222,14 +222,7 @@ struct JSONScanner {
         while true {
             skipWhitespace()
             elements.append(try readValue(depth: depth))
-            skipWhitespace()
-            guard index < buffer.count else { throw fail(.unexpectedEnd, "unterminated array") }
-            if buffer[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            try expect(UInt8(ascii: "]"), "',' or ']'")
-            return .array(elements)
+            if try !moreElements() { return .array(elements) }
         }
     }
 
@@ -341,15 +334,21 @@ struct JSONScanner {
             }
             let value = if let keys { try readValue(depth: 2, keeping: keys) } else { try readValue(depth: 2) }
             element(value, start..<index)
-            skipWhitespace()
-            guard index < buffer.count else { throw fail(.unexpectedEnd, "unterminated array") }
-            if buffer[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            try expect(UInt8(ascii: "]"), "',' or ']'")
-            return
+            if try !moreElements() { return }
         }
+    }
+
+    /// After an element of an array: white space, then `,` (true: another element follows) or the
+    /// array's `]` (false: the array is read).
+    mutating func moreElements() throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard index < buffer.count else { throw fail(.unexpectedEnd, "unterminated array") }
+        if buffer[index] == UInt8(ascii: ",") {
+            index += 1
+            return true
+        }
+        try expect(UInt8(ascii: "]"), "',' or ']'")
+        return false
     }
 
     mutating func readNumber() throws(JSONError) -> String {
