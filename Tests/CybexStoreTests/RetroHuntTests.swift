@@ -13,9 +13,13 @@ import Testing
 struct RetroHuntTests {
     typealias Node = WriteSideTests.Node
 
-    static func hunting(_ node: Node, window: Duration = .seconds(90 * 86_400)) -> CollectionService {
+    static func hunting(
+        _ node: Node, window: Duration = .seconds(90 * 86_400), maximumNotedObjects: Int = 200_000
+    ) -> CollectionService {
         CollectionService(
-            store: node.store, postCommit: PostCommitStage(subscribers: [RetroHunt(store: node.store, window: window)]))
+            store: node.store,
+            postCommit: PostCommitStage(
+                subscribers: [RetroHunt(store: node.store, window: window)], maximumNotedObjects: maximumNotedObjects))
     }
 
     static func uuid(_ n: Int) -> String { String(format: "00000000-0000-4000-8000-%012d", n) }
@@ -305,6 +309,105 @@ struct RetroHuntTests {
             #expect(sighting["count"]?.integerValue == 2)
             let audited = try await store.auditEvents(limit: 50).filter { $0.action == "objects.retro-hunt" }
             #expect(audited.count == 1)
+        }
+    }
+
+    /// An indicator posted with observations that match it is sighted as if they had been stored
+    /// before it: its hunt as an indicator covers them (a new indicator records its first match),
+    /// and they are not matched against it a second time. The same whether the ingest kept notes of
+    /// its objects or, past the stage's limit, read them again.
+    @Test(arguments: Backend.enabled)
+    func anIndicatorPostedWithItsObservationsIsSightedAsIfTheyHadBeenStoredBefore(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let pattern = { (first: String, second: String) in
+                "[ipv4-addr:value = '\(first)'] OR [ipv4-addr:value = '\(second)']"
+            }
+            // Stored first, then the indicator.
+            let before = "indicator--" + Self.uuid(800)
+            _ = try await Self.hunting(node).add(
+                Self.envelope([Self.sco(801, "ipv4-addr", "192.0.2.81"), Self.sco(802, "ipv4-addr", "192.0.2.82")]),
+                as: .envelope, to: node.collectionID, by: node.isp)
+            _ = try await Self.hunting(node).add(
+                Self.envelope([WriteSideTests.indicator(before, pattern: pattern("192.0.2.81", "192.0.2.82"))]),
+                as: .envelope, to: node.collectionID, by: node.isp)
+            // Posted together, with the ingest's notes and without them.
+            let together = "indicator--" + Self.uuid(810)
+            let unnoted = "indicator--" + Self.uuid(820)
+            for (indicator, n, service) in [
+                (together, 810, Self.hunting(node)), (unnoted, 820, Self.hunting(node, maximumNotedObjects: 0)),
+            ] {
+                let first = "192.0.2.\(n - 720 + 1)"
+                let second = "192.0.2.\(n - 720 + 2)"
+                _ = try await service.add(
+                    Self.envelope([
+                        Self.sco(n + 1, "ipv4-addr", first), Self.sco(n + 2, "ipv4-addr", second),
+                        WriteSideTests.indicator(indicator, pattern: pattern(first, second)),
+                    ]),
+                    as: .envelope, to: node.collectionID, by: node.isp)
+            }
+            for (indicator, n) in [(before, 800), (together, 810), (unnoted, 820)] {
+                let sightings = try await Self.sightings(of: indicator, node)
+                #expect(sightings.count == 1)
+                let sighting = try #require(sightings.first)
+                #expect(sighting["count"]?.integerValue == 1, "\(indicator)")
+                // The first match: the lower of the two SCO ids, listed after the description's colon.
+                #expect(sighting["description"]?.stringValue?.hasSuffix(": ipv4-addr--" + Self.uuid(n + 1)) == true)
+            }
+            let versions = try await store.objects(
+                in: node.collectionID, matching: ObjectQuery(types: ["sighting"], versions: .all))
+            #expect(versions.records.count == 3)
+        }
+    }
+
+    /// A TLP:RED observation or indicator is never joined, posted after what it matches as before
+    /// it, and a sighting is at the highest level of what it joins, the new object's included: it
+    /// would otherwise name that object to readers of its collection who may not see it.
+    @Test(arguments: Backend.enabled)
+    func aTLPRedObservationOrIndicatorIsNeverJoinedAndASightingIsAtTheLevelOfWhatItJoins(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let hunting = Self.hunting(node)
+            let indicator = "indicator--" + Self.uuid(900)
+            _ = try await hunting.add(
+                Self.envelope([WriteSideTests.indicator(indicator, pattern: "[ipv4-addr:value = '203.0.113.90']")]),
+                as: .envelope, to: node.collectionID, by: node.cert)
+            _ = try await hunting.add(
+                Self.envelope([
+                    Self.sco(901, "ipv4-addr", "203.0.113.90", marking: WriteSideTests.red),
+                    Self.observed(
+                        902, refs: [901], types: ["ipv4-addr"], at: "2026-11-07T00:00:00.000Z", marking: WriteSideTests.red),
+                ]),
+                as: .envelope, to: node.collectionID, by: node.cert)
+            #expect(try await Self.sightings(of: indicator, node).isEmpty)
+            // The same observation at TLP:GREEN is matched.
+            _ = try await hunting.add(
+                Self.envelope([
+                    Self.sco(903, "ipv4-addr", "203.0.113.90", marking: WriteSideTests.green),
+                    Self.observed(
+                        904, refs: [903], types: ["ipv4-addr"], at: "2026-11-07T00:00:00.000Z", marking: WriteSideTests.green),
+                ]),
+                as: .envelope, to: node.collectionID, by: node.cert)
+            #expect(try await Self.sightings(of: indicator, node).count == 1)
+            // A TLP:RED indicator after the observations it matches.
+            let hidden = "indicator--" + Self.uuid(905)
+            _ = try await hunting.add(
+                Self.envelope([
+                    WriteSideTests.indicator(
+                        hidden, pattern: "[ipv4-addr:value = '203.0.113.90']", markings: [WriteSideTests.red])
+                ]),
+                as: .envelope, to: node.collectionID, by: node.cert)
+            #expect(try await Self.sightings(of: hidden, node).isEmpty)
+            // A TLP:AMBER indicator matched against TLP:GREEN observations: the sighting is AMBER.
+            let amber = "indicator--" + Self.uuid(906)
+            _ = try await hunting.add(
+                Self.envelope([
+                    WriteSideTests.indicator(
+                        amber, pattern: "[ipv4-addr:value = '203.0.113.90']", markings: [TLPLevel.amber.markingDefinitionID])
+                ]),
+                as: .envelope, to: node.collectionID, by: node.cert)
+            let sighting = try #require(try await Self.sightings(of: amber, node).first)
+            #expect(sighting["object_marking_refs"]?.arrayValue?.first?.stringValue == TLPLevel.amber.markingDefinitionID)
         }
     }
 }

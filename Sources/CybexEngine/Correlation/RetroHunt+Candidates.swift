@@ -77,18 +77,19 @@ extension RetroHunt {
         }
     }
 
-    /// The indicator candidates of `values`; nil when more than ``maximumCandidates`` compare them
-    /// (unless `partial`: then the first of them).
-    func indicatorCandidates(comparing values: Set<Observable>, in readable: [String: ReadScope?], partial: Bool = false)
-        async throws -> IndicatorCandidates?
-    {
+    /// The indicator candidates of `values`, but for those `excluded`; nil when more than
+    /// ``maximumCandidates`` compare them (unless `partial`: then the first of them).
+    func indicatorCandidates(
+        comparing values: Set<Observable>, excluding excluded: Set<String> = [], in readable: [String: ReadScope?],
+        partial: Bool = false
+    ) async throws -> IndicatorCandidates? {
         var candidates = IndicatorCandidates()
         guard !values.isEmpty else { return candidates }
         var request = SearchRequest(types: ["indicator"], versions: .last, limit: Self.maximumCandidates)
         request.observables = values.sorted { ($0.kind.rawValue, $0.value) < ($1.kind.rawValue, $1.value) }
         let page = try await collections.search(request, in: readable)
         if page.more && !partial { return nil }
-        for hit in page.hits where (hit.record.level ?? .clear) < .red {
+        for hit in page.hits where (hit.record.level ?? .clear) < .red && !excluded.contains(hit.record.id) {
             guard let indicator = try? JSONReader.parse(hit.record.json), !(indicator["revoked"]?.boolValue ?? false),
                 indicator["pattern_type"]?.stringValue == "stix", let text = indicator["pattern"]?.stringValue,
                 let matcher = try? STIXPatternMatcher(parsing: text)

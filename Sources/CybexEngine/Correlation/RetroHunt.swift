@@ -14,7 +14,9 @@ import Foundation
 ///   observed-data that reference them (`object_refs`, their other SCOs resolved), as one set, so
 ///   `AND`, `OR`, `FOLLOWEDBY`, `WITHIN`, `REPEATS` and `START … STOP` across observations apply.
 /// - **A new observation** (observed-data, or an SCO on its own) is matched against the indicators
-///   its poster's organisation may see that compare one of its values.
+///   its poster's organisation may see that compare one of its values, but for those the same
+///   ingest wrote: their hunt as new indicators covers it, so a post of an indicator with its
+///   observations gives the sighting a post of the indicator after them would.
 ///
 /// The written objects are hunted 500 at a time, and each chunk reads what it needs in a few
 /// searches, whatever its size: one for the SCOs that carry any of its indicators' values (with the
@@ -28,7 +30,8 @@ import Foundation
 /// (every ``sightingsPerRecord`` indicators or ``matchesPerRecord`` matches, and at the end), so an
 /// indicator that several chunks match gets one new version per ingest; a later match makes a new version with
 /// the observations added (`count`, `observed_data_refs`, `first_seen`/`last_seen` over them).
-/// Nothing is matched that the poster may not see, TLP:RED observations are left out, and the
+/// Nothing is matched that the poster may not see, TLP:RED objects (new or stored, indicators or
+/// observations, each at the level the sharing policy gives it) are left out, and the
 /// sighting is marked at the highest level of what it joins — or TLP:RED (its owner alone sees it)
 /// when it joins objects of another collection, whose readers may differ: a reader of the
 /// collection never learns, through a sighting, the id of an object it may not read. Patterns that
@@ -86,16 +89,30 @@ public struct RetroHunt: IngestSubscriber {
     static let observedDataMarker = "observed-data"
 
     public func committed(_ ingest: CommittedIngest) async throws {
-        guard ingest.committed.count > 0, let owner = try await store.organisation(id: ingest.owner) else { return }
+        guard ingest.committed.count > 0, let owner = try await store.organisation(id: ingest.owner),
+            let collection = try await store.collection(id: ingest.collectionID)
+        else { return }
         // What the poster's organisation may read: with nothing, no match can be found.
         let readable = Dictionary(
             try await collections.readable(as: owner.name, actor: "retro-hunt"), uniquingKeysWith: { a, _ in a })
         guard !readable.isEmpty else { return }
+        // The indicators this ingest wrote are hunted as indicators, against every observation
+        // their poster may see, this ingest's included: its observations are not matched against
+        // them a second time.
+        let written: Set<String>
+        if let noted = ingest.notes[name] {
+            written = Set(noted.indices.lazy.map { noted.id(at: $0) }.filter { $0.hasPrefix("indicator--") })
+        } else {
+            written = Set(ingest.committed.ids(where: { $0 == "indicator" }))
+        }
+        let context = Context(
+            ingest: ingest, readable: readable,
+            posted: try await collections.scope(of: collection, for: .organisation(owner.id)), writtenIndicators: written)
         // The sightings of the chunks hunted so far, recorded together: an indicator that several
         // chunks match gets one new version, not one a chunk.
         var sightings = Sightings()
         func hunted(_ chunk: [Pending]) async throws {
-            try await hunt(chunk, ingest: ingest, in: readable, into: &sightings)
+            try await hunt(chunk, in: context, into: &sightings)
             guard sightings.order.count >= Self.sightingsPerRecord || sightings.matchedCount >= Self.matchesPerRecord
             else { return }
             try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
@@ -144,6 +161,17 @@ public struct RetroHunt: IngestSubscriber {
 
     // MARK: A chunk
 
+    /// What the hunt of each chunk of one ingest needs to know.
+    struct Context {
+        var ingest: CommittedIngest
+        /// What the poster's organisation may read, by collection.
+        var readable: [String: ReadScope?]
+        /// What it may see of the collection posted to: the levels of the new objects.
+        var posted: ReadScope
+        /// The indicators the ingest wrote (hunted as indicators, so not candidates of its observations).
+        var writtenIndicators: Set<String>
+    }
+
     /// A written object to hunt: its values, and the object when the ingest had it parsed (nil: it
     /// is read back from the store if it has candidates).
     struct Pending {
@@ -156,10 +184,9 @@ public struct RetroHunt: IngestSubscriber {
     /// Hunts a chunk of written objects: the candidate searches on all their values at once, then
     /// only the objects with candidates are read back (as committed) and matched, their matches
     /// added to `sightings`.
-    func hunt(
-        _ chunk: [Pending], ingest: CommittedIngest, in readable: [String: ReadScope?], into sightings: inout Sightings
-    ) async throws {
+    func hunt(_ chunk: [Pending], in context: Context, into sightings: inout Sightings) async throws {
         guard !chunk.isEmpty else { return }
+        let (ingest, readable) = (context.ingest, context.readable)
         var cache = ObjectCache()
         var chunk = chunk
         // An observed-data's values are its SCOs' (as the poster may see them) and its own.
@@ -178,18 +205,21 @@ public struct RetroHunt: IngestSubscriber {
         let indicators = chunk.filter { $0.isIndicator && !$0.values.isEmpty }
         let observations = chunk.filter { !$0.isIndicator && !$0.values.isEmpty }
         let scos = try await scoCandidates(carrying: Set(indicators.flatMap(\.values)), since: since, in: readable)
-        let stored = try await indicatorCandidates(comparing: Set(observations.flatMap(\.values)), in: readable)
+        let stored = try await indicatorCandidates(
+            comparing: Set(observations.flatMap(\.values)), excluding: context.writtenIndicators, in: readable)
         let indicatorsHunted = indicators.filter { pending in scos?.carry(any: pending.values) ?? true }
         let observationsHunted = observations.filter { pending in stored?.carry(any: pending.values) ?? true }
         let ids = indicatorsHunted.map(\.id) + observationsHunted.map(\.id)
         guard !ids.isEmpty else { return }
         // The stored versions of those hunted (their level and when they were added, their content
-        // when the ingest did not keep them parsed).
+        // when the ingest did not keep them parsed). TLP:RED ones are never joined.
         let withContent = (indicatorsHunted + observationsHunted).contains { $0.object == nil }
         let page = try await store.objects(
             in: ingest.collectionID,
-            matching: ObjectQuery(ids: ids, versions: .last, limit: ids.count + 1, withContent: withContent))
-        let records = Dictionary(page.records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            matching: ObjectQuery(
+                ids: ids, versions: .last, limit: ids.count + 1, withContent: withContent, scope: context.posted))
+        let records = Dictionary(
+            page.records.lazy.filter { ($0.level ?? .red) < .red }.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         // A new indicator: the observed-data that reference its SCOs, and their other SCOs, read
         // for the whole chunk first.
         var perIndicator: [(Pending, JSONValue, StoredObjectVersion, SCOCandidates)] = []
@@ -216,7 +246,8 @@ public struct RetroHunt: IngestSubscriber {
             else { continue }
             let candidates =
                 if let stored { stored.restricted(to: pending.values) } else {
-                    try await indicatorCandidates(comparing: pending.values, in: readable, partial: true) ?? .init()
+                    try await indicatorCandidates(
+                        comparing: pending.values, excluding: context.writtenIndicators, in: readable, partial: true) ?? .init()
                 }
             hunt(
                 observation: object, values: pending.values, record: record, candidates: candidates, cache: cache,

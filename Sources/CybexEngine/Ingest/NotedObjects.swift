@@ -38,6 +38,9 @@ public struct NotedObjects: RandomAccessCollection, Sendable, Equatable {
         return NotedObject(id: string(first), values: (first + 1..<last).map(string))
     }
 
+    /// The id of the note at `position`, without its values.
+    public func id(at position: Int) -> String { string(Int(firsts[position])) }
+
     /// Notes `id` with `values` after the notes before it.
     public mutating func append(_ id: String, values: [String]) {
         firsts.append(Int32(ends.count))

@@ -125,6 +125,29 @@ public struct CommittedObjects: Sendable {
 }
 
 extension CommittedObjects {
+    /// The ids of the written objects whose type `wanted` accepts (or is not known), in document
+    /// order; a document's objects are read again in spans of at most `size` consecutive objects.
+    public func ids(where wanted: (String) -> Bool, size: Int = 500) -> [String] {
+        switch source {
+        case .items(let items):
+            return items.compactMap { item in
+                guard let id = item.id, STIXIdentifier(id).map({ wanted($0.type) }) ?? true else { return nil }
+                return id
+            }
+        case .document(let document, let written, let types):
+            let positions = written.filter { types.name(of: $0.type).map(wanted) ?? true }.map { Int($0.position) }
+            var ids: [String] = []
+            var start = 0
+            while start < positions.count {
+                var end = start + 1
+                while end < positions.count, positions[end] - positions[start] < size { end += 1 }
+                ids += document.identities(at: Array(positions[start..<end])).compactMap(\.id)
+                start = end
+            }
+            return ids
+        }
+    }
+
     /// As ``forEachChunk(of:_:)``, with each written object as the document holds it, parsed once
     /// (nil when the ingest kept entries, not the document: a subscriber then reads the store).
     /// Only objects whose type `wanted` accepts are handed on (and parsed), at most `size` at a
