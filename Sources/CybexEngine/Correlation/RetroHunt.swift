@@ -109,48 +109,74 @@ public struct RetroHunt: IngestSubscriber {
             ingest: ingest, readable: readable,
             posted: try await collections.scope(of: collection, for: .organisation(owner.id)), writtenIndicators: written)
         // The sightings of the chunks hunted so far, recorded together: an indicator that several
-        // chunks match gets one new version, not one a chunk.
+        // chunks match gets one new version, not one a chunk. Chunks are hunted side by side, as
+        // many as there are cores (each waits on its reads part of the time), and their sightings
+        // gathered in document order.
         var sightings = Sightings()
-        func hunted(_ chunk: [Pending]) async throws {
-            try await hunt(chunk, in: context, into: &sightings)
-            guard sightings.order.count >= Self.sightingsPerRecord || sightings.matchedCount >= Self.matchesPerRecord
-            else { return }
-            try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
-            sightings = Sightings()
-        }
-        if let noted = ingest.notes[name], !noted.contains(where: { $0.values == [Self.observedDataMarker] }) {
-            var start = 0
-            while start < noted.count {
-                let chunk = noted[start..<min(start + 500, noted.count)].map { object in
-                    Pending(
-                        id: object.id, isIndicator: STIXIdentifier(object.id)?.type == "indicator",
-                        values: Set(object.values.compactMap(Self.observable(noted:))))
-                }
-                start += 500
-                try await hunted(chunk)
+        try await withThrowingTaskGroup(of: (Int, Sightings).self) { group in
+            var started = 0
+            var gathered = 0
+            var finished: [Int: Sightings] = [:]
+            func gatherNext() async throws {
+                while finished[gathered] == nil, let (index, found) = try await group.next() { finished[index] = found }
+                guard let found = finished.removeValue(forKey: gathered) else { return }
+                gathered += 1
+                sightings.merge(found)
+                guard sightings.order.count >= Self.sightingsPerRecord || sightings.matchedCount >= Self.matchesPerRecord
+                else { return }
+                try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
+                sightings = Sightings()
             }
-        } else {
-            let huntable = { (type: String) -> Bool in type == "indicator" || Self.observationTypes.contains(type) }
-            try await ingest.committed.forEachChunkOfObjects(of: 500, where: huntable) { entries in
-                let objects = try await ingest.objects(of: entries, from: store)
-                guard !objects.isEmpty else { return }
-                // An SCO an observed-data of the same chunk references is hunted as part of it, not twice.
-                let referenced = Set(
-                    objects.filter { $0.1["type"]?.stringValue == "observed-data" }
-                        .flatMap { ($0.1["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) })
-                var chunk: [Pending] = []
-                for (id, object) in objects where !referenced.contains(id) {
-                    guard let type = object["type"]?.stringValue, !(object["revoked"]?.boolValue ?? false) else { continue }
-                    chunk.append(
+            func hunted(_ chunk: [Pending]) async throws {
+                guard !chunk.isEmpty else { return }
+                let index = started
+                started += 1
+                group.addTask { (index, try await hunt(chunk, in: context)) }
+                try await gather(downTo: Self.chunksAtOnce - 1)
+            }
+            func gather(downTo running: Int) async throws {
+                while started - gathered > running { try await gatherNext() }
+            }
+            if let noted = ingest.notes[name], !noted.contains(where: { $0.values == [Self.observedDataMarker] }) {
+                var start = 0
+                while start < noted.count {
+                    let chunk = noted[start..<min(start + 500, noted.count)].map { object in
                         Pending(
-                            id: id, isIndicator: type == "indicator",
-                            values: Set(ObservableExtractor.observables(of: object, type: type)), object: object))
+                            id: object.id, isIndicator: STIXIdentifier(object.id)?.type == "indicator",
+                            values: Set(object.values.compactMap(Self.observable(noted:))))
+                    }
+                    start += 500
+                    try await hunted(chunk)
                 }
-                try await hunted(chunk)
+            } else {
+                let huntable = { (type: String) -> Bool in type == "indicator" || Self.observationTypes.contains(type) }
+                try await ingest.committed.forEachChunkOfObjects(of: 500, where: huntable) { entries in
+                    let objects = try await ingest.objects(of: entries, from: store)
+                    guard !objects.isEmpty else { return }
+                    // An SCO an observed-data of the same chunk references is hunted as part of it, not twice.
+                    let referenced = Set(
+                        objects.filter { $0.1["type"]?.stringValue == "observed-data" }
+                            .flatMap { ($0.1["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) })
+                    var chunk: [Pending] = []
+                    for (id, object) in objects where !referenced.contains(id) {
+                        guard let type = object["type"]?.stringValue, !(object["revoked"]?.boolValue ?? false) else {
+                            continue
+                        }
+                        chunk.append(
+                            Pending(
+                                id: id, isIndicator: type == "indicator",
+                                values: Set(ObservableExtractor.observables(of: object, type: type)), object: object))
+                    }
+                    try await hunted(chunk)
+                }
             }
+            try await gather(downTo: 0)
         }
         try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
     }
+
+    /// How many chunks of one ingest are hunted side by side.
+    static let chunksAtOnce = max(2, ProcessInfo.processInfo.activeProcessorCount)
 
     /// An observable as a ``recordNoter(for:)`` noted it (kind, U+0001, value).
     static func observable(noted text: String) -> Observable? {
@@ -184,8 +210,9 @@ public struct RetroHunt: IngestSubscriber {
     /// Hunts a chunk of written objects: the candidate searches on all their values at once, then
     /// only the objects with candidates are read back (as committed) and matched, their matches
     /// added to `sightings`.
-    func hunt(_ chunk: [Pending], in context: Context, into sightings: inout Sightings) async throws {
-        guard !chunk.isEmpty else { return }
+    func hunt(_ chunk: [Pending], in context: Context) async throws -> Sightings {
+        var sightings = Sightings()
+        guard !chunk.isEmpty else { return sightings }
         let (ingest, readable) = (context.ingest, context.readable)
         var cache = ObjectCache()
         var chunk = chunk
@@ -210,7 +237,7 @@ public struct RetroHunt: IngestSubscriber {
         let indicatorsHunted = indicators.filter { pending in scos?.carry(any: pending.values) ?? true }
         let observationsHunted = observations.filter { pending in stored?.carry(any: pending.values) ?? true }
         let ids = indicatorsHunted.map(\.id) + observationsHunted.map(\.id)
-        guard !ids.isEmpty else { return }
+        guard !ids.isEmpty else { return sightings }
         // The stored versions of those hunted (their level and when they were added, their content
         // when the ingest did not keep them parsed). TLP:RED ones are never joined.
         let withContent = (indicatorsHunted + observationsHunted).contains { $0.object == nil }
@@ -253,6 +280,7 @@ public struct RetroHunt: IngestSubscriber {
                 observation: object, values: pending.values, record: record, candidates: candidates, cache: cache,
                 ingest: ingest, into: &sightings)
         }
+        return sightings
     }
 
     /// The ids an observed-data references (the first ``SearchRequest/maximumListValues``).
@@ -354,6 +382,14 @@ public struct RetroHunt: IngestSubscriber {
         private(set) var entries: [String: Entry] = [:]
         /// How many matches the entries hold.
         private(set) var matchedCount = 0
+
+        /// Adds the matches of `other` after these.
+        mutating func merge(_ other: Sightings) {
+            for indicator in other.order {
+                guard let entry = other.entries[indicator] else { continue }
+                add(indicator: indicator, level: entry.level, collectionID: entry.collectionID, matched: entry.matched)
+            }
+        }
 
         mutating func add(indicator: String, level: TLPLevel?, collectionID: String, matched: [Matched]) {
             guard !matched.isEmpty else { return }
