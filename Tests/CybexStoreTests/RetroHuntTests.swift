@@ -360,6 +360,38 @@ struct RetroHuntTests {
         }
     }
 
+    /// A new observed-data is matched with the SCOs it references (read back as its poster may see
+    /// them), and an SCO it references in the same post is hunted as part of it, not again on its
+    /// own: whether the ingest kept notes of its objects (an observed-data noted with its references)
+    /// or read them again from the document.
+    @Test(arguments: Backend.enabled)
+    func anObservedDataIsHuntedWithItsSCOsWhetherNotedOrReadAgain(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            for (n, service) in [(1_000, Self.hunting(node)), (1_100, Self.hunting(node, maximumNotedObjects: 0))] {
+                let indicator = "indicator--" + Self.uuid(n)
+                let address = "198.51.100.\(n / 100)"
+                _ = try await service.add(
+                    Self.envelope([WriteSideTests.indicator(indicator, pattern: "[ipv4-addr:value = '\(address)']")]),
+                    as: .envelope, to: node.collectionID, by: node.cert)
+                _ = try await service.add(
+                    Self.envelope([
+                        Self.sco(n + 1, "ipv4-addr", address),
+                        Self.observed(n + 2, refs: [n + 1], types: ["ipv4-addr"], at: "2026-11-08T00:00:00.000Z"),
+                    ]),
+                    as: .envelope, to: node.collectionID, by: node.isp)
+                let sighting = try #require(try await Self.sightings(of: indicator, node).first)
+                #expect(sighting["count"]?.integerValue == 1)
+                #expect(
+                    sighting["observed_data_refs"]?.arrayValue?.compactMap(\.stringValue) == [
+                        "observed-data--" + Self.uuid(n + 2)
+                    ])
+                #expect(sighting["first_seen"]?.stringValue == "2026-11-08T00:00:00.000000Z")
+                #expect(sighting["description"]?.stringValue?.contains("ipv4-addr--") == false)
+            }
+        }
+    }
+
     /// A TLP:RED observation or indicator is never joined, posted after what it matches as before
     /// it, and a sighting is at the highest level of what it joins, the new object's included: it
     /// would otherwise name that object to readers of its collection who may not see it.

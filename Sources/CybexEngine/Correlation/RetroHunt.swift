@@ -74,15 +74,21 @@ public struct RetroHunt: IngestSubscriber {
 
     /// Notes, while the ingest decodes, the observables of each indicator and SCO that is not
     /// revoked (what the candidate searches need), so that after the commit only the objects those
-    /// searches leave are read again. An observed-data is noted with the marker
-    /// ``observedDataMarker``: an ingest that has one is hunted from the document as a whole.
+    /// searches leave are read again. An observed-data is noted as the marker
+    /// ``observedDataMarker``, the ids its `object_refs` name (its SCOs, whose values are its
+    /// values), then its own observables.
     public func recordNoter(for ingest: IngestContext) async throws -> RecordNoter? {
         return { record in
             guard !record.revoked else { return nil }
-            if record.type == "observed-data" { return [Self.observedDataMarker] }
-            guard record.type == "indicator" || Self.observationTypes.contains(record.type), !record.observables.isEmpty
+            let observables = record.observables.map { $0.kind.rawValue + "\u{1}" + $0.value }
+            if record.type == "observed-data" {
+                let refs = record.edges.lazy.filter { $0.type == ReferenceEdges.objectRef && $0.sourceRef == record.id }
+                    .map(\.targetRef).prefix(SearchRequest.maximumListValues)
+                return [Self.observedDataMarker] + refs + observables
+            }
+            guard record.type == "indicator" || Self.observationTypes.contains(record.type), !observables.isEmpty
             else { return nil }
-            return record.observables.map { $0.kind.rawValue + "\u{1}" + $0.value }
+            return observables
         }
     }
 
@@ -137,15 +143,23 @@ public struct RetroHunt: IngestSubscriber {
             func gather(downTo running: Int) async throws {
                 while started - gathered > running { try await gatherNext() }
             }
-            if let noted = ingest.notes[name], !noted.contains(where: { $0.values == [Self.observedDataMarker] }) {
+            if let noted = ingest.notes[name] {
                 var start = 0
                 while start < noted.count {
-                    let chunk = noted[start..<min(start + 500, noted.count)].map { object in
-                        Pending(
-                            id: object.id, isIndicator: STIXIdentifier(object.id)?.type == "indicator",
-                            values: Set(object.values.compactMap(Self.observable(noted:))))
-                    }
+                    let objects = noted[start..<min(start + 500, noted.count)]
                     start += 500
+                    // An SCO an observed-data of the same chunk references is hunted as part of it, not twice.
+                    let referenced = Set(
+                        objects.lazy.filter { $0.values.first == Self.observedDataMarker }.flatMap { $0.values.dropFirst() }
+                            .filter { !$0.utf8.contains(1) })
+                    let chunk = objects.filter { !referenced.contains($0.id) }.map { object in
+                        // A STIX id holds no U+0001: an observed-data's references are told from its observables.
+                        let isData = object.values.first == Self.observedDataMarker
+                        return Pending(
+                            id: object.id, isIndicator: STIXIdentifier(object.id)?.type == "indicator",
+                            values: Set(object.values.compactMap(Self.observable(noted:))),
+                            refs: isData ? object.values.dropFirst().filter { !$0.utf8.contains(1) } : nil)
+                    }
                     try await hunted(chunk)
                 }
             } else {
@@ -165,7 +179,8 @@ public struct RetroHunt: IngestSubscriber {
                         chunk.append(
                             Pending(
                                 id: id, isIndicator: type == "indicator",
-                                values: Set(ObservableExtractor.observables(of: object, type: type)), object: object))
+                                values: Set(ObservableExtractor.observables(of: object, type: type)),
+                                refs: type == "observed-data" ? Self.refs(of: object) : nil, object: object))
                     }
                     try await hunted(chunk)
                 }
@@ -198,13 +213,15 @@ public struct RetroHunt: IngestSubscriber {
         var writtenIndicators: Set<String>
     }
 
-    /// A written object to hunt: its values, and the object when the ingest had it parsed (nil: it
-    /// is read back from the store if it has candidates).
+    /// A written object to hunt: its values, the ids an observed-data references (nil for other
+    /// objects), and the object when the ingest had it parsed (nil: it is read back from the store if
+    /// it has candidates).
     struct Pending {
         var id: String
         var isIndicator: Bool
         var values: Set<Observable>
-        var object: JSONValue?
+        var refs: [String]? = nil
+        var object: JSONValue? = nil
     }
 
     /// Hunts a chunk of written objects: the candidate searches on all their values at once, then
@@ -216,14 +233,11 @@ public struct RetroHunt: IngestSubscriber {
         let (ingest, readable) = (context.ingest, context.readable)
         var cache = ObjectCache()
         var chunk = chunk
-        // An observed-data's values are its SCOs' (as the poster may see them) and its own.
-        let dataRefs = chunk.compactMap { pending in
-            pending.object.flatMap { $0["type"]?.stringValue == "observed-data" ? Self.refs(of: $0) : nil }
-        }
-        try await cache.load(Array(Set(dataRefs.joined())), hunt: self, in: readable)
+        // An observed-data's values are its SCOs' (as the poster may see them).
+        try await cache.load(Array(Set(chunk.compactMap(\.refs).joined())), hunt: self, in: readable)
         for index in chunk.indices {
-            guard let object = chunk[index].object, object["type"]?.stringValue == "observed-data" else { continue }
-            for ref in Self.refs(of: object) {
+            guard let refs = chunk[index].refs else { continue }
+            for ref in refs {
                 guard let sco = cache.objects[ref]?.object else { continue }
                 chunk[index].values.formUnion(ObservableExtractor.observables(of: sco, type: sco["type"]?.stringValue ?? ""))
             }
