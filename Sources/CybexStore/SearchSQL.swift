@@ -27,6 +27,7 @@ enum SearchSQL {
             let content = search.withContent ? ", o.json" : ""
             let collectionID = next(.text(collection.id))
             let after = next(.integer(search.addedAfter ?? Int64.min))
+            let before = search.addedBefore.map { " AND m.date_added < \(next(.integer($0)))" } ?? ""
             var bound = ""
             let filter = SQLFilter.build(query, owners: owners, placeholder: { _ in bound }, bind: { bound = next($0) })
             var observed = ""
@@ -50,7 +51,7 @@ enum SearchSQL {
                 """
                 SELECT * FROM (SELECT CAST(\(shown) AS TEXT), m.date_added, o.id, m.taxii_version, o.spec_version\(label)\(content) \
                 FROM \(from) \
-                WHERE m.collection = \(SQLFilter.collection(collectionID)) AND m.date_added > \(after)\(filter)\(observed)\(vulnerable) \
+                WHERE m.collection = \(SQLFilter.collection(collectionID)) AND m.date_added > \(after)\(before)\(filter)\(observed)\(vulnerable) \
                 ORDER BY m.date_added LIMIT \(limit)) AS b\(index)
                 """)
         }

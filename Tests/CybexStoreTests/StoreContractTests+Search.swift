@@ -67,7 +67,8 @@ extension StoreContractTests {
         for collection in search.collections {
             guard var query = search.query(for: collection) else { continue }
             query.limit = 10_000
-            for record in try await store.objects(in: collection.id, matching: query).records {
+            for record in try await store.objects(in: collection.id, matching: query).records
+            where search.addedBefore.map({ record.dateAdded < $0 }) ?? true {
                 hits.append(SearchHit(collectionID: collection.id, record: record))
             }
         }
@@ -93,6 +94,12 @@ extension StoreContractTests {
                 }
                 if Int.random(in: 0..<3, using: &random) == 0 {
                     search.ids = Array(corpus.ids.shuffled(using: &random).prefix(Int.random(in: 1...3, using: &random)))
+                }
+                // An upper bound on the date added, at one of the versions the search finds without it.
+                if Int.random(in: 0..<3, using: &random) == 0,
+                    let bound = try await Self.expectedSearch(search, store: store).randomElement(using: &random)
+                {
+                    search.addedBefore = bound.record.dateAdded
                 }
                 let expected = try await Self.expectedSearch(search, store: store)
                 // Page through to the end: every page is the next slice of the merged reads.

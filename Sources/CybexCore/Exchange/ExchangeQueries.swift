@@ -138,6 +138,9 @@ public struct ObjectSearch: Sendable, Hashable {
     public var versions: VersionSelector
     /// Only versions added strictly after this time (microseconds): `since`, or the `next` of a page.
     public var addedAfter: Int64?
+    /// Only versions added strictly before this time (microseconds); nil for any. Which versions
+    /// are the first or last of an object does not depend on it (as with ``addedAfter``).
+    public var addedBefore: Int64?
     /// Most records to return.
     public var limit: Int
     /// Whether to read the objects' JSON.

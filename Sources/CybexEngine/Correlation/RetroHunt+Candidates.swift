@@ -77,15 +77,17 @@ extension RetroHunt {
         }
     }
 
-    /// The indicator candidates of `values`, but for those `excluded`; nil when more than
-    /// ``maximumCandidates`` compare them (unless `partial`: then the first of them).
+    /// The indicator candidates of `values` stored before `addedBefore` (nil: whenever), but for
+    /// those `excluded`; nil when more than ``maximumCandidates`` compare them (unless `partial`:
+    /// then the first of them).
     func indicatorCandidates(
-        comparing values: Set<Observable>, excluding excluded: Set<String> = [], in readable: [String: ReadScope?],
-        partial: Bool = false
+        comparing values: Set<Observable>, addedBefore: Int64? = nil, excluding excluded: Set<String> = [],
+        in readable: [String: ReadScope?], partial: Bool = false
     ) async throws -> IndicatorCandidates? {
         var candidates = IndicatorCandidates()
         guard !values.isEmpty else { return candidates }
         var request = SearchRequest(types: ["indicator"], versions: .last, limit: Self.maximumCandidates)
+        request.addedBefore = addedBefore
         request.observables = values.sorted { ($0.kind.rawValue, $0.value) < ($1.kind.rawValue, $1.value) }
         let page = try await collections.search(request, in: readable)
         if page.more && !partial { return nil }

@@ -14,9 +14,10 @@ import Foundation
 ///   observed-data that reference them (`object_refs`, their other SCOs resolved), as one set, so
 ///   `AND`, `OR`, `FOLLOWEDBY`, `WITHIN`, `REPEATS` and `START … STOP` across observations apply.
 /// - **A new observation** (observed-data, or an SCO on its own) is matched against the indicators
-///   its poster's organisation may see that compare one of its values, but for those the same
-///   ingest wrote: their hunt as new indicators covers it, so a post of an indicator with its
-///   observations gives the sighting a post of the indicator after them would.
+///   its poster's organisation may see that compare one of its values and were stored before the
+///   ingest: those it wrote (or a later ingest) are hunted as new indicators against it, so a post
+///   of an indicator with its observations gives the sighting a post of the indicator after them
+///   would, and no match is worked out twice.
 ///
 /// The written objects are hunted 500 at a time, and each chunk reads what it needs in a few
 /// searches, whatever its size: one for the SCOs that carry any of its indicators' values (with the
@@ -209,7 +210,8 @@ public struct RetroHunt: IngestSubscriber {
         var readable: [String: ReadScope?]
         /// What it may see of the collection posted to: the levels of the new objects.
         var posted: ReadScope
-        /// The indicators the ingest wrote (hunted as indicators, so not candidates of its observations).
+        /// The indicators the ingest wrote (hunted as indicators, so not candidates of its
+        /// observations; those stored after the ingest's first date added are left out by the search).
         var writtenIndicators: Set<String>
     }
 
@@ -247,7 +249,8 @@ public struct RetroHunt: IngestSubscriber {
         let observations = chunk.filter { !$0.isIndicator && !$0.values.isEmpty }
         let scos = try await scoCandidates(carrying: Set(indicators.flatMap(\.values)), since: since, in: readable)
         let stored = try await indicatorCandidates(
-            comparing: Set(observations.flatMap(\.values)), excluding: context.writtenIndicators, in: readable)
+            comparing: Set(observations.flatMap(\.values)), addedBefore: ingest.committed.firstDateAdded,
+            excluding: context.writtenIndicators, in: readable)
         let indicatorsHunted = indicators.filter { pending in scos?.carry(any: pending.values) ?? true }
         let observationsHunted = observations.filter { pending in stored?.carry(any: pending.values) ?? true }
         let ids = indicatorsHunted.map(\.id) + observationsHunted.map(\.id)
@@ -288,7 +291,8 @@ public struct RetroHunt: IngestSubscriber {
             let candidates =
                 if let stored { stored.restricted(to: pending.values) } else {
                     try await indicatorCandidates(
-                        comparing: pending.values, excluding: context.writtenIndicators, in: readable, partial: true) ?? .init()
+                        comparing: pending.values, addedBefore: ingest.committed.firstDateAdded,
+                        excluding: context.writtenIndicators, in: readable, partial: true) ?? .init()
                 }
             hunt(
                 observation: object, values: pending.values, record: record, candidates: candidates, cache: cache,

@@ -207,9 +207,15 @@ public struct Ingestor: Sendable {
 
         /// The report, and what was written.
         func report(_ outcomes: [AddOutcome], document: ParsedDocument) -> (IngestReport, CommittedObjects) {
+            let first = outcomes.lazy.compactMap { outcome -> Int64? in
+                guard case .added(let dateAdded, _) = outcome else { return nil }
+                return dateAdded
+            }.min()
             if itemized {
                 let report = Ingestor.report(items, outcomes)
-                return (report, CommittedObjects(writtenIn: report))
+                var committed = CommittedObjects(writtenIn: report)
+                committed.firstDateAdded = first
+                return (report, committed)
             }
             var added = 0
             var newVersions = 0
@@ -236,7 +242,9 @@ public struct Ingestor: Sendable {
             let report = IngestReport(
                 total: document.count, added: added, newVersions: newVersions, duplicates: duplicates,
                 rejected: rejected.map(\.item))
-            return (report, CommittedObjects(document: document, written: written, types: types))
+            var committed = CommittedObjects(document: document, written: written, types: types)
+            committed.firstDateAdded = first
+            return (report, committed)
         }
     }
 

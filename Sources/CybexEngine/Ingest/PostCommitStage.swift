@@ -78,6 +78,10 @@ public struct CommittedObjects: Sendable {
     }
 
     let source: Source
+    /// When the first of the written objects was added (microseconds), when known. Adds take
+    /// their dates in turn, each after the last of the adds committed before it, so what is stored
+    /// with an earlier date was committed before this ingest.
+    public internal(set) var firstDateAdded: Int64?
 
     public init(items: [IngestItem]) { source = .items(items) }
 

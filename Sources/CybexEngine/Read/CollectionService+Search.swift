@@ -27,6 +27,8 @@ public struct SearchRequest: Sendable, Hashable {
     public var versions: VersionSelector
     /// Only versions added strictly after this time (microseconds): `since`, or a page's `next`.
     public var addedAfter: Int64?
+    /// Only versions added strictly before this time (microseconds); nil for any.
+    public var addedBefore: Int64?
     public var limit: Int
 
     /// The most values one search takes in each list.
@@ -122,6 +124,7 @@ extension CollectionService {
             ids: request.ids, types: request.types,
             observables: Self.observables(of: request),
             versions: request.versions, addedAfter: request.addedAfter, limit: request.limit)
+        search.addedBefore = request.addedBefore
         search.edgeSourcesOfType = request.edgeSourcesOfType
         search.vulnerability = request.vulnerability
         var page = try await store.search(search)
