@@ -154,9 +154,15 @@ import Testing
         try await withStore { store in
             let clock = SettableWallClock(Self.start)
             let started = Count()
+            let released = Count()
+            // Runs until the test has seen its lease renewed (at most 10 s), however loaded the machine.
             let job = ScheduledJob(name: "long", period: .seconds(60)) { _ in
                 started.increment()
-                try await Task.sleep(for: .milliseconds(800))
+                var waited = 0
+                while released.current == 0 && waited < 500 {
+                    try await Task.sleep(for: .milliseconds(20))
+                    waited += 1
+                }
             }
             // Renewed every third of the lease: every 200 ms of real time.
             let runner = JobRunner(
@@ -172,6 +178,7 @@ import Testing
                 #expect(
                     try await store.acquireJobLease(
                         name: "long", holder: "other", period: 60_000_000, lease: 600_000, now: now) == nil)
+                released.increment()
                 #expect(try await eventually { try await store.jobRecords().first?.lastOutcome == .succeeded })
             }
             #expect(try await store.jobRecords().first?.runs == 1)
