@@ -145,21 +145,34 @@ public struct RetroHunt: IngestSubscriber {
                 while started - gathered > running { try await gatherNext() }
             }
             if let noted = ingest.notes[name] {
+                // The values of the SCOs the ingest's observed-data reference, as the ingest noted
+                // them: an observed-data's values without reading its SCOs back.
+                let referencedAnywhere = Set(noted.lazy.filter { $0.values.first == Self.observedDataMarker }.flatMap(Self.refs))
+                var scoValues: [String: Set<Observable>] = [:]
+                if !referencedAnywhere.isEmpty {
+                    for index in noted.indices where referencedAnywhere.contains(noted.id(at: index)) {
+                        let object = noted[index]
+                        guard object.values.first != Self.observedDataMarker else { continue }
+                        scoValues[object.id] = Set(object.values.compactMap(Self.observable(noted:)))
+                    }
+                }
                 var start = 0
                 while start < noted.count {
                     let objects = noted[start..<min(start + 500, noted.count)]
                     start += 500
                     // An SCO an observed-data of the same chunk references is hunted as part of it, not twice.
-                    let referenced = Set(
-                        objects.lazy.filter { $0.values.first == Self.observedDataMarker }.flatMap { $0.values.dropFirst() }
-                            .filter { !$0.utf8.contains(1) })
+                    let referenced = Set(objects.lazy.filter { $0.values.first == Self.observedDataMarker }.flatMap(Self.refs))
                     let chunk = objects.filter { !referenced.contains($0.id) }.map { object in
-                        // A STIX id holds no U+0001: an observed-data's references are told from its observables.
-                        let isData = object.values.first == Self.observedDataMarker
-                        return Pending(
+                        var pending = Pending(
                             id: object.id, isIndicator: STIXIdentifier(object.id)?.type == "indicator",
-                            values: Set(object.values.compactMap(Self.observable(noted:))),
-                            refs: isData ? object.values.dropFirst().filter { !$0.utf8.contains(1) } : nil)
+                            values: Set(object.values.compactMap(Self.observable(noted:))))
+                        if object.values.first == Self.observedDataMarker {
+                            let refs = Self.refs(of: object)
+                            pending.refs = refs
+                            pending.unresolvedRefs = refs.filter { scoValues[$0] == nil }
+                            for ref in refs { pending.values.formUnion(scoValues[ref] ?? []) }
+                        }
+                        return pending
                     }
                     try await hunted(chunk)
                 }
@@ -181,7 +194,8 @@ public struct RetroHunt: IngestSubscriber {
                             Pending(
                                 id: id, isIndicator: type == "indicator",
                                 values: Set(ObservableExtractor.observables(of: object, type: type)),
-                                refs: type == "observed-data" ? Self.refs(of: object) : nil, object: object))
+                                refs: type == "observed-data" ? Self.refs(of: object) : nil,
+                                unresolvedRefs: type == "observed-data" ? Self.refs(of: object) : nil, object: object))
                     }
                     try await hunted(chunk)
                 }
@@ -193,6 +207,12 @@ public struct RetroHunt: IngestSubscriber {
 
     /// How many chunks of one ingest are hunted side by side.
     static let chunksAtOnce = max(2, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// The ids a noted observed-data references: its values after the marker that are no
+    /// observables (a STIX id holds no U+0001).
+    static func refs(of noted: NotedObject) -> [String] {
+        noted.values.dropFirst().filter { !$0.utf8.contains(1) }
+    }
 
     /// An observable as a ``recordNoter(for:)`` noted it (kind, U+0001, value).
     static func observable(noted text: String) -> Observable? {
@@ -216,13 +236,15 @@ public struct RetroHunt: IngestSubscriber {
     }
 
     /// A written object to hunt: its values, the ids an observed-data references (nil for other
-    /// objects), and the object when the ingest had it parsed (nil: it is read back from the store if
-    /// it has candidates).
+    /// objects) and those of them whose values are not among `values` yet (SCOs the ingest did not
+    /// note: read back for their values), and the object when the ingest had it parsed (nil: it is
+    /// read back from the store if it has candidates).
     struct Pending {
         var id: String
         var isIndicator: Bool
         var values: Set<Observable>
         var refs: [String]? = nil
+        var unresolvedRefs: [String]? = nil
         var object: JSONValue? = nil
     }
 
@@ -235,10 +257,11 @@ public struct RetroHunt: IngestSubscriber {
         let (ingest, readable) = (context.ingest, context.readable)
         var cache = ObjectCache()
         var chunk = chunk
-        // An observed-data's values are its SCOs' (as the poster may see them).
-        try await cache.load(Array(Set(chunk.compactMap(\.refs).joined())), hunt: self, in: readable)
+        // An observed-data's values are its SCOs' (as the poster may see them): those the ingest
+        // did not note are read for them.
+        try await cache.load(Array(Set(chunk.compactMap(\.unresolvedRefs).joined())), hunt: self, in: readable)
         for index in chunk.indices {
-            guard let refs = chunk[index].refs else { continue }
+            guard let refs = chunk[index].unresolvedRefs else { continue }
             for ref in refs {
                 guard let sco = cache.objects[ref]?.object else { continue }
                 chunk[index].values.formUnion(ObservableExtractor.observables(of: sco, type: sco["type"]?.stringValue ?? ""))
@@ -255,6 +278,8 @@ public struct RetroHunt: IngestSubscriber {
         let observationsHunted = observations.filter { pending in stored?.carry(any: pending.values) ?? true }
         let ids = indicatorsHunted.map(\.id) + observationsHunted.map(\.id)
         guard !ids.isEmpty else { return sightings }
+        // The SCOs of the observed-data hunted, for their matching.
+        try await cache.load(Array(Set(observationsHunted.compactMap(\.refs).joined())), hunt: self, in: readable)
         // The stored versions of those hunted (their level and when they were added, their content
         // when the ingest did not keep them parsed). TLP:RED ones are never joined.
         let withContent = (indicatorsHunted + observationsHunted).contains { $0.object == nil }
