@@ -87,6 +87,51 @@ import Testing
         #expect(try ParsedDocument(lines, limits: STIXBundleDecoder.Limits(maxObjects: 4)).count == 4)
     }
 
+    /// An object written member by member (``JSONObjectWriter``) is the same line, byte for byte,
+    /// as the same object appended as a tree, escapes included, and its markings are noted alike.
+    @Test func anObjectWrittenMemberByMemberIsTheLineItsTreeWouldBe() throws {
+        let awkward = "quote \" backslash \\ tab \t newline \n bell \u{7} caf\u{E9} \u{1F600}"
+        let granular: JSONValue = .array([
+            .object([("marking_ref", .string(Self.statement)), ("selectors", .array([.string("name")]))])
+        ])
+        var byMembers = ParsedDocument.Lines()
+        var asTrees = ParsedDocument.Lines()
+        asTrees.append(Self.definition)
+        byMembers.append(Self.definition)
+        for number in 0..<3 {
+            let tree = JSONValue.object([
+                ("type", .string("indicator")), ("spec_version", .string("2.1")),
+                ("id", .string("indicator--\(NameBasedUUID.make("writer-test|\(number)"))")),
+                ("name", .string(awkward)), ("confidence", .number(String(number * 40))),
+                ("labels", .array([.string("a"), .string(awkward)])), ("object_marking_refs", .array([.string(Self.amber)])),
+                ("granular_markings", granular), ("extensions", .object([("x", .object([("n", .number("-7"))]))])),
+            ])
+            asTrees.append(tree)
+            byMembers.appendObject { object in
+                object.string("type", "indicator")
+                object.string("spec_version", "2.1")
+                object.string("id", "indicator--\(NameBasedUUID.make("writer-test|\(number)"))")
+                object.string("name", awkward)
+                object.integer("confidence", Int64(number * 40))
+                object.strings("labels", ["a", awkward])
+                object.strings("object_marking_refs", [Self.amber])
+                object.value("granular_markings", granular)
+                object.value("extensions", .object([("x", .object([("n", .number("-7"))]))]))
+            }
+        }
+        #expect(byMembers.jsonLines == asTrees.jsonLines)
+        #expect(byMembers.count == 4)
+        let members = try ParsedDocument(byMembers)
+        let trees = try ParsedDocument(asTrees)
+        #expect(members.markingIDs().referenced == [Self.amber, Self.statement])
+        #expect(members.markingIDs().referenced == trees.markingIDs().referenced)
+        #expect(members.markingIDs().defined == [Self.statement])
+        #expect(Self.ids(members.decode(0..<members.count)) == Self.ids(trees.decode(0..<trees.count)))
+        // Each line reads back as the object written.
+        let first = String(decoding: byMembers.jsonLines, as: UTF8.self).split(separator: "\n")[1]
+        #expect(try JSONReader.parse(Array(first.utf8))["name"]?.stringValue == awkward)
+    }
+
     /// A long list is made in parts side by side: the parts join in the order of the values.
     @Test func aFeedDocumentMadeInPartsKeepsTheValuesOrder() throws {
         let feed = Feed(

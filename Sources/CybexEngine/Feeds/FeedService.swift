@@ -269,7 +269,9 @@ public struct FeedService: Sendable {
         var addresses: [[UInt8]: Observable] = [:]
         let objects = FeedObjects(feed: feed, now: now)
         for value in values where value.observable.kind == .ipv4 || value.observable.kind == .ipv6 {
-            guard known[objects.indicatorID(value.observable)] == nil, let network = IPNetwork(value.observable.value) else {
+            guard known.isEmpty || known[objects.indicatorID(value.observable)] == nil,
+                let network = IPNetwork(value.observable.value)
+            else {
                 continue
             }
             addresses[network.address] = value.observable

@@ -50,7 +50,7 @@ public struct FeedObjects: Sendable {
     ) -> (lines: ParsedDocument.Lines, sightings: [FeedSighting]) {
         let stamp = STIXTimestamp.format(microseconds: now)
         var lines = ParsedDocument.Lines(reservingBytes: values.count * 1_000)
-        lines.append(identity(created: STIXTimestamp.format(microseconds: feed.created)))
+        lines.appendObject { identity(created: STIXTimestamp.format(microseconds: feed.created), into: &$0) }
         let partCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, values.count / Self.valuesPerPart))
         let partSize = (values.count + partCount - 1) / max(partCount, 1)
         let parts = Mutex([(ParsedDocument.Lines, [FeedSighting])?](repeating: nil, count: partCount))
@@ -81,48 +81,51 @@ public struct FeedObjects: Sendable {
             let old = known[indicator]
             var sighting = old ?? FeedSighting(indicatorID: indicator, firstSeen: now, lastSeen: now, count: 0)
             if old == nil {
-                lines.append(
-                    self.indicator(indicator, value.observable, created: stamp, enrichment: enrichment[value.observable] ?? []))
+                lines.appendObject {
+                    self.indicator(
+                        indicator, value.observable, created: stamp, enrichment: enrichment[value.observable] ?? [], into: &$0)
+                }
             }
             sighting.count += 1
             sighting.lastSeen = now
-            lines.append(self.sighting(sighting, modified: stamp))
+            lines.appendObject { self.sighting(sighting, modified: stamp, into: &$0) }
             sightings.append(sighting)
         }
         return (lines, sightings)
     }
 
-    func common(_ type: String, _ id: String, created: String, modified: String) -> [(String, JSONValue)] {
-        var members: [(String, JSONValue)] = [
-            ("type", .string(type)), ("spec_version", .string("2.1")), ("id", .string(id)),
-            ("created", .string(created)), ("modified", .string(modified)),
-        ]
-        if type != "identity" { members.append(("created_by_ref", .string(identityID))) }
-        if let marking { members.append(("object_marking_refs", .array([.string(marking)]))) }
-        return members
+    /// The members every object made starts with, in this order.
+    func common(_ type: String, _ id: String, created: String, modified: String, into object: inout JSONObjectWriter) {
+        object.string("type", type)
+        object.string("spec_version", "2.1")
+        object.string("id", id)
+        object.string("created", created)
+        object.string("modified", modified)
+        if type != "identity" { object.string("created_by_ref", identityID) }
+        if let marking { object.strings("object_marking_refs", [marking]) }
     }
 
-    func identity(created: String) -> JSONValue {
-        .object(
-            common("identity", identityID, created: created, modified: created) + [
-                ("name", .string("Feed: \(feed.name)")), ("identity_class", .string("system")),
-                ("description", .string("Objects made by Cybex from the feed at \(feed.url)")),
-            ])
+    func identity(created: String, into object: inout JSONObjectWriter) {
+        common("identity", identityID, created: created, modified: created, into: &object)
+        object.string("name", "Feed: \(feed.name)")
+        object.string("identity_class", "system")
+        object.string("description", "Objects made by Cybex from the feed at \(feed.url)")
     }
 
-    func indicator(_ id: String, _ observable: Observable, created: String, enrichment: [EnrichmentFact] = []) -> JSONValue {
-        var members = common("indicator", id, created: created, modified: created)
-        members += [
-            ("name", .string(observable.value.count > 200 ? String(observable.value.prefix(200)) + "…" : observable.value)),
-            ("pattern", .string(Self.pattern(observable))), ("pattern_type", .string("stix")),
-            ("valid_from", .string(created)),
-        ]
-        if let confidence = feed.settings.confidence { members.append(("confidence", .number(String(confidence)))) }
-        if !feed.settings.labels.isEmpty { members.append(("labels", .array(feed.settings.labels.map(JSONValue.string)))) }
+    func indicator(
+        _ id: String, _ observable: Observable, created: String, enrichment: [EnrichmentFact] = [],
+        into object: inout JSONObjectWriter
+    ) {
+        common("indicator", id, created: created, modified: created, into: &object)
+        object.string("name", observable.value.count > 200 ? String(observable.value.prefix(200)) + "…" : observable.value)
+        object.string("pattern", Self.pattern(observable))
+        object.string("pattern_type", "stix")
+        object.string("valid_from", created)
+        if let confidence = feed.settings.confidence { object.integer("confidence", Int64(confidence)) }
+        if !feed.settings.labels.isEmpty { object.strings("labels", feed.settings.labels) }
         if let extensionBody = Self.enrichmentExtension(enrichment) {
-            members.append(("extensions", .object([(Self.enrichmentExtensionID, extensionBody)])))
+            object.value("extensions", .object([(Self.enrichmentExtensionID, extensionBody)]))
         }
-        return .object(members)
     }
 
     /// The body of the enrichment extension for `facts` (nil when they say nothing).
@@ -141,16 +144,15 @@ public struct FeedObjects: Sendable {
         return .object(members)
     }
 
-    func sighting(_ sighting: FeedSighting, modified: String) -> JSONValue {
+    func sighting(_ sighting: FeedSighting, modified: String, into object: inout JSONObjectWriter) {
         let first = sighting.firstSeen == now ? modified : STIXTimestamp.format(microseconds: sighting.firstSeen)
-        var members = common("sighting", sightingID(of: sighting.indicatorID), created: first, modified: modified)
+        common("sighting", sightingID(of: sighting.indicatorID), created: first, modified: modified, into: &object)
         let last = sighting.lastSeen == now ? modified : STIXTimestamp.format(microseconds: sighting.lastSeen)
-        members += [
-            ("sighting_of_ref", .string(sighting.indicatorID)), ("count", .number(String(sighting.count))),
-            ("first_seen", .string(first)), ("last_seen", .string(last)),
-            ("where_sighted_refs", .array([.string(identityID)])),
-        ]
-        return .object(members)
+        object.string("sighting_of_ref", sighting.indicatorID)
+        object.integer("count", Int64(sighting.count))
+        object.string("first_seen", first)
+        object.string("last_seen", last)
+        object.strings("where_sighted_refs", [identityID])
     }
 
     /// The STIX pattern that matches `observable`.
