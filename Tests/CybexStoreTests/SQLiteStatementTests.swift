@@ -1,5 +1,7 @@
 import CybexCore
 import Foundation
+import GRDB
+import Synchronization
 import Testing
 
 @testable import CybexStore
@@ -38,5 +40,42 @@ import Testing
         #expect(kept.allSatisfy { $0.texts <= SQLiteStore.shapedStatementsPerConnection })
         // Within the budget but for the one statement that may cross it.
         #expect(kept.allSatisfy { $0.bytes <= SQLiteStore.shapedStatementBytesPerConnection + (1 << 20) })
+    }
+}
+
+/// A commit that leaves the WAL long is checkpointed after it returns, on the writer, not inside
+/// it (``SQLiteCheckpoints``); the store still leaves no WAL behind when closed.
+@Suite struct SQLiteCheckpointTests {
+    static func size(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? -1
+    }
+
+    @Test func aLongCommitIsCopiedBackAfterItReturnsAndTheWALIsTruncatedOnClose() async throws {
+        try await Backend.sqlite.withDatabase { database in
+            let path = database.location
+            let store = try SQLiteStore(path: path, checkpointAfter: 64)
+            try await store.migrate()
+            // SQLite's own automatic checkpoint is not the writer's: the WAL hook replaced it.
+            #expect(try await store.pool.write { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") } == 0)
+            let collection = Fixture.collection()
+            try await store.createCollection(collection)
+            try await store.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            let before = Self.size(path)
+            // Far more than 64 pages in one commit.
+            let records = (0..<3_000).map { Fixture.sco(Fixture.id("ipv4-addr"), value: "10.1.\($0 / 256).\($0 % 256)") }
+            _ = try await store.addObjects(records, to: collection.id, owner: "org-a")
+            // The next write waits for the checkpoint the commit queued: the pages are in the
+            // database file then, not only in the WAL.
+            try await store.pool.write { _ in }
+            #expect(Self.size(path) > before + 3_000 * 100)
+            #expect(store.checkpoints.queued.load(ordering: .relaxed) == false)
+            let read = try await store.objects(in: collection.id, matching: ObjectQuery(limit: 5_000))
+            #expect(read.records.count == 3_000)
+            // A short commit queues none.
+            try await store.pool.write { db in try db.execute(sql: "UPDATE clock SET last = last") }
+            #expect(store.checkpoints.frames.load(ordering: .relaxed) < 64)
+            try await store.close()
+            #expect(Self.size(path + "-wal") <= 0)
+        }
     }
 }

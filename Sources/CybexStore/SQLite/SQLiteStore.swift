@@ -14,6 +14,8 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     /// Connections for the small reads of every request (``SQLitePointReaders``).
     let pointReaders: SQLitePointReaders
+    /// When the WAL is checkpointed (after a long commit, beside what follows it).
+    let checkpoints: SQLiteCheckpoints
     /// The organisations' numbers as last read (``ownerNumbers(for:_:)``).
     let ownerNumberCopy = Mutex(SQLFilter.OwnerNumbers(highest: -1, numbers: [:]))
     /// The organisation graph as last read, with its generation (``sharingDirectory(current:)``).
@@ -21,8 +23,15 @@ public final class SQLiteStore: Store {
     public let path: String
 
     /// Opens (creating if needed) the database file at `path`.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, checkpointAfter: SQLiteCheckpoints.threshold)
+    }
+
+    /// Opens the database file at `path`, checkpointing the WAL after a commit that leaves more
+    /// than `frames` pages in it (tests lower it).
+    init(path: String, checkpointAfter frames: Int32) throws {
         var configuration = Configuration()
+        let checkpoints = SQLiteCheckpoints(threshold: frames)
         configuration.busyMode = .timeout(30)
         configuration.maximumReaderCount = 8
         configuration.prepareDatabase { db in
@@ -31,14 +40,12 @@ public final class SQLiteStore: Store {
             // whatever the store's size).
             try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -16384" : "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            // Checkpoint the WAL every ~40 MB instead of every 4 MB: a 1,000-object bundle dirties
-            // about 8 MB of index pages, so this checkpoints every few bundles, not every bundle
-            // (measured: TAXII POST of the 100k corpus 16k -> 20k objects/s).
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             // After a checkpoint, the WAL file shrinks back to 64 MiB at most instead of keeping the
             // size of the largest transaction it ever held (a one-transaction import of a million
             // objects writes gigabytes).
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+            // The writer checkpoints after a long commit, not inside it (``SQLiteCheckpoints``).
+            if !db.configuration.readonly { checkpoints.install(on: db) }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -46,6 +53,7 @@ public final class SQLiteStore: Store {
             throw StoreError(.backend, "cannot open SQLite database at \(path): \(error)")
         }
         self.path = path
+        self.checkpoints = checkpoints
         pointReaders = SQLitePointReaders(path: path, limit: max(2, ProcessInfo.processInfo.activeProcessorCount))
     }
 
@@ -105,7 +113,9 @@ public final class SQLiteStore: Store {
 
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.write(body)
+            let result = try await pool.write(body)
+            checkpoints.afterWrite(on: pool)
+            return result
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw StoreError(.conflict, error.message ?? "constraint violated")
         } catch let error as DatabaseError {
