@@ -63,6 +63,8 @@ import Testing
         // Custom binary and hex properties follow their naming rule.
         #expect(try rules(#"{\#(Self.tool),"x_acme_blob_bin":"AAAA","x_acme_mask_hex":"0f"}"#).isEmpty)
         #expect(try rules(#"{\#(Self.tool),"x_acme_blob_bin":"AAA"}"#) == ["binary-format"])
+        #expect(try rules(#"{\#(Self.tool),"x_acme_mask_hex":"0g"}"#) == ["hex-format"])
+        #expect(try rules(#"{\#(Self.tool),"x_acme_mask_hexa":"0g","x_acme_binx":"AAA"}"#).isEmpty)
     }
 
     @Test func nestedViolationsNameTheirPath() throws {
@@ -107,6 +109,13 @@ import Testing
         #expect(try rules(#"{"type":"action","id":"action--2b3a0f4e-1c1d-41ee-be56-0242ac120002"}"#) == ["type-name"])
         #expect(try rules(#"{\#(Self.tool),"_private":1}"#) == ["property-name"])
         #expect(try rules(#"{\#(Self.tool),"phone_number":"1"}"#) == ["reserved-property"])
+        // Every reserved name, and names of their lengths that are not reserved.
+        for name in ["severity", "username", "phone_number", "action"] {
+            #expect(try rules(#"{\#(Self.tool),"\#(name)":"1"}"#) == ["reserved-property"])
+        }
+        for name in ["severitx", "usernamf", "phone_numbex", "actioz", "x_action", "phone_numbers"] {
+            #expect(try rules(#"{\#(Self.tool),"\#(name)":"1"}"#).isEmpty)
+        }
         #expect(STIXValidator.violations(of: .array([])).map(\.rule) == ["object"])
     }
 
