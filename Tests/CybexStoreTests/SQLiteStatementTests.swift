@@ -79,3 +79,30 @@ import Testing
         }
     }
 }
+
+/// Reference rows (schema step 25): read by their target through its index, removed with their
+/// object row, and not indexed by their source, which no query reads them by.
+@Suite struct SQLiteReferenceRowTests {
+    @Test func referenceRowsAreFoundByTargetThroughAnIndexAndNotIndexedBySource() async throws {
+        try await Backend.sqlite.withDatabase { database in
+            let store = try SQLiteStore(path: database.location)
+            try await store.migrate()
+            let (plan, indexes) = try await store.pool.read { db in
+                let plan = try Row.fetchAll(
+                    db,
+                    sql: """
+                        EXPLAIN QUERY PLAN SELECT DISTINCT target_ref, source_ref FROM relationships
+                        WHERE target_ref IN (?, ?) AND type = ?
+                        """,
+                    arguments: ["indicator--a", "indicator--b", "sighting-of"]
+                ).map { $0["detail"] as String }
+                let indexes = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'relationships'")
+                return (plan, indexes)
+            }
+            #expect(plan.contains { $0.contains("relationships_by_target") })
+            #expect(Set(indexes) == ["relationships_by_target", "relationships_by_object"])
+            try await store.close()
+        }
+    }
+}

@@ -1,5 +1,5 @@
 extension PostgresSchema {
-    /// Steps 15–24 of the PostgreSQL schema (issues 14–17): constituencies and enrichment, feeds, notification; incident cases; the vulnerability index; inventories and remediation duties; the organisation graph's generation; type numbers.
+    /// Steps 15–25 of the PostgreSQL schema (issues 14–17): constituencies and enrichment, feeds, notification; incident cases; the vulnerability index; inventories and remediation duties; the organisation graph's generation; type numbers; no index of reference rows by source.
     static let correlationMigrations: [(version: Int, statements: [String])] = [
         (
             // Constituencies and offline enrichment (see the SQLite step of the same number).
@@ -274,6 +274,11 @@ extension PostgresSchema {
                 "DROP INDEX IF EXISTS objects_by_observable_set",
                 "CREATE INDEX objects_by_observable_set ON objects (observable_set DESC) WHERE observable_set IS NOT NULL",
             ]
+        ),
+        (
+            // No query looks reference rows up by their source (see the SQLite step of the same number).
+            25,
+            ["DROP INDEX IF EXISTS relationships_by_source"]
         ),
     ]
 

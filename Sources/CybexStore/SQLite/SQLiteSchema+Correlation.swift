@@ -1,5 +1,5 @@
 extension SQLiteSchema {
-    /// Steps 15–24 of the SQLite schema (issues 14–17): constituencies and enrichment, feeds, notification; incident cases; the vulnerability index; inventories and remediation duties; the organisation graph's generation; type numbers.
+    /// Steps 15–25 of the SQLite schema (issues 14–17): constituencies and enrichment, feeds, notification; incident cases; the vulnerability index; inventories and remediation duties; the organisation graph's generation; type numbers; no index of reference rows by source.
     static let correlationMigrations: [(version: Int, statements: [String])] = [
         (
             // Constituencies and offline enrichment (issue 15): the networks, AS numbers and domains
@@ -297,6 +297,14 @@ extension SQLiteSchema {
                 WHERE observable_set IS NOT NULL
                 """,
             ]
+        ),
+        (
+            // Reference rows are read by their target (`edgeSources(to:type:)`) and removed with their
+            // object row, never looked up by their source: the index on it cost every written edge a
+            // B-tree insert with a random key (a sighting has two edges) and a twelfth of a feed
+            // pull's store, and no query used it.
+            25,
+            ["DROP INDEX IF EXISTS relationships_by_source"]
         ),
     ]
 
