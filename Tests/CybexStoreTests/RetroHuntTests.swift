@@ -14,12 +14,13 @@ struct RetroHuntTests {
     typealias Node = WriteSideTests.Node
 
     static func hunting(
-        _ node: Node, window: Duration = .seconds(90 * 86_400), maximumNotedObjects: Int = 200_000
+        _ node: Node, window: Duration = .seconds(90 * 86_400), maximumNotedObjects: Int = 200_000,
+        matchesPerRecord: Int = 50_000
     ) -> CollectionService {
-        CollectionService(
-            store: node.store,
-            postCommit: PostCommitStage(
-                subscribers: [RetroHunt(store: node.store, window: window)], maximumNotedObjects: maximumNotedObjects))
+        var hunt = RetroHunt(store: node.store, window: window)
+        hunt.matchesPerRecord = matchesPerRecord
+        return CollectionService(
+            store: node.store, postCommit: PostCommitStage(subscribers: [hunt], maximumNotedObjects: maximumNotedObjects))
     }
 
     static func uuid(_ n: Int) -> String { String(format: "00000000-0000-4000-8000-%012d", n) }
@@ -309,6 +310,38 @@ struct RetroHuntTests {
             #expect(sighting["count"]?.integerValue == 2)
             let audited = try await store.auditEvents(limit: 50).filter { $0.action == "objects.retro-hunt" }
             #expect(audited.count == 1)
+        }
+    }
+
+    /// Batches of one ingest's sightings recorded beside the hunt are recorded one after the other,
+    /// in order: each new version of a sighting that several batches match builds on the one before.
+    @Test(arguments: Backend.enabled)
+    func batchesOfSightingsRecordedBesideTheHuntBuildOnEachOther(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let node = try await Node.make(store)
+            let hunting = Self.hunting(node, matchesPerRecord: 1)
+            let indicator = "indicator--" + Self.uuid(750)
+            let addresses = (1...4).map { "198.51.100.\($0)" }
+            _ = try await hunting.add(
+                Self.envelope([
+                    WriteSideTests.indicator(
+                        indicator, pattern: addresses.map { "[ipv4-addr:value = '\($0)']" }.joined(separator: " OR "))
+                ]),
+                as: .envelope, to: node.collectionID, by: node.isp)
+            // One matching address in each of four chunks of 500: four batches of one match each.
+            var objects: [String] = []
+            for (index, address) in addresses.enumerated() {
+                objects.append(Self.sco(751 + index, "ipv4-addr", address))
+                objects += (0..<499).map { n in Self.sco(20_000 + index * 1_000 + n, "ipv4-addr", "10.2.\(index).\(n % 250)") }
+            }
+            _ = try await hunting.add(Self.envelope(objects), as: .envelope, to: node.collectionID, by: node.isp)
+            let versions = try await store.objects(
+                in: node.collectionID, matching: ObjectQuery(types: ["sighting"], versions: .all))
+            #expect(versions.records.count == 4)
+            let sighting = try #require(try await Self.sightings(of: indicator, node).first)
+            #expect(sighting["count"]?.integerValue == 4)
+            let audited = try await store.auditEvents(limit: 50).filter { $0.action == "objects.retro-hunt" }
+            #expect(audited.count == 4)
         }
     }
 

@@ -28,7 +28,8 @@ import Foundation
 /// A match becomes one sighting per indicator and organisation (its id derived from both), owned by
 /// the organisation that posted the new object and stored in its collection, through the one
 /// ingest entry. The sightings of an ingest's chunks are gathered and stored in one transaction
-/// (every ``sightingsPerRecord`` indicators or ``matchesPerRecord`` matches, and at the end), so an
+/// (every ``sightingsPerRecord`` indicators or ``matchesPerRecord`` matches, and at the end; each
+/// batch beside the hunt of the next chunks, one after the other), so an
 /// indicator that several chunks match gets one new version per ingest; a later match makes a new version with
 /// the observations added (`count`, `observed_data_refs`, `first_seen`/`last_seen` over them).
 /// Nothing is matched that the poster may not see, TLP:RED objects (new or stored, indicators or
@@ -48,8 +49,8 @@ public struct RetroHunt: IngestSubscriber {
     public static let maximumCandidates = 1_000
     /// The indicators, and the matches, whose sightings one ingest's hunt gathers before it records
     /// them (one transaction): what bounds the memory of a hunt over a large import.
-    static let sightingsPerRecord = 5_000
-    static let matchesPerRecord = 50_000
+    public var sightingsPerRecord = 5_000
+    public var matchesPerRecord = 50_000
 
     public init(
         store: any Store, limits: STIXBundleDecoder.Limits = .init(), window: Duration = .seconds(90 * 86_400),
@@ -118,8 +119,32 @@ public struct RetroHunt: IngestSubscriber {
         // The sightings of the chunks hunted so far, recorded together: an indicator that several
         // chunks match gets one new version, not one a chunk. Chunks are hunted side by side, as
         // many as there are cores (each waits on its reads part of the time), and their sightings
-        // gathered in document order.
+        // gathered in document order. A gathered batch is recorded beside the hunt of the next
+        // chunks (its own ingest, on the writer), one batch after the other and in order: the next
+        // batch waits for the one before it, so at most one is held while another is gathered.
         var sightings = Sightings()
+        var recording: Task<Void, any Error>?
+        func recordBeside(_ batch: Sightings) async throws {
+            try await recording?.value
+            recording = Task { try await record(batch, owner: ingest.owner, collectionID: ingest.collectionID) }
+        }
+        do {
+            try await hunt(ingest, in: context, gathering: &sightings, recordBeside)
+            try await recordBeside(sightings)
+            try await recording?.value
+        } catch {
+            // What was gathered before the failure is recorded, as when the hunt recorded in line.
+            _ = try? await recording?.value
+            throw error
+        }
+    }
+
+    /// Hunts the written objects of `ingest` in chunks side by side, gathering their sightings in
+    /// document order into `sightings` and handing each full batch to `record`.
+    func hunt(
+        _ ingest: CommittedIngest, in context: Context, gathering sightings: inout Sightings,
+        _ record: (Sightings) async throws -> Void
+    ) async throws {
         try await withThrowingTaskGroup(of: (Int, Sightings).self) { group in
             var started = 0
             var gathered = 0
@@ -129,9 +154,9 @@ public struct RetroHunt: IngestSubscriber {
                 guard let found = finished.removeValue(forKey: gathered) else { return }
                 gathered += 1
                 sightings.merge(found)
-                guard sightings.order.count >= Self.sightingsPerRecord || sightings.matchedCount >= Self.matchesPerRecord
+                guard sightings.order.count >= sightingsPerRecord || sightings.matchedCount >= matchesPerRecord
                 else { return }
-                try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
+                try await record(sightings)
                 sightings = Sightings()
             }
             func hunted(_ chunk: [Pending]) async throws {
@@ -202,7 +227,6 @@ public struct RetroHunt: IngestSubscriber {
             }
             try await gather(downTo: 0)
         }
-        try await record(sightings, owner: ingest.owner, collectionID: ingest.collectionID)
     }
 
     /// How many chunks of one ingest are hunted side by side.
